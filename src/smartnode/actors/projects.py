@@ -1,0 +1,123 @@
+"""Projects and their teams. Services never commit; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.inputs import ProjectInput
+from smartnode.actors.names import slugify
+from smartnode.actors.records import get_local_actor, new_local_actor
+from smartnode.config import Settings
+from smartnode.federation.uris import ActorKind
+from smartnode.storage.models import Actor, Project, ProjectMember
+
+
+class Role(StrEnum):
+    """A member's role in a project."""
+
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+    GUEST = "guest"
+
+
+async def create_project(
+    session: AsyncSession, settings: Settings, data: ProjectInput, now: datetime
+) -> Actor:
+    """A new project with its coordinator; the coordinator must be a live local member."""
+    coordinator = await get_local_actor(session, ActorKind.MEMBER, data.coordinator)
+    slug = data.slug or slugify(data.name)
+    actor = await new_local_actor(
+        session,
+        settings,
+        kind=ActorKind.PROJECT,
+        username=slug,
+        name=data.name,
+        summary=data.summary,
+        summary_map=data.summary_map,
+        language=data.language,
+        now=now,
+    )
+    actor.icon_url = str(data.avatar_url) if data.avatar_url else None
+    actor.image_url = str(data.header_url) if data.header_url else None
+    actor.manually_approves_followers = data.manually_approves_followers
+    actor.discoverable = True  # projects exist to be found; members opt in themselves
+    actor.indexable = True
+    session.add(
+        Project(
+            actor_id=actor.id,
+            country=data.country,
+            city=data.city,
+            sectors=list(dict.fromkeys(data.sectors)),
+            website=str(data.website) if data.website else None,
+        )
+    )
+    await add_to_team(session, actor, coordinator, Role.COORDINATOR, now)
+    return actor
+
+
+async def get_project(session: AsyncSession, slug: str) -> tuple[Actor, Project]:
+    """A live project and its details (NotFound / Gone otherwise)."""
+    actor = await get_local_actor(session, ActorKind.PROJECT, slug)
+    project = await session.get(Project, actor.id)
+    if project is None:
+        raise RuntimeError(f"project {slug} has no project row")
+    return actor, project
+
+
+async def add_to_team(
+    session: AsyncSession, project: Actor, member: Actor, role: Role, now: datetime
+) -> ProjectMember:
+    """Put a member in a project's team with a role (or change their role)."""
+    row = await session.scalar(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.member_id == member.id
+        )
+    )
+    if row is None:
+        row = ProjectMember(
+            project_id=project.id, member_id=member.id, role=role.value, joined_at=now
+        )
+        session.add(row)
+    else:
+        row.role = role.value
+    await session.flush()
+    return row
+
+
+async def team(
+    session: AsyncSession, project: Actor, *, limit: int, before_id: int | None = None
+) -> Sequence[tuple[ProjectMember, Actor]]:
+    """A project's live team, newest first, keyset-paged by membership id."""
+    query = (
+        select(ProjectMember, Actor)
+        .join(Actor, Actor.id == ProjectMember.member_id)
+        .where(ProjectMember.project_id == project.id, Actor.deleted_at.is_(None))
+        .order_by(ProjectMember.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(ProjectMember.id < before_id)
+    rows = await session.execute(query)
+    return [(m, a) for m, a in rows.all()]
+
+
+async def list_projects(
+    session: AsyncSession, *, limit: int, after_id: int | None = None
+) -> Sequence[tuple[Actor, Project]]:
+    """Live projects in creation order, keyset-paged by actor id."""
+    query = (
+        select(Actor, Project)
+        .join(Project, Project.actor_id == Actor.id)
+        .where(Actor.deleted_at.is_(None))
+        .order_by(Actor.id)
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(Actor.id > after_id)
+    rows = await session.execute(query)
+    return [(a, p) for a, p in rows.all()]

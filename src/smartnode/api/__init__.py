@@ -1,0 +1,1 @@
+"""HTTP edges: well-known discovery, ActivityPub documents, the native JSON API."""

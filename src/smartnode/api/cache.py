@@ -1,0 +1,52 @@
+"""Rendered documents kept as bytes, so hot GETs (actors, WebFinger) skip the database.
+
+Writes through this process call `clear()`; changes made by other processes (the CLI, other API
+processes) show within `ttl_seconds` (SMARTNODE_DOCUMENT_CACHE_SECONDS).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class CachedResponse:
+    """A response ready to send again."""
+
+    body: bytes
+    media_type: str
+    status_code: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    expires_at: float = 0.0
+
+
+class DocumentCache:
+    """A bounded, time-limited map from a request key to a rendered response."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 20_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, CachedResponse] = {}
+
+    def get(self, key: str) -> CachedResponse | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires_at < time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        return entry
+
+    def put(self, key: str, entry: CachedResponse) -> CachedResponse:
+        if self.ttl_seconds <= 0:
+            return entry
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude but bounded; a full cache refills from the database
+        entry.expires_at = time.monotonic() + self.ttl_seconds
+        self._entries[key] = entry
+        return entry
+
+    def clear(self) -> None:
+        """Forget everything (call after any write that may change a served document)."""
+        self._entries.clear()

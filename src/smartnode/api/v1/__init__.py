@@ -1,0 +1,1 @@
+"""The node's own JSON API (OpenAPI at /docs)."""

@@ -1,0 +1,82 @@
+"""create_app(settings): the FastAPI factory and its lifespan (database, node actor, caches)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from smartnode import __version__
+from smartnode.actors.node import ensure_node_actor
+from smartnode.actors.records import node_uris
+from smartnode.api import activitypub, wellknown
+from smartnode.api.cache import DocumentCache
+from smartnode.api.v1 import router as v1_router
+from smartnode.config import Settings
+from smartnode.errors import SmartnodeError
+from smartnode.storage.db import Database
+from smartnode.web import pages
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The node's ASGI app. The database must be migrated (`smartnode init`) beforehand."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        app.state.db = db
+        async with db.session() as session, session.begin():
+            await ensure_node_actor(session, settings, datetime.now(UTC))
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title=f"smartnode — {settings.node_name}",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.uris = node_uris(settings)
+    app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
+    app.include_router(wellknown.router)
+    app.include_router(activitypub.router)
+    app.include_router(v1_router.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.add_exception_handler(SmartnodeError, _smartnode_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    return app
+
+
+async def _smartnode_error(request: Request, exc: SmartnodeError) -> Response:
+    if exc.status_code >= 500:
+        log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
+        return JSONResponse({"error": "internal error"}, status_code=500)
+    return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status_code)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()
+    ]
+    return JSONResponse(
+        {"error": "; ".join(problems) or "invalid request", "code": "validation_failed"},
+        status_code=422,
+    )
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory smartnode.app:app_from_env` (settings from SMARTNODE_*)."""
+    from smartnode.config import load_settings
+
+    return create_app(load_settings())

@@ -1,0 +1,113 @@
+"""Settings read from the environment (prefix SMARTNODE_); built once and passed down."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartnode.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; read once at start-up, never from os.environ elsewhere."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTNODE_", extra="ignore")
+
+    domain: str = Field(
+        default="127.0.0.1:8000",
+        description="Handle domain: members are @user@DOMAIN (may include a port).",
+    )
+    base_url: str = Field(
+        default="",
+        description="Where the node is served, e.g. https://se.smart.coop. Default: http://DOMAIN.",
+    )
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL. Default: a SQLite file under DATA_DIR.",
+    )
+    node_name: str = "Smart node"
+    node_country: str = Field(default="", description="ISO 3166-1 alpha-2 code of the node.")
+    node_description: str = "A national node of the Smart cooperative."
+    contact_email: str = ""
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow outbound requests to loopback/private addresses (tests, demo only).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts private keys at rest. Default: made once in DATA_DIR/secret.key.",
+    )
+    document_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long other processes' changes may take to show in cached documents.",
+    )
+    collection_page_size: int = Field(default=20, ge=1, le=200)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_is_host(cls, value: str) -> str:
+        value = value.strip().lower().rstrip("/")
+        if not value or "/" in value or "@" in value or " " in value:
+            raise ValueError("SMARTNODE_DOMAIN must be a host name, optionally with :port")
+        return value
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        if not self.base_url:
+            self.base_url = f"http://{self.domain}"
+        self.base_url = self.base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError("SMARTNODE_BASE_URL must look like https://host[:port] with no path")
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'smartnode.db'}"
+        return self
+
+    @property
+    def base_host(self) -> str:
+        """Host (with port if any) of BASE_URL, as peers see it in our ids."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret(self) -> bytes:
+        """The secret key; created once into DATA_DIR/secret.key (mode 0600) when not set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        value = path.read_text().strip()
+        if len(value) < 16:
+            raise ConfigError(f"{path} holds a secret key shorter than 16 characters")
+        self.secret_key = SecretStr(value)
+        return value.encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides (tests, demo)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(_first_error(exc)) from None
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        return f"invalid setting {where}: {first.get('msg', exc)}"
+    return str(exc)

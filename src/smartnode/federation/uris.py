@@ -1,0 +1,126 @@
+"""THE one place that builds and parses this node's URIs.
+
+Layout: /actor (node), /members/{username}, /projects/{slug}, /inbox (shared), and per actor
+…/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members.
+Actor ids double as profile page URLs (content negotiation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import quote, urlsplit
+
+
+class ActorKind(StrEnum):
+    """Kinds of local actor, each with its own URL prefix."""
+
+    NODE = "node"
+    MEMBER = "member"
+    PROJECT = "project"
+
+
+_PREFIX = {ActorKind.MEMBER: "members", ActorKind.PROJECT: "projects"}
+_BY_PREFIX = {v: k for k, v in _PREFIX.items()}
+_LOCAL_PATH = re.compile(r"^/(members|projects)/([a-z0-9_.-]+)$")
+COLLECTIONS = ("inbox", "outbox", "followers", "following", "featured", "members")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRef:
+    """A parsed local actor URI."""
+
+    kind: ActorKind
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUris:
+    """Builds every URI of this node from its base URL and handle domain."""
+
+    base_url: str
+    domain: str
+
+    @property
+    def node_actor(self) -> str:
+        return f"{self.base_url}/actor"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base_url}/inbox"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    def actor(self, kind: ActorKind, name: str) -> str:
+        """Id of a local actor; the node actor ignores `name`."""
+        if kind is ActorKind.NODE:
+            return self.node_actor
+        return f"{self.base_url}/{_PREFIX[kind]}/{quote(name, safe='')}"
+
+    def member(self, username: str) -> str:
+        return self.actor(ActorKind.MEMBER, username)
+
+    def project(self, slug: str) -> str:
+        return self.actor(ActorKind.PROJECT, slug)
+
+    @staticmethod
+    def collection(actor_uri: str, name: str) -> str:
+        """inbox/outbox/followers/following/featured/members of an actor."""
+        if name not in COLLECTIONS:
+            raise ValueError(f"unknown collection {name!r}")
+        return f"{actor_uri}/{name}"
+
+    @staticmethod
+    def key_id(actor_uri: str) -> str:
+        return f"{actor_uri}#main-key"
+
+    def acct(self, username: str) -> str:
+        return f"acct:{username}@{self.domain}"
+
+    def webfinger_template(self) -> str:
+        return f"{self.base_url}/.well-known/webfinger?resource={{uri}}"
+
+    def authorize_interaction_template(self) -> str:
+        return f"{self.base_url}/authorize_interaction?uri={{uri}}"
+
+    def tag(self, name: str) -> str:
+        """Page of a hashtag (skills, sectors)."""
+        return f"{self.base_url}/tags/{quote(name, safe='')}"
+
+    def nodeinfo(self) -> str:
+        return f"{self.base_url}/nodeinfo/2.1"
+
+    def is_local(self, uri: str) -> bool:
+        """True when `uri` is on this node's origin (scheme and host)."""
+        try:
+            parts = urlsplit(uri)
+        except ValueError:
+            return False
+        base = urlsplit(self.base_url)
+        return parts.scheme == base.scheme and parts.netloc.lower() == base.netloc.lower()
+
+    def parse_actor(self, uri: str) -> LocalRef | None:
+        """The local actor a URI names, or None. Accepts the bare id (no query, no fragment)."""
+        if not self.is_local(uri):
+            return None
+        parts = urlsplit(uri)
+        if parts.query or parts.fragment:
+            return None
+        if parts.path == "/actor":
+            return LocalRef(ActorKind.NODE, "")
+        match = _LOCAL_PATH.match(parts.path)
+        if match is None:
+            return None
+        return LocalRef(_BY_PREFIX[match.group(1)], match.group(2))
+
+    def parse_acct(self, resource: str) -> str | None:
+        """Username from `acct:user@domain` (or `user@domain`) on this node's domain, else None."""
+        value = resource[5:] if resource.lower().startswith("acct:") else resource
+        value = value.lstrip("@")
+        user, sep, domain = value.rpartition("@")
+        if not sep or not user or domain.lower() not in (self.domain, self.host.lower()):
+            return None
+        return user.lower()

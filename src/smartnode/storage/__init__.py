@@ -1,0 +1,1 @@
+"""Persistence: engine and sessions, models, the job queue, Alembic migrations."""

@@ -1,0 +1,62 @@
+"""Engine and sessions. SQLite (aiosqlite, WAL) by default; PostgreSQL (asyncpg) in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from smartnode.config import Settings
+from smartnode.errors import ConfigError
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine for SQLite or PostgreSQL; creates the SQLite file's folder if needed."""
+    try:
+        url = make_url(database_url)
+    except Exception:
+        raise ConfigError(
+            f"SMARTNODE_DATABASE_URL is not a database URL: {database_url!r}"
+        ) from None
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        if url.get_driver_name() != "asyncpg":
+            url = url.set(drivername="postgresql+asyncpg")
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigError("SMARTNODE_DATABASE_URL must be a sqlite or postgresql URL")
+
+
+class Database:
+    """The engine and a session factory; one per process, created in the app lifespan."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = create_engine(settings.database_url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
