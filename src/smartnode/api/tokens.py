@@ -1,0 +1,56 @@
+"""Admin bearer tokens for the native API: only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.errors import Unauthorized, ValidationFailed
+from smartnode.storage.models import ApiToken
+
+ADMIN_SCOPE = "admin"
+TOKEN_BYTES = 32
+MAX_LABEL = 100
+#: last_used_at is written at most this often per token (reads stay read-only in between).
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: SHA-256 as lower-case hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(session: AsyncSession, *, label: str, now: datetime) -> str:
+    """A new admin token labelled `label`; returns the plaintext (shown once). Does not commit."""
+    label = " ".join(label.split())
+    if not label or len(label) > MAX_LABEL:
+        raise ValidationFailed(f"token label must be 1-{MAX_LABEL} characters")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        ApiToken(token_hash=hash_token(token), label=label, scope=ADMIN_SCOPE, created_at=now)
+    )
+    await session.flush()
+    return token
+
+
+async def check_token(session: AsyncSession, token: str, now: datetime) -> ApiToken:
+    """The stored token matching `token` (Unauthorized if none); notes when it was last used."""
+    if not token:
+        raise Unauthorized("an API token is required")
+    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None:
+        raise Unauthorized("the API token is not valid (unknown or revoked)")
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = now
+        await session.flush()
+    return row
+
+
+async def revoke_token(session: AsyncSession, *, label: str) -> int:
+    """Delete every token with this label; returns how many were deleted. Does not commit."""
+    result = await session.execute(delete(ApiToken).where(ApiToken.label == label))
+    return int(getattr(result, "rowcount", 0) or 0)
