@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+FEDIFY := tests/interop/fedify
 
 .PHONY: run test lint check clean
 
@@ -23,7 +24,13 @@ run: $(VENV)/.installed
 	$(BIN)/smartnode seed --if-empty
 	$(BIN)/smartnode serve --host 127.0.0.1 --port 8000
 
-test: $(VENV)/.installed-test
+# Fedify (npm) for the interop tests; they fail, never skip, without it.
+$(FEDIFY)/node_modules/.installed: $(FEDIFY)/package.json $(FEDIFY)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for the interop tests"; exit 1; }
+	cd $(FEDIFY) && npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
