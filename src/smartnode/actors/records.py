@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.config import Settings
@@ -49,8 +49,10 @@ async def new_local_actor(
     if summary_html:  # the author's language first, as contentMap readers expect
         others = {lang: text for lang, text in translations.items() if lang != language}
         translations = {language: summary_html, **others}
+    uri = node_uris(settings).actor(kind, username)
     actor = Actor(
-        uri=node_uris(settings).actor(kind, username),
+        uri=uri,
+        key_id=NodeUris.key_id(uri),
         local=True,
         kind=kind.value,
         ap_type=AP_TYPES[kind],
@@ -89,3 +91,13 @@ async def find_local_actor(session: AsyncSession, username: str) -> Actor | None
     return await session.scalar(
         select(Actor).where(Actor.local.is_(True), Actor.username == username.lower())
     )
+
+
+async def count_live(session: AsyncSession, kind: ActorKind) -> int:
+    """How many local actors of a kind exist and are not deleted."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Actor)
+        .where(Actor.local.is_(True), Actor.kind == kind.value, Actor.deleted_at.is_(None))
+    )
+    return int(found or 0)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -54,6 +55,12 @@ class Actor(Base):
     inbox_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     shared_inbox_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     public_key_pem: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str | None] = mapped_column(Text, nullable=True, unique=True)
+    followers_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)  # remote profile page
+    also_known_as: Mapped[list[str]] = mapped_column(Json, default=list)
+    moved_to_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     private_key_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -148,3 +155,144 @@ class ApiToken(Base):
     scope: Mapped[str] = mapped_column(String(16))  # admin
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InboxMessage(Base):
+    """A verified incoming activity, stored before 202 and processed by the worker.
+
+    One row per (activity id, inbox): a retried delivery is a no-op (idempotent inbox).
+    """
+
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    activity_uri: Mapped[str] = mapped_column(Text)
+    inbox: Mapped[str] = mapped_column(Text)  # the inbox URI it was posted to
+    actor_uri: Mapped[str] = mapped_column(Text)
+    activity_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(Json)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("activity_uri", "inbox"),
+        Index("ix_inbox_messages_claim", "state", "run_at"),
+    )
+
+
+class Activity(Base):
+    """An activity we published (our outbox); its id is the AS2 `id`."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    activity_type: Mapped[str] = mapped_column(String(64))
+    object_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    document: Mapped[dict[str, Any]] = mapped_column(Json)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_activities_actor_public", "actor_id", "public", "id"),)
+
+
+class Job(Base):
+    """A unit of background work (e.g. fan-out of one activity), claimed with a lease."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_jobs_claim", "state", "run_at"),)
+
+
+class Delivery(Base):
+    """One activity to one inbox; retried on its own. Doubles as the delivery log."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    activity_id: Mapped[int] = mapped_column(BigId, ForeignKey("activities.id", ondelete="CASCADE"))
+    inbox_uri: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|gone|failed
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox_uri"),
+        Index("ix_deliveries_claim", "state", "run_at"),
+        Index("ix_deliveries_host", "host", "state"),
+    )
+
+
+class Host(Base):
+    """What we know of a remote host: failures, breaker, availability, signature scheme."""
+
+    __tablename__ = "hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failure_days: Mapped[list[str]] = mapped_column(Json, default=list)  # distinct ISO dates
+    unavailable: Mapped[bool] = mapped_column(Boolean, default=False)
+    breaker_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    supports_rfc9421: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DomainBlock(Base):
+    """A domain this node refuses to talk to (and its subdomains)."""
+
+    __tablename__ = "domain_blocks"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Peer(Base):
+    """A trusted peer node of the federation (its node actor is followed)."""
+
+    __tablename__ = "peers"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    actor_uri: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeletedObject(Base):
+    """A remote object deleted before (or after) we saw it; a late Create is ignored."""
+
+    __tablename__ = "deleted_objects"
+
+    uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    actor_uri: Mapped[str] = mapped_column(Text)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeyFailure(Base):
+    """Negative cache: a key id we failed to fetch, not retried before `retry_at`."""
+
+    __tablename__ = "key_failures"
+
+    key_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
