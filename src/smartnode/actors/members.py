@@ -112,9 +112,13 @@ async def delete_actor(
 
 
 async def list_members(
-    session: AsyncSession, *, limit: int, after_id: int | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    after_id: int | None = None,
+    discoverable_only: bool = False,
 ) -> Sequence[tuple[Actor, MemberProfile]]:
-    """Live members in creation order, keyset-paged by actor id."""
+    """Live members in creation order, keyset-paged by actor id (opted-in ones only if asked)."""
     query = (
         select(Actor, MemberProfile)
         .join(MemberProfile, MemberProfile.actor_id == Actor.id)
@@ -124,5 +128,7 @@ async def list_members(
     )
     if after_id is not None:
         query = query.where(Actor.id > after_id)
+    if discoverable_only:
+        query = query.where(Actor.discoverable.is_(True))
     rows = await session.execute(query)
     return [(a, p) for a, p in rows.all()]

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.inputs import ProjectInput
 from smartnode.actors.names import slugify
 from smartnode.actors.records import get_local_actor, new_local_actor
 from smartnode.config import Settings
+from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import ActorKind
 from smartnode.storage.models import Actor, Project, ProjectMember
 
@@ -121,3 +122,79 @@ async def list_projects(
         query = query.where(Actor.id > after_id)
     rows = await session.execute(query)
     return [(a, p) for a, p in rows.all()]
+
+
+async def team_row(session: AsyncSession, project: Actor, member: Actor) -> ProjectMember | None:
+    """A member's row in a project's team, if any."""
+    return await session.scalar(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.member_id == member.id
+        )
+    )
+
+
+async def _other_coordinators(session: AsyncSession, project_id: int, member_id: int) -> int:
+    """Live coordinators of a project other than `member_id`."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(ProjectMember)
+        .join(Actor, Actor.id == ProjectMember.member_id)
+        .where(
+            ProjectMember.project_id == project_id,
+            ProjectMember.role == Role.COORDINATOR.value,
+            ProjectMember.member_id != member_id,
+            Actor.deleted_at.is_(None),
+        )
+    )
+    return int(found or 0)
+
+
+async def _keep_a_coordinator(session: AsyncSession, project: Actor, member: Actor) -> None:
+    """Conflict unless the project has another live coordinator besides `member`."""
+    # Lock the project row so two concurrent removals cannot both pass (PostgreSQL).
+    await session.scalar(select(Project).where(Project.actor_id == project.id).with_for_update())
+    if not await _other_coordinators(session, project.id, member.id):
+        raise Conflict(
+            f"project {project.username!r} must keep at least one coordinator: "
+            f"make another member coordinator first"
+        )
+
+
+async def set_team_role(
+    session: AsyncSession, project: Actor, member: Actor, role: Role, now: datetime
+) -> tuple[ProjectMember, bool]:
+    """Add a member to a team or change their role (True when added); keeps a coordinator."""
+    row = await team_row(session, project, member)
+    if row is not None and row.role == Role.COORDINATOR.value and role is not Role.COORDINATOR:
+        await _keep_a_coordinator(session, project, member)
+    return await add_to_team(session, project, member, role, now), row is None
+
+
+async def remove_from_team(session: AsyncSession, project: Actor, member: Actor) -> None:
+    """Take a member out of a team; NotFound if not in it, Conflict if the last coordinator."""
+    row = await team_row(session, project, member)
+    if row is None:
+        raise NotFound(f"{member.username!r} is not in the team of {project.username!r}")
+    if row.role == Role.COORDINATOR.value:
+        await _keep_a_coordinator(session, project, member)
+    await session.delete(row)
+    await session.flush()
+
+
+async def coordinated_alone(session: AsyncSession, member: Actor) -> list[str]:
+    """Slugs of live projects whose only live coordinator is `member`."""
+    rows = await session.execute(
+        select(Actor.id, Actor.username)
+        .join(ProjectMember, ProjectMember.project_id == Actor.id)
+        .where(
+            ProjectMember.member_id == member.id,
+            ProjectMember.role == Role.COORDINATOR.value,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(Actor.username)
+    )
+    return [
+        slug
+        for project_id, slug in rows.all()
+        if not await _other_coordinators(session, project_id, member.id)
+    ]
