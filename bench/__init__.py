@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each script prints ratios against a ceiling measured in the same run."""

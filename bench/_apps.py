@@ -1,0 +1,75 @@
+"""Reference apps serving fixed bytes (the ceiling a cached route is measured against).
+
+The bytes come from files named by SMARTNODE_BENCH_ACTOR and SMARTNODE_BENCH_JRD.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Response
+
+ACTIVITY_JSON = "application/activity+json"
+JRD_JSON = "application/jrd+json"
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _bodies() -> tuple[bytes, bytes]:
+    actor = Path(os.environ["SMARTNODE_BENCH_ACTOR"]).read_bytes()
+    jrd = Path(os.environ["SMARTNODE_BENCH_JRD"]).read_bytes()
+    return actor, jrd
+
+
+def fastapi_app() -> FastAPI:
+    """(a) FastAPI routes returning pre-serialised bytes from memory."""
+    actor, jrd = _bodies()
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/members/{username}")
+    async def member(username: str) -> Response:
+        return Response(content=actor, media_type=ACTIVITY_JSON)
+
+    @app.get("/.well-known/webfinger")
+    async def webfinger(resource: str) -> Response:
+        return Response(content=jrd, media_type=JRD_JSON)
+
+    return app
+
+
+def bare_app() -> ASGIApp:
+    """(b) A bare ASGI callable: the same bytes, no framework."""
+    actor, jrd = _bodies()
+    actor_start = _start(ACTIVITY_JSON, actor)
+    jrd_start = _start(JRD_JSON, jrd)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        is_jrd = scope["path"] == "/.well-known/webfinger"
+        await send(jrd_start if is_jrd else actor_start)
+        await send({"type": "http.response.body", "body": jrd if is_jrd else actor})
+
+    return app
+
+
+def _start(media_type: str, body: bytes) -> dict[str, Any]:
+    headers = [(b"content-type", media_type.encode()), (b"content-length", b"%d" % len(body))]
+    return {"type": "http.response.start", "status": 200, "headers": headers}
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,127 @@
+"""Start and stop benchmark servers on free 127.0.0.1 ports; drive them with wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+UVICORN_FAST = ["--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Poll `url` until it answers below 500; fail fast if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def running(
+    command: Sequence[str], ready_url: str, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` (a server) until the block ends; it is stopped by its own process id."""
+    process = subprocess.Popen(
+        list(command),
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(ready_url, process)
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def uvicorn_command(app: str, port: int, *, factory: bool = True) -> list[str]:
+    """One uvicorn worker with uvloop + httptools and no access log, on 127.0.0.1:`port`."""
+    extra = ["--factory"] if factory else []
+    return [sys.executable, "-m", "uvicorn", app, *extra, "--host", "127.0.0.1",
+            "--port", str(port), *UVICORN_FAST, "--log-level", "warning"]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """How wrk drives a server."""
+
+    threads: int = 1
+    connections: int = 32
+    seconds: float = 5.0
+    accept: str = "application/activity+json"
+
+
+def ensure_wrk() -> str:
+    """Path of wrk; installed with apt-get when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk is missing: apt-get install -y wrk", flush=True)
+    if subprocess.run(["apt-get", "install", "-y", "wrk"], check=False).returncode != 0:
+        subprocess.run(["apt-get", "update"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("wrk could not be installed")
+    return found
+
+
+def wrk_once(wrk: str, url: str, load: Load) -> float:
+    """Requests per second of one wrk run; any non-2xx answer or socket error is an error."""
+    command = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{max(1, round(load.seconds))}s",
+               "-H", f"Accept: {load.accept}", url]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw errors on {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None:
+        raise RuntimeError(f"no Requests/sec in wrk output:\n{out}")
+    return float(match.group(1))
+
+
+def wrk_median(wrk: str, url: str, load: Load, runs: int = 3, warmup: float = 2.0) -> float:
+    """Median req/s of `runs` wrk runs after a short warm-up run."""
+    wrk_once(wrk, url, Load(load.threads, load.connections, warmup, load.accept))
+    return statistics.median(wrk_once(wrk, url, load) for _ in range(runs))
