@@ -86,6 +86,10 @@ class NodeUris:
     def authorize_interaction_template(self) -> str:
         return f"{self.base_url}/authorize_interaction?uri={{uri}}"
 
+    def activity(self, token: str) -> str:
+        """Id of an activity we publish."""
+        return f"{self.base_url}/activities/{token}"
+
     def tag(self, name: str) -> str:
         """Page of a hashtag (skills, sectors)."""
         return f"{self.base_url}/tags/{quote(name, safe='')}"
