@@ -74,6 +74,17 @@ class NodeUris:
         return f"{actor_uri}/{name}"
 
     @staticmethod
+    def collection_page(
+        collection_uri: str, *, max_id: int | None = None, min_id: int | None = None
+    ) -> str:
+        """A page of a collection: newest first, or keyset after `max_id` / before `min_id`."""
+        if max_id is not None:
+            return f"{collection_uri}?page=true&max_id={max_id}"
+        if min_id is not None:
+            return f"{collection_uri}?page=true&min_id={min_id}"
+        return f"{collection_uri}?page=true"
+
+    @staticmethod
     def key_id(actor_uri: str) -> str:
         return f"{actor_uri}#main-key"
 
