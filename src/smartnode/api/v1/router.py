@@ -1,5 +1,15 @@
-"""Placeholder router; filled in by its owner."""
+"""The node's own JSON API, mounted at /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /docs).
+
+Reads are public and respect members' privacy choices; writes need an admin bearer token.
+"""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smartnode.api.v1 import members, node, projects
+
 router = APIRouter()
+router.include_router(node.router)
+router.include_router(members.router)
+router.include_router(projects.router)

@@ -1,0 +1,69 @@
+"""The OpenAPI document describes every route of the native API, its errors and its auth."""
+
+from __future__ import annotations
+
+EXPECTED = {
+    "/api/v1/node": {"get"},
+    "/api/v1/members": {"get", "post"},
+    "/api/v1/members/{username}": {"get", "patch", "delete"},
+    "/api/v1/projects": {"get", "post"},
+    "/api/v1/projects/{slug}": {"get", "delete"},
+    "/api/v1/projects/{slug}/team/{username}": {"put", "delete"},
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+async def openapi(client) -> dict:
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_openapi_lists_every_path_and_method(client) -> None:
+    paths = (await openapi(client))["paths"]
+    native = {path: set(ops) for path, ops in paths.items() if path.startswith("/api/v1")}
+    assert native == EXPECTED
+
+
+async def test_every_operation_has_a_summary_and_a_success_model(client) -> None:
+    paths = (await openapi(client))["paths"]
+    for path, methods in EXPECTED.items():
+        for method in methods:
+            operation = paths[path][method]
+            assert operation.get("summary"), (method, path)
+            if method != "delete":
+                ok = next(s for s in operation["responses"] if s.startswith("2"))
+                schema = operation["responses"][ok]["content"]["application/json"]["schema"]
+                assert schema["$ref"].startswith("#/components/schemas/"), (method, path)
+
+
+async def test_writes_declare_bearer_auth_and_their_error_shape(client) -> None:
+    document = await openapi(client)
+    schemes = document["components"]["securitySchemes"]
+    assert [s["scheme"] for s in schemes.values()] == ["bearer"]
+    for path, methods in EXPECTED.items():
+        for method in methods & WRITES:
+            operation = document["paths"][path][method]
+            assert operation.get("security"), (method, path)
+            error = operation["responses"]["401"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorOut"}
+
+
+async def test_validation_errors_are_documented_as_the_error_shape_we_send(client) -> None:
+    document = await openapi(client)
+    post = document["paths"]["/api/v1/members"]["post"]
+    schema = post["responses"]["422"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ErrorOut"}
+    assert set(document["components"]["schemas"]["ErrorOut"]["properties"]) == {"error", "code"}
+
+
+async def test_docs_page_is_served(client) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert "/api/v1/openapi.json" in response.text
+
+
+async def test_no_operation_documents_a_shape_we_never_send(client) -> None:
+    paths = (await openapi(client))["paths"]
+    for path in EXPECTED:
+        assert "HTTPValidationError" not in str(paths[path]), path
