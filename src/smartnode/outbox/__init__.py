@@ -1,1 +1,1 @@
-"""outbox package."""
+"""Publishing: the domain write, its activity and the fan-out job commit in ONE transaction."""

@@ -4,7 +4,7 @@ remote ones; kind-specific facts live in side tables keyed by the actor id."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -296,3 +297,8 @@ class KeyFailure(Base):
     key_id: Mapped[str] = mapped_column(Text, primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model: hot paths (queues, bulk inserts) use Core, not the ORM."""
+    return cast(Table, model.__table__)
