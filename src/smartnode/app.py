@@ -49,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.uris = node_uris(settings)
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
+    wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
+    activitypub.add_hot_routes(app)
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
     app.include_router(v1_router.router, prefix="/api/v1")
