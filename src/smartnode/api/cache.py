@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from starlette.responses import Response
+
 
 @dataclass(slots=True)
 class CachedResponse:
@@ -19,6 +21,15 @@ class CachedResponse:
     status_code: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     expires_at: float = 0.0
+
+    def to_response(self) -> Response:
+        """A fresh starlette Response carrying the stored bytes (no re-serialisation)."""
+        return Response(
+            self.body,
+            status_code=self.status_code,
+            headers=self.headers,
+            media_type=self.media_type,
+        )
 
 
 class DocumentCache:

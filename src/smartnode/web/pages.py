@@ -1,5 +1,301 @@
-"""Placeholder router; filled in by its owner."""
+"""Server-rendered pages (Jinja2, autoescaped, no JavaScript): home, directories, profiles.
 
-from fastapi import APIRouter
+Actor pages live at the actor ids; api/activitypub.py negotiates and calls `actor_page` here.
+Only bios (sanitised when stored) are marked safe; every other text is escaped.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode import __version__
+from smartnode.actors.collections import (
+    discoverable_projects,
+    member_projects,
+    tagged_members,
+    tagged_projects,
+)
+from smartnode.actors.members import list_members
+from smartnode.actors.node import get_node_actor
+from smartnode.actors.projects import team
+from smartnode.actors.to_ap import LANGUAGE_NAMES, hashtag_name
+from smartnode.api.deps import SessionDep
+from smartnode.config import Settings
+from smartnode.federation.uris import ActorKind, NodeUris
+from smartnode.storage.models import Actor, MemberProfile, Project
+
+HERE = Path(__file__).parent
+UI_LANG = "en"
+HOME_LIMIT = 12
+DIRECTORY_LIMIT = 48
+TEAM_LIMIT = 200
+_TAG_NAME = re.compile(r"^\w{1,100}$")
+_HEADINGS = {404: "Not found", 410: "Gone"}
+
+router = APIRouter(include_in_schema=False)
+router.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a template with the node's name, description and domain in `node`."""
+    settings: Settings = request.app.state.settings
+    node = {
+        "name": settings.node_name,
+        "description": settings.node_description,
+        "domain": settings.domain,
+        "country": settings.node_country,
+    }
+    html = _env.get_template(template).render(ui_lang=UI_LANG, node=node, **context)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The 404 / 410 page."""
+    heading = _HEADINGS.get(status_code, "Error")
+    return render(
+        request,
+        "error.html",
+        status_code=status_code,
+        headers=headers,
+        heading=heading,
+        message=message,
+        noindex=True,
+    )
+
+
+def _handle(actor: Actor, settings: Settings) -> str:
+    return f"@{actor.username}@{settings.domain}"
+
+
+def _place(city: str, country: str) -> str:
+    return ", ".join(p for p in (city, country) if p)
+
+
+def _shown(url: str) -> str:
+    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+
+
+def _tags(uris: NodeUris, tags: list[str]) -> list[dict[str, str]]:
+    return [{"text": tag, "url": uris.tag(name)} for tag in tags if (name := hashtag_name(tag))]
+
+
+def _translations(actor: Actor) -> list[dict[str, Any]]:
+    """Bios in other languages than the author's; sanitised HTML when stored."""
+    return [
+        {"lang": lang, "label": LANGUAGE_NAMES.get(lang, lang), "html": Markup(html)}  # noqa: S704
+        for lang, html in actor.summary_map.items()
+        if lang != actor.language and html
+    ]
+
+
+def _actor_view(actor: Actor, settings: Settings) -> dict[str, Any]:
+    return {
+        "name": actor.name,
+        "handle": _handle(actor, settings),
+        "url": actor.uri,
+        "icon_url": actor.icon_url,
+        "image_url": actor.image_url,
+        "language": actor.language,
+        "bio": Markup(actor.summary),  # noqa: S704 - sanitised by clean_html when stored
+        "translations": _translations(actor),
+    }
+
+
+def member_view(
+    actor: Actor, profile: MemberProfile, settings: Settings, uris: NodeUris
+) -> dict[str, Any]:
+    """What a member card or profile shows."""
+    links = [
+        {"name": link["name"], "url": link["url"], "shown": _shown(link["url"])}
+        for link in profile.links
+        if str(link.get("url", "")).startswith(("https://", "http://"))
+    ]
+    return {
+        **_actor_view(actor, settings),
+        "place": _place(profile.city, profile.country),
+        "languages": ", ".join(LANGUAGE_NAMES.get(c, c) for c in profile.languages),
+        "tags": _tags(uris, profile.skills),
+        "links": links,
+    }
+
+
+def project_view(
+    actor: Actor, project: Project, settings: Settings, uris: NodeUris
+) -> dict[str, Any]:
+    """What a project card or page shows."""
+    website = project.website if (project.website or "").startswith("http") else None
+    return {
+        **_actor_view(actor, settings),
+        "place": _place(project.city, project.country),
+        "tags": _tags(uris, project.sectors),
+        "website": website,
+        "website_shown": _shown(website or ""),
+    }
+
+
+async def actor_page(
+    request: Request, session: AsyncSession, actor: Actor, headers: dict[str, str]
+) -> Response:
+    """The HTML page at a live local actor's id."""
+    if actor.kind == ActorKind.MEMBER.value:
+        return await _member_page(request, session, actor, headers)
+    if actor.kind == ActorKind.PROJECT.value:
+        return await _project_page(request, session, actor, headers)
+    return _about_page(request, actor, headers)
+
+
+async def _member_page(
+    request: Request, session: AsyncSession, actor: Actor, headers: dict[str, str]
+) -> Response:
+    settings: Settings = request.app.state.settings
+    profile = await session.get(MemberProfile, actor.id)
+    if profile is None:
+        return error_page(request, 404, "This member has no profile.", headers)
+    view = member_view(actor, profile, settings, request.app.state.uris)
+    view["projects"] = [
+        {"name": p.name, "url": p.uri, "role": m.role}
+        for m, p in await member_projects(session, actor.id)
+    ]
+    return render(
+        request,
+        "member.html",
+        headers=headers,
+        m=view,
+        actor_uri=actor.uri,
+        noindex=not actor.indexable,
+    )
+
+
+async def _project_page(
+    request: Request, session: AsyncSession, actor: Actor, headers: dict[str, str]
+) -> Response:
+    settings: Settings = request.app.state.settings
+    project = await session.get(Project, actor.id)
+    if project is None:
+        return error_page(request, 404, "This project has no details.", headers)
+    view = project_view(actor, project, settings, request.app.state.uris)
+    rows = await team(session, actor, limit=TEAM_LIMIT)
+    view["team"] = [
+        {"name": a.name, "handle": _handle(a, settings), "url": a.uri, "role": m.role}
+        for m, a in reversed(rows)
+    ]
+    return render(
+        request, "project.html", headers=headers, p=view, actor_uri=actor.uri, noindex=False
+    )
+
+
+def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:
+    settings: Settings = request.app.state.settings
+    about = {
+        "handle": _handle(node_actor, settings),
+        "actor_uri": node_actor.uri,
+        "contact_email": settings.contact_email,
+        "version": __version__,
+    }
+    return render(request, "about.html", headers=headers, about=about, actor_uri=node_actor.uri)
+
+
+@router.get("/")
+async def home(request: Request, session: SessionDep) -> Response:
+    """Node name and description, its projects, its listed members."""
+    settings: Settings = request.app.state.settings
+    uris: NodeUris = request.app.state.uris
+    projects = await discoverable_projects(session, limit=HOME_LIMIT)
+    members = await list_members(session, limit=HOME_LIMIT, discoverable_only=True)
+    return render(
+        request,
+        "home.html",
+        projects=[project_view(a, p, settings, uris) for a, p in projects],
+        members=[member_view(a, p, settings, uris) for a, p in members],
+    )
+
+
+@router.get("/members")
+async def members_directory(
+    request: Request,
+    session: SessionDep,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """Discoverable members only; members who did not opt in are never listed."""
+    settings: Settings = request.app.state.settings
+    rows = await list_members(
+        session, limit=DIRECTORY_LIMIT, after_id=after, discoverable_only=True
+    )
+    next_url = f"/members?after={rows[-1][0].id}" if len(rows) == DIRECTORY_LIMIT else None
+    return render(
+        request,
+        "members.html",
+        members=[member_view(a, p, settings, request.app.state.uris) for a, p in rows],
+        next_url=next_url,
+        after=after,
+    )
+
+
+@router.get("/projects")
+async def projects_directory(
+    request: Request,
+    session: SessionDep,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """Live projects of this node."""
+    settings: Settings = request.app.state.settings
+    rows = await discoverable_projects(session, limit=DIRECTORY_LIMIT, after_id=after)
+    next_url = f"/projects?after={rows[-1][0].id}" if len(rows) == DIRECTORY_LIMIT else None
+    return render(
+        request,
+        "projects.html",
+        projects=[project_view(a, p, settings, request.app.state.uris) for a, p in rows],
+        next_url=next_url,
+        after=after,
+    )
+
+
+@router.get("/about")
+async def about(request: Request, session: SessionDep) -> Response:
+    """About the node; the node actor's `url`."""
+    node_actor = await get_node_actor(session)
+    if node_actor is None:
+        return error_page(request, 404, "This node has no node actor yet.")
+    return _about_page(request, node_actor, {})
+
+
+@router.get("/tags/{name}")
+async def tag_page(request: Request, session: SessionDep, name: str) -> Response:
+    """Listed members and projects with this skill or sector hashtag."""
+    if not _TAG_NAME.match(name):
+        return error_page(request, 404, "There is no such tag.")
+    settings: Settings = request.app.state.settings
+    uris: NodeUris = request.app.state.uris
+    members = await tagged_members(session, name, limit=DIRECTORY_LIMIT)
+    projects = await tagged_projects(session, name, limit=DIRECTORY_LIMIT)
+    return render(
+        request,
+        "tag.html",
+        tag=name,
+        members=[member_view(a, p, settings, uris) for a, p in members],
+        projects=[project_view(a, p, settings, uris) for a, p in projects],
+    )
