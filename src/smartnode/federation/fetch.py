@@ -1,0 +1,393 @@
+"""The one outbound HTTP client: SSRF-safe, bounded fetching of remote ActivityPub documents.
+
+Rules (PROTOCOL.md "Fetching remote documents"): https only (http too when
+`allow_private_addresses` is on: tests and the local demo); no credentials in URLs; never our
+own origin unless the caller says so; every connection's address checked at connect time
+(federation/transport.py); at most 3 redirects, each hop checked again; the document's `id`
+must equal the final URL; content type activity+json or ld+json with the AS profile; body
+≤ 1 MiB (compressed and decompressed), connect/read timeouts plus an overall deadline; JSON
+depth ≤ 32, capped arrays, an object at the top, no forbidden JSON-LD (federation/jsonld.py).
+
+Errors (all SmartnodeError, HTTP 502 if they reach an edge; defined in fetch_errors.py):
+
+FetchError
+ ├── RefusedUrl           scheme, credentials, our own origin, malformed URL
+ │    └── BlockedAddress  the host is or resolves to a non-public address
+ ├── BudgetExhausted      the caller's per-activity fetch budget is spent
+ ├── TooManyRedirects     more than 3 hops
+ ├── BadContentType       not an ActivityPub media type
+ ├── TooLarge             body over the cap (also decompressed)
+ ├── FetchTimeout         connect/read timeout or the overall deadline
+ ├── BadDocument          not JSON, too deep, not an object, forbidden JSON-LD, id ≠ URL
+ └── HTTPStatusError      any other status (`.status`: 404/410 tell a deleted object)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from smartnode import __version__
+from smartnode.config import Settings
+from smartnode.federation.addresses import AddressPolicy, normalise_host, parse_ip_literal
+from smartnode.federation.fetch_errors import (
+    BadContentType,
+    BadDocument,
+    BlockedAddress,
+    BudgetExhausted,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    RefusedUrl,
+    TooLarge,
+    TooManyRedirects,
+)
+from smartnode.federation.jsonld import DocumentRejected, check_document, parse_object
+from smartnode.federation.transport import GuardedTransport
+from smartnode.federation.vocab import ACTIVITY_JSON, AS_CONTEXT, LD_JSON_AS
+
+__all__ = [
+    "ACCEPT_AP",
+    "ACCEPT_JRD",
+    "BadContentType",
+    "BadDocument",
+    "BlockedAddress",
+    "BudgetExhausted",
+    "FetchBudget",
+    "FetchError",
+    "FetchTimeout",
+    "FetchedDocument",
+    "Fetcher",
+    "HTTPStatusError",
+    "RefusedUrl",
+    "TooLarge",
+    "TooManyRedirects",
+]
+
+ACCEPT_AP = f"{ACTIVITY_JSON}, {LD_JSON_AS}"
+ACCEPT_JRD = "application/jrd+json, application/json;q=0.8"
+MAX_BODY_BYTES = 1 << 20
+MAX_REDIRECTS = 3
+MAX_COLLECTION_PAGES = 10
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_DEADLINE = 20.0
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS  # zlib detects the gzip or zlib header itself
+_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedDocument:
+    """A checked remote document: where it was finally found, the status and the object."""
+
+    url_final: str
+    status: int
+    data: dict[str, Any]
+
+
+class FetchBudget:
+    """How many outbound requests (redirect hops included) one incoming activity may cause."""
+
+    def __init__(self, max_fetches: int) -> None:
+        self.max_fetches = max_fetches
+        self.used = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(self.max_fetches - self.used, 0)
+
+    def spend(self, url: str) -> None:
+        """Count one request, or raise BudgetExhausted when none is left."""
+        if self.used >= self.max_fetches:
+            raise BudgetExhausted(f"fetch budget of {self.max_fetches} spent before {url}")
+        self.used += 1
+
+
+class Fetcher:
+    """Owns the process's outbound httpx client; use `async with` or call `aclose()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        policy: AddressPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.policy = policy or AddressPolicy(allow_private=settings.allow_private_addresses)
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self._schemes = ("https", "http") if settings.allow_private_addresses else ("https",)
+        self._own_origin = _origin(httpx.URL(settings.base_url))
+        self._client = httpx.AsyncClient(
+            transport=transport or GuardedTransport(self.policy),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": f"smartnode/{__version__} (+{settings.base_url}/)"},
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch_json(
+        self,
+        url: str,
+        *,
+        signer: httpx.Auth | None = None,
+        accept: str = ACCEPT_AP,
+        budget: FetchBudget | None = None,
+        allow_local: bool = False,
+    ) -> FetchedDocument:
+        """GET an ActivityPub document by all the rules above, within the overall deadline."""
+        return await self._fetch(url, signer, accept, budget, allow_local, activitypub=True)
+
+    async def fetch_jrd(
+        self, url: str, *, budget: FetchBudget | None = None, allow_local: bool = False
+    ) -> FetchedDocument:
+        """GET a WebFinger/host-meta JRD: the same guards, JRD/JSON media types, no `id` rule."""
+        return await self._fetch(url, None, ACCEPT_JRD, budget, allow_local, activitypub=False)
+
+    async def _fetch(
+        self,
+        url: str,
+        signer: httpx.Auth | None,
+        accept: str,
+        budget: FetchBudget | None,
+        allow_local: bool,
+        *,
+        activitypub: bool,
+    ) -> FetchedDocument:
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._follow(url, signer, accept, budget, allow_local, activitypub)
+        except TimeoutError:
+            raise FetchTimeout(f"{url} took longer than {self.deadline:g} s") from None
+
+    async def _follow(
+        self,
+        url: str,
+        signer: httpx.Auth | None,
+        accept: str,
+        budget: FetchBudget | None,
+        allow_local: bool,
+        activitypub: bool,
+    ) -> FetchedDocument:
+        current = self.checked_url(url, allow_local=allow_local)
+        headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        for hop in range(MAX_REDIRECTS + 1):
+            if budget is not None:
+                budget.spend(str(current))
+            try:
+                async with self._client.stream(
+                    "GET", current, headers=headers, auth=signer
+                ) as response:
+                    location = response.headers.get("location")
+                    if response.status_code not in _REDIRECTS or not location:
+                        return await self._document(response, current, activitypub)
+            except httpx.TimeoutException:
+                raise FetchTimeout(f"{current} timed out") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{current} could not be fetched: {type(exc).__name__}") from None
+            if hop == MAX_REDIRECTS:
+                raise TooManyRedirects(f"{url} redirected more than {MAX_REDIRECTS} times")
+            current = self.checked_url(str(current.join(location)), allow_local=allow_local)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def checked_url(self, url: str, *, allow_local: bool = False) -> httpx.URL:
+        """The URL to request (no fragment, host normalised), or RefusedUrl/BlockedAddress."""
+        try:
+            parsed = httpx.URL(url)
+            host = normalise_host(parsed.host)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise RefusedUrl(f"not a fetchable URL: {url!r}") from None
+        if parsed.scheme not in self._schemes:
+            raise RefusedUrl(f"{url} does not use {' or '.join(self._schemes)}")
+        if parsed.userinfo:
+            raise RefusedUrl(f"{parsed.host}: URLs with credentials are not fetched")
+        literal = parse_ip_literal(host)
+        if literal is not None and (reason := self.policy.refusal(literal)) is not None:
+            raise BlockedAddress(parsed.host, f"{literal} is {reason}")
+        checked = parsed.copy_with(host=host, fragment=None)
+        if not allow_local and _origin(checked) == self._own_origin:
+            raise RefusedUrl(f"{url} is on this node: our own URIs are never fetched")
+        return checked
+
+    async def _document(
+        self, response: httpx.Response, url: httpx.URL, activitypub: bool
+    ) -> FetchedDocument:
+        if not 200 <= response.status_code < 300:
+            raise HTTPStatusError(str(url), response.status_code)
+        content_type = response.headers.get("content-type", "")
+        media_ok = is_activity_media_type if activitypub else _is_jrd_media_type
+        if not media_ok(content_type):
+            raise BadContentType(f"{url} is {content_type or 'untyped'}, not the expected JSON")
+        body = await self._read_capped(response, url)
+        try:
+            data = parse_object(body)
+            if activitypub:
+                check_document(data)
+        except DocumentRejected as exc:
+            raise BadDocument(f"{url}: {exc.message}") from None
+        if activitypub and _canonical(data.get("id")) != str(url):
+            raise BadDocument(f"{url} holds a document whose id is not that URL")
+        return FetchedDocument(url_final=str(url), status=response.status_code, data=data)
+
+    async def _read_capped(self, response: httpx.Response, url: httpx.URL) -> bytes:
+        """The body, decoded, refused once the wire bytes or the decoded bytes pass the cap."""
+        limit = self.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge(f"{url} declares {declared} bytes (cap {limit})")
+        decoder = _decoder(response.headers.get("content-encoding", ""), url)
+        wire, body = 0, bytearray()
+        async for chunk in response.aiter_raw():
+            wire += len(chunk)
+            if wire > limit:
+                raise TooLarge(f"{url} sent more than {limit} bytes")
+            if decoder is None:
+                body += chunk
+            else:
+                body += decoder.decompress(chunk, limit + 1 - len(body))
+                if decoder.unconsumed_tail:
+                    raise TooLarge(f"{url} decompresses to more than {limit} bytes")
+            if len(body) > limit:
+                raise TooLarge(f"{url} is more than {limit} bytes")
+        if decoder is not None:
+            body += decoder.flush()
+            if len(body) > limit:
+                raise TooLarge(f"{url} decompresses to more than {limit} bytes")
+        return bytes(body)
+
+    async def fetch_collection_items(
+        self,
+        url: str,
+        *,
+        limit: int,
+        signer: httpx.Auth | None = None,
+        budget: FetchBudget | None = None,
+        max_pages: int = MAX_COLLECTION_PAGES,
+    ) -> list[Any]:
+        """Items (ids or objects) of a Collection, following `first`/`next` on its own host.
+
+        Stops at `limit` items, after `max_pages` pages, on a page seen before (loops) and on
+        a page on another host.
+        """
+        collection = await self.fetch_json(url, signer=signer, budget=budget)
+        host = _origin(httpx.URL(collection.url_final))
+        seen = {collection.url_final}
+        items = _page_items(collection.data)
+        page_ref = collection.data.get("first", collection.data.get("next"))
+        for _ in range(max_pages):
+            if len(items) >= limit or page_ref is None:
+                break
+            page = await self._next_page(page_ref, host, seen, signer, budget)
+            if page is None:
+                break
+            items.extend(_page_items(page))
+            page_ref = page.get("next")
+        return items[:limit]
+
+    async def _next_page(
+        self,
+        ref: Any,
+        host: tuple[str, str, int],
+        seen: set[str],
+        signer: httpx.Auth | None,
+        budget: FetchBudget | None,
+    ) -> dict[str, Any] | None:
+        """The page `ref` names (embedded or by URL), or None on a loop or another host."""
+        if isinstance(ref, dict):
+            page_id = ref.get("id")
+            fresh = not isinstance(page_id, str) or self._fresh_page(page_id, host, seen)
+            return ref if fresh else None
+        page_url = self._fresh_page(ref, host, seen) if isinstance(ref, str) else None
+        if page_url is None:
+            return None
+        fetched = await self.fetch_json(page_url, signer=signer, budget=budget)
+        if fetched.url_final != page_url and not self._fresh_page(fetched.url_final, host, seen):
+            return None  # redirected to a page seen before or to another host
+        return fetched.data
+
+    def _fresh_page(self, url: str, host: tuple[str, str, int], seen: set[str]) -> str | None:
+        """`url` checked, if it is a page not seen before on the collection's host (remembered)."""
+        try:
+            checked = self.checked_url(url)
+        except RefusedUrl:
+            return None
+        if str(checked) in seen or _origin(checked) != host:
+            return None
+        seen.add(str(checked))
+        return str(checked)
+
+
+def is_activity_media_type(value: str) -> bool:
+    """activity+json, or ld+json whose profile names ActivityStreams (never plain JSON)."""
+    media, _, params = value.partition(";")
+    media = media.strip().lower()
+    if media == ACTIVITY_JSON:
+        return True
+    if media != "application/ld+json":
+        return False
+    for name, raw in _PARAM.findall(";" + params):
+        if name.lower() == "profile":
+            return AS_CONTEXT in raw.strip().strip('"').split()
+    return False
+
+
+def _is_jrd_media_type(value: str) -> bool:
+    media = value.partition(";")[0].strip().lower()
+    return media in ("application/jrd+json", "application/json")
+
+
+def _decoder(content_encoding: str, url: httpx.URL) -> Any:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(_GZIP_OR_ZLIB)
+    raise BadDocument(f"{url} uses the unsupported content encoding {encoding!r}")
+
+
+def _page_items(page: dict[str, Any]) -> list[Any]:
+    value = page.get("orderedItems", page.get("items"))
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    """(scheme, host, port) with the host normalised and the default port filled in."""
+    port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+    return url.scheme, normalise_host(url.host), port
+
+
+def _canonical(uri: Any) -> str:
+    """`uri` as checked_url spells a URL (so an id compares equal to the URL it was served at)."""
+    if not isinstance(uri, str):
+        return ""
+    try:
+        parsed = httpx.URL(uri)
+        return str(parsed.copy_with(host=normalise_host(parsed.host)))
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return ""
