@@ -1,0 +1,400 @@
+"""The `smartnode` command: init, serve, member and project admin, seed, tokens, demo."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import orjson
+import typer
+from rich.table import Table
+
+from smartnode.actors.inputs import MemberInput, ProjectInput
+from smartnode.actors.members import create_member, list_members
+from smartnode.actors.projects import create_project, list_projects
+from smartnode.cli_support import (
+    InitReport,
+    database_session,
+    err,
+    guarded,
+    handle,
+    init_node,
+    now,
+    out,
+    run,
+    safe_url,
+    show_traceback,
+    split_list,
+)
+from smartnode.config import Settings
+from smartnode.federation.sanitize import text_to_html
+from smartnode.seed import SeedReport, has_members, load_country, seed_country
+from smartnode.storage.models import Actor, MemberProfile, Project
+
+app = typer.Typer(
+    name="smartnode",
+    help="Run and administer a national node of the Smart cooperative.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+member_app = typer.Typer(help="Members of this node.", no_args_is_help=True)
+project_app = typer.Typer(help="Projects hosted on this node.", no_args_is_help=True)
+token_app = typer.Typer(help="Admin bearer tokens for the JSON API.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
+app.add_typer(project_app, name="project")
+app.add_typer(token_app, name="token")
+
+
+# ---------------------------------------------------------------- init
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database and the node actor (safe to run again)."""
+
+    async def work(settings: Settings) -> list[str]:
+        key_from_file = settings.secret_key is None
+        report = await init_node(settings)
+        return init_lines(report, settings, key_from_file=key_from_file)
+
+    for line in run(work, needs_schema=False):
+        out().print(line)
+
+
+def init_lines(report: InitReport, settings: Settings, *, key_from_file: bool) -> list[str]:
+    """What `init` tells the operator."""
+    shown = safe_url(settings.database_url)
+    revision = ", ".join(sorted(report.after))
+    if report.before == report.after:
+        lines = [f"Database {shown} is up to date (revision {revision})."]
+    else:
+        was = ", ".join(sorted(report.before)) or "empty"
+        lines = [f"Database {shown} migrated: {was} → {revision}."]
+    if report.node_created:
+        lines.append(f"Created the node actor {report.node_uri} with a new RSA-2048 key.")
+    else:
+        lines.append(f"The node actor {report.node_uri} exists already.")
+    if key_from_file:
+        key_file = settings.data_dir / "secret.key"
+        lines.append(f"Private keys are encrypted with the key in {key_file}: back it up.")
+    return lines
+
+
+# ---------------------------------------------------------------- serve
+
+
+class LogLevel(StrEnum):
+    """Levels of the server log."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind.")] = 8000,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    log_level: Annotated[LogLevel, typer.Option(help="Server log level.")] = LogLevel.INFO,
+) -> None:
+    """Serve the node (API, pages, ActivityPub) in one process."""
+    import uvicorn
+
+    from smartnode.app import create_app
+
+    async def ready(settings: Settings) -> Settings:
+        return settings
+
+    settings = run(ready)
+    base = urlsplit(settings.base_url)
+    if base.hostname in ("127.0.0.1", "localhost") and (base.port or 80) != port:
+        err().print(
+            f"Note: ids and handles use {settings.base_url} (SMARTNODE_BASE_URL, SMARTNODE_DOMAIN)"
+            f" but this serves port {port}."
+        )
+    application = guarded(lambda: create_app(settings), settings.database_url)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
+        log_level=log_level.value,
+    )
+
+
+# ---------------------------------------------------------------- members
+
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@member_app.command("create")
+def member_create(
+    username: Annotated[str, typer.Argument(help="ASCII handle: a-z, 0-9, _ with . or -.")],
+    name: Annotated[str, typer.Option(help="Display name, any script.")],
+    email: Annotated[str | None, typer.Option(help="Private contact address.")] = None,
+    country: Annotated[str | None, typer.Option(help="Default: the node's country.")] = None,
+    city: Annotated[str, typer.Option()] = "",
+    language: Annotated[str | None, typer.Option(help="Own language of the bio.")] = None,
+    languages: Annotated[str, typer.Option(help="Working languages: sv,en.")] = "",
+    skills: Annotated[str, typer.Option(help='Comma-separated: "sound design,mixing".')] = "",
+    bio: Annotated[str, typer.Option(help="Plain text; blank lines make paragraphs.")] = "",
+    discoverable: Annotated[bool, typer.Option(help="Listed in directories.")] = False,
+    indexable: Annotated[bool | None, typer.Option(help="Searchable (default: as listed).")] = None,
+) -> None:
+    """Create a member with keys and a profile."""
+    spoken = split_list(languages)
+    own = language or (spoken[0] if spoken else "en")
+    fields: dict[str, Any] = {
+        "username": username,
+        "name": name,
+        "email": email,
+        "city": city,
+        "language": own,
+        "languages": spoken or [own],
+        "skills": split_list(skills),
+        "summary": text_to_html(bio),
+        "discoverable": discoverable,
+        "indexable": discoverable if indexable is None else indexable,
+    }
+
+    async def create(settings: Settings) -> str:
+        data = MemberInput.model_validate(
+            {**fields, "country": settings.node_country if country is None else country}
+        )
+        async with database_session(settings) as session, session.begin():
+            actor = await create_member(session, settings, data, now())
+            return f"Created member {handle(actor.username, settings)}: {actor.uri}"
+
+    out().print(run(create))
+
+
+@member_app.command("list")
+def member_list(as_json: Json = False) -> None:
+    """List the node's live members."""
+
+    async def rows(settings: Settings) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        async with database_session(settings) as session:
+            while page := await list_members(
+                session, limit=200, after_id=found[-1]["id"] if found else None
+            ):
+                found.extend(_member_row(actor, profile, settings) for actor, profile in page)
+        return found
+
+    members = run(rows)
+    if as_json:
+        typer.echo(orjson.dumps([{k: v for k, v in m.items() if k != "id"} for m in members]))
+        return
+    table = Table("username", "name", "handle", "country", "discoverable")
+    for m in members:
+        table.add_row(m["username"], m["name"], m["handle"], m["country"], _yes(m["discoverable"]))
+    out().print(table)
+
+
+def _member_row(actor: Actor, profile: MemberProfile, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "username": actor.username,
+        "name": actor.name,
+        "handle": handle(actor.username, settings),
+        "uri": actor.uri,
+        "country": profile.country,
+        "city": profile.city,
+        "languages": profile.languages,
+        "skills": profile.skills,
+        "discoverable": actor.discoverable,
+        "indexable": actor.indexable,
+    }
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# ---------------------------------------------------------------- projects
+
+
+@project_app.command("create")
+def project_create(
+    slug: Annotated[
+        str | None, typer.Argument(help="ASCII slug; default: made from --name.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Project name, any script.")] = "",
+    coordinator: Annotated[str, typer.Option(help="Username of the coordinating member.")] = "",
+    country: Annotated[str | None, typer.Option(help="Default: the node's country.")] = None,
+    city: Annotated[str, typer.Option()] = "",
+    sectors: Annotated[str, typer.Option(help='Comma-separated: "music,film".')] = "",
+    summary: Annotated[str, typer.Option(help="Plain text; blank lines make paragraphs.")] = "",
+    language: Annotated[str, typer.Option(help="Language of the summary.")] = "en",
+    website: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a project coordinated by a local member."""
+    fields: dict[str, Any] = {
+        "slug": slug,
+        "name": name,
+        "coordinator": coordinator,
+        "city": city,
+        "sectors": split_list(sectors),
+        "summary": text_to_html(summary),
+        "language": language,
+        "website": website,
+    }
+
+    async def create(settings: Settings) -> str:
+        data = ProjectInput.model_validate(
+            {**fields, "country": settings.node_country if country is None else country}
+        )
+        async with database_session(settings) as session, session.begin():
+            actor = await create_project(session, settings, data, now())
+            return f"Created project {handle(actor.username, settings)}: {actor.uri}"
+
+    out().print(run(create))
+
+
+@project_app.command("list")
+def project_list(as_json: Json = False) -> None:
+    """List the node's live projects."""
+
+    async def rows(settings: Settings) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        async with database_session(settings) as session:
+            while page := await list_projects(
+                session, limit=200, after_id=found[-1]["id"] if found else None
+            ):
+                found.extend(_project_row(actor, project, settings) for actor, project in page)
+        return found
+
+    projects = run(rows)
+    if as_json:
+        typer.echo(orjson.dumps([{k: v for k, v in p.items() if k != "id"} for p in projects]))
+        return
+    table = Table("slug", "name", "handle", "country", "city", "sectors")
+    for p in projects:
+        table.add_row(
+            p["slug"], p["name"], p["handle"], p["country"], p["city"], ", ".join(p["sectors"])
+        )
+    out().print(table)
+
+
+def _project_row(actor: Actor, project: Project, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "slug": actor.username,
+        "name": actor.name,
+        "handle": handle(actor.username, settings),
+        "uri": actor.uri,
+        "country": project.country,
+        "city": project.city,
+        "sectors": project.sectors,
+    }
+
+
+# ---------------------------------------------------------------- seed, tokens, demo
+
+
+@app.command()
+def seed(
+    country: Annotated[
+        str | None, typer.Option(help="Whose data: AT BE DE ES FR IT NL SE (default: the node's).")
+    ] = None,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing if the node has members.")] = False,
+) -> None:
+    """Add realistic members, projects and teams of a country (existing names are kept)."""
+
+    async def work(settings: Settings) -> list[str]:
+        code = country or settings.node_country or "SE"
+        load_country(code)  # unknown country: fail before touching the database
+        async with database_session(settings) as session, session.begin():
+            if if_empty and await has_members(session):
+                return ["The node has members already: nothing seeded."]
+            report = await seed_country(session, settings, code, now())
+        return seed_lines(report, settings)
+
+    for line in run(work):
+        out().print(line)
+
+
+def seed_lines(report: SeedReport, settings: Settings) -> list[str]:
+    """What `seed` tells the operator."""
+    lines = [
+        f"Seeded {report.country}: {len(report.members)} members, {len(report.projects)} projects."
+    ]
+    if report.members:
+        shown = ", ".join(handle(u, settings) for u in report.members[:3])
+        lines.append(f"Members include {shown}.")
+    if report.skipped:
+        lines.append(f"Left alone (name taken): {', '.join(report.skipped)}.")
+    return lines
+
+
+@token_app.command("create")
+def token_create(label: Annotated[str, typer.Argument(help="What the token is for.")]) -> None:
+    """Print a new admin token for the JSON API (shown once; only its hash is stored)."""
+
+    async def create(settings: Settings) -> str:
+        from smartnode.api.tokens import create_token
+
+        async with database_session(settings) as session, session.begin():
+            return await create_token(session, label=label, now=now())
+
+    token = run(create)
+    typer.echo(token)
+    err().print(f"Token {label!r} created. Store it now: it cannot be shown again.")
+
+
+@app.command()
+def demo(
+    nodes: Annotated[str, typer.Option(help="Country codes, e.g. se,be,fr.")] = "se,be,fr",
+    base_port: Annotated[int, typer.Option(min=1024, max=65000)] = 8100,
+    data_dir: Annotated[Path, typer.Option(help="One folder per node inside.")] = Path("data/demo"),
+    fresh: Annotated[bool, typer.Option(help="Delete the nodes' data first.")] = False,
+    duration: Annotated[
+        float | None, typer.Option(min=0, help="Stop after this many seconds.")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Run several seeded nodes on consecutive 127.0.0.1 ports in one process (Ctrl-C stops)."""
+    from smartnode.demo import DemoOptions, run_demo
+
+    options = DemoOptions(
+        countries=split_list(nodes),
+        base_port=base_port,
+        data_dir=data_dir,
+        fresh=fresh,
+        duration=duration,
+        access_log=access_log,
+    )
+    guarded(lambda: run_demo(options, out()))
+
+
+# ---------------------------------------------------------------- entry point
+
+
+@app.callback()
+def root(
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show the traceback of an unexpected error.")
+    ] = False,
+) -> None:
+    """Run and administer a national node of the Smart cooperative."""
+    show_traceback.set(traceback)
+
+
+def main() -> None:
+    """Console entry point: the app, with Ctrl-C ending quietly."""
+    try:
+        app(prog_name="smartnode")
+    except KeyboardInterrupt:
+        err().print("Interrupted.")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

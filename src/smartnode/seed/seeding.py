@@ -1,0 +1,76 @@
+"""Seed a node with a country's members and projects; existing names are left alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.members import create_member
+from smartnode.actors.names import slugify
+from smartnode.actors.projects import add_to_team, create_project
+from smartnode.actors.records import find_local_actor
+from smartnode.config import Settings
+from smartnode.federation.uris import ActorKind
+from smartnode.seed.catalog import SeedProject, load_country
+from smartnode.storage.models import Actor
+
+
+@dataclass
+class SeedReport:
+    """What a seeding run created and what it left alone."""
+
+    country: str
+    members: list[str] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+async def has_members(session: AsyncSession) -> bool:
+    """True when the node has any local member (deleted ones count: the node is in use)."""
+    found = await session.scalar(
+        select(Actor.id).where(Actor.local.is_(True), Actor.kind == ActorKind.MEMBER.value).limit(1)
+    )
+    return found is not None
+
+
+async def seed_country(
+    session: AsyncSession, settings: Settings, country: str, now: datetime
+) -> SeedReport:
+    """Create the country's seed members, projects and teams that do not exist yet."""
+    data = load_country(country)
+    report = SeedReport(country=data.country)
+    for member in data.members:
+        if await find_local_actor(session, member.username) is not None:
+            report.skipped.append(member.username)
+            continue
+        await create_member(session, settings, member, now)
+        report.members.append(member.username)
+    for project in data.projects:
+        slug = project.slug or slugify(project.name)
+        coordinator = await _live_member(session, project.coordinator)
+        if coordinator is None or await find_local_actor(session, slug) is not None:
+            report.skipped.append(slug)
+            continue
+        actor = await create_project(session, settings, project, now)
+        await _seat_team(session, actor, project, now)
+        report.projects.append(slug)
+    return report
+
+
+async def _live_member(session: AsyncSession, username: str) -> Actor | None:
+    actor = await find_local_actor(session, username)
+    if actor is None or actor.kind != ActorKind.MEMBER.value or actor.deleted_at is not None:
+        return None
+    return actor
+
+
+async def _seat_team(
+    session: AsyncSession, project: Actor, data: SeedProject, now: datetime
+) -> None:
+    for seat in data.team:
+        member = await _live_member(session, seat.username)
+        if member is not None:
+            await add_to_team(session, project, member, seat.role, now)
