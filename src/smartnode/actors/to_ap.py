@@ -85,6 +85,10 @@ def _actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:
     }
     if actor.summary_map:
         doc["summaryMap"] = actor.summary_map
+    if actor.also_known_as:  # Interop: like Mastodon, only when set
+        doc["alsoKnownAs"] = list(actor.also_known_as)
+    if actor.moved_to_uri:
+        doc["movedTo"] = actor.moved_to_uri
     for key, url in (("icon", actor.icon_url), ("image", actor.image_url)):
         image = _image(url)
         if image:
