@@ -1,6 +1,7 @@
 """Reference apps serving fixed bytes (the ceiling a cached route is measured against).
 
-The bytes come from files named by SMARTNODE_BENCH_ACTOR and SMARTNODE_BENCH_JRD.
+The bytes come from files named by SMARTNODE_BENCH_ACTOR and SMARTNODE_BENCH_JRD, their content
+types from SMARTNODE_BENCH_ACTOR_TYPE and SMARTNODE_BENCH_JRD_TYPE (as the node sent them).
 """
 
 from __future__ import annotations
@@ -12,42 +13,39 @@ from typing import Any
 
 from fastapi import FastAPI, Response
 
-ACTIVITY_JSON = "application/activity+json"
-JRD_JSON = "application/jrd+json"
-
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def _bodies() -> tuple[bytes, bytes]:
-    actor = Path(os.environ["SMARTNODE_BENCH_ACTOR"]).read_bytes()
-    jrd = Path(os.environ["SMARTNODE_BENCH_JRD"]).read_bytes()
-    return actor, jrd
+def _body(name: str) -> tuple[bytes, str]:
+    """Bytes and content type of one document."""
+    path = Path(os.environ[f"SMARTNODE_BENCH_{name}"])
+    return path.read_bytes(), os.environ[f"SMARTNODE_BENCH_{name}_TYPE"]
 
 
 def fastapi_app() -> FastAPI:
     """(a) FastAPI routes returning pre-serialised bytes from memory."""
-    actor, jrd = _bodies()
+    (actor, actor_type), (jrd, jrd_type) = _body("ACTOR"), _body("JRD")
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/members/{username}")
     async def member(username: str) -> Response:
-        return Response(content=actor, media_type=ACTIVITY_JSON)
+        return Response(content=actor, media_type=actor_type)
 
     @app.get("/.well-known/webfinger")
     async def webfinger(resource: str) -> Response:
-        return Response(content=jrd, media_type=JRD_JSON)
+        return Response(content=jrd, media_type=jrd_type)
 
     return app
 
 
 def bare_app() -> ASGIApp:
     """(b) A bare ASGI callable: the same bytes, no framework."""
-    actor, jrd = _bodies()
-    actor_start = _start(ACTIVITY_JSON, actor)
-    jrd_start = _start(JRD_JSON, jrd)
+    (actor, actor_type), (jrd, jrd_type) = _body("ACTOR"), _body("JRD")
+    actor_start = _start(actor_type, actor)
+    jrd_start = _start(jrd_type, jrd)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

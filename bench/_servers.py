@@ -110,7 +110,8 @@ def ensure_wrk() -> str:
 
 def wrk_once(wrk: str, url: str, load: Load) -> float:
     """Requests per second of one wrk run; any non-2xx answer or socket error is an error."""
-    command = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{max(1, round(load.seconds))}s",
+    seconds = max(1, round(load.seconds))
+    command = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{seconds}s",
                "-H", f"Accept: {load.accept}", url]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:

@@ -77,7 +77,8 @@ def real_node(work: Path) -> Iterator[Paths]:
     env = node_env(work / "node", port)
     seed_node(env)
     paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
-    command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
     with running(command, f"{paths.origin}/actor", env):
         yield paths
 
@@ -93,7 +94,9 @@ def fetch_bodies(paths: Paths, work: Path) -> dict[str, str]:
     print(f"actor {len(actor.content)} bytes ({actor.headers['content-type']}), "
           f"JRD {len(jrd.content)} bytes ({jrd.headers['content-type']})")  # fmt: skip
     return {"SMARTNODE_BENCH_ACTOR": str(work / "actor.json"),
-            "SMARTNODE_BENCH_JRD": str(work / "jrd.json")}  # fmt: skip
+            "SMARTNODE_BENCH_ACTOR_TYPE": actor.headers["content-type"],
+            "SMARTNODE_BENCH_JRD": str(work / "jrd.json"),
+            "SMARTNODE_BENCH_JRD_TYPE": jrd.headers["content-type"]}  # fmt: skip
 
 
 def measure(wrk: str, paths: Paths, load: Load, runs: int) -> tuple[float, float]:
