@@ -59,7 +59,8 @@ def fedify_discover(origin: str, *queries: str, timeout: float = 60) -> dict[str
     return report
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fedify() -> Callable[..., dict[str, Any]]:
     """`fedify(origin, *queries)`: what Fedify sees of a node (fails, never skips, without Node)."""
+    node_binary()  # fail before any server starts
     return fedify_discover

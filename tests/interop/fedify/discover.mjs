@@ -47,6 +47,11 @@ function fingerOverHttp(origin) {
 
 const href = (value) => (value == null ? null : value.href);
 
+async function exportSpki(key) {
+  const der = await globalThis.crypto.subtle.exportKey("spki", key);
+  return Buffer.from(der).toString("base64");
+}
+
 async function describeKey(actor, options) {
   try {
     const key = await actor.getPublicKey(options);
@@ -59,6 +64,7 @@ async function describeKey(actor, options) {
       algorithm: crypto?.algorithm?.name ?? null,
       modulusLength: crypto?.algorithm?.modulusLength ?? null,
       hash: crypto?.algorithm?.hash?.name ?? null,
+      spki: crypto == null ? null : await exportSpki(crypto),
     };
   } catch (error) {
     return { error: String(error) };
