@@ -156,6 +156,7 @@ async def serve_nodes(nodes: list[DemoNode], options: DemoOptions, console: Cons
     try:
         await _until_started(servers, tasks)
         console.print(node_table(nodes))
+        console.print(try_line(nodes[0]))
         ending = (
             f"after {options.duration:g} seconds" if options.duration is not None else "on Ctrl-C"
         )
@@ -186,6 +187,13 @@ def node_table(nodes: list[DemoNode]) -> Table:
         handles.append(f"@{cross_border.slug}@{domain} (project)")
         table.add_row(node.settings.node_name, node.settings.base_url, "\n".join(handles))
     return table
+
+
+def try_line(node: DemoNode) -> str:
+    """A command that shows a member the way a fediverse server sees them."""
+    member = next(m.username for m in load_country(node.country).members if m.discoverable)
+    accept = "Accept: application/activity+json"
+    return f"Try: curl -H '{accept}' {node_uris(node.settings).member(member)}"
 
 
 async def _prepare_all(nodes: list[DemoNode], console: Console) -> None:
