@@ -223,11 +223,11 @@ def _yes(flag: bool) -> str:
 
 @project_app.command("create")
 def project_create(
+    name: Annotated[str, typer.Option(help="Project name, any script.")],
+    coordinator: Annotated[str, typer.Option(help="Username of the coordinating member.")],
     slug: Annotated[
         str | None, typer.Argument(help="ASCII slug; default: made from --name.")
     ] = None,
-    name: Annotated[str, typer.Option(help="Project name, any script.")] = "",
-    coordinator: Annotated[str, typer.Option(help="Username of the coordinating member.")] = "",
     country: Annotated[str | None, typer.Option(help="Default: the node's country.")] = None,
     city: Annotated[str, typer.Option()] = "",
     sectors: Annotated[str, typer.Option(help='Comma-separated: "music,film".')] = "",

@@ -115,8 +115,8 @@ def guarded(work: Callable[[], T], database_url: str = "") -> T:
         if explained is None:
             if show_traceback.get():
                 raise
-            explained = ([f"unexpected error: {type(exc).__name__}: {_first_line(exc)}"], 1)
-            explained[0].append("run `smartnode --traceback …` to see where it happened")
+            where = "`smartnode --traceback …` shows where"
+            explained = ([f"unexpected {type(exc).__name__}: {_first_line(exc)} ({where})"], 1)
         fail(*explained)
 
 
