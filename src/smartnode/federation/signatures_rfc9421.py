@@ -166,7 +166,7 @@ def _dictionary(request: SignedRequest, field: str) -> dict[str, Any]:
     if len(raw) > MAX_SIGNATURE_HEADER:
         raise SignatureError("header_too_large", f"{field} header is longer than 8 KiB")
     try:
-        parsed = http_sf.parse(raw.encode(), tltype="dictionary", on_duplicate_key=_duplicate)
+        parsed: Any = http_sf.parse(raw.encode(), tltype="dictionary", on_duplicate_key=_duplicate)
     except (ValueError, TypeError, UnicodeError):
         raise SignatureError("malformed_signature", f"{field} is not a Structured Field") from None
     if not isinstance(parsed, dict) or not parsed:
