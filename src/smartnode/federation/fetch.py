@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-import zlib
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,7 +49,7 @@ from smartnode.federation.fetch_errors import (
     TooManyRedirects,
 )
 from smartnode.federation.jsonld import DocumentRejected, check_document, parse_object
-from smartnode.federation.transport import GuardedTransport
+from smartnode.federation.transport import GuardedTransport, read_capped
 from smartnode.federation.vocab import ACTIVITY_JSON, AS_CONTEXT, LD_JSON_AS
 
 __all__ = [
@@ -79,7 +79,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_DEADLINE = 20.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS  # zlib detects the gzip or zlib header itself
 _PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
 
@@ -220,18 +219,32 @@ class Fetcher:
             parsed = httpx.URL(url)
             host = normalise_host(parsed.host)
         except (httpx.InvalidURL, ValueError, TypeError):
+            self._refuse_literal(urlsplit(url).hostname or "")  # e.g. 0177.0.0.1, httpx refuses
             raise RefusedUrl(f"not a fetchable URL: {url!r}") from None
         if parsed.scheme not in self._schemes:
             raise RefusedUrl(f"{url} does not use {' or '.join(self._schemes)}")
         if parsed.userinfo:
             raise RefusedUrl(f"{parsed.host}: URLs with credentials are not fetched")
-        literal = parse_ip_literal(host)
-        if literal is not None and (reason := self.policy.refusal(literal)) is not None:
-            raise BlockedAddress(parsed.host, f"{literal} is {reason}")
+        self._refuse_literal(host)
         checked = parsed.copy_with(host=host, fragment=None)
-        if not allow_local and _origin(checked) == self._own_origin:
+        if not allow_local and self._is_own(checked):
             raise RefusedUrl(f"{url} is on this node: our own URIs are never fetched")
         return checked
+
+    def _is_own(self, url: httpx.URL) -> bool:
+        """On this node's host: same port, or the default ports of http and https alike."""
+        _, host, port = _origin(url)
+        _, own_host, own_port = self._own_origin
+        defaults = _DEFAULT_PORTS.values()
+        return host == own_host and (
+            port == own_port or (port in defaults and own_port in defaults)
+        )
+
+    def _refuse_literal(self, host: str) -> None:
+        """BlockedAddress when `host` spells an IP address the policy refuses."""
+        literal = parse_ip_literal(host)
+        if literal is not None and (reason := self.policy.refusal(literal)) is not None:
+            raise BlockedAddress(host, f"{literal} is {reason}")
 
     async def _document(
         self, response: httpx.Response, url: httpx.URL, activitypub: bool
@@ -242,7 +255,7 @@ class Fetcher:
         media_ok = is_activity_media_type if activitypub else _is_jrd_media_type
         if not media_ok(content_type):
             raise BadContentType(f"{url} is {content_type or 'untyped'}, not the expected JSON")
-        body = await self._read_capped(response, url)
+        body = await read_capped(response, self.max_bytes)
         try:
             data = parse_object(body)
             if activitypub:
@@ -252,32 +265,6 @@ class Fetcher:
         if activitypub and _canonical(data.get("id")) != str(url):
             raise BadDocument(f"{url} holds a document whose id is not that URL")
         return FetchedDocument(url_final=str(url), status=response.status_code, data=data)
-
-    async def _read_capped(self, response: httpx.Response, url: httpx.URL) -> bytes:
-        """The body, decoded, refused once the wire bytes or the decoded bytes pass the cap."""
-        limit = self.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise TooLarge(f"{url} declares {declared} bytes (cap {limit})")
-        decoder = _decoder(response.headers.get("content-encoding", ""), url)
-        wire, body = 0, bytearray()
-        async for chunk in response.aiter_raw():
-            wire += len(chunk)
-            if wire > limit:
-                raise TooLarge(f"{url} sent more than {limit} bytes")
-            if decoder is None:
-                body += chunk
-            else:
-                body += decoder.decompress(chunk, limit + 1 - len(body))
-                if decoder.unconsumed_tail:
-                    raise TooLarge(f"{url} decompresses to more than {limit} bytes")
-            if len(body) > limit:
-                raise TooLarge(f"{url} is more than {limit} bytes")
-        if decoder is not None:
-            body += decoder.flush()
-            if len(body) > limit:
-                raise TooLarge(f"{url} decompresses to more than {limit} bytes")
-        return bytes(body)
 
     async def fetch_collection_items(
         self,
@@ -358,15 +345,6 @@ def is_activity_media_type(value: str) -> bool:
 def _is_jrd_media_type(value: str) -> bool:
     media = value.partition(";")[0].strip().lower()
     return media in ("application/jrd+json", "application/json")
-
-
-def _decoder(content_encoding: str, url: httpx.URL) -> Any:
-    encoding = content_encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        return zlib.decompressobj(_GZIP_OR_ZLIB)
-    raise BadDocument(f"{url} uses the unsupported content encoding {encoding!r}")
 
 
 def _page_items(page: dict[str, Any]) -> list[Any]:

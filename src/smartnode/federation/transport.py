@@ -1,4 +1,5 @@
-"""The guarded httpx transport: every connection's address is checked at CONNECT time.
+"""The guarded httpx transport (every connection's address checked at CONNECT time) and
+bounded reading of response bodies.
 
 The network backend resolves the host itself, refuses the connection when any resolved address
 is not allowed by the AddressPolicy, and connects to the address it checked — so a DNS answer
@@ -6,6 +7,9 @@ cannot change between the check and the connect (rebinding). TLS SNI, certificat
 the Host header still use the name. Proxies from the environment are ignored (they would
 bypass the check). Interop: like Mastodon's Request::Socket, a name with any refused address
 is refused as a whole.
+
+`read_capped` reads a streamed body within a byte cap on the wire AND after decompression
+(gzip/deflate only), so neither a huge body nor a decompression bomb is held in memory.
 """
 
 from __future__ import annotations
@@ -13,17 +17,20 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import httpcore
 import httpx
 
 from smartnode.federation.addresses import AddressPolicy, IPAddress, parse_ip_literal
-from smartnode.federation.fetch_errors import BlockedAddress
+from smartnode.federation.fetch_errors import BadDocument, BlockedAddress, TooLarge
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+_GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS  # zlib detects the gzip or zlib header itself
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -133,3 +140,41 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             network_backend=self.backend,
             socket_options=socket_options,
         )
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The body, decoded; TooLarge once the wire bytes or the decoded bytes pass `limit`."""
+    url = response.request.url
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{url} declares {declared} bytes (cap {limit})")
+    decoder = _decoder(response.headers.get("content-encoding", ""), url)
+    wire, body = 0, bytearray()
+    async for chunk in response.aiter_raw():
+        wire += len(chunk)
+        if wire > limit:
+            raise TooLarge(f"{url} sent more than {limit} bytes")
+        if decoder is None:
+            body += chunk
+        else:  # never inflate more than the cap allows, whatever the chunk holds
+            body += decoder.decompress(chunk, limit + 1 - len(body))
+            if decoder.unconsumed_tail:
+                raise TooLarge(f"{url} decompresses to more than {limit} bytes")
+        if len(body) > limit:
+            raise TooLarge(f"{url} is more than {limit} bytes")
+    if decoder is not None:
+        body += decoder.flush()
+        if len(body) > limit:
+            raise TooLarge(f"{url} decompresses to more than {limit} bytes")
+        if decoder.unused_data:
+            raise BadDocument(f"{url} sent data after the end of its compressed body")
+    return bytes(body)
+
+
+def _decoder(content_encoding: str, url: httpx.URL) -> Any:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(_GZIP_OR_ZLIB)
+    raise BadDocument(f"{url} uses the unsupported content encoding {encoding!r}")
