@@ -83,8 +83,9 @@ def _actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:
         "attachment": [],
         "tag": [],
     }
-    if actor.summary_map:
-        doc["summaryMap"] = actor.summary_map
+    if actor.summary_map:  # JSONB does not keep key order: put the author's language first
+        first = {k: v for k, v in actor.summary_map.items() if k == actor.language}
+        doc["summaryMap"] = {**first, **actor.summary_map}
     if actor.also_known_as:  # Interop: like Mastodon, only when set
         doc["alsoKnownAs"] = list(actor.also_known_as)
     if actor.moved_to_uri:
