@@ -140,7 +140,7 @@ async def count_items(session: AsyncSession, source: Source) -> int:
 
 
 async def fetch_page(session: AsyncSession, source: Source, want: PageRequest) -> Page:
-    """One keyset page, newest first; one row more than asked tells whether `next` exists."""
+    """One keyset page, newest first; one row more than asked tells whether more lie beyond."""
     query, row_id = source.query, source.row_id
     if want.min_id is not None:
         rows = (
@@ -148,17 +148,20 @@ async def fetch_page(session: AsyncSession, source: Source, want: PageRequest) -
                 query.where(row_id > want.min_id).order_by(row_id.asc()).limit(want.limit + 1)
             )
         ).all()
-        more_newer = len(rows) > want.limit
         ordered = list(reversed(rows[: want.limit]))
-        return _page(ordered, has_older=bool(ordered), has_newer=more_newer)
+        older = await _exists(session, query.where(row_id <= want.min_id))
+        return _page(ordered, has_older=older, has_newer=len(rows) > want.limit)
     if want.max_id is not None:
         query = query.where(row_id < want.max_id)
     rows = (await session.execute(query.order_by(row_id.desc()).limit(want.limit + 1))).all()
-    return _page(
-        list(rows[: want.limit]),
-        has_older=len(rows) > want.limit,
-        has_newer=want.max_id is not None,
+    newer = want.max_id is not None and await _exists(
+        session, source.query.where(row_id >= want.max_id)
     )
+    return _page(list(rows[: want.limit]), has_older=len(rows) > want.limit, has_newer=newer)
+
+
+async def _exists(session: AsyncSession, query: Select[int, str]) -> bool:
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 def _page(rows: Sequence[Any], *, has_older: bool, has_newer: bool) -> Page:

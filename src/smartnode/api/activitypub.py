@@ -33,7 +33,7 @@ AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 VARY = "Vary"
 _NAME = re.compile(r"^[a-z0-9_.-]{1,64}$")
 _MAX_CURSOR = 2**63 - 1
-PAGED = ("followers", "following", "members", "outbox")
+_NOBODY = "There is no one here by that name."
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,13 +79,17 @@ async def _actor_to_ap(session: AsyncSession, actor: Actor, uris: NodeUris) -> d
     return node_to_ap(actor, uris)
 
 
-def _misnamed(request: Request, kind: ActorKind, name: str) -> Response | None:
+def _misnamed(
+    request: Request, kind: ActorKind, name: str, *, as_json: bool = True
+) -> Response | None:
     """404 for names that cannot exist; a redirect to the canonical (lower-case) id."""
     if kind is ActorKind.NODE:
         return None
     lowered = name.lower()
     if not _NAME.match(lowered):
-        return _error(404, "no such actor on this node")
+        if as_json:
+            return _error(404, "no such actor on this node")
+        return pages.error_page(request, 404, _NOBODY, {VARY: "Accept"})
     if lowered != name:
         uris: NodeUris = request.app.state.uris
         return RedirectResponse(uris.actor(kind, lowered), 301, {VARY: "Accept"})
@@ -101,7 +105,7 @@ async def _actor(request: Request, kind: ActorKind, name: str) -> Response:
         hit = documents.get(key)
         if hit is not None:
             return hit.to_response()
-    wrong = _misnamed(request, kind, name)
+    wrong = _misnamed(request, kind, name, as_json=as_json)
     if wrong is not None:
         return wrong
     db: Database = request.app.state.db
@@ -121,7 +125,7 @@ async def _actor(request: Request, kind: ActorKind, name: str) -> Response:
 async def _actor_html(request: Request, session: AsyncSession, actor: Actor | None) -> Response:
     headers = {VARY: "Accept"}
     if actor is None:
-        return pages.error_page(request, 404, "There is no one here by that name.", headers)
+        return pages.error_page(request, 404, _NOBODY, headers)
     if actor.deleted_at is not None:
         return pages.error_page(request, 410, "This account was deleted.", headers)
     return await pages.actor_page(request, session, actor, headers)
