@@ -7,7 +7,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -120,9 +119,3 @@ def wrk_once(wrk: str, url: str, load: Load) -> float:
     if match is None:
         raise RuntimeError(f"no Requests/sec in wrk output:\n{out}")
     return float(match.group(1))
-
-
-def wrk_median(wrk: str, url: str, load: Load, runs: int = 3, warmup: float = 2.0) -> float:
-    """Median req/s of `runs` wrk runs after a short warm-up run."""
-    wrk_once(wrk, url, Load(load.threads, load.connections, warmup, load.accept))
-    return statistics.median(wrk_once(wrk, url, load) for _ in range(runs))

@@ -6,25 +6,29 @@ Each server runs alone on 127.0.0.1 with one uvicorn worker (uvloop, httptools, 
   (s) a real node (`smartnode init`, a member and a project made by the CLI, `smartnode serve`);
   (a) FastAPI routes returning the node's own actor / JRD bytes as a pre-serialised Response;
   (b) a bare ASGI app returning the same bytes.
-wrk (another process) drives each path: a warm-up, then 3 runs; medians and ratios are printed.
+Servers take turns in rounds (s, a, b, s, a, b, ...) so background noise hits all of them alike;
+wrk (another process) drives each path after a short warm-up; medians over 3 rounds and the
+node's ratios to (a) and (b) are printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import httpx
 
-from bench._servers import Load, ensure_wrk, free_port, running, uvicorn_command, wrk_median
+from bench._servers import Load, ensure_wrk, free_port, running, uvicorn_command, wrk_once
 
 TARGET = 0.8
 USERNAME = "bench"
@@ -71,15 +75,21 @@ def seed_node(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def real_node(work: Path) -> Iterator[Paths]:
-    """(s): a seeded node served by `smartnode serve`."""
-    port = free_port()
-    env = node_env(work / "node", port)
-    seed_node(env)
+def serve_node(work: Path, port: int) -> Iterator[Paths]:
+    """(s): the seeded node served by `smartnode serve` on 127.0.0.1:`port`."""
     paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
-    with running(command, f"{paths.origin}/actor", env):
+    with running(command, f"{paths.origin}/actor", node_env(work / "node", port)):
+        yield paths
+
+
+@contextmanager
+def serve_reference(app: str, env: dict[str, str]) -> Iterator[Paths]:
+    """(a) or (b): a bench._apps factory serving the node's bytes."""
+    port = free_port()
+    paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
+    with running(uvicorn_command(app, port), paths.actor, env):
         yield paths
 
 
@@ -99,20 +109,14 @@ def fetch_bodies(paths: Paths, work: Path) -> dict[str, str]:
             "SMARTNODE_BENCH_JRD_TYPE": jrd.headers["content-type"]}  # fmt: skip
 
 
-def measure(wrk: str, paths: Paths, load: Load, runs: int) -> tuple[float, float]:
-    """Median req/s of the actor GET and the WebFinger GET."""
-    actor = wrk_median(wrk, paths.actor, load, runs)
-    jrd = wrk_median(wrk, paths.webfinger, Load(load.threads, load.connections, load.seconds,
-                                                "application/jrd+json"), runs)  # fmt: skip
-    return actor, jrd
-
-
-def reference(wrk: str, app: str, env: dict[str, str], load: Load, runs: int) -> tuple[float, ...]:
-    """Serve `app` (bench._apps factory) alone and measure both paths."""
-    port = free_port()
-    paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
-    with running(uvicorn_command(app, port), paths.actor, env):
-        return measure(wrk, paths, load, runs)
+def measure(wrk: str, paths: Paths, load: Load, warmup: float) -> tuple[float, float]:
+    """One warmed-up wrk run of the actor GET, then of the WebFinger GET: req/s."""
+    figures = []
+    for url, accept in ((paths.actor, load.accept), (paths.webfinger, "application/jrd+json")):
+        path_load = replace(load, accept=accept)
+        wrk_once(wrk, url, replace(path_load, seconds=warmup))
+        figures.append(wrk_once(wrk, url, path_load))
+    return figures[0], figures[1]
 
 
 def ratios(node: tuple[float, ...], ref: tuple[float, ...]) -> tuple[float, ...]:
@@ -120,39 +124,58 @@ def ratios(node: tuple[float, ...], ref: tuple[float, ...]) -> tuple[float, ...]
     return tuple(n / r for n, r in zip(node, ref, strict=True))
 
 
-def report(results: dict[str, tuple[float, ...]]) -> None:
-    """Print req/s per server and path, and the node's ratios to (a) and (b)."""
-    print(f"\n{'server':<34}{'actor GET':>12}{'WebFinger GET':>16}")
-    for name, (actor, jrd) in results.items():
-        print(f"{name:<34}{actor:>12,.0f}{jrd:>16,.0f}")
+def report(runs: dict[str, list[tuple[float, float]]]) -> None:
+    """Print median req/s (and spread) per server and path, and the node's ratios."""
+    medians = {name: _medians(figures) for name, figures in runs.items()}
+    print(f"\n{'server':<32}{'actor GET':>24}{'WebFinger GET':>24}")
+    for name, figures in runs.items():
+        cells = [_cell([f[i] for f in figures]) for i in (0, 1)]
+        print(f"{name:<32}{cells[0]:>24}{cells[1]:>24}")
     for key, ref in (("s/a", ROUTE), ("s/b", BARE)):
-        actor, jrd = ratios(results[NODE], results[ref])
+        actor, jrd = ratios(medians[NODE], medians[ref])
         print(f"ratio {key}: actor {actor:.2f}, WebFinger {jrd:.2f}")
-    verdict = "meets" if min(ratios(results[NODE], results[ROUTE])) >= TARGET else "BELOW"
+    verdict = "meets" if min(ratios(medians[NODE], medians[ROUTE])) >= TARGET else "BELOW"
     print(f"target s/a >= {TARGET}: {verdict}")
 
 
+def _medians(figures: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(f[0] for f in figures), statistics.median(f[1] for f in figures)
+
+
+def _cell(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f})"
+
+
 def main() -> None:
-    """Measure (s), (a), (b) one after another and print the figures."""
+    """Rounds of (s), (a), (b), each served alone in turn; medians over rounds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of one wrk run")
-    parser.add_argument("--runs", type=int, default=3, help="wrk runs per path (median)")
+    parser.add_argument("--runs", type=int, default=3, help="rounds (median over them)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each run")
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     started = time.monotonic()
     wrk = ensure_wrk()
     load = Load(connections=args.connections, seconds=args.seconds)
-    results: dict[str, tuple[float, ...]] = {}
+    runs: dict[str, list[tuple[float, float]]] = {NODE: [], ROUTE: [], BARE: []}
     with tempfile.TemporaryDirectory(prefix="smartnode-bench-") as tmp:
-        work = Path(tmp)
-        with real_node(work) as paths:
+        work, port = Path(tmp), free_port()
+        seed_node(node_env(work / "node", port))
+        with serve_node(work, port) as paths:
             env = fetch_bodies(paths, work)
-            results[NODE] = measure(wrk, paths, load, args.runs)
-        for name, app in ((ROUTE, "bench._apps:fastapi_app"), (BARE, "bench._apps:bare_app")):
-            results[name] = reference(wrk, app, env, load, args.runs)
-    report(results)
-    print(f"\n{args.runs} x {args.seconds:.0f} s wrk runs per path, -t{load.threads} "
-          f"-c{load.connections}; whole run {time.monotonic() - started:.0f} s")  # fmt: skip
+        servers: dict[str, Callable[[], AbstractContextManager[Paths]]] = {
+            NODE: partial(serve_node, work, port),
+            ROUTE: partial(serve_reference, "bench._apps:fastapi_app", env),
+            BARE: partial(serve_reference, "bench._apps:bare_app", env),
+        }
+        for _ in range(args.runs):
+            for name, serve in servers.items():
+                with serve() as paths:
+                    runs[name].append(measure(wrk, paths, load, args.warmup))
+    report(runs)
+    print(f"\n{args.runs} rounds of {args.seconds:.0f} s wrk runs per path after "
+          f"{args.warmup:.0f} s warm-up, -t{load.threads} -c{load.connections}; "
+          f"whole run {time.monotonic() - started:.0f} s")  # fmt: skip
 
 
 if __name__ == "__main__":
