@@ -1,0 +1,161 @@
+"""Find an actor row by id or handle, fetching and storing remote actors when needed.
+
+Local ids and handles are read from our rows, never fetched. A remote actor is fetched from
+its own id through the Fetcher (SSRF guard, caps) and stored with store_remote_actor, which
+refuses a silent key swap and any document claiming a local id. Failures that will not heal
+(404/410, a refused document, a blocked domain, a swapped key) give None; a failure that
+may heal (timeout, network, 5xx, 429) raises FetchError so the worker retries the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.records import find_local_actor
+from smartnode.actors.remote import (
+    BadActor,
+    get_remote_actor,
+    remote_actor_from_ap,
+    store_remote_actor,
+)
+from smartnode.errors import BadRequest, Forbidden
+from smartnode.federation.fetch import (
+    BudgetExhausted,
+    FetchBudget,
+    FetchedDocument,
+    Fetcher,
+    FetchError,
+    HTTPStatusError,
+    RefusedUrl,
+)
+from smartnode.federation.uris import NodeUris
+from smartnode.federation.webfinger_client import WebFingerClient, WebFingerError, parse_handle
+from smartnode.outbox.fanout import host_of, is_blocked
+from smartnode.storage.models import Actor, DomainBlock
+
+log = logging.getLogger(__name__)
+
+#: Interop: Mastodon refreshes a remote account it has not fetched for a day.
+MAX_AGE = timedelta(days=1)
+_TRANSIENT_STATUSES = frozenset({408, 429})
+
+
+class ActorResolver(Protocol):
+    """Actors by id (local rows, stored or fetched remote rows) and by `user@host` handle."""
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None: ...
+
+    async def account(self, handle: str) -> Actor | None: ...
+
+
+def _transient(error: FetchError) -> bool:
+    """True for failures worth retrying later (network, timeouts, 5xx, 408/429)."""
+    if isinstance(error, HTTPStatusError):
+        return error.status >= 500 or error.status in _TRANSIENT_STATUSES
+    if isinstance(error, RefusedUrl | BudgetExhausted | WebFingerError):
+        return False
+    return error.code in ("fetch_failed", "fetch_timeout")
+
+
+class FetchingResolver:
+    """ActorResolver over the Fetcher, in the caller's transaction (it flushes, never commits)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        uris: NodeUris,
+        fetcher: Fetcher,
+        *,
+        now: datetime,
+        signer: httpx.Auth | None = None,
+        budget: FetchBudget | None = None,
+    ) -> None:
+        self.session = session
+        self.uris = uris
+        self.fetcher = fetcher
+        self.now = now
+        self.signer = signer
+        self.budget = budget
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
+        """A live actor row for `uri`; refetched when asked, unknown or older than a day."""
+        if self.uris.is_local(uri):
+            return await self.session.scalar(
+                select(Actor).where(
+                    Actor.uri == uri, Actor.local.is_(True), Actor.deleted_at.is_(None)
+                )
+            )
+        stored = await get_remote_actor(self.session, uri)
+        if stored is not None and stored.deleted_at is not None:
+            return None  # a deleted actor stays deleted
+        if stored is None or refresh:
+            return await self._fetch_and_store(uri)
+        if stored.fetched_at is not None and self.now - stored.fetched_at < MAX_AGE:
+            return stored
+        try:  # stale: refresh, but the stored copy still serves when the origin fails
+            return await self._fetch_and_store(uri) or stored
+        except FetchError:
+            return stored
+
+    async def account(self, handle: str) -> Actor | None:
+        """The actor a `user@host` handle names (WebFinger, loop-back checked), or None."""
+        username = self.uris.parse_acct(handle)
+        if username is not None:
+            actor = await find_local_actor(self.session, username)
+            return actor if actor is not None and actor.deleted_at is None else None
+        try:
+            host = parse_handle(handle).host
+        except BadRequest:
+            return None
+        if await self._blocked(f"https://{host}/"):
+            return None
+        client = WebFingerClient(
+            self.fetcher, scheme=self._scheme(), signer=self.signer, budget=self.budget
+        )
+        try:
+            result = await client.lookup(handle)
+        except FetchError as error:
+            return self._failed(handle, error)
+        return await self._store(result.actor)
+
+    def _scheme(self) -> str:
+        """https, or http when this node itself runs on http (a local demo network)."""
+        return urlsplit(self.uris.base_url).scheme
+
+    async def _blocked(self, uri: str) -> bool:
+        blocked = set((await self.session.scalars(select(DomainBlock.domain))).all())
+        return is_blocked(host_of(uri), blocked)
+
+    async def _fetch_and_store(self, uri: str) -> Actor | None:
+        if await self._blocked(uri):
+            log.info("not fetching %s: blocked domain", uri)
+            return None
+        try:
+            document = await self.fetcher.fetch_json(uri, signer=self.signer, budget=self.budget)
+        except FetchError as error:
+            return self._failed(uri, error)
+        return await self._store(document)
+
+    async def _store(self, document: FetchedDocument) -> Actor | None:
+        try:
+            data = remote_actor_from_ap(document.data)
+            if await self._blocked(data.uri):
+                return None
+            return await store_remote_actor(self.session, data, self.now)
+        except (BadActor, Forbidden) as error:
+            log.info("refused actor %s: %s", document.url_final, error.message)
+            return None
+
+    @staticmethod
+    def _failed(what: str, error: FetchError) -> None:
+        if _transient(error):
+            raise error
+        log.info("could not resolve %s: %s", what, error.message)
+        return None

@@ -1,0 +1,53 @@
+"""Delete: of an actor by itself (mark it deleted, drop its follows), or of one of its objects.
+
+For an object we record a DeletedObject marker (so a late Create is ignored) when the object
+is on the actor's origin; purging stored content joins with content handling.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, or_
+
+from smartnode.actors.remote import get_remote_actor
+from smartnode.inbox.context import (
+    InboxContext,
+    Incoming,
+    Outcome,
+    ignored,
+    mark_deleted,
+    processed,
+    same_origin,
+)
+from smartnode.storage.models import Follow
+
+
+async def _delete_actor(ctx: InboxContext, actor_uri: str) -> Outcome:
+    actor = await get_remote_actor(ctx.session, actor_uri)
+    await mark_deleted(ctx, actor_uri, actor_uri)
+    if actor is None:
+        return processed("unknown actor deleted: marker recorded")
+    actor.deleted_at = ctx.now
+    actor.updated_at = ctx.now
+    await ctx.session.execute(
+        delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followed_id == actor.id)),
+        execution_options={"synchronize_session": False},
+    )
+    await ctx.session.flush()
+    return processed("actor deleted, its follows removed")
+
+
+async def on_delete(ctx: InboxContext, incoming: Incoming) -> Outcome:
+    """A remote actor deletes itself or one of its own objects."""
+    object_id = incoming.object_id
+    if object_id is None:
+        return ignored("the Delete names no object id")
+    if not same_origin(incoming.id, incoming.actor_uri):
+        return ignored("the Delete id is not on its actor's origin")
+    if ctx.uris.is_local(object_id):
+        return ignored("a remote actor may not delete our objects")
+    if object_id == incoming.actor_uri:
+        return await _delete_actor(ctx, object_id)
+    if not same_origin(object_id, incoming.actor_uri):
+        return ignored("the deleted object is not on its actor's origin")
+    await mark_deleted(ctx, object_id, incoming.actor_uri)
+    return processed("object deleted: marker recorded")

@@ -1,0 +1,84 @@
+"""Undo of a Follow by its follower: the follow (accepted or pending) is removed.
+
+The object may be the Follow's id or the embedded Follow. An embedded Follow must name the
+Undo's actor as its actor; its id is matched first, then (as Mastodon does) the pair
+follower → local target. Only follows whose follower IS the Undo's actor are ever touched.
+Undo of anything else (Like, Announce, Block) is ignored for now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from smartnode.federation.vocab import id_of
+from smartnode.inbox.context import (
+    InboxContext,
+    Incoming,
+    Outcome,
+    ignored,
+    local_target,
+    processed,
+)
+from smartnode.storage.models import Actor, Follow
+
+
+async def _by_uri(ctx: InboxContext, follow_uri: str, follower_uri: str) -> Follow | None:
+    follower, followed = aliased(Actor), aliased(Actor)
+    return await ctx.session.scalar(
+        select(Follow)
+        .join(follower, Follow.follower_id == follower.id)
+        .join(followed, Follow.followed_id == followed.id)
+        .where(
+            Follow.uri == follow_uri,
+            follower.uri == follower_uri,
+            follower.local.is_(False),
+            followed.local.is_(True),
+        )
+    )
+
+
+async def _by_pair(ctx: InboxContext, follower_uri: str, target_uri: str | None) -> Follow | None:
+    target = await local_target(ctx, target_uri)
+    if target is None:
+        return None
+    follower = aliased(Actor)
+    return await ctx.session.scalar(
+        select(Follow)
+        .join(follower, Follow.follower_id == follower.id)
+        .where(
+            Follow.followed_id == target.id,
+            follower.uri == follower_uri,
+            follower.local.is_(False),
+        )
+    )
+
+
+async def undone_follow(ctx: InboxContext, incoming: Incoming, obj: Any) -> Follow | str:
+    """The follow an Undo takes back, or why there is none."""
+    if isinstance(obj, str):
+        found = await _by_uri(ctx, obj, incoming.actor_uri)
+        return found if found is not None else "the Undo names no follow of its actor"
+    if not isinstance(obj, dict):
+        return "the Undo has no object"
+    if obj.get("type") != "Follow":
+        return f"Undo of {obj.get('type')!s} is not handled yet"
+    if id_of(obj.get("actor")) != incoming.actor_uri:
+        return "the Undo takes back someone else's Follow"
+    follow_uri = id_of(obj)
+    found = await _by_uri(ctx, follow_uri, incoming.actor_uri) if follow_uri else None
+    if found is None:
+        found = await _by_pair(ctx, incoming.actor_uri, id_of(obj.get("object")))
+    return found if found is not None else "the Undo names no follow of its actor"
+
+
+async def on_undo(ctx: InboxContext, incoming: Incoming) -> Outcome:
+    """A remote actor stops following (or withdraws a request to follow) a local actor."""
+    follow = await undone_follow(ctx, incoming, incoming.object)
+    if isinstance(follow, str):
+        return ignored(follow)
+    await ctx.session.delete(follow)
+    await ctx.session.flush()
+    return processed("follow undone by its follower")
