@@ -6,28 +6,20 @@ host, blocked domains and hosts marked unavailable get nothing; pending follows 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.blocks import host_of as host_of  # re-exported for older imports
+from smartnode.actors.blocks import is_blocked as is_blocked
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import audience
 from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Follow, Host, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 BATCH = 500
-
-
-def host_of(uri: str) -> str:
-    return (urlsplit(uri).hostname or "").lower()
-
-
-def is_blocked(host: str, blocked: Iterable[str]) -> bool:
-    """A host is blocked when it or any parent domain is."""
-    return any(host == d or host.endswith("." + d) for d in blocked)
 
 
 async def _follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
