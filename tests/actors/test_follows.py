@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -203,3 +205,39 @@ async def test_rejecting_a_remote_follow_request_sends_reject_and_drops_it(db, s
     [reject] = await _activities(db)
     assert reject.activity_type == "Reject" and reject.document["object"]["id"] == f"{BOB}#f1"
     assert await count(db, Follow) == 0
+
+
+# --- resolution: stored rows are reused for a day, then refreshed; deleted actors stay gone ---
+
+
+async def test_a_stored_actor_is_reused_for_a_day_then_refreshed(db, settings) -> None:
+    fediverse = Fediverse()
+    fediverse.actor(BOB, name="Bob One")
+    async with inbox_context(db, settings, fediverse) as ctx:
+        assert (await ctx.resolver.actor(BOB)) is not None
+    fediverse.actor(BOB, name="Bob Two")
+    async with inbox_context(db, settings, fediverse, NOW + timedelta(hours=23)) as ctx:
+        bob = await ctx.resolver.actor(BOB)
+        assert bob is not None and bob.name == "Bob One"
+    assert fediverse.fetched() == [BOB]
+    async with inbox_context(db, settings, fediverse, NOW + timedelta(days=2)) as ctx:
+        bob = await ctx.resolver.actor(BOB)
+        assert bob is not None and bob.name == "Bob Two"
+    fediverse.serve(BOB, {"error": "down"}, status=503)
+    async with inbox_context(db, settings, fediverse, NOW + timedelta(days=4)) as ctx:
+        bob = await ctx.resolver.actor(BOB)  # the stored copy serves while the origin is down
+        assert bob is not None and bob.name == "Bob Two"
+    assert fediverse.fetched() == [BOB, BOB, BOB]
+
+
+async def test_a_deleted_actor_is_not_fetched_again(db, settings) -> None:
+    fediverse = Fediverse()
+    fediverse.actor(BOB)
+    async with inbox_context(db, settings, fediverse) as ctx:
+        bob = await ctx.resolver.actor(BOB)
+        assert bob is not None
+        bob.deleted_at = NOW
+    async with inbox_context(db, settings, fediverse, NOW + timedelta(days=3)) as ctx:
+        assert await ctx.resolver.actor(BOB) is None
+        assert await ctx.resolver.actor(BOB, refresh=True) is None
+    assert fediverse.fetched() == [BOB]

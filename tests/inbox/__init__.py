@@ -69,6 +69,9 @@ class Fediverse:
     def serve(self, url: str, doc: Any, status: int = 200) -> None:
         self.documents[url] = (status, doc, "application/activity+json")
 
+    def redirect(self, url: str, location: str) -> None:
+        self.documents[url] = (301, location, "redirect")
+
     def finger(self, handle: str, href: str, *, subject: str | None = None) -> None:
         """Answer WebFinger for `handle` (user@host) with a self link to `href`."""
         host = handle.rpartition("@")[2]
@@ -85,6 +88,8 @@ class Fediverse:
             resource = parse_qs(request.url.query.decode()).get("resource", [""])[0]
             url = f"webfinger {request.url.netloc.decode()} {resource}"
         status, doc, media = self.documents.get(url, (404, {"error": "not found"}, "text/plain"))
+        if media == "redirect":
+            return httpx.Response(status, headers={"location": doc})
         body = Streamed(json.dumps(doc).encode())
         return httpx.Response(status, headers={"content-type": media}, stream=body)
 

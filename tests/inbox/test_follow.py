@@ -169,3 +169,17 @@ async def test_follow_from_an_actor_that_cannot_be_fetched_is_ignored(db, settin
     outcome = await receive(db, settings, fediverse, follow_activity(ALICE, anna.uri))
     assert outcome.status == "ignored" and "resolved" in outcome.reason
     assert (await count(db, Follow), await count(db, Activity)) == (0, 0)
+
+
+async def test_follow_from_an_actor_id_that_redirects_to_another_actor_is_ignored(
+    db, settings
+) -> None:
+    anna = await make_member(db, settings, "anna")
+    fediverse = Fediverse()
+    bob = "https://mastodon.example/users/bob"
+    fediverse.actor(bob)
+    fediverse.redirect(ALICE, bob)  # alice's id leads to bob's document
+    outcome = await receive(db, settings, fediverse, follow_activity(ALICE, anna.uri))
+    assert outcome.status == "ignored"
+    assert fediverse.fetched() == [ALICE, bob]
+    assert (await count(db, Follow), await count(db, Activity)) == (0, 0)

@@ -141,11 +141,15 @@ class FetchingResolver:
             document = await self.fetcher.fetch_json(uri, signer=self.signer, budget=self.budget)
         except FetchError as error:
             return self._failed(uri, error)
-        return await self._store(document)
+        return await self._store(document, expected=uri)
 
-    async def _store(self, document: FetchedDocument) -> Actor | None:
+    async def _store(self, document: FetchedDocument, expected: str | None = None) -> Actor | None:
+        """Store a fetched actor; None when refused, or when a redirect led to another id."""
         try:
             data = remote_actor_from_ap(document.data)
+            if expected is not None and data.uri != expected:
+                log.info("refused actor %s: fetched as %s", data.uri, expected)
+                return None
             if await self._blocked(data.uri):
                 return None
             return await store_remote_actor(self.session, data, self.now)
