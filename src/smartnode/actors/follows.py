@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from smartnode.actors.blocks import host_of, is_blocked
 from smartnode.actors.resolve import ActorResolver
 from smartnode.errors import BadRequest, Forbidden, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import parse_handle
-from smartnode.outbox.fanout import host_of, is_blocked
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, DomainBlock, Follow
 

@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.blocks import host_of, is_blocked
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.remote import (
     BadActor,
@@ -37,7 +38,6 @@ from smartnode.federation.fetch import (
 )
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import WebFingerClient, WebFingerError, parse_handle
-from smartnode.outbox.fanout import host_of, is_blocked
 from smartnode.storage.models import Actor, DomainBlock
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from smartnode.actors.blocks import host_of, is_blocked
 from smartnode.federation.vocab import as_list, id_of
 from smartnode.inbox.context import (
     Handler,
@@ -23,7 +24,6 @@ from smartnode.inbox.context import (
     processed,
 )
 from smartnode.inbox.handlers import accept, block, delete, follow, reject, undo, update
-from smartnode.outbox.fanout import host_of, is_blocked
 from smartnode.storage.models import DeletedObject, DomainBlock, InboxMessage
 
 __all__ = ["HANDLERS", "InboxContext", "Outcome", "dispatch", "ignored", "processed"]
