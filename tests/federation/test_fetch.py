@@ -302,6 +302,19 @@ async def test_a_redirect_to_our_own_origin_is_refused(tmp_path: Path) -> None:
             await fetcher.fetch_json("https://remote.example/users/alice")
 
 
+async def test_a_redirect_down_to_http_is_refused(tmp_path: Path) -> None:
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return streamed(302, {"Location": "http://remote.example/users/alice"})
+
+    async with mock_fetcher(tmp_path, handler) as fetcher:
+        with pytest.raises(RefusedUrl, match="https"):
+            await fetcher.fetch_json("https://remote.example/users/alice")
+    assert requested == ["https://remote.example/users/alice"]
+
+
 async def test_http_is_allowed_only_with_private_addresses(tmp_path: Path) -> None:
     async with LoopbackServer({}) as server:
         server.routes["/a"] = document({"id": server.url("/a"), "type": "Note"})
@@ -381,6 +394,7 @@ async def test_the_id_must_equal_the_final_url(loopback_fetcher: Fetcher) -> Non
         "https://remote.example/users/mallory",
         "https://remote.example/users/alice#main-key",
         "https://other.example/users/alice",
+        "https://se.smart.test/members/anna",
         None,
         42,
     ],
@@ -625,7 +639,7 @@ async def test_a_slow_loris_is_cut_at_the_deadline(tmp_path: Path) -> None:
 
 async def test_a_silent_server_hits_the_read_timeout(tmp_path: Path) -> None:
     async def silent(server: LoopbackServer, writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
 
     settings = node_settings(tmp_path, allow_private=True)
     async with LoopbackServer({"/silent": silent}) as server:
@@ -633,6 +647,7 @@ async def test_a_silent_server_hits_the_read_timeout(tmp_path: Path) -> None:
         async with fetcher:
             with pytest.raises(FetchTimeout, match="timed out"):
                 await fetcher.fetch_json(server.url("/silent"))
+        await asyncio.wait_for(server.finished.wait(), timeout=5)
 
 
 async def test_connection_refused_is_a_fetch_error(

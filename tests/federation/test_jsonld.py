@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+from pyld import jsonld as pyld_jsonld
 from pyld.jsonld import JsonLdError
 
 from smartnode.errors import BadRequest
@@ -271,7 +272,7 @@ def context_server() -> Iterator[str]:
 
 
 def test_expand_never_fetches_a_context(context_server: str) -> None:
-    doc = _actor([AS_CONTEXT_URL, context_server])
+    doc = {"@context": context_server, "id": "https://remote.example/n"}
     with pytest.raises(DocumentRejected, match="loading remote context failed"):
         expand(doc)
     assert _Counter.hits == []
@@ -279,7 +280,13 @@ def test_expand_never_fetches_a_context(context_server: str) -> None:
 
 def test_compact_never_fetches_a_context(context_server: str) -> None:
     with pytest.raises(DocumentRejected):
-        compact(_actor(AS_CONTEXT_URL), context_server)
+        compact({"id": "https://remote.example/n"}, context_server)
+    assert _Counter.hits == []
+
+
+def test_pyld_itself_defaults_to_the_offline_loader(context_server: str) -> None:
+    with pytest.raises(JsonLdError):
+        pyld_jsonld.expand({"@context": context_server, "id": "https://remote.example/n"})
     assert _Counter.hits == []
 
 

@@ -68,6 +68,7 @@ __all__ = [
     "RefusedUrl",
     "TooLarge",
     "TooManyRedirects",
+    "is_activity_media_type",
 ]
 
 ACCEPT_AP = f"{ACTIVITY_JSON}, {LD_JSON_AS}"

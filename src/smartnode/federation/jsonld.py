@@ -164,6 +164,10 @@ def load_bundled(url: str, options: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
+# pyld's own default loader uses the network; no pyld call in this process may fall back to it.
+jsonld.set_document_loader(load_bundled)
+
+
 def expand(doc: dict[str, Any]) -> list[Any]:
     """JSON-LD expansion of a checked document, offline (bundled contexts only)."""
     check_document(doc)
