@@ -115,7 +115,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx.AsyncHTTPTransport whose connection pool dials through a GuardedBackend.
 
-    Replaces the pool httpx would build (httpx is pinned; tests/federation/test_fetch.py
+    Replaces the pool httpx would build (httpx is pinned; tests/federation/test_transport.py
     proves the guard is in the path by refusing `localhost`).
     """
 
