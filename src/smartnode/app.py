@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from smartnode import __version__
-from smartnode.actors.node import ensure_node_actor
+from smartnode.actors.blocks import BlockList
+from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.records import node_uris
-from smartnode.api import activitypub, wellknown
+from smartnode.api import activitypub, inbox, wellknown
 from smartnode.api.cache import DocumentCache
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
 from smartnode.errors import SmartnodeError
+from smartnode.federation.fetch import Fetcher
+from smartnode.federation.signer import utc_now
+from smartnode.inbox.keys import KeyStore
+from smartnode.inbox.ratelimit import RateLimiter
+from smartnode.inbox.receive import InboxReceiver
+from smartnode.inbox.writer import InboxWriter
 from smartnode.storage.db import Database
 from smartnode.web import pages
 
@@ -33,10 +40,29 @@ def create_app(settings: Settings) -> FastAPI:
         db = Database(settings)
         app.state.db = db
         async with db.session() as session, session.begin():
-            await ensure_node_actor(session, settings, datetime.now(UTC))
+            node = await ensure_node_actor(session, settings, utc_now())
+        fetcher = Fetcher(settings)
+        signer = node_signer(node, settings)
+        wake = asyncio.Event()
+        writer = InboxWriter(db, on_stored=wake)
+        writer.start()
+        app.state.fetcher = fetcher
+        app.state.node_signer = signer
+        app.state.worker_wake = wake
+        app.state.inbox = InboxReceiver(
+            base_url=settings.base_url,
+            db=db,
+            keys=KeyStore(db, fetcher, signer),
+            writer=writer,
+            blocks=BlockList(db),
+            limiter=RateLimiter(settings.inbox_rate_per_minute),
+            clock=utc_now,
+        )
         try:
             yield
         finally:
+            await writer.stop()
+            await fetcher.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -53,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     activitypub.add_hot_routes(app)
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
+    app.include_router(inbox.router)
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.add_exception_handler(SmartnodeError, _smartnode_error)  # type: ignore[arg-type]

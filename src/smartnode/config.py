@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from smartnode.errors import ConfigError
 
@@ -50,6 +51,16 @@ class Settings(BaseSettings):
         description="How long other processes' changes may take to show in cached documents.",
     )
     collection_page_size: int = Field(default=20, ge=1, le=200)
+    inbox_rate_per_minute: int = Field(
+        default=600, ge=0, description="Inbox POSTs accepted per remote host per minute (0: off)."
+    )
+    trusted_peers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Base URLs of the federation's other national nodes (comma-separated).",
+    )
+    authorized_fetch: bool = Field(
+        default=False, description="Require signed GETs for our documents (node actor excepted)."
+    )
 
     @field_validator("domain")
     @classmethod
@@ -57,6 +68,19 @@ class Settings(BaseSettings):
         value = value.strip().lower().rstrip("/")
         if not value or "/" in value or "@" in value or " " in value:
             raise ValueError("SMARTNODE_DOMAIN must be a host name, optionally with :port")
+        return value
+
+    @field_validator("trusted_peers", mode="before")
+    @classmethod
+    def _peer_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for peer in value:
+                parts = urlsplit(str(peer))
+                if parts.scheme not in ("http", "https") or not parts.netloc:
+                    raise ValueError(f"trusted peer {peer!r} must be a base URL like https://host")
+            return [str(peer).rstrip("/") for peer in value]
         return value
 
     @model_validator(mode="after")

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.records import new_local_actor
 from smartnode.config import Settings
-from smartnode.federation.uris import ActorKind
+from smartnode.federation.keys import decrypt_private_key, load_private_key
+from smartnode.federation.signer import HttpSignatureAuth
+from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor
 
 
@@ -43,3 +45,9 @@ async def ensure_node_actor(session: AsyncSession, settings: Settings, now: date
         actor.name = settings.node_name
         actor.updated_at = now
     return actor
+
+
+def node_signer(actor: Actor, settings: Settings) -> HttpSignatureAuth:
+    """The node actor's signer for server-to-server GETs (authorized-fetch peers, key lookups)."""
+    private_pem = decrypt_private_key(actor.private_key_enc or "", settings.secret())
+    return HttpSignatureAuth(NodeUris.key_id(actor.uri), load_private_key(private_pem))

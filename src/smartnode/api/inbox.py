@@ -1,0 +1,62 @@
+"""POST routes of the inboxes (shared, node, members, projects); the work is in inbox/receive."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from smartnode.actors.records import get_local_actor
+from smartnode.errors import Gone, NotFound
+from smartnode.federation.uris import ActorKind, NodeUris
+from smartnode.inbox.receive import InboxReceiver, Received
+from smartnode.storage.db import Database
+
+router = APIRouter(include_in_schema=False)
+
+
+def _answer(received: Received) -> Response:
+    headers = {}
+    if received.retry_after is not None:
+        headers["Retry-After"] = str(max(int(received.retry_after + 0.999), 1))
+    if received.status == 202:
+        return Response(status_code=202, headers=headers)
+    body = orjson.dumps({"error": received.message})
+    return Response(body, received.status, headers, media_type="application/json")
+
+
+async def _post(request: Request, inbox_uri: str) -> Response:
+    receiver: InboxReceiver = request.app.state.inbox
+    return _answer(await receiver.receive(request, inbox_uri))
+
+
+async def _actor_inbox(request: Request, kind: ActorKind, name: str) -> Response:
+    db: Database = request.app.state.db
+    try:
+        async with db.session() as session:
+            actor = await get_local_actor(session, kind, name)
+    except (NotFound, Gone) as error:
+        return _answer(Received(error.status_code, error.message))
+    return await _post(request, NodeUris.collection(actor.uri, "inbox"))
+
+
+@router.post("/inbox", status_code=202)
+async def shared_inbox(request: Request) -> Response:
+    uris: NodeUris = request.app.state.uris
+    return await _post(request, uris.shared_inbox)
+
+
+@router.post("/actor/inbox", status_code=202)
+async def node_inbox(request: Request) -> Response:
+    uris: NodeUris = request.app.state.uris
+    return await _post(request, NodeUris.collection(uris.node_actor, "inbox"))
+
+
+@router.post("/members/{username}/inbox", status_code=202)
+async def member_inbox(request: Request, username: str) -> Response:
+    return await _actor_inbox(request, ActorKind.MEMBER, username)
+
+
+@router.post("/projects/{slug}/inbox", status_code=202)
+async def project_inbox(request: Request, slug: str) -> Response:
+    return await _actor_inbox(request, ActorKind.PROJECT, slug)

@@ -1,0 +1,175 @@
+"""Public keys of remote actors for the inbox edge: memory → database → fetch.
+
+Rules (PROTOCOL.md "Signatures"): a key belongs to the actor whose document lists it as its own
+`publicKey`; a fetched key is stored only after a signature made with it verified (so a new key
+from the origin's own document replaces the old one: rotation); a cached key that fails is
+refetched once, at most `REFETCHES_PER_MINUTE` times per host; failed lookups are remembered
+for `NEGATIVE_TTL` and not retried before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urldefrag
+
+import httpx
+from sqlalchemy import select
+
+from smartnode.actors.blocks import host_of
+from smartnode.actors.remote import (
+    ACTOR_TYPES,
+    BadActor,
+    RemoteActorData,
+    remote_actor_from_ap,
+    store_remote_actor,
+)
+from smartnode.errors import Forbidden, SmartnodeError
+from smartnode.federation.fetch import Fetcher, FetchError, HTTPStatusError
+from smartnode.federation.signatures import PublicKey, load_public_key_pem
+from smartnode.federation.vocab import id_of
+from smartnode.storage.db import Database
+from smartnode.storage.models import Actor, KeyFailure
+
+log = logging.getLogger(__name__)
+
+MEMORY_SIZE = 10_000
+NEGATIVE_TTL = timedelta(minutes=10)
+REFETCHES_PER_MINUTE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ActorKey:
+    """A verified-to-belong key: whose it is and the key object."""
+
+    key_id: str
+    owner_uri: str
+    key: PublicKey
+    fetched: RemoteActorData | None = None  # set when it came from the network just now
+
+
+class KeyUnavailable(SmartnodeError):
+    """No usable key for a key id (gone, unreachable, malformed or negatively cached)."""
+
+    status_code = 401
+    code = "key_unavailable"
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+class KeyStore:
+    """Keys by key id for the inbox; one per process."""
+
+    def __init__(self, db: Database, fetcher: Fetcher, signer: httpx.Auth | None) -> None:
+        self.db = db
+        self.fetcher = fetcher
+        self.signer = signer
+        self._memory: OrderedDict[str, ActorKey] = OrderedDict()
+        self._failures: dict[str, float] = {}
+        self._refetches: dict[str, deque[float]] = {}
+
+    async def cached(self, key_id: str) -> ActorKey | None:
+        """A key we already hold (memory, then database), without any network."""
+        found = self._memory.get(key_id)
+        if found is not None:
+            self._memory.move_to_end(key_id)
+            return found
+        async with self.db.session() as session:
+            row = (
+                await session.execute(
+                    select(Actor.uri, Actor.public_key_pem).where(
+                        Actor.key_id == key_id, Actor.deleted_at.is_(None)
+                    )
+                )
+            ).first()
+        if row is None or not row.public_key_pem:
+            return None
+        try:
+            key = ActorKey(key_id, row.uri, load_public_key_pem(row.public_key_pem))
+        except SmartnodeError:
+            return None
+        self._remember(key)
+        return key
+
+    def may_refetch(self, key_id: str) -> bool:
+        """Rotation refetches are rate-limited per host."""
+        window = self._refetches.setdefault(host_of(key_id), deque())
+        moment = time.monotonic()
+        while window and moment - window[0] > 60:
+            window.popleft()
+        if len(window) >= REFETCHES_PER_MINUTE:
+            return False
+        window.append(moment)
+        return True
+
+    async def fetch(self, key_id: str, now: datetime) -> ActorKey:
+        """Fetch the key's owner from its origin (signed GET as the node); not stored yet."""
+        await self._check_negative(key_id, now)
+        try:
+            data = await self._fetch_owner(key_id)
+            key = ActorKey(key_id, data.uri, load_public_key_pem(data.public_key_pem), data)
+        except HTTPStatusError as error:
+            await self._fail(key_id, f"HTTP {error.status}", now)
+            raise KeyUnavailable(f"key {key_id} answered HTTP {error.status}",
+                                 gone=error.status in (404, 410)) from None  # fmt: skip
+        except (FetchError, BadActor, SmartnodeError) as error:
+            await self._fail(key_id, error.message, now)
+            raise KeyUnavailable(f"key {key_id} is unusable: {error.message}") from None
+        return key
+
+    async def remember(self, key: ActorKey, now: datetime) -> None:
+        """Store a fetched key's actor once a signature made with it verified."""
+        if key.fetched is not None:
+            try:
+                async with self.db.session() as session, session.begin():
+                    await store_remote_actor(session, key.fetched, now, key_rotation=True)
+            except Forbidden as error:  # a document claiming one of our own ids
+                raise KeyUnavailable(error.message) from None
+        self._remember(ActorKey(key.key_id, key.owner_uri, key.key))
+
+    def forget(self, key_id: str) -> None:
+        self._memory.pop(key_id, None)
+
+    def _remember(self, key: ActorKey) -> None:
+        self._memory[key.key_id] = key
+        self._memory.move_to_end(key.key_id)
+        while len(self._memory) > MEMORY_SIZE:
+            self._memory.popitem(last=False)
+
+    async def _fetch_owner(self, key_id: str) -> RemoteActorData:
+        url, _ = urldefrag(key_id)
+        document = (await self.fetcher.fetch_json(url, signer=self.signer)).data
+        if document.get("type") not in ACTOR_TYPES:  # a Key document (GoToSocial): go to owner
+            owner = id_of(document.get("owner"))
+            if document.get("id") != url or not owner or owner == url:
+                raise BadActor(f"{url} is neither an actor nor a key with an owner")
+            document = (await self.fetcher.fetch_json(owner, signer=self.signer)).data
+        data = remote_actor_from_ap(document)
+        if data.key_id != key_id:
+            raise BadActor(f"{data.uri} does not list {key_id} as its key")
+        return data
+
+    async def _check_negative(self, key_id: str, now: datetime) -> None:
+        until = self._failures.get(key_id)
+        if until is None:
+            async with self.db.session() as session:
+                row = await session.get(KeyFailure, key_id)
+            until = row.retry_at.timestamp() if row is not None else None
+        if until is not None and until > now.timestamp():
+            raise KeyUnavailable(f"key {key_id} failed recently; not fetched again yet")
+
+    async def _fail(self, key_id: str, reason: str, now: datetime) -> None:
+        retry_at = now + NEGATIVE_TTL
+        self._failures[key_id] = retry_at.timestamp()
+        log.info("key %s unavailable: %s", key_id, reason)
+        async with self.db.session() as session, session.begin():
+            row = await session.get(KeyFailure, key_id)
+            if row is None:
+                session.add(KeyFailure(key_id=key_id, reason=reason[:500], retry_at=retry_at))
+            else:
+                row.reason, row.retry_at = reason[:500], retry_at

@@ -1,0 +1,269 @@
+"""The inbox edge: size → parse → block check → verify → bind signer to actor → store → 202.
+
+Status codes steer senders (PROTOCOL.md "Inbox"): 202 stored (duplicates and unknown types too);
+400 malformed; 401 bad or absent signature or a signer that is not the actor; 403 blocked;
+404/410 unknown/deleted recipient; 413 too large; 415 compressed; 429 rate limited;
+503 not durably stored. Nothing else happens here: handlers run in the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from smartnode.actors.blocks import BlockList, host_of
+from smartnode.errors import BadRequest, Forbidden, PayloadTooLarge, SmartnodeError, Unauthorized
+from smartnode.federation.jsonld import check_document, parse_object
+from smartnode.federation.signatures import (
+    ParsedSignature,
+    SignatureError,
+    SignedRequest,
+    parse_signature,
+    verify_signature,
+)
+from smartnode.federation.vocab import first_id, id_of
+from smartnode.inbox.keys import ActorKey, KeyStore, KeyUnavailable
+from smartnode.inbox.ratelimit import RateLimiter
+from smartnode.inbox.writer import InboxWriter
+from smartnode.storage.db import Database
+from smartnode.storage.models import Actor
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20
+RECENT_SIZE = 50_000
+
+
+class TooManyRequests(SmartnodeError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnsupportedEncoding(SmartnodeError):
+    status_code = 415
+    code = "unsupported_encoding"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What the edge answers: a status and, for logs and the body, why."""
+
+    status: int
+    message: str
+    retry_after: float | None = None
+
+
+class InboxReceiver:
+    """Authenticates and stores inbox POSTs; one per process."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        db: Database,
+        keys: KeyStore,
+        writer: InboxWriter,
+        blocks: BlockList,
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.base_url = base_url
+        self.db = db
+        self.keys = keys
+        self.writer = writer
+        self.blocks = blocks
+        self.limiter = limiter
+        self.clock = clock
+        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def receive(self, request: Request, inbox_uri: str) -> Received:
+        """Handle one POST to `inbox_uri`; never raises."""
+        try:
+            return await self._receive(request, inbox_uri)
+        except TooManyRequests as error:
+            return Received(429, error.message, error.retry_after)
+        except _Dropped as dropped:
+            return Received(202, dropped.message)
+        except SmartnodeError as error:
+            if error.status_code >= 500:
+                log.error("inbox %s: %s", inbox_uri, error.message)
+            else:
+                log.info("inbox %s refused (%d): %s", inbox_uri, error.status_code, error.message)
+            return Received(error.status_code, error.message)
+        except ConnectionError:
+            return Received(503, "the activity could not be stored; retry later")
+
+    async def _receive(self, request: Request, inbox_uri: str) -> Received:
+        body = await _read_body(request)
+        activity = parse_object(body)
+        check_document(activity)
+        activity_id, activity_type, actor_uri = _shape(activity)
+        blocked = await self.blocks.blocks_any(_iris(activity, actor_uri))
+        if blocked:
+            raise Forbidden(f"{blocked} is blocked on this node")
+        wait = self.limiter.check(host_of(actor_uri))
+        if wait:
+            raise TooManyRequests(f"too many requests from {host_of(actor_uri)}", wait)
+        signed = SignedRequest.from_pairs(
+            request.method, self._url(request), request.headers.items(), body
+        )
+        parsed = parse_signature(signed)
+        now = self.clock()
+        key = await self.keys.cached(parsed.key_id)
+        if key is None:
+            if await self._unknown_actor_deleted(activity_type, activity, actor_uri):
+                return Received(202, "delete of an unknown actor: nothing to do")
+            key = await self._fetched_key(parsed.key_id, activity_type, activity, actor_uri, now)
+            verify_signature(parsed, signed, key.key, now)
+            await self.keys.remember(key, now)
+        else:
+            key = await self._verified_or_rotated(key, parsed, signed, now)
+        if key.owner_uri != actor_uri:
+            raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
+        return await self._store(activity, activity_id, activity_type, actor_uri, inbox_uri, now)
+
+    def _url(self, request: Request) -> str:
+        """The URL as the sender signed it: our public base, the raw path and the raw query."""
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        query = request.scope.get("query_string") or b""
+        url = self.base_url + raw_path.decode("latin-1")
+        return f"{url}?{query.decode('latin-1')}" if query else url
+
+    async def _fetched_key(
+        self,
+        key_id: str,
+        activity_type: str,
+        activity: dict[str, Any],
+        actor_uri: str,
+        now: datetime,
+    ) -> ActorKey:
+        try:
+            return await self.keys.fetch(key_id, now)
+        except KeyUnavailable as error:
+            if (
+                error.gone
+                and activity_type == "Delete"
+                and first_id(activity.get("object")) == actor_uri
+            ):
+                raise _Dropped() from None
+            raise
+
+    async def _verified_or_rotated(
+        self, key: ActorKey, parsed: ParsedSignature, signed: SignedRequest, now: datetime
+    ) -> ActorKey:
+        try:
+            verify_signature(parsed, signed, key.key, now)
+            return key
+        except SignatureError as error:
+            if error.code != "bad_signature" or not self.keys.may_refetch(key.key_id):
+                raise
+        fresh = await self.keys.fetch(key.key_id, now)  # the key may have been rotated
+        verify_signature(parsed, signed, fresh.key, now)
+        await self.keys.remember(fresh, now)
+        return fresh
+
+    async def _unknown_actor_deleted(
+        self, activity_type: str, activity: dict[str, Any], actor_uri: str
+    ) -> bool:
+        """Interop: Mastodon answers 202 to a Delete of an actor it never knew, fetching nothing."""
+        if activity_type != "Delete" or first_id(activity.get("object")) != actor_uri:
+            return False
+        async with self.db.session() as session:
+            known = await session.scalar(select(Actor.id).where(Actor.uri == actor_uri))
+        return known is None
+
+    async def _store(
+        self,
+        activity: dict[str, Any],
+        activity_id: str,
+        activity_type: str,
+        actor_uri: str,
+        inbox_uri: str,
+        now: datetime,
+    ) -> Received:
+        marker = (activity_id, inbox_uri)
+        if marker in self._recent:
+            return Received(202, "already received")
+        await self.writer.store(
+            {"activity_uri": activity_id, "inbox": inbox_uri, "actor_uri": actor_uri,
+             "activity_type": activity_type[:64], "body": activity, "received_at": now,
+             "state": "pending", "run_at": now, "attempts": 0}
+        )  # fmt: skip
+        self._recent[marker] = None
+        if len(self._recent) > RECENT_SIZE:
+            self._recent.popitem(last=False)
+        return Received(202, "accepted")
+
+
+class _Dropped(SmartnodeError):
+    """A Delete of an actor that no longer exists: answered 202, nothing stored."""
+
+    status_code = 202
+    code = "dropped"
+
+    def __init__(self) -> None:
+        super().__init__("delete of a gone actor: nothing to do")
+
+
+async def _read_body(request: Request) -> bytes:
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UnsupportedEncoding("compressed request bodies are not accepted")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge(f"the body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _http_iri(value: Any, what: str) -> str:
+    if not isinstance(value, str) or len(value) > 2048:
+        raise BadRequest(f"the activity has no {what}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest(f"the activity's {what} is not an http(s) IRI")
+    return value
+
+
+def _shape(activity: dict[str, Any]) -> tuple[str, str, str]:
+    """id, type and actor of an activity, or BadRequest."""
+    activity_id = _http_iri(activity.get("id"), "id")
+    activity_type = activity.get("type")
+    if not isinstance(activity_type, str) or not activity_type:
+        raise BadRequest("the activity has no type")
+    actor_uri = _http_iri(id_of(activity.get("actor")), "actor")
+    return activity_id, activity_type, actor_uri
+
+
+def _iris(activity: dict[str, Any], actor_uri: str) -> list[str]:
+    """The IRIs whose hosts are checked against domain blocks."""
+    found = [actor_uri, str(activity.get("id"))]
+    obj = activity.get("object")
+    for value in (obj, activity.get("target")):
+        iri = first_id(value)
+        if iri:
+            found.append(iri)
+    if isinstance(obj, dict):
+        for key in ("attributedTo", "inReplyTo", "actor"):
+            iri = first_id(obj.get(key))
+            if iri:
+                found.append(iri)
+    return found
