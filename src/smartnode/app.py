@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -32,8 +33,13 @@ from smartnode.web import pages
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The node's ASGI app. The database must be migrated (`smartnode init`) beforehand."""
+def create_app(
+    settings: Settings, *, outbound_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The node's ASGI app. The database must be migrated (`smartnode init`) beforehand.
+
+    `outbound_transport` replaces the guarded network transport (tests fake remote servers).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.db = db
         async with db.session() as session, session.begin():
             node = await ensure_node_actor(session, settings, utc_now())
-        fetcher = Fetcher(settings)
+        fetcher = Fetcher(settings, transport=outbound_transport)
         signer = node_signer(node, settings)
         wake = asyncio.Event()
         writer = InboxWriter(db, on_stored=wake)
