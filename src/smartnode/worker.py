@@ -1,0 +1,177 @@
+"""The worker: processes stored inbox messages, expands fan-out jobs, delivers.
+
+`Worker.run_once(now)` does one round of each and returns what it did (tests drive it
+directly); `run_forever(stop)` loops, woken early when the inbox stores something. The same
+loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any number
+of workers share the queues (claims use SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.blocks import host_of
+from smartnode.actors.records import node_uris
+from smartnode.actors.resolve import FetchingResolver
+from smartnode.config import Settings
+from smartnode.federation.delivery import next_attempt_at
+from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.signer import utc_now
+from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.outbox.fanout import expand
+from smartnode.outbox.publish import FANOUT
+from smartnode.storage import queue
+from smartnode.storage.db import Database
+from smartnode.storage.models import Host, InboxMessage, Job, table
+
+log = logging.getLogger(__name__)
+
+INBOX_BATCH = 50
+FANOUT_BATCH = 20
+LEASE = timedelta(minutes=5)
+MAX_INBOX_ATTEMPTS = 8
+FETCHES_PER_ACTIVITY = 10
+IDLE_SECONDS = 1.0
+
+
+class Deliverer(Protocol):
+    """What the worker needs of the delivery stage."""
+
+    async def run_once(self, now: datetime) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one round did."""
+
+    inbox: int = 0
+    fanout: int = 0
+    delivered: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.inbox or self.fanout or self.delivered)
+
+
+class Worker:
+    """One worker's loop over the three queues."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        fetcher: Fetcher,
+        *,
+        signer: httpx.Auth | None,
+        deliverer: Deliverer | None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.fetcher = fetcher
+        self.signer = signer
+        self.deliverer = deliverer
+        self.uris = node_uris(settings)
+        self.rng = rng or random.Random()
+
+    async def run_once(self, now: datetime) -> Round:
+        inbox = await self.process_inbox(now)
+        fanout = await self.expand_fanouts(now)
+        delivered = await self.deliverer.run_once(now) if self.deliverer else 0
+        return Round(inbox, fanout, delivered)
+
+    async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """Loop until `stop` is set; sleep when idle unless woken."""
+        while not stop.is_set():
+            try:
+                done = await self.run_once(utc_now())
+            except Exception:  # keep the loop alive; rows keep their leases and come back
+                log.exception("worker round failed")
+                done = Round()
+            if done.busy:
+                continue
+            waits = [asyncio.ensure_future(stop.wait())]
+            if wake is not None:
+                wake.clear()
+                waits.append(asyncio.ensure_future(wake.wait()))
+            await asyncio.wait(waits, timeout=IDLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def process_inbox(self, now: datetime) -> int:
+        """Dispatch due inbox messages, each in its own transaction; how many were handled."""
+        async with self.db.session() as session, session.begin():
+            rows = await queue.claim(
+                session, table(InboxMessage), now=now, lease=LEASE, limit=INBOX_BATCH
+            )
+        for row in rows:
+            await self._process_one(row.id, row.attempts, host_of(row.actor_uri), now)
+        return len(rows)
+
+    async def _process_one(self, message_id: int, attempts: int, host: str, now: datetime) -> None:
+        try:
+            async with self.db.session() as session, session.begin():
+                message = await session.get(InboxMessage, message_id)
+                if message is None:
+                    return
+                resolver = FetchingResolver(
+                    session, self.uris, self.fetcher, now=now, signer=self.signer,
+                    budget=FetchBudget(FETCHES_PER_ACTIVITY),
+                )  # fmt: skip
+                context = InboxContext(session, self.settings, self.uris, now, resolver)
+                outcome = await dispatch(context, message)
+                reason = outcome.reason if outcome.status == "ignored" else None
+                await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
+                await _revive_host(session, host)
+        except FetchError as error:
+            await self._retry(message_id, attempts, now, error.message)
+        except Exception as error:  # a handler bug must not lose the message: retry, then fail
+            log.exception("inbox message %s failed", message_id)
+            await self._retry(message_id, attempts, now, f"{type(error).__name__}: {error}")
+
+    async def _retry(self, message_id: int, attempts: int, now: datetime, error: str) -> None:
+        later = next_attempt_at(attempts, now, None, self.rng)
+        async with self.db.session() as session, session.begin():
+            if later is None or attempts >= MAX_INBOX_ATTEMPTS:
+                await queue.fail(session, table(InboxMessage), message_id, error=error)
+            else:
+                await queue.retry(
+                    session, table(InboxMessage), message_id, run_at=later, error=error
+                )
+
+    async def expand_fanouts(self, now: datetime) -> int:
+        """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""
+        done = 0
+        async with self.db.session() as session, session.begin():
+            jobs = await queue.claim(
+                session, table(Job), now=now, lease=LEASE, limit=FANOUT_BATCH,
+                where=table(Job).c.kind == FANOUT,
+            )  # fmt: skip
+        for job in jobs:
+            async with self.db.session() as session, session.begin():
+                await expand(session, self.uris, int(job.payload["activity_id"]), now)
+                await queue.complete(session, table(Job), [job.id])
+            done += 1
+        return done
+
+
+async def _revive_host(session: AsyncSession, host: str) -> None:
+    """A signed request from a host proves it is alive again (PROTOCOL.md "Delivery")."""
+    if host:
+        await session.execute(
+            update(Host)
+            .where(Host.host == host, Host.unavailable.is_(True))
+            .values(unavailable=False, failure_days=[]),
+            execution_options={"synchronize_session": False},
+        )
