@@ -1,0 +1,148 @@
+"""What one delivery attempt came to, and writing a batch of them (rows and hosts) at once.
+
+PERFORMANCE.md: batch writes. Every finished row of a `run_once` is one parameter set of a
+single executemany UPDATE; each host touched gets one row update with its success, its
+failure day (unavailable after 7 distinct days), its breaker end and the scheme it accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.federation.delivery import is_unavailable, record_failure_day
+from smartnode.storage.models import Delivery, Host, table
+from smartnode.storage.upsert import insert_ignoring_conflicts
+
+
+@dataclass(slots=True)
+class Result:
+    """The new state of one Delivery row, and what it tells about its host."""
+
+    row_id: int
+    host: str
+    state: str  # pending | done | gone | failed
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    run_at: datetime | None = None  # None keeps the row's run_at
+    delivered_at: datetime | None = None
+    host_ok: bool = False  # a 2xx: the host is alive
+    host_failed: bool = False  # no answer or 5xx
+    learned: bool | None = None  # the host's answer to "takes RFC 9421?" learned by a 401
+    breaker_until: datetime | None = None
+
+    @classmethod
+    def final(
+        cls,
+        row_id: int,
+        host: str,
+        state: str,
+        attempts: int,
+        last_status: int | None,
+        last_error: str | None,
+        *,
+        learned: bool | None = None,
+    ) -> Result:
+        return cls(row_id, host, state, attempts, last_status, last_error, learned=learned)
+
+
+async def write_results(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
+    """Store a batch of results: one UPDATE for the rows, one for the hosts they touched."""
+    deliveries = table(Delivery)
+    statement = (
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("b_id"))
+        .values(
+            state=bindparam("b_state"),
+            attempts=bindparam("b_attempts"),
+            last_status=bindparam("b_status"),
+            last_error=bindparam("b_error"),
+            delivered_at=bindparam("b_delivered_at"),
+            run_at=func.coalesce(bindparam("b_run_at", type_=deliveries.c.run_at.type),
+                                 deliveries.c.run_at),
+            locked_until=None,
+        )
+    )  # fmt: skip
+    params = [
+        {"b_id": r.row_id, "b_state": r.state, "b_attempts": r.attempts,
+         "b_status": r.last_status, "b_error": (r.last_error or None) and r.last_error[:2000],
+         "b_delivered_at": r.delivered_at, "b_run_at": r.run_at}
+        for r in results
+    ]  # fmt: skip
+    await session.execute(statement, params, execution_options={"synchronize_session": False})
+    await _write_hosts(session, results, now)
+
+
+def _host_events(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
+    events: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if not (r.host_ok or r.host_failed or r.learned is not None or r.breaker_until):
+            continue
+        event = events.setdefault(r.host, {"ok": False, "failed": False, "learned": None,
+                                           "breaker": None})  # fmt: skip
+        event["ok"] |= r.host_ok
+        event["failed"] |= r.host_failed
+        if r.learned is not None:
+            event["learned"] = r.learned
+        if r.breaker_until and (event["breaker"] is None or r.breaker_until > event["breaker"]):
+            event["breaker"] = r.breaker_until
+    return events
+
+
+async def _write_hosts(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
+    """Success clears failures and revives; a failure adds today; breaker and scheme kept."""
+    events = _host_events(results)
+    if not events:
+        return
+    hosts = table(Host)
+    await insert_ignoring_conflicts(
+        session,
+        hosts,
+        [{"host": h, "failure_days": [], "unavailable": False, "updated_at": now}
+         for h in sorted(events)],
+    )  # fmt: skip
+    found = await session.execute(
+        select(hosts.c.host, hosts.c.failure_days, hosts.c.supports_rfc9421, hosts.c.breaker_until,
+               hosts.c.last_success_at).where(hosts.c.host.in_(sorted(events)))
+    )  # fmt: skip
+    params = [_host_values(row, events[row.host], now) for row in found.all()]
+    statement = (
+        update(hosts)
+        .where(hosts.c.host == bindparam("b_host"))
+        .values(
+            failure_days=bindparam("b_days", type_=hosts.c.failure_days.type),
+            unavailable=bindparam("b_unavailable"),
+            supports_rfc9421=bindparam("b_rfc9421"),
+            breaker_until=bindparam("b_breaker", type_=hosts.c.breaker_until.type),
+            last_success_at=bindparam("b_success", type_=hosts.c.last_success_at.type),
+            updated_at=bindparam("b_updated", type_=hosts.c.updated_at.type),
+        )
+    )
+    if params:
+        await session.execute(statement, params, execution_options={"synchronize_session": False})
+
+
+def _host_values(row: Any, event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    days = list(row.failure_days or [])
+    success = row.last_success_at
+    breaker = event["breaker"] or (row.breaker_until if not event["ok"] else None)
+    if event["ok"]:
+        days, success = [], now
+    elif event["failed"]:
+        days = record_failure_day(days, now.date())
+    learned = event["learned"]
+    return {
+        "b_host": row.host,
+        "b_days": days,
+        "b_unavailable": is_unavailable(days),
+        "b_rfc9421": row.supports_rfc9421 if learned is None else learned,
+        "b_breaker": breaker,
+        "b_success": success,
+        "b_updated": now,
+    }
