@@ -192,6 +192,9 @@ def test_unknown_acct_is_null_for_webfinger_and_lookup(discovered: Discovered) -
     assert discovered.result(f"webfinger=acct:nobody@{domain}")["found"] is False
     unknown = discovered.result(f"object=acct:nobody@{domain}")
     assert unknown["found"] is False and "error" not in unknown
+    answered = discovered.report["webfingerOverHttp"]
+    assert {"resource": f"acct:nobody@{domain}", "status": 404} in answered
+    assert {"resource": f"acct:{MEMBER}@{domain}", "status": 200} in answered
 
 
 def test_fedify_walks_empty_followers_and_outbox_collections(discovered: Discovered) -> None:

@@ -3,7 +3,8 @@
 // Usage: node discover.mjs ORIGIN QUERY...
 //   ORIGIN  the node under test, e.g. http://127.0.0.1:8123 (plain http on loopback)
 //   QUERY   webfinger=<resource> | object=<uri, acct: or handle> | collection=<uri>
-// Prints one JSON document on stdout: {fedify, node, results: [{query, kind, ...}]}.
+// Prints one JSON document on stdout: {fedify, node, webfingerOverHttp, results: [...]}, where
+// webfingerOverHttp lists the acct: WebFinger requests ({resource, status}) the node answered.
 // Exits 2 on bad usage; a failed lookup is reported as data (null / error), never as a crash.
 
 import { readFileSync } from "node:fs";
@@ -29,7 +30,7 @@ function fingerOverHttp(origin) {
   const target = new URL(origin);
   const realFetch = globalThis.fetch;
   const rewritten = [];
-  globalThis.fetch = (input, init) => {
+  globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (
       url.protocol === "https:" &&
@@ -37,8 +38,9 @@ function fingerOverHttp(origin) {
       url.pathname === "/.well-known/webfinger"
     ) {
       url.protocol = target.protocol;
-      rewritten.push(url.href);
-      return realFetch(url, init);
+      const response = await realFetch(url, init);
+      rewritten.push({ resource: url.searchParams.get("resource"), status: response.status });
+      return response;
     }
     return realFetch(input, init);
   };
