@@ -67,6 +67,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         node_name="Smart Sverige",
         node_country="SE",
         document_cache_seconds=60,
+        in_process_worker=False,  # tests drive Worker.run_once themselves
     )
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from smartnode import __version__
 from smartnode.actors.blocks import BlockList
 from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
 from smartnode.api import activitypub, inbox, wellknown
 from smartnode.api.cache import DocumentCache
@@ -29,6 +30,7 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.storage.db import Database
 from smartnode.web import pages
+from smartnode.worker import make_worker
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,20 @@ def create_app(
             limiter=RateLimiter(settings.inbox_rate_per_minute),
             clock=utc_now,
         )
+        async with db.session() as session, session.begin():
+            await sync_config_peers(session, settings.trusted_peers, utc_now())
+        stop = asyncio.Event()
+        running = None
+        if settings.in_process_worker:
+            worker = make_worker(settings, db, fetcher, signer)
+            running = asyncio.create_task(worker.run_forever(stop, wake), name="worker")
         try:
             yield
         finally:
+            stop.set()
+            if running is not None:
+                await running
+                await worker.aclose()
             await writer.stop()
             await fetcher.aclose()
             await db.dispose()

@@ -14,6 +14,13 @@ from rich.table import Table
 from smartnode.actors.inputs import MemberInput, ProjectInput
 from smartnode.actors.members import create_member, list_members
 from smartnode.actors.projects import create_project, list_projects
+from smartnode.cli_federation import (
+    block_app,
+    follow_command,
+    peer_app,
+    unfollow_command,
+    worker_command,
+)
 from smartnode.cli_support import (
     InitReport,
     database_session,
@@ -46,6 +53,11 @@ token_app = typer.Typer(help="Admin bearer tokens for the JSON API.", no_args_is
 app.add_typer(member_app, name="member")
 app.add_typer(project_app, name="project")
 app.add_typer(token_app, name="token")
+app.add_typer(block_app, name="block")
+app.add_typer(peer_app, name="peer")
+app.command("worker")(worker_command)
+app.command("follow")(follow_command)
+app.command("unfollow")(unfollow_command)
 
 
 # ---------------------------------------------------------------- init

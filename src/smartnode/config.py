@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Base URLs of the federation's other national nodes (comma-separated).",
     )
+    in_process_worker: bool = Field(
+        default=True, description="Run the worker inside `smartnode serve` (off: run workers)."
+    )
     authorized_fetch: bool = Field(
         default=False, description="Require signed GETs for our documents (node actor excepted)."
     )

@@ -91,6 +91,10 @@ class Worker:
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
         return Round(inbox, fanout, delivered)
 
+    async def aclose(self) -> None:
+        if self.deliverer is not None:
+            await self.deliverer.aclose()
+
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Loop until `stop` is set; sleep when idle unless woken."""
         while not stop.is_set():
@@ -175,3 +179,28 @@ async def _revive_host(session: AsyncSession, host: str) -> None:
             .values(unavailable=False, failure_days=[]),
             execution_options={"synchronize_session": False},
         )
+
+
+def make_worker(settings: Settings, db: Database, fetcher: Fetcher, signer: httpx.Auth) -> Worker:
+    """The production worker: inbox, fan-out and the aiohttp delivery stage."""
+    from smartnode.outbox.deliver import Deliverer
+
+    return Worker(settings, db, fetcher, signer=signer, deliverer=Deliverer(db, settings))
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """`smartnode worker`: the loop alone, until `stop` is set."""
+    from smartnode.actors.node import ensure_node_actor, node_signer
+
+    db = Database(settings)
+    try:
+        async with db.session() as session, session.begin():
+            node = await ensure_node_actor(session, settings, utc_now())
+        async with Fetcher(settings) as fetcher:
+            worker = make_worker(settings, db, fetcher, node_signer(node, settings))
+            try:
+                await worker.run_forever(stop)
+            finally:
+                await worker.aclose()
+    finally:
+        await db.dispose()

@@ -1,0 +1,50 @@
+"""Trusted peer nodes of the federation: listed in config or added by the operator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.errors import ValidationFailed
+from smartnode.storage.models import Peer
+
+
+def peer_actor_uri(base_url: str) -> str:
+    """The node actor of a peer node (every smartnode serves it at /actor)."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValidationFailed(f"{base_url!r} is not a node's base URL like https://be.smart.coop")
+    return f"{parts.scheme}://{parts.netloc.lower()}/actor"
+
+
+async def add_peer(session: AsyncSession, base_url: str, now: datetime) -> Peer:
+    """Trust a peer node (idempotent)."""
+    actor_uri = peer_actor_uri(base_url)
+    host = urlsplit(actor_uri).netloc  # with the port: demo nodes share 127.0.0.1
+    peer = await session.get(Peer, host)
+    if peer is None:
+        peer = Peer(host=host, actor_uri=actor_uri, created_at=now)
+        session.add(peer)
+    else:
+        peer.actor_uri = actor_uri
+    await session.flush()
+    return peer
+
+
+async def remove_peer(session: AsyncSession, host: str) -> bool:
+    result = await session.execute(delete(Peer).where(Peer.host == host.strip().lower()))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def list_peers(session: AsyncSession) -> Sequence[Peer]:
+    return (await session.scalars(select(Peer).order_by(Peer.host))).all()
+
+
+async def sync_config_peers(session: AsyncSession, base_urls: list[str], now: datetime) -> None:
+    """Make sure every peer named in SMARTNODE_TRUSTED_PEERS is trusted."""
+    for base_url in base_urls:
+        await add_peer(session, base_url, now)

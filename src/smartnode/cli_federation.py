@@ -1,0 +1,185 @@
+"""`smartnode` commands for federation: worker, follow/unfollow, domain blocks, trusted peers."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.blocks import block_domain, unblock_domain
+from smartnode.actors.follows import follow, unfollow
+from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.actors.peers import add_peer, list_peers, remove_peer
+from smartnode.actors.records import find_local_actor, node_uris
+from smartnode.actors.resolve import FetchingResolver
+from smartnode.cli_support import database_session, err, now, out, run
+from smartnode.config import Settings
+from smartnode.errors import NotFound
+from smartnode.federation.fetch import Fetcher
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Actor, DomainBlock
+from smartnode.worker import run_worker
+
+block_app = typer.Typer(help="Domains this node refuses to talk to.", no_args_is_help=True)
+peer_app = typer.Typer(help="Trusted peer nodes of the federation.", no_args_is_help=True)
+
+Local = Annotated[str, typer.Argument(help="Username of the local member or project slug.")]
+Target = Annotated[str, typer.Argument(help="@user@host, acct:user@host or an actor URL.")]
+
+
+@asynccontextmanager
+async def _acting(settings: Settings, local: str) -> AsyncIterator[_Acting]:
+    """A transaction in which the local actor `local` acts, with a resolver for remote actors."""
+    uris = node_uris(settings)
+    async with (
+        Fetcher(settings) as fetcher,
+        database_session(settings) as session,
+        session.begin(),
+    ):
+        actor = await find_local_actor(session, local)
+        if actor is None or actor.deleted_at is not None:
+            raise NotFound(f"no member or project named {local!r} on this node")
+        signer = node_signer(await ensure_node_actor(session, settings, now()), settings)
+        resolver = FetchingResolver(session, uris, fetcher, now=now(), signer=signer)
+        yield _Acting(session, uris, actor, resolver)
+
+
+@dataclass(frozen=True, slots=True)
+class _Acting:
+    session: AsyncSession
+    uris: NodeUris
+    actor: Actor
+    resolver: FetchingResolver
+
+
+def follow_command(local: Local, target: Target) -> None:
+    """Make a local member or project follow an actor on any server."""
+
+    async def work(settings: Settings) -> str:
+        async with _acting(settings, local) as acting:
+            row = await follow(
+                acting.session, acting.uris, acting.actor, target, acting.resolver, now()
+            )
+            return row.state
+
+    if run(work) == "accepted":
+        out().print(f"{local} now follows {target}.")
+    else:
+        out().print(f"{local} asked to follow {target}; it shows once they accept.")
+
+
+def unfollow_command(local: Local, target: Target) -> None:
+    """Stop following an actor (sends Undo to remote servers)."""
+
+    async def work(settings: Settings) -> bool:
+        async with _acting(settings, local) as acting:
+            target_uri = target
+            if "://" not in target:
+                found = await acting.resolver.account(target)
+                if found is None:
+                    raise NotFound(f"no actor found for {target!r}")
+                target_uri = found.uri
+            return await unfollow(acting.session, acting.uris, acting.actor, target_uri, now())
+
+    if run(work):
+        out().print(f"{local} no longer follows {target}.")
+    else:
+        out().print(f"{local} did not follow {target}.")
+
+
+def worker_command() -> None:
+    """Run the worker alone (inbox, fan-out, delivery); start several on PostgreSQL to scale."""
+
+    async def work(settings: Settings) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        err().print(f"Worker for {settings.base_url} running; Ctrl-C stops it.")
+        await run_worker(settings, stop)
+
+    run(work)
+
+
+@block_app.command("add")
+def block_add(
+    domain: Annotated[str, typer.Argument(help="e.g. spam.example (subdomains too).")],
+    reason: Annotated[str, typer.Option(help="Why, for the other operators.")] = "",
+) -> None:
+    """Block a domain: its requests get 403 and nothing is sent or fetched there."""
+
+    async def work(settings: Settings) -> str:
+        async with database_session(settings) as session, session.begin():
+            return await block_domain(session, domain, reason, now())
+
+    out().print(f"Blocked {run(work)} (running nodes apply it within 30 seconds).")
+
+
+@block_app.command("remove")
+def block_remove(domain: Annotated[str, typer.Argument()]) -> None:
+    """Lift a domain block."""
+
+    async def work(settings: Settings) -> bool:
+        async with database_session(settings) as session, session.begin():
+            return await unblock_domain(session, domain)
+
+    out().print(f"Unblocked {domain}." if run(work) else f"{domain} was not blocked.")
+
+
+@block_app.command("list")
+def block_list() -> None:
+    """The blocked domains."""
+
+    async def work(settings: Settings) -> list[tuple[str, str]]:
+        async with database_session(settings) as session:
+            rows = await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))
+            return [(row.domain, row.reason) for row in rows.all()]
+
+    table = Table("domain", "reason")
+    for domain, reason in run(work):
+        table.add_row(domain, reason)
+    out().print(table)
+
+
+@peer_app.command("add")
+def peer_add(base_url: Annotated[str, typer.Argument(help="e.g. https://be.smart.coop")]) -> None:
+    """Trust another national node (its node actor's follows are accepted)."""
+
+    async def work(settings: Settings) -> str:
+        async with database_session(settings) as session, session.begin():
+            return (await add_peer(session, base_url, now())).actor_uri
+
+    out().print(f"Trusted {run(work)}.")
+
+
+@peer_app.command("remove")
+def peer_remove(host: Annotated[str, typer.Argument(help="The peer's host[:port].")]) -> None:
+    """Stop trusting a peer node."""
+
+    async def work(settings: Settings) -> bool:
+        async with database_session(settings) as session, session.begin():
+            return await remove_peer(session, host)
+
+    out().print(f"{host} is no longer a trusted peer." if run(work) else f"{host} was not one.")
+
+
+@peer_app.command("list")
+def peer_list() -> None:
+    """The trusted peer nodes."""
+
+    async def work(settings: Settings) -> list[tuple[str, str]]:
+        async with database_session(settings) as session:
+            return [(p.host, p.actor_uri) for p in await list_peers(session)]
+
+    table = Table("host", "node actor")
+    for host, actor_uri in run(work):
+        table.add_row(host, actor_uri)
+    out().print(table)
