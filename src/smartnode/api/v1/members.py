@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from smartnode.actors.federate import publish_actor_delete, publish_actor_update
 from smartnode.actors.inputs import MemberInput, MemberUpdate
 from smartnode.actors.members import (
     create_member,
@@ -125,8 +126,10 @@ async def change_member(
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        await update_member(session, username, change, datetime.now(UTC))
+        moment = datetime.now(UTC)
+        await update_member(session, username, change, moment)
         actor, profile = await get_member(session, username)
+        await publish_actor_update(session, uris, actor, moment)
         out = member_out(actor, profile, uris)
     documents.clear()
     return json_response(out)
@@ -142,7 +145,7 @@ async def change_member(
     responses=errors(401, 404, 409, 410),
 )
 async def remove_member(
-    username: Username, _: AdminDep, session: SessionDep, documents: DocumentsDep
+    username: Username, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
 ) -> Response:
     async with session.begin():
         actor, _profile = await get_member(session, username)
@@ -152,6 +155,8 @@ async def remove_member(
                 f"{actor.username!r} is the only coordinator of {', '.join(alone)}: "
                 "make someone else coordinator (or delete the project) first"
             )
-        await delete_actor(session, ActorKind.MEMBER, username, datetime.now(UTC))
+        moment = datetime.now(UTC)
+        await delete_actor(session, ActorKind.MEMBER, username, moment)
+        await publish_actor_delete(session, uris, actor, moment)
     documents.clear()
     return Response(status_code=204)

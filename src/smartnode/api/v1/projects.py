@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from smartnode.actors.federate import publish_actor_delete
 from smartnode.actors.inputs import ProjectInput
 from smartnode.actors.members import delete_actor, get_member
 from smartnode.actors.projects import (
@@ -17,6 +18,7 @@ from smartnode.actors.projects import (
     set_team_role,
     team,
 )
+from smartnode.actors.records import get_local_actor
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import AdminDep, ChallengeRoute
 from smartnode.api.v1.schemas import (
@@ -119,10 +121,13 @@ async def add_project(
     responses=errors(401, 404, 410),
 )
 async def remove_project(
-    slug: Slug, _: AdminDep, session: SessionDep, documents: DocumentsDep
+    slug: Slug, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
 ) -> Response:
     async with session.begin():
-        await delete_actor(session, ActorKind.PROJECT, slug, datetime.now(UTC))
+        moment = datetime.now(UTC)
+        actor = await get_local_actor(session, ActorKind.PROJECT, slug)
+        await delete_actor(session, ActorKind.PROJECT, slug, moment)
+        await publish_actor_delete(session, uris, actor, moment)
     documents.clear()
     return Response(status_code=204)
 
