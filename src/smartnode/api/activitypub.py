@@ -20,6 +20,7 @@ from smartnode.actors import collections as coll
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.to_ap import member_to_ap, node_to_ap, project_to_ap, tombstone
+from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
 from smartnode.errors import BadRequest
@@ -101,6 +102,10 @@ async def _actor(request: Request, kind: ActorKind, name: str) -> Response:
     as_json = wants_activity_json(_accept(request))
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.scope["path"]
+    if as_json and kind is not ActorKind.NODE:
+        refused = await signed_fetch.refusal(request)
+        if refused is not None:
+            return refused
     if as_json:
         hit = documents.get(key)
         if hit is not None:
@@ -195,6 +200,9 @@ async def _collection_doc(
 
 async def _collection(request: Request, kind: ActorKind, name: str) -> Response:
     """A collection root or one of its pages; 404 / 410 as the actor."""
+    refused = await signed_fetch.refusal(request)
+    if refused is not None:
+        return refused
     username = request.path_params.get("username") or request.path_params.get("slug") or ""
     wrong = _misnamed(request, kind, username)
     if wrong is not None:

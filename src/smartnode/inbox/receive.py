@@ -117,7 +117,7 @@ class InboxReceiver:
         if wait:
             raise TooManyRequests(f"too many requests from {host_of(actor_uri)}", wait)
         signed = SignedRequest.from_pairs(
-            request.method, self._url(request), request.headers.items(), body
+            request.method, self.url_of(request), request.headers.items(), body
         )
         parsed = parse_signature(signed)
         now = self.clock()
@@ -134,7 +134,7 @@ class InboxReceiver:
             raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
         return await self._store(activity, activity_id, activity_type, actor_uri, inbox_uri, now)
 
-    def _url(self, request: Request) -> str:
+    def url_of(self, request: Request) -> str:
         """The URL as the sender signed it: our public base, the raw path and the raw query."""
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         query = request.scope.get("query_string") or b""
