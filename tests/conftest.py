@@ -6,20 +6,23 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner, Result
 
 from smartnode.actors.inputs import MemberInput, ProjectInput
 from smartnode.actors.members import create_member
 from smartnode.actors.projects import create_project
 from smartnode.app import create_app
+from smartnode.cli import app as cli_app
 from smartnode.config import Settings, load_settings
 from smartnode.storage.db import Database, create_engine
 from smartnode.storage.migrate import upgrade
@@ -131,3 +134,45 @@ async def make_project(
     data = ProjectInput.model_validate({"name": name, "coordinator": coordinator, **fields})
     async with db.session() as s, s.begin():
         return await create_project(s, settings, data, now())
+
+
+# ---------------------------------------------------------------- the CLI in-process
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "SMARTNODE_DATABASE_URL": database_url,
+        "SMARTNODE_DATA_DIR": str(tmp_path),
+        "SMARTNODE_SECRET_KEY": TEST_SECRET,
+        "SMARTNODE_DOMAIN": TEST_DOMAIN,
+        "SMARTNODE_BASE_URL": TEST_BASE_URL,
+        "SMARTNODE_NODE_NAME": "Smart Sverige",
+        "SMARTNODE_NODE_COUNTRY": "SE",
+    }
+
+
+@pytest.fixture
+def smartnode(db: Any, cli_env: dict[str, str]) -> Invoke:
+    """`smartnode(*args, **env)`: run the CLI in-process on the emptied test database."""
+
+    def invoke(*args: str, **env: str) -> Result:
+        return CliRunner().invoke(cli_app, list(args), env={**cli_env, **env})
+
+    return invoke
+
+
+def query(database_url: str, statement: Any) -> list[Any]:
+    """Rows of `statement` read through a fresh engine (the CLI committed them)."""
+
+    async def go() -> list[Any]:
+        engine = create_engine(database_url)
+        try:
+            async with AsyncSession(engine) as session:
+                return list((await session.execute(statement)).all())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,53 +11,11 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from smartnode.cli import app
-from smartnode.storage.db import create_engine
 from smartnode.storage.models import Actor, ApiToken, MemberProfile, Project, ProjectMember
-from tests.conftest import TEST_BASE_URL, TEST_DOMAIN, TEST_SECRET
+from tests.conftest import TEST_BASE_URL, TEST_DOMAIN, Invoke, query
 from tests.servers import node_env, run_cli, smartnode_server
-
-Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        "SMARTNODE_DATABASE_URL": database_url,
-        "SMARTNODE_DATA_DIR": str(tmp_path),
-        "SMARTNODE_SECRET_KEY": TEST_SECRET,
-        "SMARTNODE_DOMAIN": TEST_DOMAIN,
-        "SMARTNODE_BASE_URL": TEST_BASE_URL,
-        "SMARTNODE_NODE_NAME": "Smart Sverige",
-        "SMARTNODE_NODE_COUNTRY": "SE",
-    }
-
-
-@pytest.fixture
-def smartnode(db: Any, cli_env: dict[str, str]) -> Invoke:
-    """`smartnode(*args, **env)`: run the CLI in-process on the emptied test database."""
-
-    def invoke(*args: str, **env: str) -> Result:
-        return CliRunner().invoke(app, list(args), env={**cli_env, **env})
-
-    return invoke
-
-
-def query(database_url: str, statement: Any) -> list[Any]:
-    """Rows of `statement` read through a fresh engine (the CLI committed them)."""
-
-    async def go() -> list[Any]:
-        engine = create_engine(database_url)
-        try:
-            async with AsyncSession(engine) as session:
-                return list((await session.execute(statement)).all())
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def count(database_url: str, *where: Any, table: Any = Actor) -> int:
