@@ -299,6 +299,67 @@ class KeyFailure(Base):
     retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+
+class ContentObject(Base):
+    """A piece of content, ours or remote: announcement (Note/Article), event, call, reply.
+
+    `extra` holds what only some kinds have (event times and place, a call's FEP-0837 terms).
+    """
+
+    __tablename__ = "objects"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)
+    local: Mapped[bool] = mapped_column(Boolean)
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    ap_type: Mapped[str] = mapped_column(String(32))  # Note | Article | Event | Page | Question
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | event | call | reply
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    content_map: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    in_reply_to_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(16))  # public|unlisted|followers|team|direct
+    audience: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # to / cc as sent
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    tags: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    replies_count: Mapped[int] = mapped_column(Integer, default=0)
+    likes_count: Mapped[int] = mapped_column(Integer, default=0)
+    announces_count: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_objects_actor", "actor_id", "id"),
+        Index("ix_objects_project", "project_id", "id"),
+        Index("ix_objects_kind", "kind", "published_at"),
+        Index("ix_objects_in_reply_to", "in_reply_to_uri"),
+    )
+
+
+class Reaction(Base):
+    """A Like or Announce of an object, by any actor; counted on the object."""
+
+    __tablename__ = "reactions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)  # the Like/Announce activity id
+    object_id: Mapped[int] = mapped_column(BigId, ForeignKey("objects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # like | announce
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("object_id", "actor_id", "kind"),)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a model: hot paths (queues, bulk inserts) use Core, not the ORM."""
     return cast(Table, model.__table__)
