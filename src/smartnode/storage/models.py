@@ -153,7 +153,10 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
-    scope: Mapped[str] = mapped_column(String(16))  # admin
+    scope: Mapped[str] = mapped_column(String(16))  # admin | member
+    actor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
+    )  # the member a member token acts for
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
