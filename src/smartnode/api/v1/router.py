@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smartnode.api.v1 import members, node, projects
+from smartnode.api.v1 import follows, members, node, projects
 
 router = APIRouter()
 router.include_router(node.router)
 router.include_router(members.router)
 router.include_router(projects.router)
+router.include_router(follows.router)
