@@ -2,11 +2,12 @@
 
 `Deliverer` (one per worker process) keeps requests in flight ACROSS `run_once` calls: each call
 claims as many due rows as there is room for (overall cap), starts them (per-host cap, per-host
-breaker), waits until half a batch has finished — or, once the queue is drained, until all
-have or `straggler_wait` passes — and writes every finished row in one transaction. A dead host
-therefore holds a few slots until its timeout but never stalls the others. Rows of a host whose
+breaker), waits until there is room for another full batch — or, once the queue is drained,
+until all have finished or `straggler_wait` passes — and writes every finished row in one
+transaction. A dead host therefore holds a slot until its timeout but never stalls the others;
+a host whose last answer was trouble gets one request at a time, and rows of a host whose
 breaker is open are not claimed, or are pushed back to the breaker's end without a request and
-without spending an attempt. Each attempt is signed anew with the sender's key; RFC 9421 for
+without spending an attempt. Each attempt is signed anew with the sender's key: RFC 9421 for
 hosts known to take it, draft-cavage otherwise, double-knocking once on 401.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,7 +53,7 @@ class DeliveryOptions:
     max_in_flight: int = 512
     per_host: int = 8
     timeout: float = 10.0  # seconds for one POST, connect to last byte
-    straggler_wait: float | None = 2.0  # None: a drained queue waits for every request
+    straggler_wait: float | None = 0.5  # None: a drained queue waits for every request
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class Deliverer:
         self._bodies: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
         self._rfc9421: dict[str, bool] = {}
         self._open: dict[str, datetime] = {}  # hosts whose breaker is open, until when
+        self._suspect: set[str] = set()  # last answer was trouble: one request at a time
         self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
         self._tasks: set[asyncio.Task[Result]] = set()
         self._finished: list[Result] = []
@@ -108,22 +110,27 @@ class Deliverer:
         return len(self._tasks)
 
     async def run_once(self, now: datetime) -> int:
-        """Claim what there is room for, send it, write what finished; rows written."""
+        """Claim what there is room for, start it, write what has finished.
+
+        Returns the rows written or, when none has finished yet, the rows claimed (a worker
+        loop sleeps only on 0).
+        """
         room = self.options.max_in_flight - len(self._tasks)
         limit = min(self.options.batch_size, room)
         jobs, claimed = await self._claim(now, limit) if limit > 0 else ([], 0)
         for job in jobs:
             self._start(job, now)
-        backlog = len(self._finished) + len(self._tasks)
-        if limit > 0 and claimed == limit:  # more may be due
-            await self._wait(min(max(1, self.options.batch_size // 2), backlog), None)
-        else:
-            await self._wait(backlog, self.options.straggler_wait)
-        return await self._write(now)
+        if claimed == limit:  # more may be due (or no room): wait for room for a full batch
+            full = self.options.max_in_flight - self.options.batch_size
+            await self._wait(lambda: len(self._tasks) <= full, None)
+        else:  # the queue is drained: wait for the stragglers, a while
+            await self._wait(lambda: not self._tasks, self.options.straggler_wait)
+        written = await self._write(now)
+        return written or claimed
 
     async def drain(self, now: datetime) -> int:
         """Wait for every request in flight and write the rows; how many were written."""
-        await self._wait(len(self._finished) + len(self._tasks), None)
+        await self._wait(lambda: not self._tasks, None)
         return await self._write(now)
 
     async def aclose(self) -> None:
@@ -151,10 +158,15 @@ class Deliverer:
         return jobs, len(rows)
 
     def _hosts_to_skip(self, now: datetime) -> list[str]:
-        """Hosts whose breaker is open or that already have a long queue in this process."""
+        """Hosts whose breaker is open, that have a long queue here, or that are in trouble
+        and already have a request out (a dead host holds one slot, not one per activity)."""
         self._open = {host: until for host, until in self._open.items() if until > now}
         backlog = 4 * self.options.per_host
-        busy = [host for host, (_, users) in self._slots.items() if users >= backlog]
+        busy = [
+            host
+            for host, (_, users) in self._slots.items()
+            if users >= (1 if host in self._suspect else backlog)
+        ]
         return sorted({*self._open, *busy})
 
     async def _host_facts(
@@ -282,10 +294,12 @@ class Deliverer:
         outcome = classify(answer.status)
         trouble = answer.status is None or answer.status >= 500
         if trouble:
+            self._suspect.add(job.host)
             self.breaker.failure(job.host, now)
             if (until := self.breaker.open_until(job.host)) is not None:
                 self._open[job.host] = until
         else:
+            self._suspect.discard(job.host)
             self.breaker.success(job.host)
             self._open.pop(job.host, None)
         result = Result.final(job.row_id, job.host, outcome.value, job.attempts, answer.status,
@@ -305,11 +319,11 @@ class Deliverer:
 
     # -- waiting and writing ----------------------------------------------------------------
 
-    async def _wait(self, target: int, seconds: float | None) -> None:
-        """Until `target` rows have finished (or nothing is in flight), at most `seconds`."""
+    async def _wait(self, enough: Callable[[], bool], seconds: float | None) -> None:
+        """Until `enough()` or nothing is in flight, at most `seconds` (None: no limit)."""
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
-        while len(self._finished) < target and self._tasks:
+        while self._tasks and not enough():
             self._progress.clear()
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
