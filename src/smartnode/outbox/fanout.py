@@ -7,7 +7,6 @@ host, blocked domains and hosts marked unavailable get nothing; pending follows 
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,11 +57,11 @@ async def target_inboxes(
     inboxes += await _addressed_inboxes(session, [i for i in iris if not uris.is_local(i)])
     blocked = set((await session.scalars(select(DomainBlock.domain))).all())
     dead = set((await session.scalars(select(Host.host).where(Host.unavailable.is_(True)))).all())
-    own = (urlsplit(uris.base_url).hostname or "").lower()
     kept: dict[str, None] = {}
     for inbox in inboxes:
         host = host_of(inbox)
-        if host and host != own and host not in dead and not is_blocked(host, blocked):
+        # Our origin is host AND port: another node on this host with another port is remote.
+        if host and not uris.is_local(inbox) and host not in dead and not is_blocked(host, blocked):
             kept[inbox] = None
     return list(kept)
 
