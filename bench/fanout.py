@@ -9,7 +9,7 @@ loopback ports answer 202 (or, for "dead" hosts, accept and never answer). Print
 2. with 10 % of hosts dead (2 s timeout), the healthy hosts' rate / their rate in 1;
 3. total time (publish + fan-out + delivery) for 10 → 100 → 1,000 hosts.
 
-    .venv/bin/python -m bench.fanout [--runs 3] [--database-url postgresql+asyncpg://…/test_bench]
+    .venv/bin/python -m bench.fanout [--runs 5] [--database sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ import httpx
 import orjson
 import uvloop
 from aiohttp.abc import AbstractResolver, ResolveResult
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench._servers import free_port
 from smartnode.actors.inputs import MemberInput
@@ -458,19 +459,45 @@ def report(url: str, runs: int, f: Figures, hx: float, scale: list[tuple[int, in
               f"publish + fan-out + delivery {seconds * 1000:>6,.0f} ms")  # fmt: skip
 
 
+PG_DATABASE = "test_bench"
+
+
+async def _postgres(server: str, create: bool) -> str:
+    """Create (or drop) the bench's own PostgreSQL database; its URL."""
+    engine = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+        if create:
+            await conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+    await engine.dispose()
+    return f"{server}/{PG_DATABASE}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds (medians over them)")
-    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432",
+        help=f"PostgreSQL server (database {PG_DATABASE} is created and dropped)",
+    )
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--silent", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
         uvloop.run(_serve_sink(args.sink, args.silent, seconds=1800))
         return
-    with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        uvloop.run(bench(url, Path(tmp), args.runs))
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
+            uvloop.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", Path(tmp), args.runs))
+    if args.database in ("postgresql", "both"):
+        url = uvloop.run(_postgres(args.postgres, create=True))
+        try:
+            with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
+                uvloop.run(bench(url, Path(tmp), args.runs))
+        finally:
+            uvloop.run(_postgres(args.postgres, create=False))
 
 
 if __name__ == "__main__":

@@ -154,3 +154,27 @@ async def test_the_address_guard_refuses_private_inboxes_before_connecting(
         assert "not a public address" in (rows[inbox].last_error or ""), rows[inbox].last_error
     assert "scheme" in (rows[inboxes[4]].last_error or "")
     assert listener.accepted == 0 and events == []
+
+
+async def test_a_rotated_key_signs_the_next_delivery(
+    db, settings, anna, receiver, deliverer
+) -> None:
+    from smartnode.federation.keys import encrypt_private_key, generate_rsa_keypair
+    from smartnode.storage.models import Actor
+
+    await queue_activity(db, settings, anna, [receiver.url("before.test")])
+    await deliverer.run_once(NOW)
+    private_pem, public_pem = generate_rsa_keypair()
+    async with db.session() as s, s.begin():
+        stored = await s.get(Actor, anna.id)
+        assert stored is not None
+        stored.private_key_enc = encrypt_private_key(private_pem, settings.secret())
+        stored.public_key_pem = public_pem
+    receiver.public_pem = public_pem
+    await queue_activity(db, settings, anna, [receiver.url("after.test")])
+    await deliverer.run_once(NOW)
+    assert [(r.host, r.scheme) for r in receiver.received] == [
+        ("before.test", "cavage"),
+        ("after.test", "cavage"),
+    ]
+    assert (await deliveries(db))[receiver.url("after.test")].state == "done"
