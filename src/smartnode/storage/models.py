@@ -366,3 +366,6 @@ class Reaction(Base):
 def table(model: type[Base]) -> Table:
     """The Core table of a model: hot paths (queues, bulk inserts) use Core, not the ORM."""
     return cast(Table, model.__table__)
+
+
+from smartnode.storage import models_matching as models_matching  # noqa: E402  (register tables)
