@@ -37,7 +37,7 @@ EXCERPT = ROOT / "tests" / "matching" / "data" / "esco_v1.2_excerpt.csv"
 ESCO = "http://data.europa.eu/esco/"
 LANGUAGES = ("en", "sv", "fr", "nl", "de", "it", "es")
 SECTORS = (
-    "performing-arts", "music", "film-av", "design", "games", "architecture", "education",
+    "performing arts", "music", "film", "design", "games", "architecture", "education",
     "sustainability", "tech", "events", "media",
 )  # fmt: skip
 KINDS = {"skill": "skill", "occupation": "occupation", "isco": "isco_group"}
