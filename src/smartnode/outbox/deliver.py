@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -134,11 +134,15 @@ class Deliverer:
         return await self._write(now)
 
     async def aclose(self) -> None:
-        """Cancel what is in flight (their leases expire and they run again), close the client."""
+        """Write what has finished, cancel what is in flight (those rows' leases expire and
+        they run again), close the client."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.aclose()
+        try:
+            await self._write(datetime.now(UTC))
+        finally:
+            await self.client.aclose()
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -354,11 +358,3 @@ def _pushback(
                           f"host breaker open until {until.isoformat()}")  # fmt: skip
     result.run_at = until
     return result
-
-
-def results_by_state(results: Sequence[Result]) -> dict[str, int]:
-    """How many results ended in each state (for logs and the benchmark)."""
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.state] = counts.get(result.state, 0) + 1
-    return counts
