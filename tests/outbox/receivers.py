@@ -134,9 +134,13 @@ class SilentServer:
         self.accepted += 1
         self.events.append("silent accepted")
         self._writers.append(writer)
-        while await reader.read(65536):
+        try:
+            while await reader.read(65536):
+                pass
+        except ConnectionError:
             pass
-        self.events.append("silent closed")
+        finally:
+            self.events.append("silent closed")
 
     async def stop(self) -> None:
         for writer in self._writers:

@@ -152,10 +152,9 @@ async def test_a_host_that_never_answers_does_not_hold_up_the_others(
     rows = await deliveries(db)
     assert all(rows[u].state == "done" for u in alive)
     assert rows[dead].state == "pending" and "no answer within 1 s" in (rows[dead].last_error or "")
-    accepted = receiver.events.index("silent accepted")
-    closed = receiver.events.index("silent closed")
+    closed = receiver.events.index("silent closed")  # when our client gave up on it
     received = [i for i, e in enumerate(receiver.events) if e.startswith("received")]
-    assert len(received) == 5 and all(accepted < i < closed for i in received)
+    assert len(received) == 5 and all(i < closed for i in received)
     assert silent.accepted == 1
 
 
