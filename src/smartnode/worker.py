@@ -19,7 +19,6 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.blocks import host_of
 from smartnode.actors.records import node_uris
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import Settings
@@ -27,7 +26,7 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
-from smartnode.outbox.fanout import expand
+from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
 from smartnode.storage.db import Database
@@ -120,7 +119,7 @@ class Worker:
                 session, table(InboxMessage), now=now, lease=LEASE, limit=INBOX_BATCH
             )
         for row in rows:
-            await self._process_one(row.id, row.attempts, host_of(row.actor_uri), now)
+            await self._process_one(row.id, row.attempts, delivery_host(row.actor_uri), now)
         return len(rows)
 
     async def _process_one(self, message_id: int, attempts: int, host: str, now: datetime) -> None:

@@ -13,12 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import host_of as host_of  # re-exported for older imports
 from smartnode.actors.blocks import is_blocked as is_blocked
+from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import audience
 from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Follow, Host, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 BATCH = 500
+
+
+def delivery_host(uri: str) -> str:
+    """host[:port] of an inbox: deliveries, breakers and availability are kept per server.
+
+    Two servers on one host name with different ports (a local demo network) stay apart.
+    """
+    try:
+        return authority_of(uri)
+    except ValueError:
+        return ""
 
 
 async def _follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
@@ -61,7 +73,9 @@ async def target_inboxes(
     for inbox in inboxes:
         host = host_of(inbox)
         # Our origin is host AND port: another node on this host with another port is remote.
-        if host and not uris.is_local(inbox) and host not in dead and not is_blocked(host, blocked):
+        if not host or uris.is_local(inbox) or is_blocked(host, blocked):
+            continue
+        if delivery_host(inbox) not in dead:
             kept[inbox] = None
     return list(kept)
 
@@ -78,7 +92,7 @@ async def expand(session: AsyncSession, uris: NodeUris, activity_id: int, now: d
     created = 0
     for start in range(0, len(inboxes), BATCH):
         rows = [
-            {"activity_id": activity.id, "inbox_uri": inbox, "host": host_of(inbox),
+            {"activity_id": activity.id, "inbox_uri": inbox, "host": delivery_host(inbox),
              "state": "pending", "run_at": now, "attempts": 0, "created_at": now}
             for inbox in inboxes[start : start + BATCH]
         ]  # fmt: skip
