@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.to_ap import member_to_ap, node_to_ap, project_to_ap
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTOR_CONTEXT, PUBLIC
+from smartnode.matching.profiles import skill_terms
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, MemberProfile, Project
 
@@ -22,7 +23,7 @@ async def actor_document(session: AsyncSession, uris: NodeUris, actor: Actor) ->
     if actor.kind == "member":
         profile = await session.get(MemberProfile, actor.id)
         if profile is not None:
-            return member_to_ap(actor, profile, uris)
+            return member_to_ap(actor, profile, uris, await skill_terms(session, actor))
     if actor.kind == "project":
         project = await session.get(Project, actor.id)
         if project is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTOR_CONTEXT, AS_CONTEXT
+from smartnode.matching.terms import SkillTerm, defined_terms
 from smartnode.storage.models import Actor, MemberProfile, Project
 
 LANGUAGE_NAMES = {
@@ -97,8 +99,11 @@ def _actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:
     return doc
 
 
-def member_to_ap(actor: Actor, profile: MemberProfile, uris: NodeUris) -> dict[str, Any]:
-    """A member as a Person: profile fields as PropertyValue, skills as Hashtags."""
+def member_to_ap(
+    actor: Actor, profile: MemberProfile, uris: NodeUris, skills: Sequence[SkillTerm] = ()
+) -> dict[str, Any]:
+    """A member as a Person: profile fields as PropertyValue, skills as Hashtags, and the
+    `skills` given (only for members who let other nodes see them) as DefinedTerm tags."""
     doc = _actor_base(actor, uris)
     fields = []
     place = _place(profile.city, profile.country)
@@ -111,7 +116,7 @@ def member_to_ap(actor: Actor, profile: MemberProfile, uris: NodeUris) -> dict[s
         fields.append(_field("Skills", escape_text(", ".join(profile.skills))))
     fields.extend(_field(link["name"], _link_html(link["url"])) for link in profile.links)
     doc["attachment"] = fields
-    doc["tag"] = hashtags(uris, profile.skills)
+    doc["tag"] = [*defined_terms(skills), *hashtags(uris, profile.skills)]
     if profile.country:
         doc["country"] = profile.country
     if profile.city:

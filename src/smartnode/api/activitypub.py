@@ -26,6 +26,7 @@ from smartnode.api.negotiation import wants_activity_json
 from smartnode.errors import BadRequest
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
+from smartnode.matching.profiles import skill_terms
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, MemberProfile, Project
 from smartnode.web import pages
@@ -71,7 +72,7 @@ async def _actor_to_ap(session: AsyncSession, actor: Actor, uris: NodeUris) -> d
         profile = await session.get(MemberProfile, actor.id)
         if profile is None:
             raise RuntimeError(f"member {actor.username} has no profile row")
-        return member_to_ap(actor, profile, uris)
+        return member_to_ap(actor, profile, uris, await skill_terms(session, actor))
     if actor.kind == ActorKind.PROJECT.value:
         project = await session.get(Project, actor.id)
         if project is None:
