@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode import __version__
 from smartnode.config import Settings
@@ -174,7 +175,7 @@ class Deliverer:
         return sorted({*self._open, *busy})
 
     async def _host_facts(
-        self, session: Any, hosts: set[str], now: datetime
+        self, session: AsyncSession, hosts: set[str], now: datetime
     ) -> dict[str, datetime | None]:
         """Learn each host's signature scheme; the breaker end of hosts open elsewhere."""
         if not hosts:
@@ -199,7 +200,9 @@ class Deliverer:
         self._finish(_pushback(row.id, row.host, row.attempts, row.last_status, until))
         return True
 
-    async def _load_bodies(self, session: Any, ids: set[int]) -> dict[int, tuple[int, bytes]]:
+    async def _load_bodies(
+        self, session: AsyncSession, ids: set[int]
+    ) -> dict[int, tuple[int, bytes]]:
         """Serialised documents (and senders) of these activities, each serialised once."""
         missing = sorted(i for i in ids if i not in self._bodies)
         if missing:
