@@ -21,6 +21,7 @@ from smartnode.cli_federation import (
     unfollow_command,
     worker_command,
 )
+from smartnode.cli_matching import add_matching_commands
 from smartnode.cli_support import (
     InitReport,
     database_session,
@@ -58,6 +59,7 @@ app.add_typer(peer_app, name="peer")
 app.command("worker")(worker_command)
 app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
+add_matching_commands(app)
 
 
 # ---------------------------------------------------------------- init

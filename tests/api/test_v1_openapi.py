@@ -14,6 +14,9 @@ EXPECTED = {
     "/api/v1/actors/{username}/follow-requests": {"get"},
     "/api/v1/actors/{username}/follow-requests/accept": {"post"},
     "/api/v1/actors/{username}/follow-requests/reject": {"post"},
+    "/api/v1/skills": {"get"},
+    "/api/v1/skills/local": {"post"},
+    "/api/v1/members/{username}/matching-profile": {"get", "put"},
 }
 WRITES = {"post", "put", "patch", "delete"}
 

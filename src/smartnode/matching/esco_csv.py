@@ -62,11 +62,11 @@ def discover(folder: Path, languages: Sequence[str] = LANGUAGES) -> EscoFolder:
         stem, lang = match["stem"], match["lang"]
         if stem in CONCEPT_FILES:
             if lang in languages:
-                found.concepts.setdefault(stem, {})[lang] = path
+                found.concepts.setdefault(stem, {})[lang] = _checked(path, CONCEPT_FILES[stem][1])
             else:
                 found.ignored_languages.add(lang)
         elif stem in RELATION_FILES and (stem not in found.relations or lang == "en"):
-            found.relations[stem] = path
+            found.relations[stem] = _checked(path, RELATION_FILES[stem])
     if not found.concepts:
         raise ValidationFailed(
             f"no ESCO CSV files in {folder}: expected skills_<lang>.csv, occupations_<lang>.csv, "
@@ -75,16 +75,28 @@ def discover(folder: Path, languages: Sequence[str] = LANGUAGES) -> EscoFolder:
     return found
 
 
+def _missing(path: Path, columns: Sequence[str] | None, required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in (columns or [])]
+    if missing:
+        raise ValidationFailed(f"{path.name} is not an ESCO file: no column {', '.join(missing)}")
+
+
+def _checked(path: Path, required: Sequence[str]) -> Path:
+    """The path, once its header has the required columns."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            _missing(path, next(csv.reader(handle), []), required)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationFailed(f"{path.name} cannot be read as UTF-8 CSV: {exc}") from exc
+    return path
+
+
 def read_rows(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
     """The rows of an ESCO CSV file; ValidationFailed when a required column is missing."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise ValidationFailed(
-                    f"{path.name} is not an ESCO file: no column {', '.join(missing)}"
-                )
+            _missing(path, reader.fieldnames, required)
             return [row for row in reader if (row.get(required[0]) or "").strip()]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ValidationFailed(f"{path.name} cannot be read as UTF-8 CSV: {exc}") from exc

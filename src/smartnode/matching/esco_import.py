@@ -165,17 +165,16 @@ async def _relation_file(
 
 async def import_esco(
     session: AsyncSession,
-    folder: Path,
+    found: esco_csv.EscoFolder,
     now: datetime,
     *,
     version: str = "v1.2",
     progress: Progress | None = None,
 ) -> EscoImport:
-    """Import an ESCO CSV download: concepts and labels in our seven languages, descriptions,
-    broader links and occupation skills. Does not commit."""
+    """Import an ESCO CSV download found by `esco_csv.discover`: concepts and labels in our seven
+    languages, descriptions, broader links and occupation skills. Does not commit."""
     progress = progress or NoProgress()
     provenance = provenance_of(version)
-    found = esco_csv.discover(folder)
     report = EscoImport(version=version, languages=found.languages)
     imported: set[str] = set()
     for stem in esco_csv.CONCEPT_FILES:

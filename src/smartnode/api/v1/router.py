@@ -8,9 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smartnode.api.v1 import follows, members, node, projects
+from smartnode.api.v1.skills import router as skills_router
 
 router = APIRouter()
 router.include_router(node.router)
 router.include_router(members.router)
 router.include_router(projects.router)
 router.include_router(follows.router)
+router.include_router(skills_router)
