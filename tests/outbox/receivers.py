@@ -25,6 +25,7 @@ from smartnode.federation.signatures import (
     verify_signature,
 )
 from smartnode.federation.vocab import PUBLIC
+from smartnode.outbox.fanout import delivery_host
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, Delivery, Host, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
@@ -66,6 +67,10 @@ class Receiver:
 
     def url(self, host: str, path: str = "/inbox") -> str:
         return f"http://{host}:{self.port}{path}"
+
+    def server(self, host: str) -> str:
+        """The key deliveries and hosts are kept under (host:port, as fan-out writes it)."""
+        return f"{host}:{self.port}"
 
     def on(self, host: str) -> list[Received]:
         return [r for r in self.received if r.host == host]
@@ -171,7 +176,7 @@ async def queue_activity(
                 {
                     "activity_id": activity.id,
                     "inbox_uri": inbox,
-                    "host": inbox.split("/")[2].split(":")[0],
+                    "host": delivery_host(inbox),
                     "state": "pending",
                     "run_at": at,
                     "attempts": 0,

@@ -64,7 +64,7 @@ async def test_a_host_that_refuses_cavage_is_learned_as_rfc9421(
     try:
         assert await deliverer.run_once(NOW) == 1
         assert [r.scheme for r in receiver.received] == ["cavage", "rfc9421"]
-        stored = await host_row(db, "gts.test")
+        stored = await host_row(db, receiver.server("gts.test"))
         assert stored is not None and stored.supports_rfc9421 is True
         row = (await deliveries(db))[receiver.url("gts.test")]
         assert (row.state, row.attempts, row.last_status) == ("done", 1, 202)
@@ -94,7 +94,7 @@ async def test_an_open_breaker_stops_requests_to_its_host(
         tried = [rows[i] for i in inboxes if rows[i].last_status == 503]
         held = [rows[i] for i in inboxes if rows[i].last_status is None]
         assert len(tried) == 2 and len(held) == 3
-        stored = await host_row(db, "down.test")
+        stored = await host_row(db, receiver.server("down.test"))
         assert stored is not None and stored.breaker_until is not None
         assert all(r.state == "pending" and r.attempts == 0 for r in held)
         assert all(r.run_at == stored.breaker_until for r in held)
@@ -168,7 +168,7 @@ async def test_an_unavailable_host_after_seven_failing_days_is_revived_by_a_succ
             at = receiver.verify_at = NOW + timedelta(days=day)
             await queue_activity(db, settings, anna, [receiver.url("flaky.test")], at=at)
             assert await deliverer.run_once(at) >= 1  # today's row and any retry due
-            stored = await host_row(db, "flaky.test")
+            stored = await host_row(db, receiver.server("flaky.test"))
             assert stored is not None and len(set(stored.failure_days)) == day + 1
             assert stored.unavailable is (day == 6)
         back = receiver.verify_at = NOW + timedelta(days=8)
@@ -177,7 +177,7 @@ async def test_an_unavailable_host_after_seven_failing_days_is_revived_by_a_succ
         assert await deliverer.run_once(back) >= 1
     finally:
         await deliverer.aclose()
-    stored = await host_row(db, "flaky.test")
+    stored = await host_row(db, receiver.server("flaky.test"))
     assert stored is not None
     assert (stored.unavailable, stored.failure_days, stored.last_success_at) == (False, [], back)
     assert stored.breaker_until is None
