@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 
@@ -12,6 +13,16 @@ ALLOWED_TAGS = frozenset(
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "class", "title"}, "span": {"class"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+#: Classes kept, as Mastodon keeps them: microformats, mention/hashtag, link formatting.
+_CLASS = re.compile(r"^(?:(?:h|p|u|dt|e)-[\w-]+|mention|hashtag|ellipsis|invisible)$")
+
+
+def _keep_classes(tag: str, attribute: str, value: str) -> str | None:
+    """Only classes from the list above survive (no borrowing of the page's own CSS)."""
+    if attribute != "class":
+        return value
+    kept = [name for name in value.split() if _CLASS.match(name)]
+    return " ".join(kept) or None
 
 
 def clean_html(value: object) -> str:
@@ -26,6 +37,8 @@ def clean_html(value: object) -> str:
             url_schemes=set(URL_SCHEMES),
             link_rel="nofollow noopener noreferrer",
             strip_comments=True,
+            url_relative="deny",  # http(s) and mailto only: no relative or scheme-relative links
+            attribute_filter=_keep_classes,
         )
     except Exception:  # nh3 raises on pathological input (e.g. NUL); fall back to plain text
         return escape_text(value)
