@@ -1,4 +1,5 @@
-"""Seed a node with a country's members and projects; existing names are left alone."""
+"""Seed a node with a country's members (with matching profiles on curated ESCO skills) and
+projects; existing names are left alone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from smartnode.actors.projects import add_to_team, create_project
 from smartnode.actors.records import find_local_actor
 from smartnode.config import Settings
 from smartnode.federation.uris import ActorKind
+from smartnode.matching.curated import load_seed
 from smartnode.seed.catalog import SeedProject, load_country
+from smartnode.seed.skills import seed_matching_profile
 from smartnode.storage.models import Actor
 
 
@@ -42,11 +45,13 @@ async def seed_country(
     """Create the country's seed members, projects and teams that do not exist yet."""
     data = load_country(country)
     report = SeedReport(country=data.country)
+    await load_seed(session, now)  # the curated ESCO concepts the members' skills point at
     for member in data.members:
         if await find_local_actor(session, member.username) is not None:
             report.skipped.append(member.username)
             continue
-        await create_member(session, settings, member, now)
+        actor = await create_member(session, settings, member, now)
+        await seed_matching_profile(session, actor, member, now)
         report.members.append(member.username)
     for project in data.projects:
         slug = project.slug or slugify(project.name)
