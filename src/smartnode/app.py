@@ -17,7 +17,7 @@ from smartnode.actors.blocks import BlockList
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
-from smartnode.api import activitypub, inbox, wellknown
+from smartnode.api import activitypub, inbox, objects, wellknown
 from smartnode.api.cache import DocumentCache
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -96,8 +96,10 @@ def create_app(
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
     wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
     activitypub.add_hot_routes(app)
+    inbox.add_hot_routes(app)
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
+    app.include_router(objects.router)
     app.include_router(inbox.router)
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)

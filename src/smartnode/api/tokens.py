@@ -1,4 +1,7 @@
-"""Admin bearer tokens for the native API: only a SHA-256 of each token is stored."""
+"""Bearer tokens for the native API: only a SHA-256 of each token is stored.
+
+An admin token changes the node; a member token acts for one member (its `actor_id`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from smartnode.errors import Unauthorized, ValidationFailed
 from smartnode.storage.models import ApiToken
 
 ADMIN_SCOPE = "admin"
+MEMBER_SCOPE = "member"
 TOKEN_BYTES = 32
 MAX_LABEL = 100
 #: last_used_at is written at most this often per token (reads stay read-only in between).
@@ -24,14 +28,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(session: AsyncSession, *, label: str, now: datetime) -> str:
-    """A new admin token labelled `label`; returns the plaintext (shown once). Does not commit."""
+async def create_token(
+    session: AsyncSession, *, label: str, now: datetime, actor_id: int | None = None
+) -> str:
+    """A new admin token (a member token when `actor_id` is given); the plaintext, shown once."""
     label = " ".join(label.split())
     if not label or len(label) > MAX_LABEL:
         raise ValidationFailed(f"token label must be 1-{MAX_LABEL} characters")
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    scope = ADMIN_SCOPE if actor_id is None else MEMBER_SCOPE
     session.add(
-        ApiToken(token_hash=hash_token(token), label=label, scope=ADMIN_SCOPE, created_at=now)
+        ApiToken(
+            token_hash=hash_token(token),
+            label=label,
+            scope=scope,
+            actor_id=actor_id,
+            created_at=now,
+        )
     )
     await session.flush()
     return token

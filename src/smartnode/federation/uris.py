@@ -1,7 +1,8 @@
 """THE one place that builds and parses this node's URIs.
 
 Layout: /actor (node), /members/{username}, /projects/{slug}, /inbox (shared), and per actor
-…/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members.
+…/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members;
+/notes/{token} (Note, Article) and /activities/{token}.
 Actor ids double as profile page URLs (content negotiation).
 """
 
@@ -24,6 +25,7 @@ class ActorKind(StrEnum):
 _PREFIX = {ActorKind.MEMBER: "members", ActorKind.PROJECT: "projects"}
 _BY_PREFIX = {v: k for k, v in _PREFIX.items()}
 _LOCAL_PATH = re.compile(r"^/(members|projects)/([a-z0-9_.-]+)$")
+_TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
 COLLECTIONS = ("inbox", "outbox", "followers", "following", "featured", "members")
 
 
@@ -100,6 +102,27 @@ class NodeUris:
     def activity(self, token: str) -> str:
         """Id of an activity we publish."""
         return f"{self.base_url}/activities/{token}"
+
+    def note(self, token: str) -> str:
+        """Id (and page) of a Note or Article we publish."""
+        return f"{self.base_url}/notes/{token}"
+
+    def note_token(self, uri: str) -> str | None:
+        """The token of one of our note ids, or None."""
+        return self._token(uri, "/notes/")
+
+    def activity_token(self, uri: str) -> str | None:
+        """The token of one of our activity ids, or None."""
+        return self._token(uri, "/activities/")
+
+    def _token(self, uri: str, prefix: str) -> str | None:
+        if not self.is_local(uri):
+            return None
+        parts = urlsplit(uri)
+        token = parts.path.removeprefix(prefix)
+        if parts.query or parts.fragment or token == parts.path or not _TOKEN.match(token):
+            return None
+        return token
 
     def tag(self, name: str) -> str:
         """Page of a hashtag (skills, sectors)."""

@@ -1,4 +1,6 @@
-"""Bearer-token auth for the native API: `AdminDep` for writes, `MaybeAdminDep` for reads."""
+"""Bearer-token auth for the native API: `AdminDep` for writes, `MaybeAdminDep` for reads,
+`MemberDep` for what a member does as themselves (a member token, or an admin token with
+`?as=username`)."""
 
 from __future__ import annotations
 
@@ -6,19 +8,24 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response, Security
+from fastapi import Depends, Query, Request, Response, Security
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from smartnode.api.deps import SessionDep
-from smartnode.api.tokens import ADMIN_SCOPE, check_token
-from smartnode.errors import Forbidden, Unauthorized
-from smartnode.storage.models import ApiToken
+from smartnode.api.tokens import ADMIN_SCOPE, MEMBER_SCOPE, check_token
+from smartnode.errors import Forbidden, NotFound, Unauthorized
+from smartnode.storage.models import Actor, ApiToken
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="smartnode"'}
 #: Declared for OpenAPI (the "Authorize" button in /docs); the header is parsed by `bearer_token`.
-BEARER = HTTPBearer(auto_error=False, description="An admin token from `smartnode token create`.")
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="A token from `smartnode token create` (admin) or "
+    "`smartnode token create --member USERNAME` (member).",
+)
 Declared = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
 
 
@@ -57,7 +64,55 @@ async def optional_admin(request: Request, session: SessionDep, _: Declared) -> 
     return await _admin_from(request, session)
 
 
+ActingAs = Annotated[
+    str | None,
+    Query(
+        alias="as",
+        max_length=64,
+        description="With an admin token: the username of the member to act for.",
+    ),
+]
+
+
+async def _live_member(session: SessionDep, **where: Any) -> Actor | None:
+    return await session.scalar(
+        select(Actor).filter_by(local=True, kind="member", deleted_at=None, **where)
+    )
+
+
+async def _acting_member(session: SessionDep, row: ApiToken, as_: str | None) -> Actor:
+    """The member a token acts for: a member token's own, or an admin token's `?as=`."""
+    if row.scope == MEMBER_SCOPE and row.actor_id is not None:
+        member = await _live_member(session, id=row.actor_id)
+        if member is None:
+            raise Forbidden("the member of this token no longer exists")
+        if as_ is not None and as_.lower() != member.username:
+            raise Forbidden("a member token acts only for its own member")
+        return member
+    if row.scope != ADMIN_SCOPE:
+        raise Forbidden("this token may not act for a member")
+    if as_ is None:
+        raise Forbidden("an admin token acts for a member only with '?as=<username>'")
+    member = await _live_member(session, username=as_.lower())
+    if member is None:
+        raise NotFound(f"no member named {as_!r} on this node")
+    return member
+
+
+async def require_member(
+    request: Request, session: SessionDep, _: Declared, as_: ActingAs = None
+) -> Actor:
+    """The live member the caller acts as; Unauthorized without a valid token."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("this needs a member token: 'Authorization: Bearer <token>'")
+    async with session.begin():  # commits last_used_at; the route then opens its own transaction
+        row = await check_token(session, token, datetime.now(UTC))
+        return await _acting_member(session, row, as_)
+
+
 AdminDep = Annotated[ApiToken, Depends(require_admin)]
+MemberDep = Annotated[Actor, Depends(require_member)]
 MaybeAdminDep = Annotated[ApiToken | None, Depends(optional_admin)]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smartnode.api.v1 import follows, members, node, projects
+from smartnode.api.v1 import follows, members, node, posts, projects
 from smartnode.api.v1.skills import router as skills_router
 
 router = APIRouter()
@@ -15,4 +15,5 @@ router.include_router(node.router)
 router.include_router(members.router)
 router.include_router(projects.router)
 router.include_router(follows.router)
+router.include_router(posts.router)
 router.include_router(skills_router)

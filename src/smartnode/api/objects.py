@@ -1,0 +1,165 @@
+"""ActivityPub GETs of our content: /notes/{token} (Note, Article) and /activities/{token}.
+
+A public (or unlisted) object answers everyone, its AS2 bytes cached; a non-public one answers
+only a signed requester in its audience and is a 404 to everyone else (its existence is not
+leaked, as Mastodon does). Deleted objects answer 410 with a Tombstone. Browsers asking for a
+note get its page. An activity about one of our notes embeds the note as it is now.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.to_ap import tombstone
+from smartnode.api import signed_fetch
+from smartnode.api.cache import CachedResponse, DocumentCache
+from smartnode.api.negotiation import wants_activity_json
+from smartnode.content.access import in_audience
+from smartnode.content.audience import OPEN, recipients
+from smartnode.content.inputs import Visibility
+from smartnode.content.notes_to_ap import note_to_ap
+from smartnode.federation.uris import NodeUris
+from smartnode.federation.vocab import ACTIVITY_JSON
+from smartnode.outbox.publish import audience
+from smartnode.storage.db import Database
+from smartnode.storage.models import Activity, Actor, ContentObject
+from smartnode.web import pages
+from smartnode.web.notes import note_page
+
+AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
+_TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
+_MISSING = "There is no such post here."
+PRIVATE = {"Vary": "Accept, Signature", "Cache-Control": "private, no-store"}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _json(doc: dict[str, Any], status_code: int = 200, **headers: str) -> CachedResponse:
+    return CachedResponse(orjson.dumps(doc), AP_JSON, status_code, {"Vary": "Accept", **headers})
+
+
+def _missing(as_json: bool, request: Request, status_code: int = 404) -> Response:
+    if not as_json:
+        message = _MISSING if status_code == 404 else "This post was deleted."
+        return pages.error_page(request, status_code, message, {"Vary": "Accept"})
+    code = "not_found" if status_code == 404 else "gone"
+    body = orjson.dumps({"error": "no such object on this node", "code": code})
+    return Response(body, status_code, {"Vary": "Accept"}, "application/json")
+
+
+async def _reader(request: Request, as_json: bool) -> str | None:
+    """The signed requester's actor id (only AS2 requests are ever signed)."""
+    return await signed_fetch.signer_uri(request) if as_json else None
+
+
+async def _may_read(
+    request: Request, session: AsyncSession, names: list[str], author: Actor, as_json: bool
+) -> bool:
+    return await in_audience(session, names, author, await _reader(request, as_json))
+
+
+@router.get("/notes/{token}")
+async def note(request: Request, token: str) -> Response:
+    """A Note or Article: AS2 for ActivityPub clients, the page for browsers."""
+    as_json = wants_activity_json(request.headers.get("accept", ""))
+    documents: DocumentCache = request.app.state.documents
+    key = "ap:" + request.url.path
+    if as_json:
+        refused = await signed_fetch.refusal(request)
+        if refused is not None:
+            return refused
+        hit = documents.get(key)
+        if hit is not None:
+            return hit.to_response()
+    if not _TOKEN.match(token):
+        return _missing(as_json, request)
+    uris: NodeUris = request.app.state.uris
+    db: Database = request.app.state.db
+    async with db.session() as session:
+        obj = await session.scalar(
+            select(ContentObject).where(
+                ContentObject.uri == uris.note(token), ContentObject.local.is_(True)
+            )
+        )
+        author = await session.get(Actor, obj.actor_id) if obj is not None else None
+        if obj is None or author is None:
+            return _missing(as_json, request)
+        gone = obj.deleted_at or author.deleted_at
+        if gone is not None:
+            if not as_json:
+                return _missing(as_json, request, 410)
+            entry = _json(tombstone(obj.uri, obj.ap_type, gone), 410)
+            return documents.put(key, entry).to_response()
+        public = Visibility(obj.visibility) in OPEN
+        if not public and not await _may_read(
+            request, session, recipients(obj.audience), author, as_json
+        ):
+            return _missing(as_json, request)
+        if not as_json:
+            return await note_page(request, session, obj, author)
+        entry = _json(note_to_ap(obj, author.uri))
+    if not public:
+        entry.headers.update(PRIVATE)
+        return entry.to_response()
+    return documents.put(key, entry).to_response()
+
+
+async def _activity_document(
+    session: AsyncSession, uris: NodeUris, activity: Activity, author: Actor
+) -> dict[str, Any] | datetime:
+    """The activity as served, its note embedded as it is now; when the note was deleted."""
+    doc = dict(activity.document)
+    token = uris.note_token(activity.object_uri or "")
+    if token is None or activity.activity_type not in ("Create", "Update"):
+        return doc
+    obj = await session.scalar(
+        select(ContentObject).where(ContentObject.uri == activity.object_uri)
+    )
+    if obj is None or obj.deleted_at is not None:
+        return obj.deleted_at if obj is not None and obj.deleted_at else activity.created_at
+    doc["object"] = note_to_ap(obj, author.uri, context=False)
+    return doc
+
+
+@router.get("/activities/{token}")
+async def activity(request: Request, token: str) -> Response:
+    """One of our activities, as AS2 whatever the Accept header (there is no page for it)."""
+    documents: DocumentCache = request.app.state.documents
+    key = "ap:" + request.url.path
+    refused = await signed_fetch.refusal(request)
+    if refused is not None:
+        return refused
+    hit = documents.get(key)
+    if hit is not None:
+        return hit.to_response()
+    if not _TOKEN.match(token):
+        return _missing(True, request)
+    uris: NodeUris = request.app.state.uris
+    db: Database = request.app.state.db
+    async with db.session() as session:
+        found = await session.scalar(select(Activity).where(Activity.uri == uris.activity(token)))
+        author = await session.get(Actor, found.actor_id) if found is not None else None
+        if found is None or author is None:
+            return _missing(True, request)
+        if not found.public and not await _may_read(
+            request, session, audience(found.document), author, True
+        ):
+            return _missing(True, request)
+        doc = await _activity_document(session, uris, found, author)
+        gone = doc if isinstance(doc, datetime) else author.deleted_at
+        if gone is not None or isinstance(doc, datetime):
+            deleted = gone or found.created_at
+            return _json(tombstone(found.uri, found.activity_type, deleted), 410).to_response()
+    entry = _json(doc)
+    if not found.public:
+        entry.headers.update(PRIVATE)
+        return entry.to_response()
+    return documents.put(key, entry).to_response()

@@ -1,0 +1,57 @@
+"""Our announcements → AS2 (pure: rows and URIs in, dicts out).
+
+Interop: Mastodon renders a Note fully but an Article (like Page and Event) as its `name`,
+`summary` and a link to `url`, dropping `content`; so an Article also carries a plain excerpt
+of its text as `summary` and its page as `url`. A Note carries no `summary` (Mastodon would
+show it as a content warning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smartnode.actors.to_ap import iso
+from smartnode.federation.vocab import AS_CONTEXT
+from smartnode.storage.models import ContentObject
+
+#: Terms our content documents use beyond ActivityStreams, spelled as Mastodon does.
+CONTENT_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#"},
+]
+
+
+def language_first(language: str | None, by_language: dict[str, str]) -> dict[str, str]:
+    """A language map with the author's language first (JSON columns may not keep order)."""
+    first = {k: v for k, v in by_language.items() if k == language}
+    return {**first, **by_language}
+
+
+def note_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> dict[str, Any]:
+    """A live Note or Article as served at its id and embedded in Create/Update."""
+    doc: dict[str, Any] = {"@context": CONTENT_CONTEXT} if context else {}
+    doc.update(
+        {
+            "id": obj.uri,
+            "type": obj.ap_type,
+            "attributedTo": author_uri,
+            "inReplyTo": obj.in_reply_to_uri,
+            "published": iso(obj.published_at),
+            "url": obj.url or obj.uri,
+            "to": list(obj.audience.get("to", [])),
+            "cc": list(obj.audience.get("cc", [])),
+            "sensitive": obj.sensitive,
+            "content": obj.content,
+        }
+    )
+    if obj.content_map:
+        doc["contentMap"] = language_first(obj.language, obj.content_map)
+    if obj.name:
+        doc["name"] = obj.name
+    if obj.summary:
+        doc["summary"] = obj.summary
+    if obj.updated_at != obj.published_at:  # Interop: Mastodon sends `updated` for edits only
+        doc["updated"] = iso(obj.updated_at)
+    doc["attachment"] = [dict(item) for item in obj.attachments]
+    doc["tag"] = [dict(item) for item in obj.tags]
+    return doc

@@ -1,0 +1,82 @@
+"""The HTML page of one of our notes (api/objects.py negotiates and calls `note_page`).
+
+Only the content and its translations (sanitised when stored) are marked safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
+from smartnode.config import Settings
+from smartnode.content.compose import excerpt
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.web.pages import render
+
+
+def _attachments(obj: ContentObject) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": item["url"],
+            "alt": item.get("name", ""),
+            "image": str(item.get("mediaType", "")).startswith("image/"),
+        }
+        for item in obj.attachments
+        if str(item.get("url", "")).startswith(("https://", "http://"))
+    ]
+
+
+def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str, Any]:
+    """What a note's page shows."""
+    tags = [
+        {"text": t["name"], "url": t["href"]}
+        for t in obj.tags
+        if t.get("type") == "Hashtag" and t.get("href")
+    ]
+    return {
+        "title": obj.name or f"{author.name}: {excerpt(obj.content, 60)}",
+        "name": obj.name,
+        "url": obj.uri,
+        "author": {
+            "name": author.name,
+            "handle": f"@{author.username}@{settings.domain}",
+            "url": author.uri,
+            "icon_url": author.icon_url,
+        },
+        "content": Markup(obj.content),  # noqa: S704 - sanitised by clean_html when stored
+        "language": obj.language or author.language,
+        "translations": [
+            {"lang": lang, "label": LANGUAGE_NAMES.get(lang, lang), "html": Markup(html)}  # noqa: S704
+            for lang, html in obj.content_map.items()
+            if lang != obj.language and html
+        ],
+        "attachments": _attachments(obj),
+        "tags": tags,
+        "in_reply_to": obj.in_reply_to_uri,
+        "published": iso(obj.published_at),
+        "published_shown": obj.published_at.strftime("%d %B %Y, %H:%M UTC"),
+        "edited": obj.updated_at != obj.published_at,
+        "replies": obj.replies_count,
+        "likes": obj.likes_count,
+        "announces": obj.announces_count,
+    }
+
+
+async def note_page(
+    request: Request, session: AsyncSession, obj: ContentObject, author: Actor
+) -> Response:
+    """The page at a live, readable note's id."""
+    settings: Settings = request.app.state.settings
+    return render(
+        request,
+        "note.html",
+        headers={"Vary": "Accept"},
+        n=note_view(obj, author, settings),
+        actor_uri=obj.uri,
+        noindex=obj.visibility != "public",
+    )
