@@ -43,6 +43,7 @@ from smartnode.storage.queue import claim
 log = logging.getLogger(__name__)
 
 BODY_CACHE = 256
+SUCCESS_NOTED_FOR = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class Deliverer:
         self._rfc9421: dict[str, bool] = {}
         self._open: dict[str, datetime] = {}  # hosts whose breaker is open, until when
         self._suspect: set[str] = set()  # last answer was trouble: one request at a time
+        self._success_noted: dict[str, datetime] = {}  # when a host's success was last written
         self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
         self._tasks: set[asyncio.Task[Result]] = set()
         self._finished: list[Result] = []
@@ -343,10 +345,24 @@ class Deliverer:
 
     async def _write(self, now: datetime) -> int:
         results, self._finished = self._finished, []
+        self._quiet_successes(results, now)
         if results:
             async with self.db.session() as session, session.begin():
                 await write_results(session, results, now)
         return len(results)
+
+    def _quiet_successes(self, results: list[Result], now: datetime) -> None:
+        """Tell the hosts table of a success only when there is news: the first success in a
+        while, or after a failure (a host answering every minute needs no row update each)."""
+        for result in results:
+            if result.host_failed:
+                self._success_noted.pop(result.host, None)
+            elif result.host_ok and result.learned is None and result.breaker_until is None:
+                noted = self._success_noted.get(result.host)
+                if noted is not None and now - noted < SUCCESS_NOTED_FOR:
+                    result.host_ok = False
+                else:
+                    self._success_noted[result.host] = now
 
 
 def _pushback(

@@ -1,8 +1,9 @@
 """What one delivery attempt came to, and writing a batch of them (rows and hosts) at once.
 
-PERFORMANCE.md: batch writes. Every finished row of a `run_once` is one parameter set of a
-single executemany UPDATE; each host touched gets one row update with its success, its
-failure day (unavailable after 7 distinct days), its breaker end and the scheme it accepted.
+PERFORMANCE.md: batch writes. The finished rows of a `run_once` are written in a few statements
+(rows that ended alike share one `UPDATE … WHERE id IN`); each host touched gets one row update
+with its success, its failure day (unavailable after 7 distinct days), its breaker end and the
+scheme it accepted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.federation.delivery import is_unavailable, record_failure_day
@@ -53,7 +54,48 @@ class Result:
 
 
 async def write_results(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
-    """Store a batch of results: one UPDATE for the rows, one for the hosts they touched."""
+    """Store a batch of results: rows that ended alike in one UPDATE … WHERE id IN (…), the
+    rest (retries, rows pushed back) in one executemany, then the hosts they touched."""
+    final: dict[tuple[Any, ...], list[int]] = {}
+    again: list[Result] = []
+    for r in results:
+        if r.run_at is None:  # done, gone or failed: attempts stay as the claim counted them
+            key = (r.state, r.last_status, _error(r), r.delivered_at)
+            final.setdefault(key, []).append(r.row_id)
+        else:
+            again.append(r)
+    for (state, status, error, delivered_at), ids in final.items():
+        await complete_rows(session, ids, state, status, error, delivered_at)
+    if again:
+        await _reschedule(session, again)
+    await _write_hosts(session, results, now)
+
+
+def _error(result: Result) -> str | None:
+    return result.last_error[:2000] if result.last_error else None
+
+
+async def complete_rows(
+    session: AsyncSession,
+    ids: list[int],
+    state: str,
+    status: int | None,
+    error: str | None,
+    delivered_at: datetime | None,
+) -> None:
+    """Rows that ended the same way, in one statement."""
+    deliveries = table(Delivery)
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(ids))
+        .values(state=state, last_status=status, last_error=error, delivered_at=delivered_at,
+                locked_until=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+
+
+async def _reschedule(session: AsyncSession, results: Sequence[Result]) -> None:
+    """Rows to run again (a retry, or given back untried), one parameter set each."""
     deliveries = table(Delivery)
     statement = (
         update(deliveries)
@@ -63,20 +105,16 @@ async def write_results(session: AsyncSession, results: Sequence[Result], now: d
             attempts=bindparam("b_attempts"),
             last_status=bindparam("b_status"),
             last_error=bindparam("b_error"),
-            delivered_at=bindparam("b_delivered_at"),
-            run_at=func.coalesce(bindparam("b_run_at", type_=deliveries.c.run_at.type),
-                                 deliveries.c.run_at),
+            run_at=bindparam("b_run_at", type_=deliveries.c.run_at.type),
             locked_until=None,
         )
-    )  # fmt: skip
+    )
     params = [
         {"b_id": r.row_id, "b_state": r.state, "b_attempts": r.attempts,
-         "b_status": r.last_status, "b_error": (r.last_error or None) and r.last_error[:2000],
-         "b_delivered_at": r.delivered_at, "b_run_at": r.run_at}
+         "b_status": r.last_status, "b_error": _error(r), "b_run_at": r.run_at}
         for r in results
     ]  # fmt: skip
     await session.execute(statement, params, execution_options={"synchronize_session": False})
-    await _write_hosts(session, results, now)
 
 
 def _host_events(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
