@@ -125,3 +125,11 @@ async def test_seeded_members_get_esco_skills_and_the_listed_ones_show_them(
     assert SOUND_DESIGNER in [tag.get("id") for tag in defined(document)]
     assert defined(document)[0]["name"] == "ljuddesigner"  # in her language
     assert "#SoundDesign" in hashtag_names(document)
+
+
+async def test_about_page_attributes_esco(client) -> None:
+    page = await client.get("/about", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert (
+        '<a href="https://esco.ec.europa.eu/">ESCO classification</a> of the European' in page.text
+    )
