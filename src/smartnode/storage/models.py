@@ -302,7 +302,6 @@ class KeyFailure(Base):
     retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-
 class ContentObject(Base):
     """A piece of content, ours or remote: announcement (Note/Article), event, call, reply.
 
