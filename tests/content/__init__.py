@@ -3,6 +3,7 @@ fan-out, and reading rows back."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -12,9 +13,12 @@ import httpx
 from sqlalchemy import select
 
 from smartnode.actors.records import node_uris
+from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.tokens import create_token
 from smartnode.app import create_app
 from smartnode.config import Settings
+from smartnode.content.announcements import create_announcement
+from smartnode.content.inputs import AnnouncementInput
 from smartnode.outbox.fanout import expand
 from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, ContentObject, Delivery, Follow
@@ -88,3 +92,45 @@ async def fan_out(db: Database, settings: Settings, activity: Activity) -> list[
             select(Delivery.inbox_uri).where(Delivery.activity_id == activity.id)
         )
         return sorted(rows.all())
+
+
+async def make_post(
+    db: Database, settings: Settings, author: Actor, **fields: Any
+) -> ContentObject:
+    """Arrange: a committed post by a local member, made through the real service."""
+    data = AnnouncementInput.model_validate({"content": "Hej", **fields})
+    uris = node_uris(settings)
+    async with Fediverse().fetcher(settings) as fetcher, db.session() as s, s.begin():
+        resolver = FetchingResolver(s, uris, fetcher, now=datetime.now(UTC))
+        return await create_announcement(
+            s, uris, author=author, member=author, data=data, resolver=resolver,
+            now=datetime.now(UTC),
+        )  # fmt: skip
+
+
+_SERIAL = itertools.count(1)
+
+
+def remote_note(note_id: str, actor: str, **fields: Any) -> dict[str, Any]:
+    """A Note as Mastodon sends it (public unless `to`/`cc` say otherwise)."""
+    return {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": actor,
+        "content": "<p>Hello</p>",
+        "published": "2026-11-26T11:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [f"{actor}/followers"],
+        **fields,
+    }
+
+
+def activity(kind: str, actor: str, obj: Any, activity_id: str | None = None) -> dict[str, Any]:
+    """An activity of `kind` by `actor` about `obj`."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": activity_id or f"{actor}#{kind.lower()}-{next(_SERIAL)}",
+        "type": kind,
+        "actor": actor,
+        "object": obj,
+    }

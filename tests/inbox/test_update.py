@@ -96,10 +96,10 @@ async def test_update_whose_id_is_on_another_origin_is_ignored(db, settings) -> 
     assert (await _row(db, ALICE)).name == "Before"
 
 
-async def test_update_of_a_note_is_ignored_for_now(db, settings) -> None:
+async def test_update_of_a_note_we_do_not_store_is_ignored(db, settings) -> None:
     fediverse = Fediverse()
     await _stored(db, fediverse, ALICE)
     note = {"id": "https://mastodon.example/statuses/1", "type": "Note", "content": "edited"}
     outcome = await receive(db, settings, fediverse, update(ALICE, note))
-    assert outcome.status == "ignored" and "not handled yet" in outcome.reason
+    assert outcome.status == "ignored" and "do not store" in outcome.reason
     assert fediverse.fetched() == []

@@ -23,7 +23,18 @@ from smartnode.inbox.context import (
     ignored,
     processed,
 )
-from smartnode.inbox.handlers import accept, block, delete, follow, reject, undo, update
+from smartnode.inbox.handlers import (
+    accept,
+    announce,
+    block,
+    create,
+    delete,
+    follow,
+    like,
+    reject,
+    undo,
+    update,
+)
 from smartnode.storage.models import DeletedObject, DomainBlock, InboxMessage
 
 __all__ = ["HANDLERS", "InboxContext", "Outcome", "dispatch", "ignored", "processed"]
@@ -36,6 +47,9 @@ HANDLERS: dict[str, Handler] = {
     "Block": block.on_block,
     "Update": update.on_update,
     "Delete": delete.on_delete,
+    "Create": create.on_create,
+    "Like": like.on_like,
+    "Announce": announce.on_announce,
 }
 
 #: Properties whose IRIs (at the top level and inside an embedded object) are checked for blocks.

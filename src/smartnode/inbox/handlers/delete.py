@@ -1,7 +1,8 @@
 """Delete: of an actor by itself (mark it deleted, drop its follows), or of one of its objects.
 
-For an object we record a DeletedObject marker (so a late Create is ignored) when the object
-is on the actor's origin; purging stored content joins with content handling.
+For an object on the actor's origin we record a DeletedObject marker (so a late Create is
+ignored). A stored object is deleted only by the actor we stored as its owner: its content
+is purged, it stops counting as a reply.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 
 from smartnode.actors.remote import get_remote_actor
+from smartnode.content.reactions import count_reply
+from smartnode.content.remote import purge, stored_object
 from smartnode.inbox.context import (
     InboxContext,
     Incoming,
@@ -18,7 +21,7 @@ from smartnode.inbox.context import (
     processed,
     same_origin,
 )
-from smartnode.storage.models import Follow
+from smartnode.storage.models import Actor, Follow
 
 
 async def _delete_actor(ctx: InboxContext, actor_uri: str) -> Outcome:
@@ -36,6 +39,24 @@ async def _delete_actor(ctx: InboxContext, actor_uri: str) -> Outcome:
     return processed("actor deleted, its follows removed")
 
 
+async def _delete_object(ctx: InboxContext, incoming: Incoming, object_id: str) -> Outcome:
+    stored = await stored_object(ctx, object_id)
+    if stored is None:
+        await mark_deleted(ctx, object_id, incoming.actor_uri)
+        return processed("object deleted: marker recorded")
+    owner = await ctx.session.get(Actor, stored.actor_id)
+    if stored.local or owner is None or owner.uri != incoming.actor_uri:
+        return ignored("only the stored owner may delete an object")
+    await mark_deleted(ctx, object_id, incoming.actor_uri)
+    if stored.deleted_at is not None:
+        return ignored("the object was deleted already")
+    stored.deleted_at = ctx.now
+    purge(stored)
+    await ctx.session.flush()
+    await count_reply(ctx.session, stored.in_reply_to_uri, -1)
+    return processed(f"{stored.ap_type} deleted by its owner")
+
+
 async def on_delete(ctx: InboxContext, incoming: Incoming) -> Outcome:
     """A remote actor deletes itself or one of its own objects."""
     object_id = incoming.object_id
@@ -49,5 +70,4 @@ async def on_delete(ctx: InboxContext, incoming: Incoming) -> Outcome:
         return await _delete_actor(ctx, object_id)
     if not same_origin(object_id, incoming.actor_uri):
         return ignored("the deleted object is not on its actor's origin")
-    await mark_deleted(ctx, object_id, incoming.actor_uri)
-    return processed("object deleted: marker recorded")
+    return await _delete_object(ctx, incoming, object_id)

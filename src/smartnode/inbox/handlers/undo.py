@@ -1,9 +1,9 @@
-"""Undo of a Follow by its follower: the follow (accepted or pending) is removed.
+"""Undo of a Follow by its follower, or of a Like/Announce by the actor who made it.
 
-The object may be the Follow's id or the embedded Follow. An embedded Follow must name the
+The object may be the activity's id or the embedded activity. An embedded one must name the
 Undo's actor as its actor; its id is matched first, then (as Mastodon does) the pair
-follower → local target. Only follows whose follower IS the Undo's actor are ever touched.
-Undo of anything else (Like, Announce, Block) is ignored for now.
+actor → target. Only follows and reactions whose actor IS the Undo's actor are ever touched.
+Undo of anything else (Block) is ignored for now.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from smartnode.content.reactions import ANNOUNCE, LIKE, reaction_of, remove_reaction
 from smartnode.federation.vocab import id_of
 from smartnode.inbox.context import (
     InboxContext,
@@ -22,7 +23,10 @@ from smartnode.inbox.context import (
     local_target,
     processed,
 )
-from smartnode.storage.models import Actor, Follow
+from smartnode.storage.models import Actor, Follow, Reaction
+
+#: Activity types whose Undo takes back a reaction, and the reaction kind each one is.
+REACTIONS = {"Like": LIKE, "Announce": ANNOUNCE}
 
 
 async def _by_uri(ctx: InboxContext, follow_uri: str, follower_uri: str) -> Follow | None:
@@ -74,8 +78,33 @@ async def undone_follow(ctx: InboxContext, incoming: Incoming, obj: Any) -> Foll
     return found if found is not None else "the Undo names no follow of its actor"
 
 
+async def undone_reaction(ctx: InboxContext, incoming: Incoming, obj: Any) -> Reaction | str:
+    """The Like or Announce an Undo takes back, or why there is none."""
+    kinds, object_uri = tuple(REACTIONS.values()), None
+    if isinstance(obj, dict):
+        if id_of(obj.get("actor")) != incoming.actor_uri:
+            return f"the Undo takes back someone else's {obj.get('type')}"
+        kinds, object_uri = (REACTIONS[str(obj.get("type"))],), id_of(obj.get("object"))
+    for kind in kinds:
+        found = await reaction_of(
+            ctx.session, incoming.actor_uri, uri=id_of(obj), object_uri=object_uri, kind=kind
+        )
+        if found is not None:
+            return found
+    what = obj.get("type") if isinstance(obj, dict) else "Like or Announce"
+    return f"the Undo names no {what} of its actor"
+
+
 async def on_undo(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """A remote actor stops following (or withdraws a request to follow) a local actor."""
+    """A remote actor stops following a local actor, or takes back a Like or Announce."""
+    obj = incoming.object
+    if isinstance(obj, str) or (isinstance(obj, dict) and obj.get("type") in REACTIONS):
+        reaction = await undone_reaction(ctx, incoming, obj)
+        if not isinstance(reaction, str):
+            await remove_reaction(ctx.session, reaction)
+            return processed(f"{reaction.kind} undone by its actor")
+        if isinstance(obj, dict):
+            return ignored(reaction)
     follow = await undone_follow(ctx, incoming, incoming.object)
     if isinstance(follow, str):
         return ignored(follow)

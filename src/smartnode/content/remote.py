@@ -1,0 +1,153 @@
+"""Remote notes for the inbox handlers: fetching an object from its origin, deciding whether
+it concerns this node, storing and updating it. Handlers check origin and authority first.
+
+An object is stored only when it concerns this node: addressed to, or mentioning, one of our
+actors; delivered to one of our actors' own inboxes; a reply to one of our posts; or by an
+actor one of our actors follows. Its visibility and audience are fixed when stored: later
+Updates and Creates never widen them (Mastodon CVE-2024-37903).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from smartnode.actors.follows import ACCEPTED
+from smartnode.actors.resolve import FetchingResolver
+from smartnode.content.announcements import ANNOUNCEMENT, REPLY
+from smartnode.content.audience import visibility_of
+from smartnode.content.notes_from_ap import RemoteNote
+from smartnode.content.reactions import count_reply
+from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusError, RefusedUrl
+from smartnode.inbox.context import InboxContext, Incoming
+from smartnode.storage.models import Actor, ContentObject, DeletedObject, Follow
+
+log = logging.getLogger(__name__)
+_TRANSIENT = frozenset({408, 429})
+
+
+def _transient(error: FetchError) -> bool:
+    """Worth retrying later: network, timeouts, 5xx, 408/429."""
+    if isinstance(error, HTTPStatusError):
+        return error.status >= 500 or error.status in _TRANSIENT
+    if isinstance(error, RefusedUrl | BudgetExhausted):
+        return False
+    return error.code in ("fetch_failed", "fetch_timeout")
+
+
+async def fetch_object(ctx: InboxContext, uri: str) -> dict[str, Any] | None:
+    """A remote object fetched by id from its origin; None when it cannot be had.
+
+    A failure that may heal (timeout, 5xx) raises FetchError so the worker retries later.
+    """
+    resolver = ctx.resolver
+    if not isinstance(resolver, FetchingResolver) or ctx.uris.is_local(uri):
+        return None
+    try:
+        fetched = await resolver.fetcher.fetch_json(
+            uri, signer=resolver.signer, budget=resolver.budget
+        )
+    except FetchError as error:
+        if _transient(error):
+            raise
+        log.info("could not fetch %s: %s", uri, error.message)
+        return None
+    return fetched.data
+
+
+async def stored_object(ctx: InboxContext, uri: str) -> ContentObject | None:
+    """The object we store under this id, ours or remote, deleted or not."""
+    return await ctx.session.scalar(select(ContentObject).where(ContentObject.uri == uri))
+
+
+async def deleted_before(ctx: InboxContext, uri: str, author_uri: str) -> bool:
+    """True when the author deleted this object before we saw it (a DeletedObject marker)."""
+    marker = await ctx.session.get(DeletedObject, uri)
+    return marker is not None and marker.actor_uri == author_uri
+
+
+async def followed_here(ctx: InboxContext, actor_uri: str) -> bool:
+    """True when one of our live actors follows `actor_uri` (accepted)."""
+    follower, followed = aliased(Actor), aliased(Actor)
+    found = await ctx.session.scalar(
+        select(Follow.id)
+        .join(follower, follower.id == Follow.follower_id)
+        .join(followed, followed.id == Follow.followed_id)
+        .where(
+            Follow.state == ACCEPTED,
+            followed.uri == actor_uri,
+            follower.local.is_(True),
+            follower.deleted_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _names_local_actor(ctx: InboxContext, iris: list[str]) -> bool:
+    local = [iri for iri in iris if ctx.uris.parse_actor(iri) is not None]
+    if not local:
+        return False
+    found = await ctx.session.scalar(
+        select(Actor.id)
+        .where(Actor.uri.in_(local), Actor.local.is_(True), Actor.deleted_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def _inbox_owner(inbox: str) -> str | None:
+    """The actor whose own inbox an inbox URI is (None for the shared inbox)."""
+    return inbox.removesuffix("/inbox") if inbox.endswith("/inbox") else None
+
+
+async def concerns_node(ctx: InboxContext, incoming: Incoming, note: RemoteNote) -> bool:
+    """Whether this node has a reason to keep the note (see the module docstring)."""
+    mentions = [t["href"] for t in note.tags if t.get("type") == "Mention"]
+    owner = _inbox_owner(incoming.inbox)
+    if await _names_local_actor(ctx, [*note.to, *note.cc, *mentions, *([owner] if owner else [])]):
+        return True
+    if note.in_reply_to_uri and ctx.uris.note_token(note.in_reply_to_uri):
+        parent = await stored_object(ctx, note.in_reply_to_uri)
+        if parent is not None and parent.local and parent.deleted_at is None:
+            return True
+    return await followed_here(ctx, note.attributed_to)
+
+
+async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> ContentObject:
+    """A new remote object row; its visibility is read once, from its addressing."""
+    visibility = visibility_of(note.to, note.cc, author.followers_uri)
+    obj = ContentObject(
+        uri=note.uri, local=False, actor_id=author.id, project_id=None, ap_type=note.ap_type,
+        kind=REPLY if note.in_reply_to_uri else ANNOUNCEMENT, visibility=visibility.value,
+        audience={"to": note.to, "cc": note.cc}, in_reply_to_uri=note.in_reply_to_uri,
+        published_at=note.published_at, updated_at=note.updated_at or note.published_at,
+        extra={},
+    )  # fmt: skip
+    apply_note(obj, note)
+    ctx.session.add(obj)
+    await ctx.session.flush()
+    await count_reply(ctx.session, note.in_reply_to_uri, 1)
+    return obj
+
+
+def apply_note(obj: ContentObject, note: RemoteNote) -> None:
+    """Copy what an author may change into a row: never its audience, thread or author."""
+    obj.name = note.name
+    obj.content = note.content
+    obj.content_map = note.content_map
+    obj.summary = note.summary
+    obj.language = note.language
+    obj.url = note.url
+    obj.sensitive = note.sensitive
+    obj.attachments = note.attachments
+    obj.tags = note.tags
+
+
+def purge(obj: ContentObject) -> None:
+    """Forget a deleted object's content; the row stays as a marker of its id and owner."""
+    obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
+    obj.attachments, obj.tags = [], []
