@@ -4,20 +4,24 @@ Rules (PROTOCOL.md "Signatures"): a key belongs to the actor whose document list
 `publicKey`; a fetched key is stored only after a signature made with it verified (so a new key
 from the origin's own document replaces the old one: rotation); a cached key that fails is
 refetched once, at most `REFETCHES_PER_MINUTE` times per host; failed lookups are remembered
-for `NEGATIVE_TTL` and not retried before.
+for `NEGATIVE_TTL` and not retried before. Concurrent requests that need the same key share one
+fetch (and one store of its actor), so a burst of POSTs costs the origin one request; a key
+seen for the first time reuses a fetch made less than `FETCH_REUSE` seconds ago.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urldefrag
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from smartnode.actors.blocks import host_of
 from smartnode.actors.remote import (
@@ -32,13 +36,15 @@ from smartnode.federation.fetch import Fetcher, FetchError, HTTPStatusError
 from smartnode.federation.signatures import PublicKey, load_public_key_pem
 from smartnode.federation.vocab import id_of
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, KeyFailure
+from smartnode.storage.models import Actor, KeyFailure, table
+from smartnode.storage.upsert import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 
 MEMORY_SIZE = 10_000
 NEGATIVE_TTL = timedelta(minutes=10)
 REFETCHES_PER_MINUTE = 10
+FETCH_REUSE = 10.0  # seconds a finished fetch still answers first-contact lookups of its key
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,8 @@ class KeyStore:
         self._memory: OrderedDict[str, ActorKey] = OrderedDict()
         self._failures: dict[str, float] = {}
         self._refetches: dict[str, deque[float]] = {}
+        self._fetching: OrderedDict[str, tuple[float, asyncio.Future[ActorKey]]] = OrderedDict()
+        self._storing: dict[str, tuple[ActorKey, asyncio.Future[None]]] = {}
 
     async def cached(self, key_id: str) -> ActorKey | None:
         """A key we already hold (memory, then database), without any network."""
@@ -97,7 +105,10 @@ class KeyStore:
         return key
 
     def may_refetch(self, key_id: str) -> bool:
-        """Rotation refetches are rate-limited per host."""
+        """Rotation refetches are rate-limited per host; joining one in flight is free."""
+        entry = self._fetching.get(key_id)
+        if entry is not None and not entry[1].done():
+            return True
         window = self._refetches.setdefault(host_of(key_id), deque())
         moment = time.monotonic()
         while window and moment - window[0] > 60:
@@ -107,8 +118,29 @@ class KeyStore:
         window.append(moment)
         return True
 
-    async def fetch(self, key_id: str, now: datetime) -> ActorKey:
-        """Fetch the key's owner from its origin (signed GET as the node); not stored yet."""
+    async def fetch(self, key_id: str, now: datetime, *, reuse: bool = True) -> ActorKey:
+        """Fetch the key's owner from its origin (not stored yet). Concurrent calls share one
+        fetch; with `reuse` (not for rotation), so do calls within FETCH_REUSE seconds of it."""
+        moment = time.monotonic()
+        entry = self._fetching.get(key_id)
+        if entry is None or (entry[1].done() and not (reuse and moment - entry[0] < FETCH_REUSE)):
+            entry = (moment, asyncio.ensure_future(self._fetch(key_id, now)))
+            entry[1].add_done_callback(_seen)
+            self._fetching[key_id] = entry
+            self._fetching.move_to_end(key_id)
+            self._prune(moment)
+        return await asyncio.shield(entry[1])
+
+    def _prune(self, moment: float) -> None:
+        """Drop finished fetches older than FETCH_REUSE (the oldest come first)."""
+        while self._fetching:
+            started, task = next(iter(self._fetching.values()))
+            if not task.done() or moment - started < FETCH_REUSE:
+                return
+            self._fetching.popitem(last=False)
+
+    async def _fetch(self, key_id: str, now: datetime) -> ActorKey:
+        """One signed GET of the key's owner (as the node), with the negative cache around it."""
         await self._check_negative(key_id, now)
         try:
             data = await self._fetch_owner(key_id)
@@ -123,14 +155,29 @@ class KeyStore:
         return key
 
     async def remember(self, key: ActorKey, now: datetime) -> None:
-        """Store a fetched key's actor once a signature made with it verified."""
+        """Store a fetched key's actor once a signature made with it verified (once per fetch)."""
         if key.fetched is not None:
-            try:
-                async with self.db.session() as session, session.begin():
-                    await store_remote_actor(session, key.fetched, now, key_rotation=True)
-            except Forbidden as error:  # a document claiming one of our own ids
-                raise KeyUnavailable(error.message) from None
+            pending = self._storing.get(key.key_id)
+            if pending is None or pending[0] is not key:
+                task = asyncio.ensure_future(self._store(key.fetched, now))
+                pending = (key, task)
+                self._storing[key.key_id] = pending
+                task.add_done_callback(lambda done: self._stored(key.key_id, done))
+            await asyncio.shield(pending[1])
         self._remember(ActorKey(key.key_id, key.owner_uri, key.key))
+
+    def _stored(self, key_id: str, done: asyncio.Future[None]) -> None:
+        entry = self._storing.get(key_id)
+        if entry is not None and entry[1] is done:
+            del self._storing[key_id]
+        _seen(done)
+
+    async def _store(self, data: RemoteActorData, now: datetime) -> None:
+        try:
+            async with self.db.session() as session, session.begin():
+                await store_remote_actor(session, data, now, key_rotation=True)
+        except Forbidden as error:  # a document claiming one of our own ids
+            raise KeyUnavailable(error.message) from None
 
     def forget(self, key_id: str) -> None:
         self._memory.pop(key_id, None)
@@ -167,9 +214,17 @@ class KeyStore:
         retry_at = now + NEGATIVE_TTL
         self._failures[key_id] = retry_at.timestamp()
         log.info("key %s unavailable: %s", key_id, reason)
+        values = {"reason": reason[:500], "retry_at": retry_at}
+        failures = table(KeyFailure)
         async with self.db.session() as session, session.begin():
-            row = await session.get(KeyFailure, key_id)
-            if row is None:
-                session.add(KeyFailure(key_id=key_id, reason=reason[:500], retry_at=retry_at))
-            else:
-                row.reason, row.retry_at = reason[:500], retry_at
+            changed = await session.execute(
+                update(failures).where(failures.c.key_id == key_id).values(**values)
+            )
+            if not getattr(changed, "rowcount", 0):  # another process may insert it meanwhile
+                await insert_ignoring_conflicts(session, failures, [{"key_id": key_id, **values}])
+
+
+def _seen(done: asyncio.Future[Any]) -> None:
+    """Mark a shared task's error as retrieved (its waiters may all have gone)."""
+    if not done.cancelled():
+        done.exception()

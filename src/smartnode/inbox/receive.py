@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,6 +109,8 @@ class InboxReceiver:
         body = await _read_body(request)
         activity = parse_object(body)
         check_document(activity)
+        if _holds_nul(body):
+            raise BadRequest("the activity contains U+0000, which cannot be stored")
         activity_id, activity_type, actor_uri = _shape(activity)
         blocked = await self.blocks.blocks_any(_iris(activity, actor_uri))
         if blocked:
@@ -132,7 +134,7 @@ class InboxReceiver:
             key = await self._verified_or_rotated(key, parsed, signed, now)
         if key.owner_uri != actor_uri:
             raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
-        return await self._store(activity, activity_id, activity_type, actor_uri, inbox_uri, now)
+        return await self._store(body, activity_id, activity_type, actor_uri, inbox_uri, now)
 
     def url_of(self, request: Request) -> str:
         """The URL as the sender signed it: our public base, the raw path and the raw query."""
@@ -169,7 +171,7 @@ class InboxReceiver:
         except SignatureError as error:
             if error.code != "bad_signature" or not self.keys.may_refetch(key.key_id):
                 raise
-        fresh = await self.keys.fetch(key.key_id, now)  # the key may have been rotated
+        fresh = await self.keys.fetch(key.key_id, now, reuse=False)  # rotated?
         verify_signature(parsed, signed, fresh.key, now)
         await self.keys.remember(fresh, now)
         return fresh
@@ -186,7 +188,7 @@ class InboxReceiver:
 
     async def _store(
         self,
-        activity: dict[str, Any],
+        body: bytes,
         activity_id: str,
         activity_type: str,
         actor_uri: str,
@@ -198,7 +200,7 @@ class InboxReceiver:
             return Received(202, "already received")
         await self.writer.store(
             {"activity_uri": activity_id, "inbox": inbox_uri, "actor_uri": actor_uri,
-             "activity_type": activity_type[:64], "body": activity, "received_at": now,
+             "activity_type": activity_type[:64], "body_json": body.decode(), "received_at": now,
              "state": "pending", "run_at": now, "attempts": 0}
         )  # fmt: skip
         self._recent[marker] = None
@@ -253,17 +255,30 @@ def _shape(activity: dict[str, Any]) -> tuple[str, str, str]:
     return activity_id, activity_type, actor_uri
 
 
-def _iris(activity: dict[str, Any], actor_uri: str) -> list[str]:
-    """The IRIs whose hosts are checked against domain blocks."""
-    found = [actor_uri, str(activity.get("id"))]
+def _iris(activity: dict[str, Any], actor_uri: str) -> Iterator[str]:
+    """The IRIs whose hosts are checked against domain blocks (read only when there are any)."""
+    yield actor_uri
+    yield str(activity.get("id"))
     obj = activity.get("object")
     for value in (obj, activity.get("target")):
         iri = first_id(value)
         if iri:
-            found.append(iri)
+            yield iri
     if isinstance(obj, dict):
         for key in ("attributedTo", "inReplyTo", "actor"):
             iri = first_id(obj.get(key))
             if iri:
-                found.append(iri)
-    return found
+                yield iri
+
+
+def _holds_nul(body: bytes) -> bool:
+    """True when a JSON string of `body` holds U+0000 (PostgreSQL cannot store it)."""
+    at = body.find(b"\\u0000")
+    while at >= 0:
+        start = at
+        while start > 0 and body[start - 1] == 0x5C:  # backslashes before this one
+            start -= 1
+        if (at - start) % 2 == 0:  # this backslash starts an escape
+            return True
+        at = body.find(b"\\u0000", at + 1)
+    return False

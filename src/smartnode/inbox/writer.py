@@ -1,7 +1,10 @@
 """Group commit for the inbox edge: concurrent POSTs share one INSERT and one COMMIT.
 
 Each request awaits the commit that holds its row, so nothing is answered 202 before it is
-durably stored; a failed commit fails every request in that batch (they answer 503).
+durably stored. A batch is one Core `INSERT … ON CONFLICT DO NOTHING` executed for all its rows
+(no RETURNING, no ORM) with the body as the sender's JSON text, stored as received instead of
+re-serialised. If a batch fails, its rows are tried again one by one, so a row the database
+refuses fails only its own request; a row that is not stored answers 503.
 """
 
 from __future__ import annotations
@@ -10,15 +13,39 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy import Insert, Text, bindparam, cast
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from smartnode.storage.db import Database
 from smartnode.storage.models import InboxMessage, table
-from smartnode.storage.upsert import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+COLUMNS = ("activity_uri", "inbox", "actor_uri", "activity_type", "received_at", "state",
+           "run_at", "attempts")  # fmt: skip
 
 _Item = tuple[dict[str, Any], asyncio.Future[None]]
+
+
+def inbox_insert(dialect: str) -> Insert:
+    """The batch statement; parameters are COLUMNS plus `body_json`, the body's JSON text."""
+    messages = table(InboxMessage)
+    values: dict[str, Any] = {
+        name: bindparam(f"{name}_value", type_=messages.c[name].type) for name in COLUMNS
+    }
+    values["body"] = bindparam("body_json", type_=Text())
+    if dialect == "postgresql":  # the JSON text is parsed into JSONB by the server
+        values["body"] = cast(values["body"], postgresql.JSONB)
+        return postgresql.insert(messages).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(messages).values(**values).on_conflict_do_nothing()
+
+
+def _parameters(row: dict[str, Any]) -> dict[str, Any]:
+    parameters = {f"{name}_value": row[name] for name in COLUMNS}
+    parameters["body_json"] = row["body_json"]
+    return parameters
 
 
 class InboxWriter:
@@ -27,6 +54,7 @@ class InboxWriter:
     def __init__(self, db: Database, on_stored: asyncio.Event | None = None) -> None:
         self.db = db
         self.on_stored = on_stored
+        self._insert = inbox_insert(db.engine.dialect.name)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -45,11 +73,13 @@ class InboxWriter:
                 future.set_exception(ConnectionError("the node is stopping"))
 
     async def store(self, row: dict[str, Any]) -> None:
-        """Return once `row` is committed (a duplicate counts as stored); raise if it is not."""
+        """Return once `row` is committed (a duplicate counts as stored); raise if it is not.
+
+        `row` holds a value for each of COLUMNS and `body_json`, the activity as JSON text."""
         if self._task is None or self._task.done():
             raise ConnectionError("the inbox writer is not running")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((row, future))
+        self._queue.put_nowait((row, future))
         await future
 
     async def _run(self) -> None:
@@ -61,18 +91,36 @@ class InboxWriter:
 
     async def _commit(self, batch: list[_Item]) -> None:
         try:
-            async with self.db.session() as session, session.begin():
-                await insert_ignoring_conflicts(
-                    session, table(InboxMessage), [row for row, _ in batch]
-                )
+            await self._write([row for row, _ in batch])
         except Exception as error:  # any storage failure: tell every waiting request
-            log.error("could not store %d inbox messages: %s", len(batch), error)
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(ConnectionError("inbox storage failed"))
+            if len(batch) > 1 and _row_error(error):  # a refused row: find it, store the rest
+                log.warning("could not store %d inbox messages together: %s", len(batch), error)
+                for item in batch:
+                    await self._commit([item])
+                return
+            log.error("could not store an inbox message: %s", error)
+            _settle(batch, ConnectionError("inbox storage failed"))
             return
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
+        _settle(batch, None)
         if self.on_stored is not None:
             self.on_stored.set()
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        async with self.db.engine.begin() as connection:
+            await connection.execute(self._insert, [_parameters(row) for row in rows])
+
+
+def _row_error(error: Exception) -> bool:
+    """A statement error that one row may have caused (not a lost connection or a lock)."""
+    if not isinstance(error, DBAPIError) or error.connection_invalidated:
+        return False
+    return not isinstance(error, OperationalError | InterfaceError)
+
+
+def _settle(batch: list[_Item], error: Exception | None) -> None:
+    for _, future in batch:
+        if not future.done():
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
