@@ -10,6 +10,7 @@ from smartnode.content.audience import addressing, visibility_of
 from smartnode.content.compose import MentionRef, body_html, excerpt, hashtag_names
 from smartnode.content.inputs import Visibility
 from smartnode.content.notes_from_ap import BadNote, note_from_ap
+from smartnode.content.notes_to_ap import restore_language_order
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import PUBLIC
 
@@ -118,3 +119,17 @@ def test_remote_note_parsing_is_tolerant() -> None:
 def test_what_is_not_a_note_is_refused(doc) -> None:
     with pytest.raises(BadNote):
         note_from_ap(doc, NOW)
+
+
+def test_language_order_is_restored_after_a_jsonb_round_trip() -> None:
+    stored = {
+        "type": "Update",
+        "object": {"type": "Person", "summary": "<p>Hej</p>",
+                   "summaryMap": {"en": "<p>Hi</p>", "sv": "<p>Hej</p>"}},
+        "content": "<p>Salut</p>",
+        "contentMap": {"de": "<p>Hallo</p>", "fr": "<p>Salut</p>"},
+    }  # fmt: skip
+    fixed = restore_language_order(stored)
+    assert list(fixed["contentMap"]) == ["fr", "de"]
+    assert list(fixed["object"]["summaryMap"]) == ["sv", "en"]
+    assert list(stored["contentMap"]) == ["de", "fr"]  # the stored document is left alone

@@ -25,7 +25,7 @@ from smartnode.api.negotiation import wants_activity_json
 from smartnode.content.access import in_audience
 from smartnode.content.audience import OPEN, recipients
 from smartnode.content.inputs import Visibility
-from smartnode.content.notes_to_ap import note_to_ap
+from smartnode.content.notes_to_ap import note_to_ap, restore_language_order
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.outbox.publish import audience
@@ -116,7 +116,7 @@ async def _activity_document(
     session: AsyncSession, uris: NodeUris, activity: Activity, author: Actor
 ) -> dict[str, Any] | datetime:
     """The activity as served, its note embedded as it is now; when the note was deleted."""
-    doc = dict(activity.document)
+    doc = restore_language_order(activity.document)
     token = uris.note_token(activity.object_uri or "")
     if token is None or activity.activity_type not in ("Create", "Update"):
         return doc

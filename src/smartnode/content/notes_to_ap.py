@@ -27,6 +27,26 @@ def language_first(language: str | None, by_language: dict[str, str]) -> dict[st
     return {**first, **by_language}
 
 
+_MAPS = (("content", "contentMap"), ("summary", "summaryMap"), ("name", "nameMap"))
+
+
+def restore_language_order(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose language maps (its own and its object's) have the author's language first.
+
+    PostgreSQL's JSONB does not keep key order, and Mastodon takes a post's language from the
+    first key of `contentMap`: the entry whose text is the plain `content` goes first again.
+    """
+    fixed = dict(document)
+    for plain, mapped in _MAPS:
+        value = fixed.get(mapped)
+        if isinstance(value, dict) and plain in fixed:
+            first = {k: v for k, v in value.items() if v == fixed[plain]}
+            fixed[mapped] = {**first, **value}
+    if isinstance(fixed.get("object"), dict):
+        fixed["object"] = restore_language_order(fixed["object"])
+    return fixed
+
+
 def note_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> dict[str, Any]:
     """A live Note or Article as served at its id and embedded in Create/Update."""
     doc: dict[str, Any] = {"@context": CONTENT_CONTEXT} if context else {}
