@@ -178,3 +178,25 @@ async def test_a_rotated_key_signs_the_next_delivery(
         ("after.test", "cavage"),
     ]
     assert (await deliveries(db))[receiver.url("after.test")].state == "done"
+
+
+async def test_a_name_with_any_refused_address_is_refused_as_a_whole(
+    db, settings, private_ok, anna, receiver
+) -> None:
+    from smartnode.federation.addresses import AddressPolicy
+
+    async def two_addresses(host: str, port: int) -> list[str]:
+        return ["127.0.0.1", "127.0.0.2"] if host == "mixed.test" else ["127.0.0.1"]
+
+    policy = AddressPolicy.with_blocked("127.0.0.2/32", allow_private=True)
+    await queue_activity(db, settings, anna, [receiver.url("mixed.test"), receiver.url("ok.test")])
+    worker = Deliverer(db, private_ok, options=WAIT_ALL, policy=policy, resolver=two_addresses)
+    try:
+        assert await worker.run_once(NOW) == 2
+    finally:
+        await worker.aclose()
+    rows = await deliveries(db)
+    mixed = rows[receiver.url("mixed.test")]
+    assert mixed.state == "failed" and "blocked network 127.0.0.2/32" in (mixed.last_error or "")
+    assert rows[receiver.url("ok.test")].state == "done"
+    assert [r.host for r in receiver.received] == ["ok.test"]
