@@ -106,3 +106,32 @@ async def test_fanout_reaches_addressed_remote_actors_but_not_local_ones(db, set
         assert (await s.scalars(select(Delivery.inbox_uri))).all() == [
             "https://m.example/users/bob/inbox"
         ]
+
+
+async def test_another_server_on_our_host_name_with_another_port_gets_its_delivery(
+    db, settings
+) -> None:
+    """se.smart.test:8443 is another server than https://se.smart.test (our own origin)."""
+    anna = await make_member(db, settings, "anna")
+    twins = [
+        remote_actor(
+            f"https://se.smart.test:{port}/users/x", f"https://se.smart.test:{port}/inbox", None
+        )
+        for port in (8443, 9443)
+    ]
+    async with db.session() as s, s.begin():
+        s.add_all(twins)
+        await s.flush()
+        for twin in twins:
+            s.add(
+                Follow(follower_id=twin.id, followed_id=anna.id, state="accepted", created_at=NOW)
+            )
+        activity = await publish(
+            s, node_uris(settings), anna, "Update", obj=anna.uri,
+            to=[PUBLIC], cc=[f"{anna.uri}/followers"], now=NOW,
+        )  # fmt: skip
+    async with db.session() as s, s.begin():
+        assert await expand(s, node_uris(settings), activity.id, NOW) == 2
+    async with db.session() as s:
+        rows = (await s.scalars(select(Delivery).order_by(Delivery.host))).all()
+    assert [d.host for d in rows] == ["se.smart.test:8443", "se.smart.test:9443"]
