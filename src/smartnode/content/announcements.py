@@ -118,17 +118,6 @@ async def _stored_refs(session: AsyncSession, uris: NodeUris, tags: list[Any]) -
     return [_ref(actor, uris) for actor in actors]
 
 
-async def team_uris(session: AsyncSession, project: Actor) -> list[str]:
-    """Actor ids of a project's live team, in joining order."""
-    rows = await session.scalars(
-        select(Actor.uri)
-        .join(ProjectMember, ProjectMember.member_id == Actor.id)
-        .where(ProjectMember.project_id == project.id, Actor.deleted_at.is_(None))
-        .order_by(ProjectMember.id)
-    )
-    return list(rows.all())
-
-
 async def _project_of(
     session: AsyncSession, author: Actor, member: Actor, data: AnnouncementInput
 ) -> Actor | None:
@@ -280,7 +269,7 @@ async def delete_announcement(
     obj.deleted_at = now
     obj.updated_at = now
     obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
-    obj.attachments, obj.extra = [], {}
+    obj.attachments, obj.tags, obj.extra = [], [], {}
     await session.flush()
     gone = tombstone(obj.uri, obj.ap_type, now)
     gone.pop("@context")
