@@ -94,16 +94,18 @@ class Bench:
         return self.work / "forged.pool"
 
 
-def load(bench: Bench, port: int, pool: Path, indices: list[int] | None = None) -> dict[str, Any]:
-    """One warm-up + measured run of the load process; without `indices` the pool is cycled
-    (unique activities pass `indices` so that none is sent twice)."""
+def load(
+    bench: Bench, port: int, pool: Path, indices: list[int] | None = None, *, cycle: bool = True
+) -> dict[str, Any]:
+    """One warm-up + measured run of the load process: `indices` (default: the whole pool)
+    over and over, or once each when not `cycle` (unique activities)."""
     out, options = bench.work / "load.json", bench.options
     command = [sys.executable, "-m", "bench._inbox_load", "--port", str(port), "--pool",
                str(pool), "--out", str(out), "--connections", str(options.connections),
                "--warmup", str(options.warmup), "--seconds", str(options.seconds)]  # fmt: skip
-    if indices is None:
+    if cycle:
         command.append("--cycle")
-    else:
+    if indices is not None:
         (bench.work / "indices.json").write_bytes(orjson.dumps(indices))
         command += ["--indices", str(bench.work / "indices.json")]
     subprocess.run(command, check=True)
@@ -162,7 +164,7 @@ def one_round(bench: Bench, env: dict[str, str]) -> Round:
     figures: Round = {}
     with serve_reference(bench) as port, running(command, f"{bench.node_origin}/actor", env):
         first = only(load(bench, port, bench.unique), 202, "(r)")
-        unique = load(bench, bench.node_port, bench.unique, list(range(bench.options.pool)))
+        unique = load(bench, bench.node_port, bench.unique, cycle=False)
         figures[UNIQUE] = only(unique, 202, "(s)")
         again = load(bench, bench.node_port, bench.unique, unique["accepted"])
         figures[DUPLICATE] = only(again, 202, "(d)")

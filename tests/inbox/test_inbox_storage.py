@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from smartnode.app import create_app
 from smartnode.config import Settings
@@ -88,3 +88,18 @@ async def test_escaped_backslash_before_u0000_is_plain_text(inbox, db, settings)
     async with db.session() as s:
         stored = await s.scalar(select(InboxMessage))
     assert stored is not None and stored.body["summary"] == "write \\u0000 for NUL"
+
+
+async def test_a_lost_database_connection_is_replaced(writer, db, settings) -> None:
+    if settings.is_sqlite:
+        pytest.skip("a server that drops connections is a PostgreSQL matter")
+    await writer.store(row(1))
+    async with db.engine.connect() as connection:  # as when the server restarts
+        ended = await connection.scalar(
+            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                 "AND query LIKE 'INSERT INTO inbox_messages%'")
+        )  # fmt: skip
+    assert ended == 1  # the writer's own connection
+    await writer.store(row(2))
+    assert await count(db, InboxMessage) == 2

@@ -3,8 +3,10 @@
 Each request awaits the commit that holds its row, so nothing is answered 202 before it is
 durably stored. A batch is one Core `INSERT … ON CONFLICT DO NOTHING` executed for all its rows
 (no RETURNING, no ORM) with the body as the sender's JSON text, stored as received instead of
-re-serialised. If a batch fails, its rows are tried again one by one, so a row the database
-refuses fails only its own request; a row that is not stored answers 503.
+re-serialised, on a connection the writer keeps: on PostgreSQL one atomic asyncpg executemany in
+autocommit (one round trip), on SQLite BEGIN, executemany, COMMIT. If a batch fails, its rows
+are tried again one by one, so a row the database refuses fails only its own request; a row
+that is not stored answers 503. A lost connection is replaced and the batch tried once more.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import Insert, Text, bindparam, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smartnode.storage.db import Database
 from smartnode.storage.models import InboxMessage, table
@@ -55,6 +58,8 @@ class InboxWriter:
         self.db = db
         self.on_stored = on_stored
         self._insert = inbox_insert(db.engine.dialect.name)
+        self._autocommit = db.engine.dialect.name == "postgresql"
+        self._connection: AsyncConnection | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -71,6 +76,7 @@ class InboxWriter:
             _, future = self._queue.get_nowait()
             if not future.done():
                 future.set_exception(ConnectionError("the node is stopping"))
+        await self._disconnect()
 
     async def store(self, row: dict[str, Any]) -> None:
         """Return once `row` is committed (a duplicate counts as stored); raise if it is not.
@@ -98,7 +104,7 @@ class InboxWriter:
                 for item in batch:
                     await self._commit([item])
                 return
-            log.error("could not store an inbox message: %s", error)
+            log.error("could not store %d inbox messages: %s", len(batch), error)
             _settle(batch, ConnectionError("inbox storage failed"))
             return
         _settle(batch, None)
@@ -106,8 +112,40 @@ class InboxWriter:
             self.on_stored.set()
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
-        async with self.db.engine.begin() as connection:
-            await connection.execute(self._insert, [_parameters(row) for row in rows])
+        parameters = [_parameters(row) for row in rows]
+        try:
+            await self._execute(parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            await self._disconnect()
+            await self._execute(parameters)  # once more, on a new connection
+
+    async def _execute(self, parameters: list[dict[str, Any]]) -> None:
+        connection = await self._connected()
+        if self._autocommit:
+            await connection.execute(self._insert, parameters)
+            return
+        async with connection.begin():
+            await connection.execute(self._insert, parameters)
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is not None and self._connection.invalidated:
+            await self._disconnect()
+        if self._connection is None:
+            connection = await self.db.engine.connect()
+            if self._autocommit:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        return self._connection
+
+    async def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception as error:  # a dead connection may fail to close; it is dropped
+                log.warning("closing the inbox writer's connection: %s", error)
 
 
 def _row_error(error: Exception) -> bool:
