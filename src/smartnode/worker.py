@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.records import node_uris
+from smartnode.actors.remote import get_remote_actor, revive_inboxes
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import Settings
 from smartnode.federation.delivery import next_attempt_at
@@ -137,6 +138,9 @@ class Worker:
                 reason = outcome.reason if outcome.status == "ignored" else None
                 await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
                 await _revive_host(session, host)
+                sender = await get_remote_actor(session, message.actor_uri)
+                if sender is not None:
+                    await revive_inboxes(session, sender)
         except FetchError as error:
             await self._retry(message_id, attempts, now, error.message)
         except Exception as error:  # a handler bug must not lose the message: retry, then fail

@@ -8,10 +8,12 @@ from datetime import timedelta
 import orjson
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
 from smartnode.config import Settings
 from smartnode.federation.delivery import RETRY_AFTER_MAX
 from smartnode.outbox.deliver import Deliverer, DeliveryOptions
+from smartnode.storage.models import DeadInbox
 from tests.conftest import make_member
 from tests.outbox.receivers import (
     NOW,
@@ -89,6 +91,9 @@ async def test_each_status_sets_the_row_state(db, settings, anna, receiver, deli
     assert refused.run_at > NOW and "connect" in (refused.last_error or "").lower()
     assert all(r.attempts == 1 and r.locked_until is None for r in rows.values())
     assert len(receiver.received) == 4
+    async with db.session() as session:
+        dead = (await session.scalars(select(DeadInbox.inbox_uri))).all()
+    assert dead == [receiver.url("gone.test")]  # nothing more goes there until it shows life
 
 
 async def test_a_retry_is_signed_again_with_a_fresh_date(

@@ -7,13 +7,25 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from smartnode.actors.records import node_uris
+from smartnode.actors.remote import remote_actor_from_ap, store_remote_actor
+from smartnode.federation.keys import generate_rsa_keypair
 from smartnode.federation.vocab import PUBLIC
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT, publish
-from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Follow, Host, Job
+from smartnode.storage.models import (
+    Activity,
+    Actor,
+    DeadInbox,
+    Delivery,
+    DomainBlock,
+    Follow,
+    Host,
+    Job,
+)
 from tests.conftest import make_member
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+_, PEM = generate_rsa_keypair()
 
 
 def remote_actor(uri: str, inbox: str, shared: str | None) -> Actor:
@@ -21,7 +33,7 @@ def remote_actor(uri: str, inbox: str, shared: str | None) -> Actor:
     return Actor(
         uri=uri, local=False, kind="remote", ap_type="Person", username=uri.rsplit("/", 1)[-1],
         domain=host, name="", summary="", summary_map={}, language="en", inbox_uri=inbox,
-        shared_inbox_uri=shared, public_key_pem="", key_id=f"{uri}#main-key",
+        shared_inbox_uri=shared, public_key_pem=PEM, key_id=f"{uri}#main-key",
         created_at=NOW, updated_at=NOW,
     )  # fmt: skip
 
@@ -135,3 +147,34 @@ async def test_another_server_on_our_host_name_with_another_port_gets_its_delive
     async with db.session() as s:
         rows = (await s.scalars(select(Delivery).order_by(Delivery.host))).all()
     assert [d.host for d in rows] == ["se.smart.test:8443", "se.smart.test:9443"]
+
+
+async def test_a_dead_inbox_gets_nothing_until_its_actor_shows_life(db, settings) -> None:
+    anna = await make_member(db, settings, "anna")
+    bob = remote_actor("https://m.example/users/bob", "https://m.example/users/bob/inbox", None)
+    async with db.session() as s, s.begin():
+        s.add(bob)
+        await s.flush()
+        s.add(Follow(follower_id=bob.id, followed_id=anna.id, state="accepted", created_at=NOW))
+        s.add(DeadInbox(inbox_uri=bob.inbox_uri, status=410, gone_at=NOW))
+
+    async def fan_out() -> int:
+        async with db.session() as s, s.begin():
+            activity = await publish(
+                s, node_uris(settings), anna, "Update", obj=anna.uri,
+                to=[PUBLIC], cc=[f"{anna.uri}/followers"], now=NOW,
+            )  # fmt: skip
+            return await expand(s, node_uris(settings), activity.id, NOW)
+
+    assert await fan_out() == 0
+    async with db.session() as s, s.begin():
+        await store_remote_actor(s, remote_actor_from_ap(_document_of(bob)), NOW)
+    assert await fan_out() == 1
+
+
+def _document_of(actor: Actor) -> dict[str, object]:
+    return {
+        "id": actor.uri, "type": "Person", "preferredUsername": actor.username,
+        "inbox": actor.inbox_uri,
+        "publicKey": {"id": f"{actor.uri}#main-key", "owner": actor.uri, "publicKeyPem": PEM},
+    }  # fmt: skip

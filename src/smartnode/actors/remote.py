@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.sanitize import clean_html
 from smartnode.federation.vocab import as_list, id_of, link_href, text_of
-from smartnode.storage.models import Actor
+from smartnode.storage.models import Actor, DeadInbox
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 
@@ -171,5 +171,13 @@ async def store_remote_actor(
     actor.deleted_at = None
     actor.fetched_at = now
     actor.updated_at = now
+    await revive_inboxes(session, actor)
     await session.flush()
     return actor
+
+
+async def revive_inboxes(session: AsyncSession, actor: Actor) -> None:
+    """An actor that shows life (its document answers, it signs a request) gets deliveries again."""
+    inboxes = [uri for uri in (actor.inbox_uri, actor.shared_inbox_uri) if uri]
+    if inboxes:
+        await session.execute(delete(DeadInbox).where(DeadInbox.inbox_uri.in_(inboxes)))

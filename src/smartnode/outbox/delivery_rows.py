@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.federation.delivery import is_unavailable, record_failure_day
-from smartnode.storage.models import Delivery, Host, table
+from smartnode.storage.models import DeadInbox, Delivery, Host, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 
@@ -66,9 +66,21 @@ async def write_results(session: AsyncSession, results: Sequence[Result], now: d
             again.append(r)
     for (state, status, error, delivered_at), ids in final.items():
         await complete_rows(session, ids, state, status, error, delivered_at)
+        if state == "gone":
+            await _mark_dead(session, ids, status or 410, now)
     if again:
         await _reschedule(session, again)
     await _write_hosts(session, results, now)
+
+
+async def _mark_dead(session: AsyncSession, ids: list[int], status: int, now: datetime) -> None:
+    """Inboxes that answered 404/410 get nothing more until their actor shows life again."""
+    deliveries = table(Delivery)
+    inboxes = (
+        await session.scalars(select(deliveries.c.inbox_uri).where(deliveries.c.id.in_(ids)))
+    ).all()
+    rows = [{"inbox_uri": inbox, "status": status, "gone_at": now} for inbox in set(inboxes)]
+    await insert_ignoring_conflicts(session, table(DeadInbox), rows)
 
 
 def _error(result: Result) -> str | None:

@@ -16,7 +16,16 @@ from smartnode.actors.blocks import is_blocked as is_blocked
 from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import audience
-from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Follow, Host, table
+from smartnode.storage.models import (
+    Activity,
+    Actor,
+    DeadInbox,
+    Delivery,
+    DomainBlock,
+    Follow,
+    Host,
+    table,
+)
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 BATCH = 500
@@ -69,11 +78,22 @@ async def target_inboxes(
     inboxes += await _addressed_inboxes(session, [i for i in iris if not uris.is_local(i)])
     blocked = set((await session.scalars(select(DomainBlock.domain))).all())
     dead = set((await session.scalars(select(Host.host).where(Host.unavailable.is_(True)))).all())
+    gone = (
+        set(
+            (
+                await session.scalars(
+                    select(DeadInbox.inbox_uri).where(DeadInbox.inbox_uri.in_(inboxes))
+                )
+            ).all()
+        )
+        if inboxes
+        else set()
+    )
     kept: dict[str, None] = {}
     for inbox in inboxes:
         host = host_of(inbox)
         # Our origin is host AND port: another node on this host with another port is remote.
-        if not host or uris.is_local(inbox) or is_blocked(host, blocked):
+        if not host or uris.is_local(inbox) or is_blocked(host, blocked) or inbox in gone:
             continue
         if delivery_host(inbox) not in dead:
             kept[inbox] = None

@@ -302,6 +302,16 @@ class KeyFailure(Base):
     retry_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DeadInbox(Base):
+    """An inbox that answered 404/410: nothing is sent there until its actor shows life again."""
+
+    __tablename__ = "dead_inboxes"
+
+    inbox_uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    gone_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ContentObject(Base):
     """A piece of content, ours or remote: announcement (Note/Article), event, call, reply.
 
