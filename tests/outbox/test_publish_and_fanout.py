@@ -178,3 +178,24 @@ def _document_of(actor: Actor) -> dict[str, object]:
         "inbox": actor.inbox_uri,
         "publicKey": {"id": f"{actor.uri}#main-key", "owner": actor.uri, "publicKeyPem": PEM},
     }  # fmt: skip
+
+
+async def test_published_documents_keep_their_key_order(db, settings) -> None:
+    """Mastodon takes a post's language from the first contentMap key: order must survive."""
+    anna = await make_member(db, settings, "anna", language="sv", summary="Hej",
+                             summary_map={"en": "Hi", "de": "Hallo"})  # fmt: skip
+    note = {"type": "Note", "contentMap": {"sv": "Hej", "en": "Hi", "de": "Hallo"}}
+    async with db.session() as s, s.begin():
+        activity = await publish(
+            s, node_uris(settings), anna, "Create", obj=note, to=[PUBLIC], now=NOW
+        )
+    async with db.session() as s:
+        stored = await s.get(Activity, activity.id)
+        actor = await s.get(Actor, anna.id)
+    assert stored is not None and list(stored.document["object"]["contentMap"]) == [
+        "sv",
+        "en",
+        "de",
+    ]
+    assert list(stored.document) == list(activity.document)
+    assert actor is not None and list(actor.summary_map) == ["sv", "en", "de"]

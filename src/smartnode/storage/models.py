@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from smartnode.storage.types import BigId, Json, UTCDateTime
+from smartnode.storage.types import BigId, Json, JsonDocument, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -49,7 +49,7 @@ class Actor(Base):
     domain: Mapped[str | None] = mapped_column(String(255), nullable=True)  # None when local
     name: Mapped[str] = mapped_column(String(200), default="")
     summary: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
-    summary_map: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    summary_map: Mapped[dict[str, str]] = mapped_column(JsonDocument, default=dict)
     language: Mapped[str] = mapped_column(String(16), default="en")
     icon_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -198,7 +198,7 @@ class Activity(Base):
     actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
     activity_type: Mapped[str] = mapped_column(String(64))
     object_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
-    document: Mapped[dict[str, Any]] = mapped_column(Json)
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -331,7 +331,7 @@ class ContentObject(Base):
     kind: Mapped[str] = mapped_column(String(16))  # announcement | event | call | reply
     name: Mapped[str | None] = mapped_column(Text, nullable=True)
     content: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
-    content_map: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    content_map: Mapped[dict[str, str]] = mapped_column(JsonDocument, default=dict)
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     url: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -13,8 +13,12 @@ from sqlalchemy.types import TypeDecorator
 #: 64-bit ids on PostgreSQL; INTEGER PRIMARY KEY (rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-#: JSON documents: JSONB on PostgreSQL.
+#: JSON values we query or rebuild: JSONB on PostgreSQL (which does not keep key order).
 Json = JSON().with_variant(JSONB(), "postgresql")
+
+#: JSON kept exactly as written (key order matters: a contentMap's first language is the
+#: author's, and an activity is delivered as it was published).
+JsonDocument = JSON()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
