@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from rich.table import Table
 from smartnode.actors.inputs import MemberInput, ProjectInput
 from smartnode.actors.members import create_member, list_members
 from smartnode.actors.projects import create_project, list_projects
+from smartnode.cli_demo import add_demo_commands
 from smartnode.cli_federation import (
     block_app,
     follow_command,
@@ -38,7 +38,6 @@ from smartnode.cli_support import (
 )
 from smartnode.config import Settings
 from smartnode.federation.sanitize import text_to_html
-from smartnode.seed import SeedReport, has_members, load_country, seed_country
 from smartnode.storage.models import Actor, MemberProfile, Project
 
 app = typer.Typer(
@@ -60,6 +59,7 @@ app.command("worker")(worker_command)
 app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
 add_matching_commands(app)
+add_demo_commands(app)
 
 
 # ---------------------------------------------------------------- init
@@ -310,42 +310,7 @@ def _project_row(actor: Actor, project: Project, settings: Settings) -> dict[str
     }
 
 
-# ---------------------------------------------------------------- seed, tokens, demo
-
-
-@app.command()
-def seed(
-    country: Annotated[
-        str | None, typer.Option(help="Whose data: AT BE DE ES FR IT NL SE (default: the node's).")
-    ] = None,
-    if_empty: Annotated[bool, typer.Option(help="Do nothing if the node has members.")] = False,
-) -> None:
-    """Add realistic members, projects and teams of a country (existing names are kept)."""
-
-    async def work(settings: Settings) -> list[str]:
-        code = country or settings.node_country or "SE"
-        load_country(code)  # unknown country: fail before touching the database
-        async with database_session(settings) as session, session.begin():
-            if if_empty and await has_members(session):
-                return ["The node has members already: nothing seeded."]
-            report = await seed_country(session, settings, code, now())
-        return seed_lines(report, settings)
-
-    for line in run(work):
-        out().print(line)
-
-
-def seed_lines(report: SeedReport, settings: Settings) -> list[str]:
-    """What `seed` tells the operator."""
-    lines = [
-        f"Seeded {report.country}: {len(report.members)} members, {len(report.projects)} projects."
-    ]
-    if report.members:
-        shown = ", ".join(handle(u, settings) for u in report.members[:3])
-        lines.append(f"Members include {shown}.")
-    if report.skipped:
-        lines.append(f"Left alone (name taken): {', '.join(report.skipped)}.")
-    return lines
+# ---------------------------------------------------------------- tokens
 
 
 @token_app.command("create")
@@ -372,31 +337,6 @@ def token_create(
     typer.echo(token)
     who = "" if member is None else f" for member {member.lower()!r}"
     err().print(f"Token {label!r}{who} created. Store it now: it cannot be shown again.")
-
-
-@app.command()
-def demo(
-    nodes: Annotated[str, typer.Option(help="Country codes, e.g. se,be,fr.")] = "se,be,fr",
-    base_port: Annotated[int, typer.Option(min=1024, max=65000)] = 8100,
-    data_dir: Annotated[Path, typer.Option(help="One folder per node inside.")] = Path("data/demo"),
-    fresh: Annotated[bool, typer.Option(help="Delete the nodes' data first.")] = False,
-    duration: Annotated[
-        float | None, typer.Option(min=0, help="Stop after this many seconds.")
-    ] = None,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
-) -> None:
-    """Run several seeded nodes on consecutive 127.0.0.1 ports in one process (Ctrl-C stops)."""
-    from smartnode.demo import DemoOptions, run_demo
-
-    options = DemoOptions(
-        countries=split_list(nodes),
-        base_port=base_port,
-        data_dir=data_dir,
-        fresh=fresh,
-        duration=duration,
-        access_log=access_log,
-    )
-    guarded(lambda: run_demo(options, out()))
 
 
 # ---------------------------------------------------------------- entry point
