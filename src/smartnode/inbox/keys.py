@@ -104,18 +104,22 @@ class KeyStore:
         self._remember(key)
         return key
 
-    def may_refetch(self, key_id: str) -> bool:
-        """Rotation refetches are rate-limited per host; joining one in flight is free."""
+    def may_refetch(self, key_id: str, *, spend: bool = True) -> bool:
+        """Rotation refetches are rate-limited per host (`spend=False` only asks) and none is
+        made while the key's last lookup failed; joining one in flight is free."""
         entry = self._fetching.get(key_id)
         if entry is not None and not entry[1].done():
             return True
+        if self._failures.get(key_id, 0.0) > time.time():
+            return False
         window = self._refetches.setdefault(host_of(key_id), deque())
         moment = time.monotonic()
         while window and moment - window[0] > 60:
             window.popleft()
         if len(window) >= REFETCHES_PER_MINUTE:
             return False
-        window.append(moment)
+        if spend:
+            window.append(moment)
         return True
 
     async def fetch(self, key_id: str, now: datetime, *, reuse: bool = True) -> ActorKey:

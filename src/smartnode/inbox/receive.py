@@ -1,4 +1,10 @@
-"""The inbox edge: size → parse → block check → verify → bind signer to actor → store → 202.
+"""The inbox edge: size → signature → parse → block check → (key fetch) → signer is actor →
+store → 202.
+
+A request whose key we hold is verified before its body is parsed, as Mastodon does: a forgery
+costs one signature check, no JSON parsing, and does not count against the rate limit of the
+host it claims. The body is parsed, checked against domain blocks and the per-host rate limit
+before any key is fetched (a new actor, or a refetch that may find a rotated key).
 
 Status codes steer senders (PROTOCOL.md "Inbox"): 202 stored (duplicates and unknown types too);
 400 malformed; 401 bad or absent signature or a signer that is not the actor; 403 blocked;
@@ -107,6 +113,28 @@ class InboxReceiver:
 
     async def _receive(self, request: Request, inbox_uri: str) -> Received:
         body = await _read_body(request)
+        signed = SignedRequest.from_pairs(
+            request.method, self.url_of(request), request.headers.items(), body
+        )
+        parsed = parse_signature(signed)
+        now = self.clock()
+        key = await self.keys.cached(parsed.key_id)
+        failure = None if key is None else self._verify_cached(key, parsed, signed, now)
+        activity, activity_id, activity_type, actor_uri = await self._admitted(body)
+        if key is None:
+            if await self._unknown_actor_deleted(activity_type, activity, actor_uri):
+                return Received(202, "delete of an unknown actor: nothing to do")
+            key = await self._fetched_key(parsed.key_id, activity_type, activity, actor_uri, now)
+            verify_signature(parsed, signed, key.key, now)
+            await self.keys.remember(key, now)
+        elif failure is not None:
+            key = await self._rotated(key, parsed, signed, now, failure)
+        if key.owner_uri != actor_uri:
+            raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
+        return await self._store(body, activity_id, activity_type, actor_uri, inbox_uri, now)
+
+    async def _admitted(self, body: bytes) -> tuple[dict[str, Any], str, str, str]:
+        """The parsed activity, its id, type and actor, once the body passed every check."""
         activity = parse_object(body)
         check_document(activity)
         if _holds_nul(body):
@@ -118,23 +146,7 @@ class InboxReceiver:
         wait = self.limiter.check(host_of(actor_uri))
         if wait:
             raise TooManyRequests(f"too many requests from {host_of(actor_uri)}", wait)
-        signed = SignedRequest.from_pairs(
-            request.method, self.url_of(request), request.headers.items(), body
-        )
-        parsed = parse_signature(signed)
-        now = self.clock()
-        key = await self.keys.cached(parsed.key_id)
-        if key is None:
-            if await self._unknown_actor_deleted(activity_type, activity, actor_uri):
-                return Received(202, "delete of an unknown actor: nothing to do")
-            key = await self._fetched_key(parsed.key_id, activity_type, activity, actor_uri, now)
-            verify_signature(parsed, signed, key.key, now)
-            await self.keys.remember(key, now)
-        else:
-            key = await self._verified_or_rotated(key, parsed, signed, now)
-        if key.owner_uri != actor_uri:
-            raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
-        return await self._store(body, activity_id, activity_type, actor_uri, inbox_uri, now)
+        return activity, activity_id, activity_type, actor_uri
 
     def url_of(self, request: Request) -> str:
         """The URL as the sender signed it: our public base, the raw path and the raw query."""
@@ -162,16 +174,32 @@ class InboxReceiver:
                 raise _Dropped() from None
             raise
 
-    async def _verified_or_rotated(
+    def _verify_cached(
         self, key: ActorKey, parsed: ParsedSignature, signed: SignedRequest, now: datetime
-    ) -> ActorKey:
+    ) -> SignatureError | None:
+        """None when the held key verifies. A bad signature that a refetch may explain (a
+        rotated key, refetches left for the host) is returned, to be refetched once the body
+        passed its checks; any other failure is raised before the body is read."""
         try:
             verify_signature(parsed, signed, key.key, now)
-            return key
         except SignatureError as error:
-            if error.code != "bad_signature" or not self.keys.may_refetch(key.key_id):
+            if error.code != "bad_signature" or not self.keys.may_refetch(key.key_id, spend=False):
                 raise
-        fresh = await self.keys.fetch(key.key_id, now, reuse=False)  # rotated?
+            return error
+        return None
+
+    async def _rotated(
+        self,
+        key: ActorKey,
+        parsed: ParsedSignature,
+        signed: SignedRequest,
+        now: datetime,
+        failure: SignatureError,
+    ) -> ActorKey:
+        """Refetch a key that failed (once, within the host's refetch budget) and verify again."""
+        if not self.keys.may_refetch(key.key_id):
+            raise failure
+        fresh = await self.keys.fetch(key.key_id, now, reuse=False)
         verify_signature(parsed, signed, fresh.key, now)
         await self.keys.remember(fresh, now)
         return fresh
