@@ -246,7 +246,7 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="rounds (median over them)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--actors", type=int, default=4, help="remote actors signing")
-    parser.add_argument("--pool", type=int, default=24_000, help="unique signed POSTs")
+    parser.add_argument("--pool", type=int, default=32_000, help="unique signed POSTs")
     parser.add_argument("--forged", type=int, default=2_000, help="forged POSTs (cycled)")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(

@@ -14,6 +14,7 @@ Status codes steer senders (PROTOCOL.md "Inbox"): 202 stored (duplicates and unk
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -92,7 +93,7 @@ class InboxReceiver:
         self.blocks = blocks
         self.limiter = limiter
         self.clock = clock
-        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._recent = _Recent(RECENT_SIZE)
 
     async def receive(self, request: Request, inbox_uri: str) -> Received:
         """Handle one POST to `inbox_uri`; never raises."""
@@ -120,6 +121,9 @@ class InboxReceiver:
         now = self.clock()
         key = await self.keys.cached(parsed.key_id)
         failure = None if key is None else self._verify_cached(key, parsed, signed, now)
+        digest = hashlib.sha256(body).digest()
+        if key and not failure and self._recent.has_body(digest, inbox_uri, key.owner_uri):
+            return Received(202, "already received")  # the same bytes from the same signer
         activity, activity_id, activity_type, actor_uri = await self._admitted(body)
         if key is None:
             if await self._unknown_actor_deleted(activity_type, activity, actor_uri):
@@ -131,7 +135,10 @@ class InboxReceiver:
             key = await self._rotated(key, parsed, signed, now, failure)
         if key.owner_uri != actor_uri:
             raise Unauthorized(f"the request is signed by {key.owner_uri}, not by {actor_uri}")
-        return await self._store(body, activity_id, activity_type, actor_uri, inbox_uri, now)
+        row = {"activity_uri": activity_id, "inbox": inbox_uri, "actor_uri": actor_uri,
+               "activity_type": activity_type[:64], "body_json": body.decode(),
+               "received_at": now, "state": "pending", "run_at": now, "attempts": 0}  # fmt: skip
+        return await self._store(row, digest)
 
     async def _admitted(self, body: bytes) -> tuple[dict[str, Any], str, str, str]:
         """The parsed activity, its id, type and actor, once the body passed every check."""
@@ -214,27 +221,38 @@ class InboxReceiver:
             known = await session.scalar(select(Actor.id).where(Actor.uri == actor_uri))
         return known is None
 
-    async def _store(
-        self,
-        body: bytes,
-        activity_id: str,
-        activity_type: str,
-        actor_uri: str,
-        inbox_uri: str,
-        now: datetime,
-    ) -> Received:
-        marker = (activity_id, inbox_uri)
-        if marker in self._recent:
-            return Received(202, "already received")
-        await self.writer.store(
-            {"activity_uri": activity_id, "inbox": inbox_uri, "actor_uri": actor_uri,
-             "activity_type": activity_type[:64], "body_json": body.decode(), "received_at": now,
-             "state": "pending", "run_at": now, "attempts": 0}
-        )  # fmt: skip
-        self._recent[marker] = None
-        if len(self._recent) > RECENT_SIZE:
-            self._recent.popitem(last=False)
-        return Received(202, "accepted")
+    async def _store(self, row: dict[str, Any], digest: bytes) -> Received:
+        """Store an accepted activity (once per inbox) before answering 202."""
+        activity_id, inbox_uri = row["activity_uri"], row["inbox"]
+        message = "already received"
+        if not self._recent.has_id(activity_id, inbox_uri):
+            await self.writer.store(row)
+            message = "accepted"
+        self._recent.add(activity_id, digest, inbox_uri, row["actor_uri"])
+        return Received(202, message)
+
+
+class _Recent:
+    """Activities this process stored lately, by id and by body digest, per inbox."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ids: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._bodies: OrderedDict[tuple[bytes, str], str] = OrderedDict()
+
+    def has_id(self, activity_id: str, inbox_uri: str) -> bool:
+        return (activity_id, inbox_uri) in self._ids
+
+    def has_body(self, digest: bytes, inbox_uri: str, signer_uri: str) -> bool:
+        """The same bytes, stored for this inbox, from the actor who signs them now."""
+        return self._bodies.get((digest, inbox_uri)) == signer_uri
+
+    def add(self, activity_id: str, digest: bytes, inbox_uri: str, actor_uri: str) -> None:
+        self._ids[activity_id, inbox_uri] = None
+        self._bodies[digest, inbox_uri] = actor_uri
+        for marks in (self._ids, self._bodies):
+            if len(marks) > self.size:
+                marks.popitem(last=False)
 
 
 class _Dropped(SmartnodeError):
