@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 from sqlalchemy import select
 
-from smartnode.storage.models import Activity, DomainBlock, Follow, Peer
+from smartnode.actors.records import find_local_actor, node_uris
+from smartnode.outbox.publish import publish
+from smartnode.storage.models import Activity, Delivery, DomainBlock, Follow, Peer
 from tests.conftest import Invoke, query
 from tests.servers import check_cli, node_env, run_cli, started
 
@@ -103,3 +107,28 @@ def test_worker_process_handles_stored_inbox_messages(tmp_path: Path) -> None:
     assert "Traceback" not in worker.log()
     bad = run_cli(["worker"], node_env(tmp_path / "empty", 8998))
     assert bad.returncode != 0 and "smartnode init" in bad.stderr
+
+
+def test_deliveries_lists_which_inboxes_got_an_actors_activities(
+    smartnode: Invoke, database_url: str, db, settings
+) -> None:
+    assert smartnode("member", "create", "anna", "--name", "Anna").exit_code == 0
+    moment = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+    async def arrange() -> None:
+        async with db.session() as s, s.begin():
+            anna = await find_local_actor(s, "anna")
+            assert anna is not None
+            activity = await publish(s, node_uris(settings), anna, "Update", obj=anna.uri,
+                                     to=["https://m.example/users/bob"], now=moment)  # fmt: skip
+            s.add(Delivery(activity_id=activity.id, inbox_uri="https://m.example/inbox",
+                           host="m.example", state="done", run_at=moment, attempts=1,
+                           last_status=202, created_at=moment, delivered_at=moment))  # fmt: skip
+
+    asyncio.run(arrange())
+    result = smartnode("deliveries", "anna")
+    assert result.exit_code == 0, result.output
+    assert "https://m.example/inbox" in result.stdout and "done" in result.stdout
+    assert "202" in result.stdout and "Update" in result.stdout
+    missing = smartnode("deliveries", "nobody")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

@@ -16,6 +16,7 @@ from smartnode.actors.projects import create_project, list_projects
 from smartnode.cli_demo import add_demo_commands
 from smartnode.cli_federation import (
     block_app,
+    deliveries_command,
     follow_command,
     peer_app,
     unfollow_command,
@@ -58,6 +59,7 @@ app.add_typer(peer_app, name="peer")
 app.command("worker")(worker_command)
 app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
+app.command("deliveries")(deliveries_command)
 add_matching_commands(app)
 add_demo_commands(app)
 

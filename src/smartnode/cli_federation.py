@@ -25,7 +25,7 @@ from smartnode.config import Settings
 from smartnode.errors import NotFound
 from smartnode.federation.fetch import Fetcher
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, DomainBlock
+from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock
 from smartnode.worker import run_worker
 
 block_app = typer.Typer(help="Domains this node refuses to talk to.", no_args_is_help=True)
@@ -107,6 +107,36 @@ def worker_command() -> None:
         await run_worker(settings, stop)
 
     run(work)
+
+
+def deliveries_command(
+    local: Local,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+) -> None:
+    """The delivery log: which inboxes received (or are still to receive) an actor's activities."""
+
+    async def work(settings: Settings) -> list[tuple[str, str, str, str, str]]:
+        async with database_session(settings) as session:
+            actor = await find_local_actor(session, local)
+            if actor is None:
+                raise NotFound(f"no member or project named {local!r} on this node")
+            rows = await session.execute(
+                select(Activity.activity_type, Delivery.inbox_uri, Delivery.state,
+                       Delivery.last_status, Delivery.delivered_at)
+                .join(Activity, Activity.id == Delivery.activity_id)
+                .where(Activity.actor_id == actor.id)
+                .order_by(Delivery.id.desc())
+                .limit(limit)
+            )  # fmt: skip
+            return [
+                (kind, inbox, state, str(status or ""), at.isoformat() if at else "")
+                for kind, inbox, state, status, at in rows.all()
+            ]
+
+    table = Table("activity", "inbox", "state", "status", "delivered at")
+    for row in run(work):
+        table.add_row(*row)
+    out().print(table)
 
 
 @block_app.command("add")
