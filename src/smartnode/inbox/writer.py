@@ -3,10 +3,12 @@
 Each request awaits the commit that holds its row, so nothing is answered 202 before it is
 durably stored. A batch is one Core `INSERT … ON CONFLICT DO NOTHING` executed for all its rows
 (no RETURNING, no ORM) with the body as the sender's JSON text, stored as received instead of
-re-serialised, on a connection the writer keeps: on PostgreSQL one atomic asyncpg executemany in
-autocommit (one round trip), on SQLite BEGIN, executemany, COMMIT. If a batch fails, its rows
-are tried again one by one, so a row the database refuses fails only its own request; a row
-that is not stored answers 503. A lost connection is replaced and the batch tried once more.
+re-serialised, on connections the writer keeps: on PostgreSQL one atomic asyncpg executemany in
+autocommit (one round trip), several batches at once so that requests keep being verified while
+a commit waits for its WAL flush; on SQLite (one writer at a time) BEGIN, executemany, COMMIT,
+one batch at a time. If a batch fails, its rows are tried again one by one, so a row the
+database refuses fails only its own request; a row that is not stored answers 503. A lost
+connection is replaced and the batch tried once more.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from smartnode.storage.models import InboxMessage, table
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+POSTGRESQL_LANES = 3  # batches committing at once: a PostgreSQL commit waits for its WAL flush
 COLUMNS = ("activity_uri", "inbox", "actor_uri", "activity_type", "received_at", "state",
            "run_at", "attempts")  # fmt: skip
 
@@ -51,15 +54,66 @@ def _parameters(row: dict[str, Any]) -> dict[str, Any]:
     return parameters
 
 
-class InboxWriter:
-    """Owns one background task that commits queued inbox rows in batches."""
+class _Lane:
+    """One connection of the writer, kept between batches and replaced when it is lost."""
 
-    def __init__(self, db: Database, on_stored: asyncio.Event | None = None) -> None:
+    def __init__(self, db: Database, insert: Insert) -> None:
+        self.db = db
+        self.insert = insert
+        self.autocommit = db.engine.dialect.name == "postgresql"
+        self._connection: AsyncConnection | None = None
+
+    async def write(self, rows: list[dict[str, Any]]) -> None:
+        parameters = [_parameters(row) for row in rows]
+        try:
+            await self._execute(parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            await self.close()
+            await self._execute(parameters)  # once more, on a new connection
+
+    async def _execute(self, parameters: list[dict[str, Any]]) -> None:
+        connection = await self._connected()
+        if self.autocommit:  # one atomic executemany
+            await connection.execute(self.insert, parameters)
+            return
+        async with connection.begin():
+            await connection.execute(self.insert, parameters)
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is not None and self._connection.invalidated:
+            await self.close()
+        if self._connection is None:
+            connection = await self.db.engine.connect()
+            if self.autocommit:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        return self._connection
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception as error:  # a dead connection may fail to close; it is dropped
+                log.warning("closing a connection of the inbox writer: %s", error)
+
+
+class InboxWriter:
+    """Owns one background task that commits queued inbox rows in batches, `lanes` at once."""
+
+    def __init__(
+        self, db: Database, on_stored: asyncio.Event | None = None, lanes: int | None = None
+    ) -> None:
         self.db = db
         self.on_stored = on_stored
-        self._insert = inbox_insert(db.engine.dialect.name)
-        self._autocommit = db.engine.dialect.name == "postgresql"
-        self._connection: AsyncConnection | None = None
+        dialect = db.engine.dialect.name
+        insert = inbox_insert(dialect)
+        count = lanes or (POSTGRESQL_LANES if dialect == "postgresql" else 1)
+        self._lanes = [_Lane(db, insert) for _ in range(count)]
+        self._free = asyncio.Semaphore(count)
+        self._committing: set[asyncio.Task[None]] = set()
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -68,15 +122,18 @@ class InboxWriter:
             self._task = asyncio.create_task(self._run(), name="inbox-writer")
 
     async def stop(self) -> None:
+        """Finish the batches being committed, fail the queued rows, close the connections."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await asyncio.gather(*self._committing, return_exceptions=True)
         while not self._queue.empty():
             _, future = self._queue.get_nowait()
             if not future.done():
                 future.set_exception(ConnectionError("the node is stopping"))
-        await self._disconnect()
+        for lane in self._lanes:
+            await lane.close()
 
     async def store(self, row: dict[str, Any]) -> None:
         """Return once `row` is committed (a duplicate counts as stored); raise if it is not.
@@ -89,20 +146,36 @@ class InboxWriter:
         await future
 
     async def _run(self) -> None:
+        """Wait for a free lane, then take every queued row (up to MAX_BATCH) as its batch."""
         while True:
-            batch = [await self._queue.get()]
+            await self._free.acquire()
+            try:
+                batch = [await self._queue.get()]
+            except BaseException:
+                self._free.release()
+                raise
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._commit(batch)
+            task = asyncio.create_task(self._in_lane(batch))
+            self._committing.add(task)
+            task.add_done_callback(self._committing.discard)
 
-    async def _commit(self, batch: list[_Item]) -> None:
+    async def _in_lane(self, batch: list[_Item]) -> None:
+        lane = self._lanes.pop()
         try:
-            await self._write([row for row, _ in batch])
+            await self._commit(lane, batch)
+        finally:
+            self._lanes.append(lane)
+            self._free.release()
+
+    async def _commit(self, lane: _Lane, batch: list[_Item]) -> None:
+        try:
+            await lane.write([row for row, _ in batch])
         except Exception as error:  # any storage failure: tell every waiting request
             if len(batch) > 1 and _row_error(error):  # a refused row: find it, store the rest
                 log.warning("could not store %d inbox messages together: %s", len(batch), error)
                 for item in batch:
-                    await self._commit([item])
+                    await self._commit(lane, [item])
                 return
             log.error("could not store %d inbox messages: %s", len(batch), error)
             _settle(batch, ConnectionError("inbox storage failed"))
@@ -110,42 +183,6 @@ class InboxWriter:
         _settle(batch, None)
         if self.on_stored is not None:
             self.on_stored.set()
-
-    async def _write(self, rows: list[dict[str, Any]]) -> None:
-        parameters = [_parameters(row) for row in rows]
-        try:
-            await self._execute(parameters)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            await self._disconnect()
-            await self._execute(parameters)  # once more, on a new connection
-
-    async def _execute(self, parameters: list[dict[str, Any]]) -> None:
-        connection = await self._connected()
-        if self._autocommit:
-            await connection.execute(self._insert, parameters)
-            return
-        async with connection.begin():
-            await connection.execute(self._insert, parameters)
-
-    async def _connected(self) -> AsyncConnection:
-        if self._connection is not None and self._connection.invalidated:
-            await self._disconnect()
-        if self._connection is None:
-            connection = await self.db.engine.connect()
-            if self._autocommit:
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            self._connection = connection
-        return self._connection
-
-    async def _disconnect(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception as error:  # a dead connection may fail to close; it is dropped
-                log.warning("closing the inbox writer's connection: %s", error)
 
 
 def _row_error(error: Exception) -> bool:
