@@ -15,10 +15,13 @@ worker each (uvloop, httptools, no access log):
 A round starts both servers (each idles while the other is loaded) and runs r, s, d, x, r; the
 round's reference is the mean of its two (r) runs. The node runs with
 SMARTNODE_IN_PROCESS_WORKER=false (no worker competing for the core) and
-SMARTNODE_INBOX_RATE_PER_MINUTE=0 (no per-host limit). After each round the bench checks that
-the stored rows are exactly the activities answered 202 (duplicates stored nothing, every
-forgery got 401) and that the actors' origin, a counting server on loopback, got no request.
-Printed: req/s medians over the rounds and the median of the rounds' ratios s/r, d/r, x/r.
+SMARTNODE_INBOX_RATE_PER_MINUTE=0 (no per-host limit), and the default address guard. After
+each round the bench checks that the stored rows are exactly the activities answered 202
+(duplicates stored nothing, every forgery got 401) and that the actors' origin, a counting
+server on loopback, got no request; it reports how many key refetches the node tried (the
+rotation rule allows one per failing key within a per-host budget) that the address guard
+refused before connecting. Printed: req/s medians over the rounds and the median of the
+rounds' ratios s/r, d/r, x/r.
 """
 
 from __future__ import annotations
@@ -185,7 +188,8 @@ def check_rows(bench: Bench, settings: Settings, accepted: list[int], fetched: i
         raise RuntimeError(f"the actors' origin got {fetched} requests during the round")
     bench.notes.append(
         f"{settings.database_url.split(':')[0]}: {rows} rows = {rows} answers 202, duplicates "
-        f"stored nothing, origin requests 0, refetches refused by the address guard {failures}"
+        f"stored nothing, origin requests 0, key refetches tried and refused by the address "
+        f"guard {failures}"
     )
 
 
