@@ -100,7 +100,6 @@ def create_app(
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
     app.include_router(objects.router)
-    app.include_router(inbox.router)
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.add_exception_handler(SmartnodeError, _smartnode_error)  # type: ignore[arg-type]

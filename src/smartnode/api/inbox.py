@@ -7,7 +7,7 @@ solving, and no walk through the other routers' routes on every delivery.
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,8 +16,6 @@ from smartnode.errors import Gone, NotFound
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.inbox.receive import InboxReceiver, Received
 from smartnode.storage.db import Database
-
-router = APIRouter(include_in_schema=False)  # empty: the inbox routes are hot routes
 
 
 def _answer(received: Received) -> Response:
