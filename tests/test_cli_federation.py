@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from smartnode.actors.records import find_local_actor, node_uris
 from smartnode.outbox.publish import publish
+from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Delivery, DomainBlock, Follow, Peer
 from tests.conftest import Invoke, query
 from tests.servers import check_cli, node_env, run_cli, started
@@ -115,8 +116,9 @@ def test_deliveries_lists_which_inboxes_got_an_actors_activities(
     assert smartnode("member", "create", "anna", "--name", "Anna").exit_code == 0
     moment = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
-    async def arrange() -> None:
-        async with db.session() as s, s.begin():
+    async def arrange() -> None:  # its own engine: this runs in a loop of its own
+        fresh = Database(settings)
+        async with fresh.session() as s, s.begin():
             anna = await find_local_actor(s, "anna")
             assert anna is not None
             activity = await publish(s, node_uris(settings), anna, "Update", obj=anna.uri,
@@ -124,6 +126,7 @@ def test_deliveries_lists_which_inboxes_got_an_actors_activities(
             s.add(Delivery(activity_id=activity.id, inbox_uri="https://m.example/inbox",
                            host="m.example", state="done", run_at=moment, attempts=1,
                            last_status=202, created_at=moment, delivered_at=moment))  # fmt: skip
+        await fresh.dispose()
 
     asyncio.run(arrange())
     result = smartnode("deliveries", "anna")
