@@ -40,7 +40,7 @@ from smartnode.api.v1.follow_schemas import (
     follow_errors,
     relation_out,
 )
-from smartnode.api.v1.schemas import json_response, next_url, parse_cursor
+from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
 from smartnode.errors import Gone, NotFound
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
@@ -52,8 +52,6 @@ PATH = "/actors"
 FETCHES_PER_CALL = 10
 router = APIRouter(prefix=PATH, tags=["follows"], route_class=ChallengeRoute)
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-After = Annotated[str | None, Query(description="Cursor taken from the previous page's `next`.")]
 Username = Annotated[
     str, Path(max_length=64, description="A member's username or a project's slug.")
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from smartnode.actors.federate import publish_actor_delete, publish_actor_update
 from smartnode.actors.inputs import MemberInput, MemberUpdate
@@ -20,6 +20,8 @@ from smartnode.actors.projects import coordinated_alone
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import AdminDep, ChallengeRoute, MaybeAdminDep
 from smartnode.api.v1.schemas import (
+    After,
+    Limit,
     MemberOut,
     MemberPage,
     errors,
@@ -34,8 +36,6 @@ from smartnode.federation.uris import ActorKind
 PATH = "/members"
 router = APIRouter(prefix=PATH, tags=["members"], route_class=ChallengeRoute)
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-After = Annotated[str | None, Query(description="Cursor taken from the previous page's `next`.")]
 Username = Annotated[str, Path(max_length=64, description="The member's username.")]
 ANONYMOUS = {"email"}
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import ChallengeRoute, MemberDep
 from smartnode.api.v1.posts_schemas import PostOut, PostPage, post_errors, post_out
-from smartnode.api.v1.schemas import json_response, next_url, parse_cursor
+from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
 from smartnode.content.announcements import (
     create_announcement,
     delete_announcement,
@@ -42,8 +42,6 @@ from smartnode.storage.models import Actor, ContentObject
 FETCHES_PER_CALL = 20
 router = APIRouter(tags=["posts"], route_class=ChallengeRoute)
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-After = Annotated[str | None, Query(description="Cursor taken from the previous page's `next`.")]
 Username = Annotated[
     str, Path(max_length=64, description="A member's username or a project's slug.")
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from smartnode.actors.federate import publish_actor_delete
 from smartnode.actors.inputs import ProjectInput
@@ -22,6 +22,8 @@ from smartnode.actors.records import get_local_actor
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import AdminDep, ChallengeRoute
 from smartnode.api.v1.schemas import (
+    After,
+    Limit,
     ProjectDetail,
     ProjectPage,
     RoleIn,
@@ -42,8 +44,6 @@ PATH = "/projects"
 TEAM_LIMIT = 500
 router = APIRouter(prefix=PATH, tags=["projects"], route_class=ChallengeRoute)
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-After = Annotated[str | None, Query(description="Cursor taken from the previous page's `next`.")]
 Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
 Username = Annotated[str, Path(max_length=64, description="The team member's username.")]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.main import IncEx
 
@@ -15,6 +15,10 @@ from smartnode.actors.projects import Role
 from smartnode.errors import ValidationFailed
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project, ProjectMember
+
+#: Paging parameters shared by every list.
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
+After = Annotated[str | None, Query(description="Cursor taken from the previous page's `next`.")]
 
 
 class ErrorOut(BaseModel):
