@@ -22,12 +22,14 @@ async def actor_document(session: AsyncSession, uris: NodeUris, actor: Actor) ->
     """The AS2 document of a local actor, as served at its id."""
     if actor.kind == "member":
         profile = await session.get(MemberProfile, actor.id)
-        if profile is not None:
-            return member_to_ap(actor, profile, uris, await skill_terms(session, actor))
+        if profile is None:
+            raise RuntimeError(f"member {actor.username} has no profile row")
+        return member_to_ap(actor, profile, uris, await skill_terms(session, actor))
     if actor.kind == "project":
         project = await session.get(Project, actor.id)
-        if project is not None:
-            return project_to_ap(actor, project, uris)
+        if project is None:
+            raise RuntimeError(f"project {actor.username} has no project row")
+        return project_to_ap(actor, project, uris)
     return node_to_ap(actor, uris)
 
 

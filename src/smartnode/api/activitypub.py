@@ -17,18 +17,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors import collections as coll
+from smartnode.actors.federate import actor_document
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.records import find_local_actor
-from smartnode.actors.to_ap import member_to_ap, node_to_ap, project_to_ap, tombstone
+from smartnode.actors.to_ap import tombstone
 from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
 from smartnode.errors import BadRequest
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
-from smartnode.matching.profiles import skill_terms
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, MemberProfile, Project
+from smartnode.storage.models import Actor
 from smartnode.web import pages
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
@@ -65,20 +65,6 @@ async def _find(session: AsyncSession, kind: ActorKind, name: str) -> Actor | No
         return await get_node_actor(session)
     actor = await find_local_actor(session, name)
     return actor if actor is not None and actor.kind == kind.value else None
-
-
-async def _actor_to_ap(session: AsyncSession, actor: Actor, uris: NodeUris) -> dict[str, Any]:
-    if actor.kind == ActorKind.MEMBER.value:
-        profile = await session.get(MemberProfile, actor.id)
-        if profile is None:
-            raise RuntimeError(f"member {actor.username} has no profile row")
-        return member_to_ap(actor, profile, uris, await skill_terms(session, actor))
-    if actor.kind == ActorKind.PROJECT.value:
-        project = await session.get(Project, actor.id)
-        if project is None:
-            raise RuntimeError(f"project {actor.username} has no project row")
-        return project_to_ap(actor, project, uris)
-    return node_to_ap(actor, uris)
 
 
 def _misnamed(
@@ -124,7 +110,7 @@ async def _actor(request: Request, kind: ActorKind, name: str) -> Response:
         if actor.deleted_at is not None:
             entry = _json(tombstone(actor.uri, actor.ap_type, actor.deleted_at), 410)
         else:
-            entry = _json(await _actor_to_ap(session, actor, request.app.state.uris))
+            entry = _json(await actor_document(session, request.app.state.uris, actor))
     return documents.put(key, entry).to_response()
 
 
