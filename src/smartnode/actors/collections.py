@@ -77,6 +77,11 @@ def unpaged_collection_to_ap(uri: str, items: list[str]) -> dict[str, Any]:
     }
 
 
+def hidden_collection_to_ap(uri: str, total: int) -> dict[str, Any]:
+    """A hidden network: the count only, no pages (as Mastodon serves hidden collections)."""
+    return {"@context": AS_CONTEXT, "id": uri, "type": "OrderedCollection", "totalItems": total}
+
+
 def page_to_ap(collection_uri: str, page_uri: str, page: Page) -> dict[str, Any]:
     """An OrderedCollectionPage with keyset `next` (older) and `prev` (newer) links."""
     doc: dict[str, Any] = {

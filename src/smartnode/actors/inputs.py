@@ -83,6 +83,7 @@ class MemberInput(ProfileInput):
     links: list[Link] = Field(default_factory=list, max_length=10)
     discoverable: bool = Field(default=False, description="Listed in directories (off by default).")
     indexable: bool = Field(default=False, description="Full-text searchable (off by default).")
+    hide_network: bool = Field(default=False, description="Show follower counts, not the lists.")
 
     @field_validator("username")
     @classmethod
@@ -115,6 +116,7 @@ class MemberUpdate(BaseModel):
     links: list[Link] | None = Field(default=None, max_length=10)
     discoverable: bool | None = None
     indexable: bool | None = None
+    hide_network: bool | None = None
     manually_approves_followers: bool | None = None
 
 

@@ -35,6 +35,7 @@ async def create_member(
     actor.image_url = str(data.header_url) if data.header_url else None
     actor.discoverable = data.discoverable
     actor.indexable = data.indexable
+    actor.hide_network = data.hide_network
     actor.manually_approves_followers = data.manually_approves_followers
     session.add(
         MemberProfile(
@@ -85,7 +86,7 @@ async def update_member(
         if url_field in given:
             value = getattr(change, url_field)
             setattr(actor, column, str(value) if value else None)
-    for flag in ("discoverable", "indexable", "manually_approves_followers"):
+    for flag in ("discoverable", "indexable", "hide_network", "manually_approves_followers"):
         if given.get(flag) is not None:
             setattr(actor, flag, given[flag])
     if change.country is not None:

@@ -24,7 +24,7 @@ from smartnode.actors.to_ap import tombstone
 from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
-from smartnode.errors import BadRequest
+from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.storage.db import Database
@@ -171,6 +171,12 @@ async def _collection_doc(
     session: AsyncSession, actor: Actor, name: str, want: coll.PageRequest | None
 ) -> dict[str, Any]:
     uri = NodeUris.collection(actor.uri, name)
+    if actor.hide_network and name in ("followers", "following"):
+        if want is not None:
+            raise Forbidden("this actor shows the size of their network, not its members")
+        source = coll.collection_source(actor.id, name)
+        total = 0 if source is None else await coll.count_items(session, source)
+        return coll.hidden_collection_to_ap(uri, total)
     if name == "featured":
         return coll.unpaged_collection_to_ap(uri, [])
     source = coll.collection_source(actor.id, name)
@@ -205,7 +211,10 @@ async def _collection(request: Request, kind: ActorKind, name: str) -> Response:
             return _error(404, "no such actor on this node")
         if actor.deleted_at is not None:
             return _error(410, "this actor was deleted")
-        doc = await _collection_doc(session, actor, name, want)
+        try:
+            doc = await _collection_doc(session, actor, name, want)
+        except Forbidden as exc:
+            return _error(403, exc.message)
     return _json(doc).to_response()
 
 

@@ -29,7 +29,7 @@ from smartnode.actors.follows import (
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute
+from smartnode.api.v1.auth import AdminDep, ChallengeRoute, MaybeAdminDep
 from smartnode.api.v1.follow_schemas import (
     MAX_TARGET,
     FollowerIn,
@@ -41,11 +41,11 @@ from smartnode.api.v1.follow_schemas import (
     relation_out,
 )
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
-from smartnode.errors import Gone, NotFound
+from smartnode.errors import Forbidden, Gone, NotFound
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import parse_handle
-from smartnode.storage.models import Actor, Follow
+from smartnode.storage.models import Actor, ApiToken, Follow
 
 PATH = "/actors"
 #: Outbound requests one API call may make (WebFinger, its loop-back, redirects, the actor).
@@ -226,22 +226,30 @@ async def remove_following(
     return Response(status_code=204)
 
 
+def _refuse_hidden(actor: Actor, admin: ApiToken | None) -> None:
+    """A member who hides their network shows counts only (the admin still sees the lists)."""
+    if actor.hide_network and admin is None:
+        raise Forbidden(f"{actor.username!r} shows the size of their network, not its members")
+
+
 @router.get(
     "/{username}/following",
     response_model=RelationPage,
     summary="List the actors an actor follows",
     description="Accepted follows only, oldest first; follow `next` for more. Public.",
-    responses=follow_errors(404, 410),
+    responses=follow_errors(403, 404, 410),
 )
 async def list_following(
     username: Username,
     session: SessionDep,
+    admin: MaybeAdminDep,
     settings: SettingsDep,
     uris: UrisDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
     actor = await _local(session, username)
+    _refuse_hidden(actor, admin)
     page = await _relation_page(
         session,
         following_query(actor.id),
@@ -258,17 +266,19 @@ async def list_following(
     response_model=RelationPage,
     summary="List an actor's followers",
     description="Accepted followers only, oldest first; follow `next` for more. Public.",
-    responses=follow_errors(404, 410),
+    responses=follow_errors(403, 404, 410),
 )
 async def list_followers(
     username: Username,
     session: SessionDep,
+    admin: MaybeAdminDep,
     settings: SettingsDep,
     uris: UrisDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
     actor = await _local(session, username)
+    _refuse_hidden(actor, admin)
     page = await _relation_page(
         session,
         followers_query(actor.id),
