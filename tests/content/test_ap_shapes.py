@@ -111,7 +111,7 @@ def test_remote_note_parsing_is_tolerant() -> None:
     [
         {"type": "Note", "attributedTo": BOB},
         {"id": "ftp://x/1", "type": "Note", "attributedTo": BOB},
-        {"id": "https://m.example/1", "type": "Event", "attributedTo": BOB},
+        {"id": "https://m.example/1", "type": "Audio", "attributedTo": BOB},
         {"id": "https://m.example/1", "type": "Note"},
         {"id": "https://m.example/1", "type": "Note", "attributedTo": "urn:x"},
     ],

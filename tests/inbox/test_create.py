@@ -130,7 +130,7 @@ async def test_a_reply_to_our_post_is_threaded(db, settings, world, anna) -> Non
         (lambda b: b.update(id="https://evil.example/activities/1"), "id is not on its actor"),
         (lambda b: b["object"].update(id="https://evil.example/notes/1"), "not on its actor"),
         (lambda b: b["object"].update(attributedTo=EVE), "not attributed to the Create's actor"),
-        (lambda b: b["object"].update(type="Event"), "Create of Event is not handled yet"),
+        (lambda b: b["object"].update(type="Audio"), "Create of Audio is not handled yet"),
         (
             lambda b: b.update(object=b["object"]["id"].replace("alice", "al")),
             "could not be fetched",

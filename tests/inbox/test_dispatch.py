@@ -17,12 +17,12 @@ ALICE = "https://mastodon.example/users/alice"
 
 def test_each_handled_activity_type_has_a_handler() -> None:
     assert sorted(HANDLERS) == [
-        "Accept", "Announce", "Block", "Create", "Delete", "Follow", "Like", "Move", "Reject",
-        "Undo", "Update",
+        "Accept", "Add", "Announce", "Block", "Create", "Delete", "Follow", "Invite", "Join",
+        "Leave", "Like", "Move", "Offer", "Reject", "Remove", "TentativeAccept", "Undo", "Update",
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", ["Join", "Offer", "Flag"])
+@pytest.mark.parametrize("kind", ["Flag", "Question", "Arrive"])
 async def test_activities_not_handled_yet_are_ignored_with_a_reason(db, settings, kind) -> None:
     anna = await make_member(db, settings, "anna")
     fediverse = Fediverse()

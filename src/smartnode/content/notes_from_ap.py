@@ -1,4 +1,4 @@
-"""Remote Note, Article and Page documents → what we store of them (pure, tolerant).
+"""Remote Note, Article, Page and Event documents → what we store of them (pure, tolerant).
 
 Every HTML field is sanitised (nh3 allow-list), plain-text fields are stripped of markup,
 languages of `contentMap` are kept, lists are capped. Nothing here decides whether a document
@@ -14,12 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smartnode.content.audience import iris_of
+from smartnode.content.calls_from_ap import call_terms, is_call
 from smartnode.content.compose import plain_text
+from smartnode.content.events_from_ap import event_terms
+from smartnode.content.terms import ANNOUNCEMENT, KindTerms
 from smartnode.errors import BadRequest
 from smartnode.federation.sanitize import clean_html
 from smartnode.federation.vocab import as_list, id_of, link_href, text_of
 
-NOTE_TYPES = ("Note", "Article", "Page")
+NOTE_TYPES = ("Note", "Article", "Page", "Event")
 MAX_HTML = 100_000
 MAX_TAGS = 50
 MAX_ATTACHMENTS = 8
@@ -54,6 +57,7 @@ class RemoteNote:
     updated_at: datetime | None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
+    terms: KindTerms = field(default_factory=lambda: KindTerms(kind=ANNOUNCEMENT))
 
 
 def http_url(value: Any) -> str | None:
@@ -68,7 +72,7 @@ def http_url(value: Any) -> str | None:
 
 
 def note_type(doc: dict[str, Any]) -> str | None:
-    """Note, Article or Page when the document is one of them (type may be a list)."""
+    """Note, Article, Page or Event when the document is one of them (type may be a list)."""
     for item in as_list(doc.get("type")):
         if item in NOTE_TYPES:
             return str(item)
@@ -179,4 +183,14 @@ def note_from_ap(doc: dict[str, Any], now: datetime) -> RemoteNote:
         updated_at=parse_time(doc.get("updated")),
         attachments=_kept(doc.get("attachment"), _attachment, MAX_ATTACHMENTS),
         tags=_kept(doc.get("tag"), _tag, MAX_TAGS),
+        terms=kind_terms(doc, ap_type),
     )
+
+
+def kind_terms(doc: dict[str, Any], ap_type: str) -> KindTerms:
+    """Event and call facts; a plain announcement carries none."""
+    if ap_type == "Event":
+        return event_terms(doc)
+    if ap_type == "Note" and is_call(doc):
+        return call_terms(doc)
+    return KindTerms(kind=ANNOUNCEMENT)

@@ -110,11 +110,16 @@ async def concerns_node(ctx: InboxContext, incoming: Incoming, note: RemoteNote)
     owner = _inbox_owner(incoming.inbox)
     if await _names_local_actor(ctx, [*note.to, *note.cc, *mentions, *([owner] if owner else [])]):
         return True
-    if note.in_reply_to_uri and ctx.uris.note_token(note.in_reply_to_uri):
+    if note.in_reply_to_uri and _ours(ctx, note.in_reply_to_uri):
         parent = await stored_object(ctx, note.in_reply_to_uri)
         if parent is not None and parent.local and parent.deleted_at is None:
             return True
     return await followed_here(ctx, note.attributed_to)
+
+
+def _ours(ctx: InboxContext, uri: str) -> bool:
+    uris = ctx.uris
+    return any(token(uri) for token in (uris.note_token, uris.event_token, uris.call_token))
 
 
 async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> ContentObject:
@@ -122,7 +127,7 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     visibility = visibility_of(note.to, note.cc, author.followers_uri)
     obj = ContentObject(
         uri=note.uri, local=False, actor_id=author.id, project_id=None, ap_type=note.ap_type,
-        kind=REPLY if note.in_reply_to_uri else ANNOUNCEMENT, visibility=visibility.value,
+        kind=_kind(note), visibility=visibility.value,
         audience={"to": note.to, "cc": note.cc}, in_reply_to_uri=note.in_reply_to_uri,
         published_at=note.published_at, updated_at=note.updated_at or note.published_at,
         extra={},
@@ -132,6 +137,12 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     await ctx.session.flush()
     await count_reply(ctx.session, note.in_reply_to_uri, 1)
     return obj
+
+
+def _kind(note: RemoteNote) -> str:
+    if note.terms.kind != ANNOUNCEMENT:
+        return note.terms.kind
+    return REPLY if note.in_reply_to_uri else ANNOUNCEMENT
 
 
 def apply_note(obj: ContentObject, note: RemoteNote) -> None:
@@ -145,9 +156,13 @@ def apply_note(obj: ContentObject, note: RemoteNote) -> None:
     obj.sensitive = note.sensitive
     obj.attachments = note.attachments
     obj.tags = note.tags
+    obj.extra = dict(note.terms.extra)
+    obj.state = note.terms.state
+    obj.starts_at, obj.ends_at = note.terms.starts_at, note.terms.ends_at
+    obj.closes_at = note.terms.closes_at
 
 
 def purge(obj: ContentObject) -> None:
     """Forget a deleted object's content; the row stays as a marker of its id and owner."""
     obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
-    obj.attachments, obj.tags = [], []
+    obj.attachments, obj.tags, obj.extra = [], [], {}

@@ -115,6 +115,30 @@ class NodeUris:
         """The token of one of our activity ids, or None."""
         return self._token(uri, "/activities/")
 
+    def event(self, token: str) -> str:
+        """Id (and page) of an Event we publish."""
+        return f"{self.base_url}/events/{token}"
+
+    def event_token(self, uri: str) -> str | None:
+        """The token of one of our event ids, or None."""
+        return self._token(uri, "/events/")
+
+    def call(self, token: str) -> str:
+        """Id (and page) of an open call we publish."""
+        return f"{self.base_url}/calls/{token}"
+
+    def call_token(self, uri: str) -> str | None:
+        """The token of one of our call ids, or None."""
+        return self._token(uri, "/calls/")
+
+    def agreement(self, token: str) -> str:
+        """Id of an Agreement (an application's terms); shown only to its two parties."""
+        return f"{self.base_url}/agreements/{token}"
+
+    def calendar(self, actor_uri: str) -> str:
+        """iCalendar feed of an actor's events."""
+        return f"{actor_uri}/events.ics"
+
     def _token(self, uri: str, prefix: str) -> str | None:
         if not self.is_local(uri):
             return None

@@ -32,7 +32,9 @@ from smartnode.inbox.handlers import (
     follow,
     like,
     move,
+    offer,
     reject,
+    team,
     undo,
     update,
 )
@@ -52,6 +54,13 @@ HANDLERS: dict[str, Handler] = {
     "Create": create.on_create,
     "Like": like.on_like,
     "Announce": announce.on_announce,
+    "Offer": offer.on_offer,
+    "TentativeAccept": offer.on_tentative_accept,
+    "Join": team.on_join,
+    "Invite": team.on_invite,
+    "Leave": team.on_leave,
+    "Add": team.on_add,
+    "Remove": team.on_remove,
 }
 
 #: Properties whose IRIs (at the top level and inside an embedded object) are checked for blocks.

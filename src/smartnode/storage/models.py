@@ -344,6 +344,10 @@ class ContentObject(Base):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     tags: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    state: Mapped[str | None] = mapped_column(String(16), nullable=True)  # call: open|closed|filled
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # event, call
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # a deadline
     replies_count: Mapped[int] = mapped_column(Integer, default=0)
     likes_count: Mapped[int] = mapped_column(Integer, default=0)
     announces_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -356,6 +360,7 @@ class ContentObject(Base):
         Index("ix_objects_project", "project_id", "id"),
         Index("ix_objects_kind", "kind", "published_at"),
         Index("ix_objects_in_reply_to", "in_reply_to_uri"),
+        Index("ix_objects_kind_state", "kind", "state", "closes_at"),
     )
 
 
@@ -380,3 +385,4 @@ def table(model: type[Base]) -> Table:
 
 
 from smartnode.storage import models_matching as models_matching  # noqa: E402  (register tables)
+from smartnode.storage import models_work as models_work  # noqa: E402  (register tables)

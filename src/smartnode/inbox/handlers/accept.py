@@ -17,6 +17,7 @@ from smartnode.inbox.context import (
     processed,
     sent_follow,
 )
+from smartnode.inbox.handlers import offer, team
 from smartnode.storage.models import Follow
 
 
@@ -34,8 +35,20 @@ async def answered_follow(ctx: InboxContext, incoming: Incoming) -> Follow | str
     return follow
 
 
+async def answered_other(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
+    """An Accept/Reject of an application, a Join or an Invite; None when it is none of those."""
+    for answer in (offer.answer, team.answer):
+        outcome = await answer(ctx, incoming)
+        if outcome is not None:
+            return outcome
+    return None
+
+
 async def on_accept(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """The followed actor accepted our Follow."""
+    """The followed actor accepted our Follow (or an application, Join or Invite was accepted)."""
+    other = await answered_other(ctx, incoming)
+    if other is not None:
+        return other
     follow = await answered_follow(ctx, incoming)
     if isinstance(follow, str):
         return ignored(follow)

@@ -31,6 +31,7 @@ from smartnode.inbox.context import (
     processed,
     same_origin,
 )
+from smartnode.inbox.handlers.relay import on_group_announce
 from smartnode.storage.models import ContentObject
 
 ACTIVITY_TYPES = frozenset({"Create", "Update", "Delete", "Like", "Announce", "Undo", "Add"})
@@ -70,6 +71,9 @@ async def on_announce(ctx: InboxContext, incoming: Incoming) -> Outcome:
         return ignored("the Announce names no object id")
     if not same_origin(incoming.id, incoming.actor_uri):
         return ignored("the Announce id is not on its actor's origin")
+    relayed = await on_group_announce(ctx, incoming)
+    if relayed is not None:
+        return relayed
     if isinstance(obj, dict) and obj.get("type") in ACTIVITY_TYPES:
         return ignored(f"Announce of a {obj.get('type')} activity is not handled yet")
     if isinstance(obj, dict) and note_type(obj) is None:

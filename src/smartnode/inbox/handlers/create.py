@@ -25,6 +25,7 @@ from smartnode.inbox.context import (
     processed,
     same_origin,
 )
+from smartnode.inbox.handlers.offer import reply_to_call
 
 
 async def on_create(ctx: InboxContext, incoming: Incoming) -> Outcome:
@@ -58,5 +59,6 @@ async def on_create(ctx: InboxContext, incoming: Incoming) -> Outcome:
     author = await ctx.resolver.actor(incoming.actor_uri)
     if author is None or author.local:
         return ignored("the author could not be resolved")
-    await store_note(ctx, note, author)
-    return processed(f"{note.ap_type} stored")
+    stored = await store_note(ctx, note, author)
+    applied = await reply_to_call(ctx, stored, author)
+    return processed(applied or f"{note.ap_type} stored")

@@ -7,11 +7,15 @@ The same matching as Accept applies: our Follow's id, answered by the actor it w
 from __future__ import annotations
 
 from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed
-from smartnode.inbox.handlers.accept import answered_follow
+from smartnode.inbox.handlers.accept import answered_follow, answered_other
 
 
 async def on_reject(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """The followed actor refused our Follow or removed us as a follower."""
+    """The followed actor refused our Follow or removed us as a follower (or an application,
+    a Join or an Invite was refused)."""
+    other = await answered_other(ctx, incoming)
+    if other is not None:
+        return other
     follow = await answered_follow(ctx, incoming)
     if isinstance(follow, str):
         return ignored(follow)

@@ -1,0 +1,92 @@
+"""Tables for working together: applications to open calls, requests to join or invitations
+into a project's team, and members' notifications. Applications are private to the applicant
+and the project: nothing here is ever served publicly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartnode.storage.models import Base
+from smartnode.storage.types import BigId, Json, UTCDateTime
+
+
+class Application(Base):
+    """An application to an open call.
+
+    `local` is True when the project is ours (we decide); False when we only follow one of our
+    members' applications to another node's project. `via` is `offer` (Offer{Agreement}) or
+    `reply` (a fediverse user's direct reply to the call).
+    """
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)  # the Offer id, or the reply Note id
+    call_id: Mapped[int] = mapped_column(BigId, ForeignKey("objects.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    local: Mapped[bool] = mapped_column(Boolean)
+    via: Mapped[str] = mapped_column(String(8))  # offer | reply
+    state: Mapped[str] = mapped_column(String(16))  # pending|shortlisted|accepted|rejected
+    motivation: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    links: Mapped[list[str]] = mapped_column(Json, default=list)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)  # given on acceptance
+    decision_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agreement_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("call_id", "applicant_id"),
+        Index("ix_applications_project_state", "project_id", "state", "id"),
+        Index("ix_applications_applicant", "applicant_id", "id"),
+    )
+
+
+class TeamRequest(Base):
+    """A Join (someone asks to enter a project's team) or an Invite (the project asks them),
+    from either side of the federation, until it is answered."""
+
+    __tablename__ = "team_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)  # the Join or Invite activity id
+    kind: Mapped[str] = mapped_column(String(8))  # join | invite
+    project_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    inviter_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # coordinator | member | guest
+    state: Mapped[str] = mapped_column(String(16))  # pending | accepted | rejected | withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_team_requests_project_state", "project_id", "state", "id"),
+        Index("ix_team_requests_actor", "actor_id", "state"),
+    )
+
+
+class Notification(Base):
+    """Something a local member should see: a matching call, an application, a decision, an
+    invitation. One per (member, kind, object)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    object_uri: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("actor_id", "kind", "object_uri"),
+        Index("ix_notifications_actor", "actor_id", "id"),
+    )
