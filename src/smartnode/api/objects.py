@@ -1,4 +1,5 @@
-"""ActivityPub GETs of our content: /notes/{token} (Note, Article) and /activities/{token}.
+"""ActivityPub GETs of our content: /notes/{token} (Note, Article), /events/{token},
+/calls/{token} and /activities/{token}.
 
 A public (or unlisted) object answers everyone, its AS2 bytes cached; a non-public one answers
 only a signed requester in its audience and is a 404 to everyone else (its existence is not
@@ -25,7 +26,8 @@ from smartnode.api.negotiation import wants_activity_json
 from smartnode.content.access import in_audience
 from smartnode.content.audience import OPEN, recipients
 from smartnode.content.inputs import Visibility
-from smartnode.content.notes_to_ap import note_to_ap, restore_language_order
+from smartnode.content.notes_to_ap import restore_language_order
+from smartnode.content.to_ap import object_to_ap
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.outbox.publish import audience
@@ -69,6 +71,26 @@ async def _may_read(
 @router.get("/notes/{token}")
 async def note(request: Request, token: str) -> Response:
     """A Note or Article: AS2 for ActivityPub clients, the page for browsers."""
+    uris: NodeUris = request.app.state.uris
+    return await _content(request, uris.note(token), token)
+
+
+@router.get("/events/{token}")
+async def event(request: Request, token: str) -> Response:
+    """An Event: AS2 for ActivityPub clients, the page for browsers."""
+    uris: NodeUris = request.app.state.uris
+    return await _content(request, uris.event(token), token)
+
+
+@router.get("/calls/{token}")
+async def call(request: Request, token: str) -> Response:
+    """An open call: AS2 for ActivityPub clients, the page for browsers."""
+    uris: NodeUris = request.app.state.uris
+    return await _content(request, uris.call(token), token)
+
+
+async def _content(request: Request, uri: str, token: str) -> Response:
+    """One of our content objects by id, negotiated, with its audience rules."""
     as_json = wants_activity_json(request.headers.get("accept", ""))
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.url.path
@@ -81,13 +103,10 @@ async def note(request: Request, token: str) -> Response:
             return hit.to_response()
     if not _TOKEN.match(token):
         return _missing(as_json, request)
-    uris: NodeUris = request.app.state.uris
     db: Database = request.app.state.db
     async with db.session() as session:
         obj = await session.scalar(
-            select(ContentObject).where(
-                ContentObject.uri == uris.note(token), ContentObject.local.is_(True)
-            )
+            select(ContentObject).where(ContentObject.uri == uri, ContentObject.local.is_(True))
         )
         author = await session.get(Actor, obj.actor_id) if obj is not None else None
         if obj is None or author is None:
@@ -105,7 +124,7 @@ async def note(request: Request, token: str) -> Response:
             return _missing(as_json, request)
         if not as_json:
             return await note_page(request, session, obj, author)
-        entry = _json(note_to_ap(obj, author.uri))
+        entry = _json(object_to_ap(obj, author.uri))
     if not public:
         entry.headers.update(PRIVATE)
         return entry.to_response()
@@ -117,16 +136,24 @@ async def _activity_document(
 ) -> dict[str, Any] | datetime:
     """The activity as served, its note embedded as it is now; when the note was deleted."""
     doc = restore_language_order(activity.document)
-    token = uris.note_token(activity.object_uri or "")
-    if token is None or activity.activity_type not in ("Create", "Update"):
+    if not _content_uri(uris, activity.object_uri) or activity.activity_type not in (
+        "Create",
+        "Update",
+    ):
         return doc
     obj = await session.scalar(
         select(ContentObject).where(ContentObject.uri == activity.object_uri)
     )
     if obj is None or obj.deleted_at is not None:
         return obj.deleted_at if obj is not None and obj.deleted_at else activity.created_at
-    doc["object"] = note_to_ap(obj, author.uri, context=False)
+    doc["object"] = object_to_ap(obj, author.uri, context=False)
     return doc
+
+
+def _content_uri(uris: NodeUris, uri: str | None) -> bool:
+    """True when `uri` is one of our notes, events or calls."""
+    tokens = (uris.note_token, uris.event_token, uris.call_token)
+    return uri is not None and any(token(uri) for token in tokens)
 
 
 @router.get("/activities/{token}")

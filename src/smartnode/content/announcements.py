@@ -29,8 +29,9 @@ from smartnode.content.inputs import (
     AttachmentInput,
     Visibility,
 )
-from smartnode.content.notes_to_ap import CONTENT_CONTEXT, note_to_ap
+from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
+from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
@@ -289,7 +290,7 @@ async def _publish(
     now: datetime,
 ) -> Activity:
     """Create or Update of a post, addressed as the post is."""
-    document = note_to_ap(obj, author.uri, context=False)
+    document = object_to_ap(obj, author.uri, context=False)
     return await publish(
         session, uris, author, activity_type, obj=document, to=document["to"],
         cc=document["cc"], now=now, extra={"@context": CONTENT_CONTEXT},

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smartnode.api.v1 import follows, members, node, posts, projects
+from smartnode.api.v1 import (
+    applications,
+    calls,
+    events,
+    follows,
+    members,
+    node,
+    notifications,
+    posts,
+    projects,
+    teams,
+)
 from smartnode.api.v1.skills import router as skills_router
 
 router = APIRouter()
@@ -17,3 +28,8 @@ router.include_router(projects.router)
 router.include_router(follows.router)
 router.include_router(posts.router)
 router.include_router(skills_router)
+router.include_router(events.router)
+router.include_router(calls.router)
+router.include_router(applications.router)
+router.include_router(teams.router)
+router.include_router(notifications.router)
