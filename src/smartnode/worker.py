@@ -27,6 +27,7 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.matching.notify import MATCH_CALL, run_call_matching
 from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 INBOX_BATCH = 50
 FANOUT_BATCH = 20
+JOB_BATCH = 10
 LEASE = timedelta(minutes=5)
 MAX_INBOX_ATTEMPTS = 8
 FETCHES_PER_ACTIVITY = 10
@@ -58,10 +60,11 @@ class Round:
     inbox: int = 0
     fanout: int = 0
     delivered: int = 0
+    jobs: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.inbox or self.fanout or self.delivered)
+        return bool(self.inbox or self.fanout or self.delivered or self.jobs)
 
 
 class Worker:
@@ -89,7 +92,8 @@ class Worker:
         inbox = await self.process_inbox(now)
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
-        return Round(inbox, fanout, delivered)
+        jobs = await self.run_jobs(now)
+        return Round(inbox, fanout, delivered, jobs)
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
@@ -156,6 +160,24 @@ class Worker:
                 await queue.retry(
                     session, table(InboxMessage), message_id, run_at=later, error=error
                 )
+
+    async def run_jobs(self, now: datetime) -> int:
+        """Run due background jobs other than fan-out (call matching), one transaction each."""
+        async with self.db.session() as session, session.begin():
+            jobs = await queue.claim(
+                session, table(Job), now=now, lease=LEASE, limit=JOB_BATCH,
+                where=table(Job).c.kind == MATCH_CALL,
+            )  # fmt: skip
+        for job in jobs:
+            try:
+                async with self.db.session() as session, session.begin():
+                    await run_call_matching(session, self.uris, int(job.payload["call_id"]), now)
+                    await queue.complete(session, table(Job), [job.id])
+            except Exception as error:  # a failed match must not stop the loop: fail the job
+                log.exception("job %s failed", job.id)
+                async with self.db.session() as session, session.begin():
+                    await queue.fail(session, table(Job), job.id, error=f"{type(error).__name__}")
+        return len(jobs)
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

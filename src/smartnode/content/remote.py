@@ -21,8 +21,10 @@ from smartnode.content.announcements import ANNOUNCEMENT, REPLY
 from smartnode.content.audience import visibility_of
 from smartnode.content.notes_from_ap import RemoteNote
 from smartnode.content.reactions import count_reply
+from smartnode.content.terms import CALL
 from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusError, RefusedUrl
 from smartnode.inbox.context import InboxContext, Incoming
+from smartnode.matching.notify import enqueue_call_matching
 from smartnode.storage.models import Actor, ContentObject, DeletedObject, Follow
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,8 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     ctx.session.add(obj)
     await ctx.session.flush()
     await count_reply(ctx.session, note.in_reply_to_uri, 1)
+    if obj.kind == CALL:
+        await enqueue_call_matching(ctx.session, obj.id, ctx.now)
     return obj
 
 
