@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -163,6 +164,22 @@ async def test_following_a_local_project_is_accepted_at_once_without_any_activit
     following = (await api.get(f"{API}/erik/following")).json()
     assert [i["handle"] for i in following["items"]] == ["@malmo-opera@se.smart.test"]
     assert (await api.get(collection, headers=ap)).json()["totalItems"] == 1
+
+
+async def test_identical_follows_at_the_same_instant_make_one_follow_and_no_error(
+    api, db, settings, world, admin
+) -> None:
+    await make_member(db, settings, "anna")
+    await make_member(db, settings, "erik")
+    project = await make_project(db, settings, "Malmö Opera", "anna")
+
+    async def follow_once() -> httpx.Response:
+        return await api.post(f"{API}/erik/following", json={"target": project.uri}, headers=admin)
+
+    responses = await asyncio.gather(*(follow_once() for _ in range(6)))
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert {r.json()["state"] for r in responses} == {"accepted"}
+    assert await counts(db) == (1, 0, 0)
 
 
 async def test_unfollowing_a_remote_actor_sends_undo_embedding_the_original_follow(

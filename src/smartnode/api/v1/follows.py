@@ -16,6 +16,7 @@ import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.collections import followers_query, following_query
@@ -177,22 +178,32 @@ async def add_following(
     documents: DocumentsDep,
 ) -> Response:
     try:
-        async with session.begin():
-            moment = datetime.now(UTC)
-            actor = await _local(session, username)
-            resolver = _resolver(request, session, uris, moment)
-            row = await follow(session, uris, actor, data.target, resolver, moment)
-            target = await session.get(Actor, row.followed_id)
-            assert target is not None  # the follow row references it
-            state = "pending" if row.state == PENDING else "accepted"
-            out = FollowOut(target=target.uri, state=state)
-            created = row.created_at == moment  # an existing follow keeps its creation time
+        try:
+            out, created = await _follow_once(session, request, uris, username, data.target)
+        except IntegrityError:  # the same follow committed at the same instant: it exists now
+            out, created = await _follow_once(session, request, uris, username, data.target)
     except FetchError as error:
         return _unreachable(error)
     if not created:
         return json_response(out)
     documents.clear()
     return json_response(out, status_code=201)
+
+
+async def _follow_once(
+    session: AsyncSession, request: Request, uris: NodeUris, username: str, target_uri: str
+) -> tuple[FollowOut, bool]:
+    """One transaction of a follow: what it is now, and whether this call created it."""
+    async with session.begin():
+        moment = datetime.now(UTC)
+        actor = await _local(session, username)
+        resolver = _resolver(request, session, uris, moment)
+        row = await follow(session, uris, actor, target_uri, resolver, moment)
+        target = await session.get(Actor, row.followed_id)
+        assert target is not None  # the follow row references it
+        state = "pending" if row.state == PENDING else "accepted"
+        created = row.created_at == moment  # an existing follow keeps its creation time
+        return FollowOut(target=target.uri, state=state), created
 
 
 @router.delete(
