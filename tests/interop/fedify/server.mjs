@@ -14,6 +14,8 @@
 //   GET  /control/state   what the inboxes verified and what the actors hold (see state())
 //   POST /control/follow  {actor}  fedi follows ACTOR (Fedify's sendActivity); the answer
 //                         carries the Follow id and whether the remote inbox took it
+//   POST /control/reply   {to, inReplyTo, content}  fedi sends a direct Note (Create) that
+//                         replies to INREPLYTO, addressed to and mentioning the actor TO only
 //   POST /control/post    {inbox, activity, sign}  POST ACTIVITY to INBOX, signed with fedi's
 //                         RSA key (sign=true) or unsigned; activity.actor is sent as given,
 //                         so it may claim another actor. Answers the remote {status, body}.
@@ -23,9 +25,13 @@ import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import {
   Accept,
+  Announce,
+  Create,
   Endpoints,
   Follow,
+  Mention,
   MemoryKvStore,
+  Note,
   Person,
   Undo,
   createFederation,
@@ -59,6 +65,7 @@ const verified = []; // every activity an inbox listener saw: Fedify verified it
 const followers = {}; // identifier -> {followerUri: followId}
 const following = {}; // followId -> {actor, target, state, acceptId}
 const inboxAnswers = []; // {path, status} of every POST to an inbox, verified or not
+const received = []; // verified Creates and Announces, with the object as Fedify parsed it
 const errors = [];
 
 const href = (value) => (value == null ? null : value.href);
@@ -75,7 +82,7 @@ function remember(ctx, activity, recipient) {
 }
 
 function state() {
-  return { origin, verified, followers, following, inboxAnswers, errors };
+  return { origin, verified, followers, following, inboxAnswers, received, errors };
 }
 
 // --- federation --------------------------------------------------------------------------
@@ -140,11 +147,48 @@ async function onUndo(ctx, undo) {
   if (mine[href(undo.actorId)] === href(object.id)) delete mine[href(undo.actorId)];
 }
 
+// What a Mastodon-shaped reader would show of an object: its type, content, tags, addressing.
+async function describe(ctx, activity, object) {
+  const tags = [];
+  if (object != null && typeof object.getTags === "function") {
+    for await (const tag of object.getTags({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, suppressError: true })) {
+      tags.push({ type: tag.constructor.name, name: tag.name?.toString() ?? null, href: href(tag.href) });
+    }
+  }
+  return {
+    id: href(activity.id),
+    type: activity.constructor.name,
+    actor: href(activity.actorId),
+    recipient: ctx.recipient ?? null,
+    object: href(object?.id) ?? href(activity.objectId),
+    objectType: object?.constructor.name ?? null,
+    content: object?.content?.toString() ?? null,
+    summary: object?.summary?.toString() ?? null,
+    name: object?.name?.toString() ?? null,
+    inReplyTo: href(object?.replyTargetId),
+    to: (object?.toIds ?? []).map(href),
+    cc: (object?.ccIds ?? []).map(href),
+    tags,
+  };
+}
+
+async function onCreate(ctx, create) {
+  remember(ctx, create, ctx.recipient);
+  received.push(await describe(ctx, create, await create.getObject(ctx)));
+}
+
+async function onAnnounce(ctx, announce) {
+  remember(ctx, announce, ctx.recipient);
+  received.push(await describe(ctx, announce, await announce.getObject(ctx)));
+}
+
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Follow, onFollow)
   .on(Accept, onAccept)
   .on(Undo, onUndo)
+  .on(Create, onCreate)
+  .on(Announce, onAnnounce)
   .onError((ctx, error) => {
     errors.push(String(error?.stack ?? error));
   });
@@ -179,7 +223,30 @@ async function postActivity({ inbox, activity, sign }) {
   return { status: response.status, body: await response.text() };
 }
 
+// A direct message as Mastodon sends one: to the mentioned actor only, with a Mention tag.
+async function replyDirect({ to, inReplyTo, content }) {
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const target = await ctx.lookupObject(to);
+  if (target == null || target.id == null) return { ok: false, error: `no actor at ${to}` };
+  const note = new Note({
+    id: new URL(`/notes/${randomUUID()}`, origin),
+    attribution: ctx.getActorUri("fedi"),
+    content,
+    replyTarget: new URL(inReplyTo),
+    to: target.id,
+    tags: [new Mention({ href: target.id, name: `@${target.preferredUsername}` })],
+  });
+  const create = new Create({ id: newId("create"), actor: ctx.getActorUri("fedi"), object: note, to: target.id });
+  try {
+    await ctx.sendActivity({ identifier: "fedi" }, target, create);
+    return { ok: true, noteId: note.id.href, createId: create.id.href };
+  } catch (error) {
+    return { ok: false, noteId: note.id.href, error: String(error) };
+  }
+}
+
 const CONTROL = {
+  "POST /control/reply": replyDirect,
   "GET /control/state": async () => state(),
   "POST /control/follow": followActor,
   "POST /control/post": postActivity,
