@@ -1,6 +1,6 @@
 """THE one place that builds and parses this node's URIs.
 
-Layout: /actor (node), /members/{username}, /projects/{slug}, /inbox (shared), and per actor
+Layout: /actor (node), /members/{username}, /projects/{slug}, /feeds/{slug}, /inbox (shared), and per actor
 …/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members;
 /notes/{token} (Note, Article) and /activities/{token}.
 Actor ids double as profile page URLs (content negotiation).
@@ -20,11 +20,12 @@ class ActorKind(StrEnum):
     NODE = "node"
     MEMBER = "member"
     PROJECT = "project"
+    FEED = "feed"
 
 
-_PREFIX = {ActorKind.MEMBER: "members", ActorKind.PROJECT: "projects"}
+_PREFIX = {ActorKind.MEMBER: "members", ActorKind.PROJECT: "projects", ActorKind.FEED: "feeds"}
 _BY_PREFIX = {v: k for k, v in _PREFIX.items()}
-_LOCAL_PATH = re.compile(r"^/(members|projects)/([a-z0-9_.-]+)$")
+_LOCAL_PATH = re.compile(r"^/(members|projects|feeds)/([a-z0-9_.-]+)$")
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
 COLLECTIONS = ("inbox", "outbox", "followers", "following", "featured", "members")
 

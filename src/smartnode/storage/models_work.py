@@ -90,3 +90,16 @@ class Notification(Base):
         UniqueConstraint("actor_id", "kind", "object_uri"),
         Index("ix_notifications_actor", "actor_id", "id"),
     )
+
+
+class TopicFeed(Base):
+    """A topic feed (e.g. calls in music, calls in Belgium): a Service actor that Announces the
+    public calls matching its filter, and the same feed as RSS/Atom."""
+
+    __tablename__ = "topic_feeds"
+
+    actor_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    filter: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # sector/skill/country…
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,19 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "topic_feeds",
+        sa.Column("actor_id", BigId, nullable=False),
+        sa.Column("filter", Json, nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["actors.id"],
+            name=op.f("fk_topic_feeds_actor_id_actors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("actor_id", name=op.f("pk_topic_feeds")),
+    )
+    op.create_table(
         "notifications",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("actor_id", BigId, nullable=False),
@@ -135,6 +148,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("topic_feeds")
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.drop_index("ix_objects_kind_state")
         batch_op.drop_column("closes_at")
