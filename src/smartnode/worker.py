@@ -27,6 +27,7 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.matching.feeds import announce_call_to_feeds
 from smartnode.matching.notify import MATCH_CALL, run_call_matching
 from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
@@ -162,7 +163,7 @@ class Worker:
                 )
 
     async def run_jobs(self, now: datetime) -> int:
-        """Run due background jobs other than fan-out (call matching), one transaction each."""
+        """Run due background jobs other than fan-out (a call's matching and topic feeds)."""
         async with self.db.session() as session, session.begin():
             jobs = await queue.claim(
                 session, table(Job), now=now, lease=LEASE, limit=JOB_BATCH,
@@ -171,7 +172,9 @@ class Worker:
         for job in jobs:
             try:
                 async with self.db.session() as session, session.begin():
-                    await run_call_matching(session, self.uris, int(job.payload["call_id"]), now)
+                    call_id = int(job.payload["call_id"])
+                    await run_call_matching(session, self.uris, call_id, now)
+                    await announce_call_to_feeds(session, self.uris, call_id, now)
                     await queue.complete(session, table(Job), [job.id])
             except Exception as error:  # a failed match must not stop the loop: fail the job
                 log.exception("job %s failed", job.id)
