@@ -27,8 +27,7 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
-from smartnode.matching.feeds import announce_call_to_feeds
-from smartnode.matching.notify import MATCH_CALL, run_call_matching
+from smartnode.jobs import JOB_KINDS, run_job
 from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
@@ -40,6 +39,7 @@ log = logging.getLogger(__name__)
 INBOX_BATCH = 50
 FANOUT_BATCH = 20
 JOB_BATCH = 10
+MAX_JOB_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)
 MAX_INBOX_ATTEMPTS = 8
 FETCHES_PER_ACTIVITY = 10
@@ -163,24 +163,35 @@ class Worker:
                 )
 
     async def run_jobs(self, now: datetime) -> int:
-        """Run due background jobs other than fan-out (a call's matching and topic feeds)."""
+        """Run due background jobs other than fan-out, one transaction each."""
         async with self.db.session() as session, session.begin():
             jobs = await queue.claim(
                 session, table(Job), now=now, lease=LEASE, limit=JOB_BATCH,
-                where=table(Job).c.kind == MATCH_CALL,
+                where=table(Job).c.kind.in_(JOB_KINDS),
             )  # fmt: skip
         for job in jobs:
             try:
                 async with self.db.session() as session, session.begin():
-                    call_id = int(job.payload["call_id"])
-                    await run_call_matching(session, self.uris, call_id, now)
-                    await announce_call_to_feeds(session, self.uris, call_id, now)
+                    resolver = FetchingResolver(
+                        session, self.uris, self.fetcher, now=now, signer=self.signer,
+                        budget=FetchBudget(FETCHES_PER_ACTIVITY),
+                    )  # fmt: skip
+                    await run_job(session, self.uris, resolver, job.kind, job.payload, now)
                     await queue.complete(session, table(Job), [job.id])
-            except Exception as error:  # a failed match must not stop the loop: fail the job
-                log.exception("job %s failed", job.id)
-                async with self.db.session() as session, session.begin():
-                    await queue.fail(session, table(Job), job.id, error=f"{type(error).__name__}")
+            except Exception as error:  # a failed job must not stop the loop: retry, then fail
+                if not isinstance(error, FetchError):
+                    log.exception("job %s failed", job.id)
+                await self._retry_job(job.id, job.attempts, now, error)
         return len(jobs)
+
+    async def _retry_job(self, job_id: int, attempts: int, now: datetime, error: Exception) -> None:
+        later = next_attempt_at(attempts, now, None, self.rng)
+        why = error.message if isinstance(error, FetchError) else type(error).__name__
+        async with self.db.session() as session, session.begin():
+            if later is None or attempts >= MAX_JOB_ATTEMPTS:
+                await queue.fail(session, table(Job), job_id, error=why)
+            else:
+                await queue.retry(session, table(Job), job_id, run_at=later, error=why)
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

@@ -9,8 +9,15 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.follows import follow
+from smartnode.actors.node import get_node_actor
+from smartnode.actors.resolve import ActorResolver
 from smartnode.errors import ValidationFailed
-from smartnode.storage.models import Peer
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Job, Peer
+
+#: The job that makes our node actor follow a peer's (retried while the peer is unreachable).
+FOLLOW_PEER = "follow_peer"
 
 
 def peer_actor_uri(base_url: str) -> str:
@@ -22,17 +29,32 @@ def peer_actor_uri(base_url: str) -> str:
 
 
 async def add_peer(session: AsyncSession, base_url: str, now: datetime) -> Peer:
-    """Trust a peer node (idempotent)."""
+    """Trust a peer node (idempotent); our node actor will follow the peer's."""
     actor_uri = peer_actor_uri(base_url)
     host = urlsplit(actor_uri).netloc  # with the port: demo nodes share 127.0.0.1
     peer = await session.get(Peer, host)
     if peer is None:
         peer = Peer(host=host, actor_uri=actor_uri, created_at=now)
         session.add(peer)
+        session.add(
+            Job(kind=FOLLOW_PEER, payload={"actor_uri": actor_uri}, state="pending", run_at=now,
+                attempts=0, created_at=now)
+        )  # fmt: skip
     else:
         peer.actor_uri = actor_uri
     await session.flush()
     return peer
+
+
+async def follow_peer(
+    session: AsyncSession, uris: NodeUris, resolver: ActorResolver, actor_uri: str, now: datetime
+) -> None:
+    """Our node actor follows a trusted peer's node actor (a FetchError means: try later)."""
+    peer = await session.scalar(select(Peer).where(Peer.actor_uri == actor_uri))
+    node = await get_node_actor(session)
+    if peer is None or node is None:
+        return  # no longer trusted, or a node without its actor yet: nothing to do
+    await follow(session, uris, node, actor_uri, resolver, now)
 
 
 async def remove_peer(session: AsyncSession, host: str) -> bool:
