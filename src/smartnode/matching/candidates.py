@@ -1,0 +1,229 @@
+"""Loading this node's OWN opted-in members as candidates for a need, in bulk.
+
+The hard filters that SQL can apply run there (required skills, required languages, some
+availability in the period, some relevant skill); only that pool is loaded, in a handful of
+queries per chunk, and scored in Python. Remote actors are never candidates: each node matches
+its own members, and nothing about them leaves the node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, Literal
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.matching.explain import Labels
+from smartnode.matching.score import Candidate, Facts, Need, Place, cefr_rank
+from smartnode.matching.taxonomy import preferred_labels
+from smartnode.matching.terms import CEFR
+from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models_matching import (
+    LocalSkill,
+    MatchingProfile,
+    MemberAvailability,
+    MemberLanguage,
+    MemberSkill,
+    OccupationSkill,
+    SkillBroader,
+)
+
+#: `listed` (the actor's discoverable: browsing) or `suggestions` (notified of calls).
+OptIn = Literal["listed", "suggestions"]
+#: At most this many members are scored for one need (a need that filters nothing).
+MAX_POOL = 10_000
+#: Members loaded per round of bulk queries.
+CHUNK = 1_000
+
+
+# ---------------------------------------------------------------- taxonomy facts
+
+
+async def load_facts(session: AsyncSession, uris: Collection[str]) -> Facts:
+    """Siblings (a shared broader concept), occupations implying each concept (essential
+    skills), how many members hold each, and how many members have any skill."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return Facts()
+    other = SkillBroader.__table__.alias("other")
+    siblings: dict[str, set[str]] = defaultdict(set)
+    rows = await session.execute(
+        select(SkillBroader.concept_uri, other.c.concept_uri)
+        .join(other, other.c.broader_uri == SkillBroader.broader_uri)
+        .where(
+            SkillBroader.concept_uri.in_(wanted), other.c.concept_uri != SkillBroader.concept_uri
+        )
+    )
+    for uri, sibling in rows:
+        siblings[uri].add(sibling)
+    implied: dict[str, set[str]] = defaultdict(set)
+    rows = await session.execute(
+        select(OccupationSkill.skill_uri, OccupationSkill.occupation_uri).where(
+            OccupationSkill.skill_uri.in_(wanted), OccupationSkill.relation == "essential"
+        )
+    )
+    for uri, occupation in rows:
+        implied[uri].add(occupation)
+    held = await session.execute(
+        select(MemberSkill.concept_uri, func.count())
+        .where(MemberSkill.concept_uri.in_(wanted))
+        .group_by(MemberSkill.concept_uri)
+    )
+    population = await session.scalar(select(func.count(func.distinct(MemberSkill.member_id))))
+    return Facts(
+        siblings={u: frozenset(s) for u, s in siblings.items()},
+        implied_by={u: frozenset(o) for u, o in implied.items()},
+        holders={str(u): int(n) for u, n in held},
+        population=int(population or 0),
+    )
+
+
+# ---------------------------------------------------------------- the pool (SQL filters)
+
+
+def _holding(uris: Iterable[str]) -> Select[int]:
+    """Members holding any of these concepts (an ESCO skill, or a local skill sameAs one)."""
+    found = sorted(set(uris))
+    return (
+        select(MemberSkill.member_id)
+        .outerjoin(LocalSkill, LocalSkill.id == MemberSkill.local_skill_id)
+        .where(or_(MemberSkill.concept_uri.in_(found), LocalSkill.same_as_uri.in_(found)))
+    )
+
+
+def pool_query(need: Need, facts: Facts, opt_in: OptIn, exclude: Collection[int]) -> Select[int]:
+    """Ids of live local members who opted in and pass the filters SQL can apply."""
+    query = select(Actor.id).where(
+        Actor.local.is_(True), Actor.kind == "member", Actor.deleted_at.is_(None)
+    )
+    if opt_in == "listed":
+        query = query.where(Actor.discoverable.is_(True))
+    else:
+        query = query.join(MatchingProfile, MatchingProfile.actor_id == Actor.id).where(
+            MatchingProfile.suggestions.is_(True)
+        )
+    if exclude:
+        query = query.where(Actor.id.not_in(sorted(exclude)))
+    for wanted in need.required:
+        query = query.where(
+            Actor.id.in_(_holding({wanted.uri, *facts.implied_by.get(wanted.uri, ())}))
+        )
+    relevant = {w.uri for w, _ in need.wanted()}
+    for uri in list(relevant):
+        relevant |= facts.implied_by.get(uri, frozenset()) | facts.siblings.get(uri, frozenset())
+    if relevant and not need.required:
+        query = query.where(Actor.id.in_(_holding(relevant)))
+    for code, minimum in need.languages:
+        levels = list(CEFR[max(0, cefr_rank(minimum)) :])
+        query = query.where(
+            Actor.id.in_(
+                select(MemberLanguage.member_id).where(
+                    MemberLanguage.language == code, MemberLanguage.level.in_(levels)
+                )
+            )
+        )
+    period = need.period()
+    if period is not None:
+        query = query.where(
+            Actor.id.in_(
+                select(MemberAvailability.member_id).where(
+                    MemberAvailability.starts_on <= period[1],
+                    MemberAvailability.ends_on >= period[0],
+                )
+            )
+        )
+    return query.order_by(Actor.id).limit(MAX_POOL)
+
+
+# ---------------------------------------------------------------- bulk loading
+
+
+async def _profiles(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    rows = await session.execute(
+        select(Actor.id, Actor.summary, MemberProfile.country, MemberProfile.skills,
+               MatchingProfile.latitude, MatchingProfile.longitude, MatchingProfile.remote_ok,
+               MatchingProfile.travel_radius_km, MatchingProfile.cross_border,
+               MatchingProfile.sectors)
+        .outerjoin(MemberProfile, MemberProfile.actor_id == Actor.id)
+        .outerjoin(MatchingProfile, MatchingProfile.actor_id == Actor.id)
+        .where(Actor.id.in_(ids))
+    )  # fmt: skip
+    found = {}
+    for member_id, summary, country, tags, lat, lon, remote, radius, border, sectors in rows:
+        found[member_id] = {
+            "place": Place(lat, lon, (country or "").upper()),
+            "remote_ok": bool(remote), "travel_radius_km": radius, "cross_border": bool(border),
+            "sectors": tuple(sectors or ()), "text": " ".join([summary or "", *(tags or [])]),
+        }  # fmt: skip
+    return found
+
+
+async def skills_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """member id → concept URI → level (a local skill counts as its sameAs concept)."""
+    rows = await session.execute(
+        select(MemberSkill.member_id, MemberSkill.concept_uri, LocalSkill.same_as_uri,
+               MemberSkill.level)
+        .outerjoin(LocalSkill, LocalSkill.id == MemberSkill.local_skill_id)
+        .where(MemberSkill.member_id.in_(ids))
+    )  # fmt: skip
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for member_id, uri, same_as, level in rows:
+        concept = uri or same_as
+        if concept:
+            found[member_id][concept] = max(level, found[member_id].get(concept, 0))
+    return found
+
+
+async def languages_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    rows = await session.execute(
+        select(MemberLanguage.member_id, MemberLanguage.language, MemberLanguage.level).where(
+            MemberLanguage.member_id.in_(ids)
+        )
+    )
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for member_id, language, level in rows:
+        found[member_id][language] = level
+    return found
+
+
+async def _chunk(session: AsyncSession, ids: Sequence[int], node: str) -> list[Candidate]:
+    profiles = await _profiles(session, ids)
+    skills, languages = await skills_of(session, ids), await languages_of(session, ids)
+    windows: dict[int, list[Any]] = defaultdict(list)
+    rows = await session.execute(
+        select(MemberAvailability.member_id, MemberAvailability.starts_on,
+               MemberAvailability.ends_on).where(MemberAvailability.member_id.in_(ids))
+    )  # fmt: skip
+    for member_id, start, end in rows:
+        windows[member_id].append((start, end))
+    return [
+        Candidate(member_id=i, node=node, skills=skills.get(i, {}),
+                  languages=languages.get(i, {}), windows=tuple(windows.get(i, ())),
+                  **profiles[i])
+        for i in ids if i in profiles
+    ]  # fmt: skip
+
+
+async def load_candidates(
+    session: AsyncSession,
+    need: Need,
+    facts: Facts,
+    node: str,
+    *,
+    opt_in: OptIn,
+    exclude: Collection[int] = (),
+) -> list[Candidate]:
+    """This node's opted-in members passing the SQL filters, ready to be scored."""
+    ids = list(await session.scalars(pool_query(need, facts, opt_in, exclude)))
+    found: list[Candidate] = []
+    for start in range(0, len(ids), CHUNK):
+        found += await _chunk(session, ids[start : start + CHUNK], node)
+    return found
+
+
+async def labels_for(session: AsyncSession, uris: Iterable[str], language: str) -> Labels:
+    """Labels of concepts in `language` (else English, else any) for explanations."""
+    found = await preferred_labels(session, uris, language)
+    return {uri: {language: text} for uri, (text, _, _) in found.items()}
