@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.matching.exchange import Learner
 from smartnode.matching.explain import Labels
 from smartnode.matching.score import Candidate, Facts, Need, Place, cefr_rank
 from smartnode.matching.taxonomy import preferred_labels
@@ -227,3 +228,66 @@ async def labels_for(session: AsyncSession, uris: Iterable[str], language: str) 
     """Labels of concepts in `language` (else English, else any) for explanations."""
     found = await preferred_labels(session, uris, language)
     return {uri: {language: text} for uri, (text, _, _) in found.items()}
+
+
+# ---------------------------------------------------------------- peer-to-peer exchange
+
+
+async def _learners(session: AsyncSession, ids: Sequence[int]) -> list[Learner]:
+    rows = await session.execute(
+        select(MemberSkill.member_id, MemberSkill.concept_uri, LocalSkill.same_as_uri,
+               MemberSkill.level, MemberSkill.can_teach, MemberSkill.wants_to_learn)
+        .outerjoin(LocalSkill, LocalSkill.id == MemberSkill.local_skill_id)
+        .where(MemberSkill.member_id.in_(ids))
+        .where(or_(MemberSkill.can_teach.is_(True), MemberSkill.wants_to_learn.is_(True)))
+    )  # fmt: skip
+    teaches: dict[int, dict[str, int]] = defaultdict(dict)
+    learns: dict[int, set[str]] = defaultdict(set)
+    for member_id, uri, same_as, level, can_teach, wants in rows:
+        concept = uri or same_as
+        if concept and can_teach:
+            teaches[member_id][concept] = level
+        if concept and wants:
+            learns[member_id].add(concept)
+    languages = await languages_of(session, ids)
+    return [
+        Learner(i, teaches.get(i, {}), frozenset(learns.get(i, ())), languages.get(i, {}))
+        for i in ids
+    ]
+
+
+async def learner(session: AsyncSession, member_id: int) -> Learner:
+    """A member's side of an exchange: what they teach, want to learn and speak."""
+    return (await _learners(session, [member_id]))[0]
+
+
+def _skill_flag(uris: Iterable[str], flag: Any) -> Select[int]:
+    found = sorted(set(uris))
+    return (
+        select(MemberSkill.member_id)
+        .outerjoin(LocalSkill, LocalSkill.id == MemberSkill.local_skill_id)
+        .where(flag.is_(True))
+        .where(or_(MemberSkill.concept_uri.in_(found), LocalSkill.same_as_uri.in_(found)))
+    )
+
+
+async def exchange_pool(session: AsyncSession, me: Learner) -> list[Learner]:
+    """Listed live local members who teach something I want to learn AND want to learn
+    something I teach (SQL does the filtering)."""
+    if not me.learns or not me.teaches:
+        return []
+    ids = list(
+        await session.scalars(
+            select(Actor.id)
+            .where(Actor.local.is_(True), Actor.kind == "member", Actor.deleted_at.is_(None))
+            .where(Actor.discoverable.is_(True), Actor.id != me.member_id)
+            .where(Actor.id.in_(_skill_flag(me.learns, MemberSkill.can_teach)))
+            .where(Actor.id.in_(_skill_flag(me.teaches, MemberSkill.wants_to_learn)))
+            .order_by(Actor.id)
+            .limit(MAX_POOL)
+        )
+    )
+    found: list[Learner] = []
+    for start in range(0, len(ids), CHUNK):
+        found += await _learners(session, ids[start : start + CHUNK])
+    return found

@@ -11,7 +11,9 @@ from smartnode.api.v1 import (
     applications,
     calls,
     events,
+    feeds,
     follows,
+    matching,
     members,
     node,
     notifications,
@@ -33,3 +35,5 @@ router.include_router(calls.router)
 router.include_router(applications.router)
 router.include_router(teams.router)
 router.include_router(notifications.router)
+router.include_router(feeds.router)
+router.include_router(matching.router)
