@@ -1,27 +1,245 @@
 """Applications to open calls: Offer{Agreement} to a project, the project's answers
-(TentativeAccept / Accept{result Agreement} / Reject), and fediverse replies that apply."""
+(TentativeAccept / Accept{result Agreement} / Reject), and fediverse replies that apply.
+
+Rules: an Offer counts only when its id, its Agreement's id and its actor share one origin, its
+call is one of our OPEN calls and the call's project is addressed. A decision on an application
+to one of our projects counts only from a coordinator of that project (local coordinators use
+the API; remote ones sign Accept/Reject/TentativeAccept{Offer}). An answer to an Offer we sent
+counts only from the project it went to (as accept.py does for follows, Pixelfed CVE-2025-30741).
+"""
 
 from __future__ import annotations
 
-from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored
+from typing import Any
+
+from sqlalchemy import select
+
+from smartnode.content.announcements import coordinates
+from smartnode.content.application_decisions import (
+    BY_TYPE,
+    DECISIONS,
+    TEAM_ROLES,
+    decide,
+    direct_message,
+)
+from smartnode.content.applications import (
+    DECISION,
+    OPEN_STATES,
+    PENDING,
+    WITHDRAWAL,
+    WITHDRAWN,
+    call_project,
+    coordinators,
+    forward_to_coordinators,
+    summary_of,
+)
+from smartnode.content.applications_to_ap import offered_agreement
+from smartnode.content.audience import recipients
+from smartnode.content.calls import call_by_uri
+from smartnode.content.notices import notify
+from smartnode.errors import SmartnodeError
+from smartnode.federation.vocab import as_list, id_of
+from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed, same_origin
+from smartnode.inbox.handlers.offer_forwarded import on_forwarded_offer
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_work import Application
+
+
+def addressees(body: dict[str, Any], inbox: str) -> set[str]:
+    """Every IRI an activity is addressed to, and the owner of a personal inbox."""
+    found = set(recipients({"to": body.get("to"), "cc": body.get("cc")}))
+    if inbox.endswith("/inbox"):
+        found.add(inbox.removesuffix("/inbox"))
+    return found
+
+
+async def _our_open_call(ctx: InboxContext, call_uri: str) -> ContentObject | str:
+    call = await call_by_uri(ctx.session, call_uri)
+    if call is None or not call.local or ctx.uris.call_token(call_uri) is None:
+        return "the Offer is not for one of our calls"
+    if call.state not in (None, "open"):
+        return f"the call is {call.state}"
+    return call
 
 
 async def on_offer(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """An application to one of our projects' calls."""
-    return ignored("Offer is not handled yet")
+    """An application to one of our projects' calls (or a copy for one of our coordinators)."""
+    if isinstance(incoming.object, dict) and incoming.object.get("type") == "Offer":
+        return await on_forwarded_offer(ctx, incoming)
+    if not same_origin(incoming.id, incoming.actor_uri):
+        return ignored("the Offer id is not on its actor's origin")
+    try:
+        offered = offered_agreement(incoming.body)
+    except SmartnodeError as error:
+        return ignored(error.message)
+    if not same_origin(offered.agreement_uri, incoming.actor_uri):
+        return ignored("the Agreement id is not on its actor's origin")
+    call = await _our_open_call(ctx, offered.call_uri)
+    if isinstance(call, str):
+        return ignored(call)
+    try:
+        project = await call_project(ctx.session, call)
+    except SmartnodeError as error:
+        return ignored(error.message)
+    if project.uri not in addressees(incoming.body, incoming.inbox):
+        return ignored("the Offer is not addressed to the call's project")
+    if await ctx.session.scalar(select(Application.id).where(Application.uri == incoming.id)):
+        return ignored("this Offer is stored already")
+    applicant = await ctx.resolver.actor(incoming.actor_uri)
+    if applicant is None or applicant.local or applicant.deleted_at is not None:
+        return ignored("the applicant could not be resolved")
+    if await _applied(ctx, call, applicant):
+        return ignored("the applicant has already applied to this call")
+    app = Application(
+        uri=incoming.id, call_id=call.id, project_id=project.id, applicant_id=applicant.id,
+        local=True, via="offer", state=PENDING, motivation=offered.motivation,
+        links=offered.links, agreement_uri=offered.agreement_uri, created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(app)
+    await ctx.session.flush()
+    await forward_to_coordinators(ctx.session, ctx.uris, project, app, ctx.now)
+    return processed("application stored; the project's coordinators were told")
+
+
+async def _applied(ctx: InboxContext, call: ContentObject, applicant: Actor) -> bool:
+    found = await ctx.session.scalar(
+        select(Application.id).where(
+            Application.call_id == call.id, Application.applicant_id == applicant.id
+        )
+    )
+    return found is not None
 
 
 async def on_tentative_accept(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """A project shortlisted one of our members' applications."""
-    return ignored("TentativeAccept is not handled yet")
+    """A project shortlisted one of our members' applications (or a coordinator decided)."""
+    outcome = await answer(ctx, incoming)
+    return outcome or ignored("the TentativeAccept answers no application")
+
+
+async def _answered(ctx: InboxContext, incoming: Incoming) -> Application | None:
+    obj = incoming.object
+    if isinstance(obj, dict) and obj.get("type") not in (None, "Offer", "Note"):
+        return None
+    offer_uri = incoming.object_id
+    if not offer_uri:
+        return None
+    return await ctx.session.scalar(select(Application).where(Application.uri == offer_uri))
 
 
 async def answer(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
-    """An Accept or Reject of an application; None when it answers no application."""
-    return None
+    """An Accept, Reject or TentativeAccept of an application; None when it answers none."""
+    if incoming.type not in BY_TYPE:
+        return None
+    app = await _answered(ctx, incoming)
+    if app is None:
+        return None
+    if app.local:
+        return await _coordinator_decision(ctx, incoming, app)
+    return await _project_answer(ctx, incoming, app)
+
+
+def _role(body: dict[str, Any]) -> str | None:
+    role = body.get("smartRole")
+    return role if role in TEAM_ROLES else None
+
+
+async def _coordinator_decision(ctx: InboxContext, incoming: Incoming, app: Application) -> Outcome:
+    """A remote coordinator of our project decides, exactly as a local one would."""
+    project = await ctx.session.get(Actor, app.project_id)
+    actor = await ctx.session.scalar(select(Actor).where(Actor.uri == incoming.actor_uri))
+    if project is None or actor is None or actor.local:
+        return ignored("the decision's actor is not a coordinator of the project")
+    if not await coordinates(ctx.session, actor, project):
+        return ignored("the decision's actor is not a coordinator of the project")
+    decision = BY_TYPE[incoming.type]
+    try:
+        await decide(ctx.session, ctx.uris, ctx.resolver, app, decision, _role(incoming.body),
+                     ctx.now)  # fmt: skip
+    except SmartnodeError as error:
+        return ignored(error.message)
+    return processed(f"application {DECISIONS[decision][0]} by a remote coordinator")
+
+
+async def _project_answer(ctx: InboxContext, incoming: Incoming, app: Application) -> Outcome:
+    """The project our member applied to answers the Offer we sent."""
+    project = await ctx.session.get(Actor, app.project_id)
+    if project is None or project.uri != incoming.actor_uri:
+        return ignored("the answer is not from the project the Offer went to")
+    decision = BY_TYPE[incoming.type]
+    state = DECISIONS[decision][0]
+    allowed = (PENDING,) if decision == "shortlist" else OPEN_STATES
+    if app.state not in allowed:
+        return ignored(f"the application is {app.state} already")
+    result = id_of(incoming.body.get("result"))
+    if result is not None and app.agreement_uri and result != app.agreement_uri:
+        return ignored("the Accept's result is not the Agreement we offered")
+    app.state, app.decision_uri, app.decided_at = state, incoming.id, ctx.now
+    if decision == "accept":
+        app.role = _role(incoming.body) or "member"
+    applicant = await ctx.session.get(Actor, app.applicant_id)
+    call = await ctx.session.get(ContentObject, app.call_id)
+    if applicant is not None and applicant.local and call is not None:
+        await notify(ctx.session, applicant.id, DECISION, app.uri,
+                     summary_of(app, call, applicant), ctx.now)  # fmt: skip
+    await ctx.session.flush()
+    return processed(f"our application was {state} by the project")
+
+
+async def withdrawn(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
+    """Undo{Offer}: the applicant withdraws; None when the Undo names no application of ours."""
+    obj = incoming.object
+    if isinstance(obj, dict) and obj.get("type") != "Offer":
+        return None
+    uri = id_of(obj)
+    app = await ctx.session.scalar(
+        select(Application).where(Application.uri == uri, Application.local.is_(True))
+    ) if uri else None  # fmt: skip
+    if app is None:
+        return None
+    applicant = await ctx.session.get(Actor, app.applicant_id)
+    if applicant is None or applicant.uri != incoming.actor_uri:
+        return ignored("the Undo takes back someone else's application")
+    if app.state not in OPEN_STATES:
+        return ignored(f"the application is {app.state} already")
+    app.state, app.decided_at = WITHDRAWN, ctx.now
+    project = await ctx.session.get(Actor, app.project_id)
+    for coordinator in await coordinators(ctx.session, project) if project else []:
+        if coordinator.local:
+            await notify(ctx.session, coordinator.id, WITHDRAWAL, app.uri, {"state": WITHDRAWN},
+                         ctx.now)  # fmt: skip
+    await ctx.session.flush()
+    return processed("application withdrawn by its applicant")
+
+
+def _mentions(reply: ContentObject) -> list[str]:
+    return [t["href"] for t in as_list(reply.tags) if isinstance(t, dict) and t.get("href")]
 
 
 async def reply_to_call(ctx: InboxContext, reply: ContentObject, author: Actor) -> str | None:
     """A stored direct reply to one of our calls becomes an application; what was done."""
-    return None
+    if not reply.in_reply_to_uri or reply.visibility != "direct":
+        return None
+    call = await call_by_uri(ctx.session, reply.in_reply_to_uri)
+    if call is None or not call.local:
+        return None
+    try:
+        project = await call_project(ctx.session, call)
+    except SmartnodeError as error:
+        return f"direct reply to a call, not an application: {error.message}"
+    if project.uri not in (*recipients(reply.audience), *_mentions(reply)):
+        return None
+    if await _applied(ctx, call, author) or await ctx.session.scalar(
+        select(Application.id).where(Application.uri == reply.uri)
+    ):
+        return "direct reply to a call; the author has already applied"
+    app = Application(
+        uri=reply.uri, call_id=call.id, project_id=project.id, applicant_id=author.id,
+        local=True, via="reply", state=PENDING, motivation=reply.content, links=[],
+        agreement_uri=None, created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(app)
+    await ctx.session.flush()
+    await forward_to_coordinators(ctx.session, ctx.uris, project, app, ctx.now)
+    await direct_message(ctx.session, ctx.uris, ctx.resolver, project, author, "received", call,
+                         reply.uri, ctx.now)  # fmt: skip
+    return "direct reply stored as an application; acknowledged by a direct message"

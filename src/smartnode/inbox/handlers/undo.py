@@ -23,6 +23,7 @@ from smartnode.inbox.context import (
     local_target,
     processed,
 )
+from smartnode.inbox.handlers import offer
 from smartnode.storage.models import Actor, Follow, Reaction
 
 #: Activity types whose Undo takes back a reaction, and the reaction kind each one is.
@@ -97,6 +98,9 @@ async def undone_reaction(ctx: InboxContext, incoming: Incoming, obj: Any) -> Re
 
 async def on_undo(ctx: InboxContext, incoming: Incoming) -> Outcome:
     """A remote actor stops following a local actor, or takes back a Like or Announce."""
+    application = await offer.withdrawn(ctx, incoming)
+    if application is not None:
+        return application
     obj = incoming.object
     if isinstance(obj, str) or (isinstance(obj, dict) and obj.get("type") in REACTIONS):
         reaction = await undone_reaction(ctx, incoming, obj)

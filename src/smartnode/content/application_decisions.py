@@ -1,0 +1,201 @@
+"""Decisions on applications: by the project (through a local or remote coordinator), and what
+the applicant's node does with the project's answer. Services never commit.
+
+On the project's node a decision goes to the applicant ONLY: TentativeAccept{Offer},
+Accept{Offer, result: Agreement} or Reject{Offer}, by the project; an applicant who applied by
+a direct reply gets a direct Note instead. Acceptance also puts the applicant in the team.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.projects import Role
+from smartnode.actors.resolve import ActorResolver
+from smartnode.content.announcements import create_announcement
+from smartnode.content.applications import (
+    ACCEPTED,
+    APPLICATION,
+    DECISION,
+    OPEN_STATES,
+    PENDING,
+    REJECTED,
+    SHORTLISTED,
+    call_title,
+    summary_of,
+)
+from smartnode.content.applications_to_ap import APPLICATION_CONTEXT, reply_message
+from smartnode.content.inputs import AnnouncementInput
+from smartnode.content.notices import notify
+from smartnode.content.teams import add_member
+from smartnode.errors import Conflict, NotFound, ValidationFailed
+from smartnode.federation.uris import NodeUris
+from smartnode.outbox.publish import publish
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_work import Application, Notification
+
+#: decision → (new state, activity type).
+DECISIONS = {
+    "shortlist": (SHORTLISTED, "TentativeAccept"),
+    "accept": (ACCEPTED, "Accept"),
+    "reject": (REJECTED, "Reject"),
+}
+#: activity type → decision.
+BY_TYPE = {activity: decision for decision, (_, activity) in DECISIONS.items()}
+TEAM_ROLES = (Role.MEMBER.value, Role.GUEST.value)
+
+
+def check_transition(app: Application, decision: str) -> str:
+    """The state a decision leads to; Conflict when the application is past it."""
+    state = DECISIONS[decision][0]
+    allowed = (PENDING,) if decision == "shortlist" else OPEN_STATES
+    if app.state not in allowed:
+        raise Conflict(f"the application is {app.state}: it cannot be {state} now")
+    return state
+
+
+def handle_of(actor: Actor) -> str:
+    """@user@domain of a remote actor."""
+    return f"@{actor.username}@{actor.domain or urlsplit(actor.uri).netloc}"
+
+
+async def direct_message(
+    session: AsyncSession,
+    uris: NodeUris,
+    resolver: ActorResolver,
+    project: Actor,
+    to: Actor,
+    kind: str,
+    call: ContentObject,
+    in_reply_to: str,
+    now: datetime,
+) -> ContentObject:
+    """A direct Note from the project to one person (Mention + `to`, nothing public)."""
+    language, text = reply_message(kind, call.language, call_title(call))
+    data = AnnouncementInput.model_validate(
+        {
+            "content": f"{handle_of(to)} {text}",
+            "language": language,
+            "visibility": "direct",
+            "mentions": [to.uri],
+            "in_reply_to": in_reply_to,
+        }
+    )
+    return await create_announcement(
+        session, uris, author=project, member=project, data=data, resolver=resolver, now=now
+    )
+
+
+def answer_extra(app: Application, activity_type: str, role: str | None) -> dict[str, Any]:
+    """Properties of the project's answer besides actor/object/to."""
+    extra: dict[str, Any] = {"@context": APPLICATION_CONTEXT}
+    if activity_type == "Accept" and app.agreement_uri:
+        extra["result"] = {"id": app.agreement_uri, "type": "Agreement"}
+    if role:
+        extra["smartRole"] = role
+    return extra
+
+
+async def _tell_applicant(
+    session: AsyncSession,
+    uris: NodeUris,
+    resolver: ActorResolver,
+    app: Application,
+    parties: tuple[Actor, Actor, ContentObject],
+    decision: str,
+    now: datetime,
+) -> None:
+    project, applicant, call = parties
+    state, activity_type = DECISIONS[decision]
+    if applicant.local:
+        await notify(session, applicant.id, DECISION, app.uri,
+                     summary_of(app, call, applicant), now)  # fmt: skip
+    elif app.via == "reply":
+        if decision != "shortlist":
+            note = await direct_message(
+                session, uris, resolver, project, applicant, state, call, app.uri, now
+            )
+            app.decision_uri = note.uri
+    else:
+        sent = await publish(
+            session, uris, project, activity_type, obj=app.uri, to=[applicant.uri], now=now,
+            extra=answer_extra(app, activity_type, app.role),
+        )  # fmt: skip
+        app.decision_uri = sent.uri
+
+
+async def decide(
+    session: AsyncSession,
+    uris: NodeUris,
+    resolver: ActorResolver,
+    app: Application,
+    decision: str,
+    role: str | None,
+    now: datetime,
+) -> Application:
+    """A coordinator's decision on an application to one of our projects' calls."""
+    if not app.local:
+        raise NotFound("no such application to one of this node's projects")
+    state = check_transition(app, decision)
+    project = await session.get(Actor, app.project_id)
+    applicant = await session.get(Actor, app.applicant_id)
+    call = await session.get(ContentObject, app.call_id)
+    if project is None or applicant is None or call is None:
+        raise NotFound("the application's project, applicant or call no longer exists")
+    app.state, app.decided_at = state, now
+    team_role = Role(role or Role.MEMBER.value)
+    if decision == "accept":
+        app.role = team_role.value
+    await _tell_applicant(session, uris, resolver, app, (project, applicant, call), decision, now)
+    if decision == "accept" and applicant.deleted_at is None:
+        await add_member(session, uris, project, applicant, team_role, now)
+    await session.flush()
+    return app
+
+
+async def forwarded_to(session: AsyncSession, member: Actor, offer_uri: str) -> Application:
+    """An application to another node's project that was forwarded to `member` to decide."""
+    app = await session.scalar(
+        select(Application)
+        .join(Notification, Notification.object_uri == Application.uri)
+        .where(
+            Application.uri == offer_uri,
+            Application.local.is_(False),
+            Notification.actor_id == member.id,
+            Notification.kind == APPLICATION,
+        )
+    )
+    if app is None:
+        raise NotFound("no application with that Offer was forwarded to you")
+    return app
+
+
+async def remote_decision(
+    session: AsyncSession,
+    uris: NodeUris,
+    member: Actor,
+    offer_uri: str,
+    decision: str,
+    role: str | None,
+    now: datetime,
+) -> str:
+    """A coordinator of another node's project decides: the activity, signed as the member,
+    goes to the project only; the project applies it. Returns the activity id."""
+    if decision not in DECISIONS:
+        raise ValidationFailed("decision: accept, reject or shortlist")
+    app = await forwarded_to(session, member, offer_uri)
+    check_transition(app, decision)
+    project = await session.get(Actor, app.project_id)
+    if project is None or project.deleted_at is not None:
+        raise NotFound("the project no longer exists")
+    activity_type = DECISIONS[decision][1]
+    sent = await publish(
+        session, uris, member, activity_type, obj=app.uri, to=[project.uri], now=now,
+        extra=answer_extra(app, activity_type, role if decision == "accept" else None),
+    )  # fmt: skip
+    return sent.uri

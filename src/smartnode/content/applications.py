@@ -1,0 +1,183 @@
+"""Applications to open calls, on the applicant's side and on the project's side.
+
+A member applies to a call of any node: to one of ours the application is stored directly; to
+another node's, it is also sent as Offer{Agreement} to that project only. The project's
+coordinators are notified; remote coordinators get a copy addressed to them only (see
+`forward_to_coordinators`). Nothing here is ever public. Services never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.projects import Role
+from smartnode.content.applications_to_ap import (
+    APPLICATION_CONTEXT,
+    agreement_document,
+    offer_extra,
+)
+from smartnode.content.notices import notify
+from smartnode.errors import Conflict, NotFound
+from smartnode.federation.uris import NodeUris
+from smartnode.outbox.publish import new_token, publish
+from smartnode.storage.models import Actor, ContentObject, ProjectMember
+from smartnode.storage.models_work import Application
+
+PENDING, SHORTLISTED, ACCEPTED = "pending", "shortlisted", "accepted"
+REJECTED, WITHDRAWN = "rejected", "withdrawn"
+OPEN_STATES = (PENDING, SHORTLISTED)
+#: Notification kinds written here.
+APPLICATION, DECISION, WITHDRAWAL = "application", "decision", "withdrawal"
+
+
+def call_title(call: ContentObject) -> str:
+    """A call's title for messages."""
+    terms = call.extra.get("call", {}) if isinstance(call.extra, dict) else {}
+    return str(call.name or terms.get("title") or "the call")
+
+
+async def call_project(session: AsyncSession, call: ContentObject) -> Actor:
+    """The project that published a live, open call; Conflict when closed, NotFound if none."""
+    if call.deleted_at is not None or call.kind != "call":
+        raise NotFound("no such call")
+    if call.state not in (None, "open"):
+        raise Conflict(f"the call is {call.state}: it takes no applications")
+    project = await session.get(Actor, call.project_id or call.actor_id)
+    if project is None or project.deleted_at is not None:
+        raise NotFound("the call's project no longer exists")
+    if project.kind != "project" and project.ap_type != "Group":
+        raise NotFound("the call was not published by a project")
+    return project
+
+
+async def coordinators(session: AsyncSession, project: Actor) -> list[Actor]:
+    """The live coordinators of a project (local and remote), oldest first."""
+    rows = await session.scalars(
+        select(Actor)
+        .join(ProjectMember, ProjectMember.member_id == Actor.id)
+        .where(
+            ProjectMember.project_id == project.id,
+            ProjectMember.role == Role.COORDINATOR.value,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(ProjectMember.id)
+    )
+    return list(rows.all())
+
+
+def summary_of(app: Application, call: ContentObject, applicant: Actor) -> dict[str, Any]:
+    """What a notification about an application carries."""
+    return {"application_id": app.id, "call": call.uri, "title": call_title(call),
+            "applicant": applicant.uri, "state": app.state}  # fmt: skip
+
+
+def forwarded_offer(app: Application, call: ContentObject, applicant: Actor) -> dict[str, Any]:
+    """The application as an Offer document (the copy remote coordinators get)."""
+    agreement = agreement_document(
+        app.agreement_uri or app.uri, call.uri, applicant.uri, app.motivation, list(app.links)
+    )
+    return {"id": app.uri, "type": "Offer", "actor": applicant.uri, "object": agreement,
+            "inReplyTo": call.uri, "target": call.uri}  # fmt: skip
+
+
+async def forward_to_coordinators(
+    session: AsyncSession, uris: NodeUris, project: Actor, app: Application, now: datetime
+) -> None:
+    """Notify the local coordinators; send remote ones, and only them, a copy of the Offer.
+
+    Interop: the copy is an Offer by the project whose object is the applicant's Offer, to the
+    remote coordinators only (never public, never followers): it cannot be a forwarded
+    original, whose signature is the applicant's.
+    """
+    call = await session.get(ContentObject, app.call_id)
+    applicant = await session.get(Actor, app.applicant_id)
+    if call is None or applicant is None:
+        return
+    remote: list[str] = []
+    for coordinator in await coordinators(session, project):
+        if coordinator.local:
+            await notify(session, coordinator.id, APPLICATION, app.uri,
+                         summary_of(app, call, applicant), now)  # fmt: skip
+        else:
+            remote.append(coordinator.uri)
+    if remote:
+        await publish(
+            session, uris, project, "Offer", obj=forwarded_offer(app, call, applicant), to=remote,
+            now=now, extra={"@context": APPLICATION_CONTEXT, "target": call.uri},
+        )  # fmt: skip
+
+
+async def _unique(session: AsyncSession, call: ContentObject, applicant: Actor) -> None:
+    found = await session.scalar(
+        select(Application.id).where(
+            Application.call_id == call.id, Application.applicant_id == applicant.id
+        )
+    )
+    if found is not None:
+        raise Conflict("you have already applied to this call")
+
+
+async def apply_to_call(
+    session: AsyncSession,
+    uris: NodeUris,
+    member: Actor,
+    call: ContentObject,
+    motivation: str,
+    links: list[str],
+    now: datetime,
+) -> Application:
+    """`member` applies to a call (ours or another node's); motivation is sanitised HTML."""
+    project = await call_project(session, call)
+    await _unique(session, call, member)
+    agreement_uri = uris.agreement(new_token(now))
+    app = Application(
+        uri=agreement_uri, call_id=call.id, project_id=project.id, applicant_id=member.id,
+        local=call.local, via="offer", state=PENDING, motivation=motivation, links=links,
+        agreement_uri=agreement_uri, created_at=now,
+    )  # fmt: skip
+    if not call.local:
+        agreement = agreement_document(agreement_uri, call.uri, member.uri, motivation, links)
+        offer = await publish(session, uris, member, "Offer", obj=agreement, to=[project.uri],
+                              now=now, extra=offer_extra(call.uri))  # fmt: skip
+        app.uri = offer.uri
+    session.add(app)
+    await session.flush()
+    if call.local:
+        await forward_to_coordinators(session, uris, project, app, now)
+    return app
+
+
+async def withdraw(
+    session: AsyncSession, uris: NodeUris, member: Actor, app: Application, now: datetime
+) -> Application:
+    """The applicant takes back a pending or shortlisted application (Undo{Offer} if remote)."""
+    if app.applicant_id != member.id:
+        raise NotFound("no such application")
+    if app.state not in OPEN_STATES:
+        raise Conflict(f"the application is {app.state}: it can no longer be withdrawn")
+    app.state, app.decided_at = WITHDRAWN, now
+    project = await session.get(Actor, app.project_id)
+    if project is None:
+        raise NotFound("the project no longer exists")
+    if not app.local:
+        offer = {"id": app.uri, "type": "Offer", "actor": member.uri}
+        await publish(session, uris, member, "Undo", obj=offer, to=[project.uri], now=now)
+    else:
+        for coordinator in await coordinators(session, project):
+            if coordinator.local:
+                await notify(session, coordinator.id, WITHDRAWAL, app.uri, {"state": WITHDRAWN},
+                             now)  # fmt: skip
+    await session.flush()
+    return app
+
+
+async def application_by_id(session: AsyncSession, app_id: int) -> Application:
+    """An application by its row id; NotFound otherwise."""
+    app = await session.get(Application, app_id)
+    if app is None:
+        raise NotFound("no such application")
+    return app
