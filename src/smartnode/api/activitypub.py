@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from smartnode.actors.to_ap import tombstone
 from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
+from smartnode.content.calls import featured_calls
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
@@ -177,8 +179,8 @@ async def _collection_doc(
         source = coll.collection_source(actor.id, name)
         total = 0 if source is None else await coll.count_items(session, source)
         return coll.hidden_collection_to_ap(uri, total)
-    if name == "featured":
-        return coll.unpaged_collection_to_ap(uri, [])
+    if name == "featured":  # open calls, pinned (content/calls.py)
+        return await featured_calls(session, actor, uri, datetime.now(UTC))
     source = coll.collection_source(actor.id, name)
     if want is None:
         total = 0 if source is None else await coll.count_items(session, source)

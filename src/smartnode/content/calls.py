@@ -1,16 +1,43 @@
 """Open calls: a project (through a coordinator) publishes, edits, closes, fills and deletes
 calls for work. Each change and its activity are written in the caller's transaction
-(transactional outbox); services never commit."""
+(transactional outbox); services never commit.
+
+The coordinator's input is kept in `extra["source"]` (re-validated and re-rendered on every
+edit), the terms other nodes read in `extra["call"]` (see calls_to_ap). A public call is also
+announced by the node actor to its followers (the peer nodes), and its Update and Delete are
+addressed to them too, so their call boards stay in step.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.node import get_node_actor
+from smartnode.actors.to_ap import hashtag_name, iso, tombstone
+from smartnode.content.audience import addressing
+from smartnode.content.calls_inputs import CallInput, CallUpdate
+from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap, terms_html
+from smartnode.content.compose import body_html, plain_text, text_hashtags
+from smartnode.content.inputs import Visibility
 from smartnode.content.terms import CALL
-from smartnode.errors import Gone, NotFound
+from smartnode.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import ContentObject
+from smartnode.federation.vocab import AS_CONTEXT, PUBLIC
+from smartnode.matching.notify import enqueue_call_matching
+from smartnode.matching.taxonomy import preferred_labels
+from smartnode.matching.terms import SkillTerm, defined_terms
+from smartnode.outbox.publish import new_token, publish
+from smartnode.storage.models import Activity, Actor, ContentObject, Follow
+from smartnode.storage.models_matching import SkillConcept
+
+OPEN, CLOSED, FILLED = "open", "closed", "filled"
 
 
 async def local_call(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:
@@ -38,3 +65,298 @@ async def call_by_uri(session: AsyncSession, uri: str) -> ContentObject | None:
             ContentObject.deleted_at.is_(None),
         )
     )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _number(value: Any) -> str:
+    """A decimal amount without trailing zeros: `3000.00` → `3000`."""
+    number = Decimal(str(value)).normalize()
+    return format(number, "f")
+
+
+async def _concepts(
+    session: AsyncSession, data: CallInput, language: str
+) -> tuple[list[SkillTerm], list[str]]:
+    """The wanted skills (labelled in `language`) and their English hashtags; ValidationFailed
+    for a URI that is not in the taxonomy."""
+    wanted = [*([data.occupation] if data.occupation else []), *(data.skills or [])]
+    rows = await session.scalars(select(SkillConcept).where(SkillConcept.uri.in_(wanted)))
+    kinds = {row.uri: row.kind for row in rows.all()}
+    if data.occupation and kinds.get(data.occupation) != "occupation":
+        raise ValidationFailed(f"occupation: {data.occupation} is not an ESCO occupation here")
+    skills = list(dict.fromkeys(data.skills or []))
+    for uri in skills:
+        if uri not in kinds:
+            raise ValidationFailed(f"skills: {uri} is not in this node's taxonomy")
+    shown = await preferred_labels(session, skills, language)
+    english = await preferred_labels(session, skills, "en")
+    terms = [SkillTerm(name=shown.get(u, (u,))[0], uri=u) for u in skills]
+    tags = [hashtag_name(english[u][0]) for u in skills if u in english]
+    return terms, [t for t in tags if t]
+
+
+def _terms(data: CallInput, skills: list[SkillTerm]) -> dict[str, Any]:
+    """The terms other nodes read (extra["call"])."""
+    effort, paid = data.effort, data.paid
+    return {
+        "title": data.title,
+        "occupation": data.occupation,
+        "skills": [{"uri": s.uri, "name": s.name} for s in skills],
+        "languages": list(dict.fromkeys(data.languages or [])),
+        "starts_on": data.starts_on.isoformat() if data.starts_on else None,
+        "ends_on": data.ends_on.isoformat() if data.ends_on else None,
+        "country": data.place.country if data.place else None,
+        "city": (data.place.city or None) if data.place else None,
+        "remote": data.remote,
+        "positions": data.positions,
+        "effort": {"amount": _number(effort.amount), "unit": effort.unit} if effort else None,
+        "paid": {"amount": _number(paid.amount), "currency": paid.currency, "unit": paid.unit}
+        if paid
+        else None,
+    }
+
+
+def _body(
+    uris: NodeUris, data: CallInput, text: str, terms: dict[str, Any], state: str | None
+) -> tuple[str, list[str]]:
+    """One language's HTML: title, text, terms in words, then the hashtags not in the text."""
+    closes = iso(data.closes_at) if data.closes_at else None
+    shown = dict(terms, state=state)
+    body = body_html(uris, text, data.format, [], [])
+    written = text_hashtags(text if data.format == "text" else plain_text(clean_html(text)))
+    title = f"<p><strong>{escape_text(data.title)}</strong></p>"
+    return title + body + terms_html(shown, closes), written
+
+
+def _render(
+    obj: ContentObject, uris: NodeUris, data: CallInput, skills: list[SkillTerm], tags: list[str]
+) -> None:
+    """Content, translations, tags, terms and columns of a call from its source."""
+    language = data.language or obj.language or "en"
+    terms = _terms(data, skills)
+    main, written = _body(uris, data, data.description, terms, obj.state)
+    given = (hashtag_name(n) for n in [*written, *(data.hashtags or []), *tags])
+    names = list({n.lower(): n for n in given if n}.values())
+    missing = [n for n in names if n.lower() not in {w.lower() for w in written}]
+    trailer = body_html(uris, "", "html", [], missing) if missing else ""
+    obj.content = clean_html(main + trailer)
+    others = {
+        lang: clean_html(_body(uris, data, text, terms, obj.state)[0] + trailer)
+        for lang, text in (data.content_map or {}).items()
+        if lang != language and text.strip()
+    }
+    obj.content_map = {language: obj.content, **others}
+    obj.language, obj.name, obj.summary = language, data.title, None
+    hashtags = [{"type": "Hashtag", "href": uris.tag(n), "name": f"#{n}"} for n in names]
+    obj.tags = hashtags + defined_terms(skills)
+    obj.starts_at = datetime.combine(data.starts_on, time(), UTC) if data.starts_on else None
+    obj.ends_at = datetime.combine(data.ends_on, time(), UTC) if data.ends_on else None
+    obj.closes_at = data.closes_at
+    source = data.model_dump(mode="json", exclude={"visibility"})
+    obj.extra = {"source": source, "call": terms}
+
+
+async def _rendered(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, data: CallInput
+) -> None:
+    skills, tags = await _concepts(session, data, data.language or obj.language or "en")
+    _render(obj, uris, data, skills, tags)
+
+
+# ---------------------------------------------------------------- use cases
+
+
+async def create_call(
+    session: AsyncSession, uris: NodeUris, *, project: Actor, data: CallInput, now: datetime
+) -> ContentObject:
+    """Store a new open call by `project`, publish its Create, have the node announce it."""
+    if project.kind != "project":
+        raise Forbidden("only projects publish calls")
+    if data.closes_at is not None and data.closes_at <= now:
+        raise ValidationFailed("closes_at: the deadline has passed already")
+    uri = uris.call(new_token(now))
+    visibility = Visibility(data.visibility.value)
+    obj = ContentObject(
+        uri=uri, local=True, actor_id=project.id, project_id=project.id, ap_type="Note",
+        kind=CALL, state=OPEN, url=uri, visibility=visibility.value, sensitive=False,
+        audience=addressing(visibility, project.uri, []).as_dict(), attachments=[], extra={},
+        language=data.language or project.language, published_at=now, updated_at=now,
+    )  # fmt: skip
+    await _rendered(session, uris, obj, data)
+    session.add(obj)
+    await session.flush()
+    await _publish(session, uris, project, obj, "Create", now)
+    if visibility is Visibility.PUBLIC:
+        await _node_announce(session, uris, project, obj, now)
+    await enqueue_call_matching(session, obj.id, now)
+    return obj
+
+
+def _edited(obj: ContentObject, data: CallUpdate) -> CallInput:
+    """The whole input after an edit: the fields given replace the stored ones."""
+    source = dict(obj.extra.get("source", {}))
+    source.update(data.model_dump(mode="json", exclude_unset=True))
+    source["visibility"] = obj.visibility
+    try:
+        return CallInput.model_validate(source)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "call"
+        raise ValidationFailed(f"{where}: {first['msg']}") from error
+
+
+async def edit_call(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, data: CallUpdate, now: datetime
+) -> ContentObject:
+    """Change a live call and publish its Update; its audience never changes."""
+    merged = _edited(obj, data)
+    if "closes_at" in data.model_fields_set and merged.closes_at and merged.closes_at <= now:
+        raise ValidationFailed("closes_at: the deadline has passed already")
+    await _rendered(session, uris, obj, merged)
+    return await _changed(session, uris, obj, now)
+
+
+async def set_state(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, state: str, now: datetime
+) -> ContentObject:
+    """Close or fill a call (no more applications); its Update says so."""
+    if obj.state == state:
+        raise Conflict(f"this call is {state} already")
+    if obj.state == FILLED:
+        raise Conflict("this call is filled already")
+    obj.state = state
+    source = dict(obj.extra.get("source", {}), visibility=obj.visibility)
+    await _rendered(session, uris, obj, CallInput.model_validate(source))
+    return await _changed(session, uris, obj, now)
+
+
+async def _changed(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> ContentObject:
+    project = await _author(session, obj)
+    obj.updated_at = now
+    await session.flush()
+    await _publish(session, uris, project, obj, "Update", now)
+    return obj
+
+
+async def delete_call(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> None:
+    """Delete a call: it answers 410 with a Tombstone, and its audience is sent Delete."""
+    project = await _author(session, obj)
+    peers = await _peers(session, obj)
+    obj.deleted_at = obj.updated_at = now
+    obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
+    obj.attachments, obj.tags, obj.extra = [], [], {}
+    await session.flush()
+    gone = tombstone(obj.uri, obj.ap_type, now)
+    gone.pop("@context")
+    to, cc = list(obj.audience.get("to", [])), list(obj.audience.get("cc", []))
+    await publish(
+        session, uris, project, "Delete", obj=gone, to=to, cc=_with(cc, peers), now=now,
+        extra={"@context": CALL_CONTEXT},
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- federation
+
+
+async def _author(session: AsyncSession, obj: ContentObject) -> Actor:
+    project = await session.get(Actor, obj.actor_id)
+    if project is None:
+        raise NotFound("the project of this call no longer exists")
+    return project
+
+
+def _with(cc: list[str], more: list[str]) -> list[str]:
+    return list(dict.fromkeys([*cc, *more]))
+
+
+async def _peers(session: AsyncSession, obj: ContentObject) -> list[str]:
+    """The remote followers of the node actor (the peer nodes) when the call is public: they
+    were told of the call by the node's Announce, so they are told of its changes too."""
+    if obj.visibility != Visibility.PUBLIC.value:
+        return []
+    node = await get_node_actor(session)
+    if node is None:
+        return []
+    rows = await session.scalars(
+        select(Actor.uri)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(
+            Follow.followed_id == node.id,
+            Follow.state == "accepted",
+            Actor.local.is_(False),
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(Follow.id)
+    )
+    return list(rows.all())
+
+
+async def _publish(
+    session: AsyncSession,
+    uris: NodeUris,
+    project: Actor,
+    obj: ContentObject,
+    activity_type: str,
+    now: datetime,
+) -> Activity:
+    """Create or Update of a call, addressed as the call is (Updates also to the peers)."""
+    document = call_to_ap(obj, project.uri, context=False)
+    cc = list(document["cc"])
+    if activity_type != "Create":
+        cc = _with(cc, await _peers(session, obj))
+    return await publish(
+        session, uris, project, activity_type, obj=document, to=document["to"], cc=cc,
+        now=now, extra={"@context": CALL_CONTEXT},
+    )  # fmt: skip
+
+
+async def _node_announce(
+    session: AsyncSession, uris: NodeUris, project: Actor, obj: ContentObject, now: datetime
+) -> None:
+    """The node actor announces a public call to its followers (the peer nodes)."""
+    node = await get_node_actor(session)
+    if node is None:
+        return
+    followers = NodeUris.collection(node.uri, "followers")
+    await publish(
+        session, uris, node, "Announce", obj=obj.uri, to=[PUBLIC], cc=[followers, project.uri],
+        now=now,
+    )  # fmt: skip
+
+
+async def featured_calls(
+    session: AsyncSession, actor: Actor, uri: str, now: datetime
+) -> dict[str, Any]:
+    """The actor's `featured` collection: its open, public calls as embedded Notes (Mastodon
+    shows them as pinned posts), newest first."""
+    rows = await session.scalars(
+        select(ContentObject)
+        .where(
+            ContentObject.actor_id == actor.id,
+            ContentObject.local.is_(True),
+            ContentObject.kind == CALL,
+            ContentObject.state == OPEN,
+            ContentObject.deleted_at.is_(None),
+            ContentObject.visibility == Visibility.PUBLIC.value,
+        )
+        .order_by(ContentObject.id.desc())
+        .limit(20)
+    )
+    items = [
+        call_to_ap(obj, actor.uri, context=False)
+        for obj in rows.all()
+        if obj.closes_at is None or obj.closes_at > now
+    ]
+    return {
+        "@context": CALL_CONTEXT if items else AS_CONTEXT,  # as before calls, when empty
+        "id": uri,
+        "type": "OrderedCollection",
+        "totalItems": len(items),
+        "orderedItems": items,
+    }

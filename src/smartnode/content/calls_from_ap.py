@@ -1,17 +1,161 @@
-"""Remote open calls (Notes with FEP-0837 properties) → KindTerms (pure, tolerant)."""
+"""Remote open calls (Notes with FEP-0837 properties) → KindTerms (pure, tolerant).
+
+Every value comes from a hostile document: what is malformed is dropped (never raises), text is
+stripped of markup and capped, lists are capped, URIs must be http(s), numbers finite and in
+range. The terms land in `extra["call"]` in the shape calls_to_ap documents.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from smartnode.content.calls_inputs import EFFORT_UNITS, MAX_SKILLS, PAY_UNITS
+from smartnode.content.compose import plain_text
 from smartnode.content.terms import CALL, KindTerms
+from smartnode.federation.vocab import as_list, text_of
+from smartnode.matching.terms import is_esco_uri
+
+STATES = ("open", "closed", "filled")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+_CODE2 = re.compile(r"^[A-Z]{2}$")
+_CODE3 = re.compile(r"^[A-Z]{3}$")
 
 
 def is_call(doc: dict[str, Any]) -> bool:
-    """True when a Note carries FEP-0837 proposal properties."""
-    return False
+    """True when a Note carries FEP-0837 proposal properties of a request."""
+    return doc.get("purpose") == "request" and isinstance(doc.get("publishes"), dict)
+
+
+def _text(value: Any, limit: int) -> str | None:
+    found = plain_text(text_of(value, limit * 4))[:limit]
+    return found or None
+
+
+def _esco(value: Any) -> str | None:
+    if isinstance(value, str) and len(value) <= 300 and is_esco_uri(value):
+        return value if not any(c.isspace() for c in value) else None
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _amount(value: Any, low: int, high: int) -> str | None:
+    """A finite decimal in [low, high] given as a number or a short string; normalised."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value)[:20])
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not low <= number <= high:
+        return None
+    return format(number.normalize(), "f")
+
+
+def _quantity(intent: Any, units: tuple[str, ...], low: int, high: int) -> dict[str, str] | None:
+    if not isinstance(intent, dict) or not isinstance(intent.get("resourceQuantity"), dict):
+        return None
+    quantity = intent["resourceQuantity"]
+    unit, amount = quantity.get("hasUnit"), _amount(quantity.get("hasNumericalValue"), low, high)
+    if not isinstance(unit, str) or amount is None:
+        return None
+    if units and unit not in units:
+        return None
+    if not units and not _CODE3.match(unit):
+        return None
+    return {"amount": amount, "unit": unit}
+
+
+def _skills(tags: Any) -> list[dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for tag in as_list(tags)[:200]:
+        if not isinstance(tag, dict) or tag.get("type") != "DefinedTerm":
+            continue
+        uri = _esco(tag.get("id")) or _esco(tag.get("url"))
+        if uri and uri not in found:
+            found[uri] = {"uri": uri, "name": _text(tag.get("name"), 200) or uri}
+    return list(found.values())[:MAX_SKILLS]
+
+
+def _languages(value: Any) -> list[str]:
+    codes = [v.lower() for v in as_list(value)[:50] if isinstance(v, str) and len(v) <= 20]
+    return list(dict.fromkeys(c for c in codes if _LANG.match(c)))[:10]
+
+
+def _place(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    location = next((p for p in as_list(doc.get("location"))[:5] if isinstance(p, dict)), {})
+    address = location.get("address")
+    address = address if isinstance(address, dict) else {}
+    country = address.get("addressCountry", location.get("country"))
+    city = address.get("addressLocality", location.get("city"))
+    code = country.upper() if isinstance(country, str) and len(country) == 2 else None
+    return (code if code and _CODE2.match(code) else None), _text(city, 100)
+
+
+def _positions(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
+        return value
+    return 1
+
+
+def _paid(doc: dict[str, Any]) -> dict[str, str] | None:
+    reciprocal = doc.get("reciprocal")
+    found = _quantity(reciprocal, (), 0, 100_000_000)
+    if found is None or not isinstance(reciprocal, dict):
+        return None
+    per = reciprocal.get("per")
+    unit = per if isinstance(per, str) and per in PAY_UNITS else "project"
+    return {"amount": found["amount"], "currency": found["unit"], "unit": unit}
 
 
 def call_terms(doc: dict[str, Any]) -> KindTerms:
-    """The terms of a remote call."""
-    return KindTerms(kind=CALL)
+    """The terms of a remote call (what cannot be read is left out)."""
+    publishes = doc.get("publishes")
+    work: dict[str, Any] = publishes if isinstance(publishes, dict) else {}
+    starts, ends = _day(work.get("hasBeginning")), _day(work.get("hasEnd"))
+    if starts and ends and ends < starts:
+        starts = ends = None
+    country, city = _place(doc)
+    state = doc.get("state")
+    terms = {
+        "title": _text(doc.get("name"), 200),
+        "occupation": _esco(work.get("resourceConformsTo")),
+        "skills": _skills(doc.get("tag")),
+        "languages": _languages(doc.get("languages")),
+        "starts_on": starts.isoformat() if starts else None,
+        "ends_on": ends.isoformat() if ends else None,
+        "country": country,
+        "city": city,
+        "remote": doc.get("remote") is True,
+        "positions": _positions(doc.get("positions")),
+        "effort": _quantity(work, EFFORT_UNITS, 0, 100_000),
+        "paid": _paid(doc),
+    }
+    return KindTerms(
+        kind=CALL,
+        extra={"call": terms},
+        state=state if isinstance(state, str) and state in STATES else "open",
+        starts_at=datetime.combine(starts, datetime.min.time(), UTC) if starts else None,
+        ends_at=datetime.combine(ends, datetime.min.time(), UTC) if ends else None,
+        closes_at=_moment(doc.get("endTime")),
+    )

@@ -1,13 +1,172 @@
-"""Our open calls → AS2 Note with FEP-0837 proposal properties (pure)."""
+"""Our open calls → AS2 Note with FEP-0837 proposal properties (pure).
+
+Interop: Mastodon renders a Note fully and takes a Note's `summary` as a content warning, so a
+call carries no `summary`: its title is the first line of `content` (and `name`, as FEP-0837
+recommends), followed by the text, the terms in words and the hashtags. Servers that know
+FEP-0837 read `purpose`, `publishes` and `reciprocal`; skills are DefinedTerm tags with their
+ESCO URIs, as members' skills are.
+
+The terms are stored in `extra["call"]`:
+title, occupation, skills [{uri, name}], languages, starts_on, ends_on (ISO dates), country,
+city, remote, positions, effort {amount, unit}, paid {amount, currency, unit} or None.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from smartnode.content.notes_to_ap import note_to_ap
+from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
+from smartnode.content.notes_to_ap import CONTENT_CONTEXT, note_to_ap
+from smartnode.federation.sanitize import escape_text
+from smartnode.federation.vocab import SMART_NS
 from smartnode.storage.models import ContentObject
+
+VF = "https://w3id.org/valueflows/ont/vf#"
+OM2 = "http://www.ontology-of-units-of-measure.org/resource/om-2/"
+
+#: FEP-0837 (Valueflows), schema.org and smartnode terms a call uses beyond CONTENT_CONTEXT.
+CALL_TERMS: dict[str, Any] = {
+    "vf": VF,
+    "om2": OM2,
+    "schema": "http://schema.org#",
+    "sm": SMART_NS,
+    "Proposal": "vf:Proposal",
+    "Intent": "vf:Intent",
+    "purpose": "vf:purpose",
+    "unitBased": "vf:unitBased",
+    "publishes": "vf:publishes",
+    "reciprocal": "vf:reciprocal",
+    "action": "vf:action",
+    "resourceConformsTo": {"@id": "vf:resourceConformsTo", "@type": "@id"},
+    "resourceQuantity": "vf:resourceQuantity",
+    "hasBeginning": "vf:hasBeginning",
+    "hasEnd": "vf:hasEnd",
+    "hasUnit": "om2:hasUnit",
+    "hasNumericalValue": "om2:hasNumericalValue",
+    "DefinedTerm": "schema:DefinedTerm",
+    "termCode": "schema:termCode",
+    "PostalAddress": "schema:PostalAddress",
+    "address": "schema:address",
+    "addressCountry": "schema:addressCountry",
+    "addressLocality": "schema:addressLocality",
+    "positions": "sm:positions",
+    "languages": "sm:languages",
+    "remote": "sm:remote",
+    "state": "sm:callState",
+    "per": "sm:per",
+}
+CALL_CONTEXT: list[Any] = [*CONTENT_CONTEXT[:-1], {**CONTENT_CONTEXT[-1], **CALL_TERMS}]
+
+_PER = {"hour": "per hour", "day": "per day", "week": "per week", "month": "per month",
+        "project": "for the project"}  # fmt: skip
+
+
+def _quantity(unit: str, amount: Any) -> dict[str, str]:
+    return {"hasUnit": unit, "hasNumericalValue": str(amount)}
+
+
+def _plural(amount: Any, unit: str) -> str:
+    return f"{amount} {unit}" + ("" if str(amount) in ("1", "1.0", "1.00") else "s")
+
+
+def _when(terms: dict[str, Any]) -> str | None:
+    start, end = terms.get("starts_on"), terms.get("ends_on")
+    if start and end:
+        return f"{start} to {end}"
+    return f"from {start}" if start else (f"until {end}" if end else None)
+
+
+def _where(terms: dict[str, Any]) -> str | None:
+    place = ", ".join(p for p in (terms.get("city"), terms.get("country")) if p)
+    if terms.get("remote"):
+        return f"{place} or remote" if place else "remote"
+    return place or None
+
+
+def _pay(terms: dict[str, Any]) -> str:
+    paid = terms.get("paid")
+    if not paid:
+        return "unpaid"
+    return f"paid, {paid['amount']} {paid['currency']} {_PER.get(paid['unit'], '')}".rstrip()
+
+
+def terms_lines(terms: dict[str, Any], closes_at: str | None) -> list[tuple[str, str]]:
+    """The terms of a call in words, as (label, text) pairs."""
+    effort = terms.get("effort")
+    skills = [s["name"] for s in terms.get("skills", [])]
+    languages = [LANGUAGE_NAMES.get(c, c) for c in terms.get("languages", [])]
+    lines = [
+        ("When", _when(terms)),
+        ("Where", _where(terms)),
+        ("Positions", str(terms.get("positions", 1))),
+        ("Effort", _plural(effort["amount"], effort["unit"]) if effort else None),
+        ("Remuneration", _pay(terms)),
+        ("Skills", ", ".join(skills) or None),
+        ("Languages", ", ".join(languages) or None),
+        ("Apply by", closes_at[:10] if closes_at else None),
+        ("Status", terms["state"] if terms.get("state") not in (None, "open") else None),
+    ]
+    return [(label, text) for label, text in lines if text]
+
+
+def terms_html(terms: dict[str, Any], closes_at: str | None) -> str:
+    """The terms as one paragraph of escaped lines."""
+    lines = terms_lines(terms, closes_at)
+    return "<p>" + "<br>".join(f"{escape_text(k)}: {escape_text(v)}" for k, v in lines) + "</p>"
+
+
+def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:
+    effort = terms.get("effort")
+    work: dict[str, Any] = {
+        "id": f"{obj.uri}#primary",
+        "type": "Intent",
+        "action": "work",
+        "resourceQuantity": _quantity(effort["unit"], effort["amount"])
+        if effort
+        else _quantity("one", 1),
+    }
+    if terms.get("occupation"):
+        work["resourceConformsTo"] = terms["occupation"]
+    if terms.get("starts_on"):
+        work["hasBeginning"] = terms["starts_on"]
+    if terms.get("ends_on"):
+        work["hasEnd"] = terms["ends_on"]
+    found: dict[str, Any] = {"purpose": "request", "unitBased": False, "publishes": work}
+    paid = terms.get("paid")
+    if paid:
+        found["reciprocal"] = {
+            "id": f"{obj.uri}#reciprocal",
+            "type": "Intent",
+            "action": "transfer",
+            "resourceQuantity": _quantity(paid["currency"], paid["amount"]),
+            "per": paid["unit"],
+        }
+    return found
+
+
+def _location(terms: dict[str, Any]) -> dict[str, Any] | None:
+    if not terms.get("country"):
+        return None
+    address = {"type": "PostalAddress", "addressCountry": terms["country"]}
+    if terms.get("city"):
+        address["addressLocality"] = terms["city"]
+    name = ", ".join(p for p in (terms.get("city"), terms["country"]) if p)
+    return {"type": "Place", "name": name, "address": address}
 
 
 def call_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> dict[str, Any]:
     """A live call as served at its id and embedded in Create/Update."""
-    return note_to_ap(obj, author_uri, context=context)
+    doc = note_to_ap(obj, author_uri, context=False)
+    doc.pop("summary", None)
+    terms: dict[str, Any] = obj.extra.get("call", {})
+    doc.update(_intents(obj, terms))
+    if obj.closes_at is not None:
+        doc["endTime"] = iso(obj.closes_at)
+    location = _location(terms)
+    if location:
+        doc["location"] = location
+    doc["remote"] = bool(terms.get("remote"))
+    doc["positions"] = int(terms.get("positions", 1))
+    doc["languages"] = list(terms.get("languages", []))
+    doc["state"] = obj.state or "open"
+    return {"@context": CALL_CONTEXT, **doc} if context else doc

@@ -1,7 +1,277 @@
-"""The native API for calls."""
+"""/api/v1/actors/{slug}/calls, /api/v1/calls/{id} and /api/v1/board: open calls.
+
+Writes need a member token (or an admin token with `?as=username`) of a coordinator of the
+project; each write and its Create/Update/Delete (and the node's Announce) go out through the
+transactional outbox in one transaction. Reads are public: public and unlisted calls of a
+project, and the board of open public calls from this node and every node we hear from.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.records import find_local_actor
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.v1.auth import ChallengeRoute, MemberDep
+from smartnode.api.v1.calls_schemas import CallOut, CallPage, call_errors, call_out
+from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
+from smartnode.content.announcements import may_change, posting_as
+from smartnode.content.board import BoardFilter, board_page
+from smartnode.content.calls import (
+    CLOSED,
+    FILLED,
+    create_call,
+    delete_call,
+    edit_call,
+    local_call,
+    set_state,
+)
+from smartnode.content.calls_inputs import CallInput, CallUpdate
+from smartnode.content.terms import CALL
+from smartnode.errors import Forbidden, Gone, NotFound
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Actor, ContentObject
+
+router = APIRouter(tags=["calls"], route_class=ChallengeRoute)
+
+Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
+Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The call's `id`.")]
+
+
+async def _out(session: AsyncSession, obj: ContentObject, uris: NodeUris) -> CallOut:
+    author = await session.get(Actor, obj.actor_id)
+    if author is None:
+        raise NotFound("the project of this call no longer exists")
+    return call_out(obj, author, uris)
+
+
+async def _changeable(
+    session: AsyncSession, uris: NodeUris, member: Actor, token: str
+) -> ContentObject:
+    obj = await local_call(session, uris, token)
+    if not await may_change(session, member, obj):
+        raise Forbidden(f"{member.username!r} may not change this call")
+    return obj
+
+
+@router.post(
+    "/actors/{slug}/calls",
+    status_code=201,
+    response_model=CallOut,
+    summary="Publish an open call (coordinator)",
+    description="An open call by the project, published by one of its coordinators. Sends "
+    "Create to the project's followers; a public call is also announced by the node actor to "
+    "the peer nodes and pinned in the project's `featured` collection while open.",
+    responses=call_errors(401, 403, 404, 410),
+)
+async def add_call(
+    slug: Slug,
+    data: CallInput,
+    member: MemberDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        project = await posting_as(session, member, slug)
+        obj = await create_call(session, uris, project=project, data=data, now=datetime.now(UTC))
+        out = await _out(session, obj, uris)
+    documents.clear()
+    location = {"Location": f"{settings.base_url}/api/v1/calls/{out.id}"}
+    return json_response(out, status_code=201, headers=location)
+
+
+@router.get(
+    "/actors/{slug}/calls",
+    response_model=CallPage,
+    summary="List a project's calls",
+    description="Public and unlisted calls of a project (open, closed and filled), newest "
+    "first. Public.",
+    responses=call_errors(404, 410),
+)
+async def list_calls(
+    slug: Slug,
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+    limit: Limit = 20,
+    after: After = None,
+) -> Response:
+    project = await find_local_actor(session, slug)
+    if project is None or project.kind != "project":
+        raise NotFound(f"no project named {slug!r} on this node")
+    if project.deleted_at is not None:
+        raise Gone(f"{slug!r} was deleted")
+    query = select(ContentObject).where(
+        ContentObject.actor_id == project.id,
+        ContentObject.kind == CALL,
+        ContentObject.local.is_(True),
+        ContentObject.deleted_at.is_(None),
+    )
+    before = parse_cursor(after)
+    if before is not None:
+        query = query.where(ContentObject.id < before)
+    rows = (await session.scalars(query.order_by(ContentObject.id.desc()).limit(limit + 1))).all()
+    shown = rows[:limit]
+    last_id = shown[-1].id if len(rows) > limit else None
+    page = CallPage(
+        items=[call_out(obj, project, uris) for obj in shown],
+        next=next_url(settings.base_url, f"/api/v1/actors/{slug}/calls", limit=limit,
+                      last_id=last_id),
+    )  # fmt: skip
+    return json_response(page)
+
+
+@router.get(
+    "/board",
+    response_model=CallPage,
+    summary="The call board",
+    description="Open public calls from this node and from every other node we hear from "
+    "(deadline not passed), newest first. Filters: `country` (ISO code), `remote`, `skill` "
+    "(ESCO URI, also matches the occupation), `language`, `q` (words in the text). Public.",
+    responses=call_errors(),
+)
+async def board(
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    remote: bool | None = None,
+    skill: Annotated[str | None, Query(max_length=300)] = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    limit: Limit = 20,
+    after: After = None,
+) -> Response:
+    wanted = BoardFilter(country=country, remote=remote, skill=skill, language=language, q=q)
+    rows, last_id = await board_page(
+        session, wanted, datetime.now(UTC), limit=limit, before=parse_cursor(after)
+    )
+    authors = await _authors(session, rows)
+    page = CallPage(
+        items=[call_out(obj, authors[obj.actor_id], uris) for obj in rows],
+        next=_board_next(settings.base_url, wanted, limit, last_id),
+    )
+    return json_response(page)
+
+
+def _board_next(base_url: str, wanted: BoardFilter, limit: int, last: int | None) -> str | None:
+    """The next page's URL, with the same filters."""
+    if last is None:
+        return None
+    params = {key: getattr(wanted, key) for key in ("country", "remote", "skill", "language", "q")}
+    shown = {
+        k: str(v).lower() if isinstance(v, bool) else str(v)
+        for k, v in params.items()
+        if v is not None
+    }
+    return f"{base_url}/api/v1/board?{urlencode({**shown, 'limit': limit, 'after': last})}"
+
+
+async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:
+    ids = {obj.actor_id for obj in rows}
+    if not ids:
+        return {}
+    found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
+    return {actor.id: actor for actor in found.all()}
+
+
+@router.get(
+    "/calls/{token}",
+    response_model=CallOut,
+    summary="Read a call",
+    description="One of our calls, public or unlisted. Public.",
+    responses=call_errors(404, 410),
+)
+async def read_call(token: Token, session: SessionDep, uris: UrisDep) -> Response:
+    obj = await local_call(session, uris, token)
+    return json_response(await _out(session, obj, uris))
+
+
+@router.patch(
+    "/calls/{token}",
+    response_model=CallOut,
+    summary="Edit a call (coordinator)",
+    description="Only the fields given change (`null` clears `paid`, `place`, `closes_at`, "
+    "dates, `occupation`); sends Update to the call's audience and the peer nodes.",
+    responses=call_errors(401, 403, 404, 410),
+)
+async def change_call(
+    token: Token,
+    data: CallUpdate,
+    member: MemberDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        obj = await _changeable(session, uris, member, token)
+        obj = await edit_call(session, uris, obj, data, datetime.now(UTC))
+        out = await _out(session, obj, uris)
+    documents.clear()
+    return json_response(out)
+
+
+async def _set_state(
+    token: str, state: str, member: Actor, session: AsyncSession, uris: NodeUris,
+    documents: DocumentsDep,
+) -> Response:  # fmt: skip
+    async with session.begin():
+        obj = await _changeable(session, uris, member, token)
+        obj = await set_state(session, uris, obj, state, datetime.now(UTC))
+        out = await _out(session, obj, uris)
+    documents.clear()
+    return json_response(out)
+
+
+@router.post(
+    "/calls/{token}/close",
+    response_model=CallOut,
+    summary="Close a call (coordinator)",
+    description="No more applications: state `closed`, unpinned, off the boards; sends Update.",
+    responses=call_errors(401, 403, 404, 409, 410),
+)
+async def close_call(
+    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> Response:
+    return await _set_state(token, CLOSED, member, session, uris, documents)
+
+
+@router.post(
+    "/calls/{token}/fill",
+    response_model=CallOut,
+    summary="Mark a call filled (coordinator)",
+    description="Every position is taken: state `filled`, unpinned, off the boards; sends Update.",
+    responses=call_errors(401, 403, 404, 409, 410),
+)
+async def fill_call(
+    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> Response:
+    return await _set_state(token, FILLED, member, session, uris, documents)
+
+
+@router.delete(
+    "/calls/{token}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a call (coordinator)",
+    description="The call answers 410 with a Tombstone from then on; sends Delete to its "
+    "audience and the peer nodes.",
+    responses=call_errors(401, 403, 404, 410),
+)
+async def remove_call(
+    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> Response:
+    async with session.begin():
+        obj = await _changeable(session, uris, member, token)
+        await delete_call(session, uris, obj, datetime.now(UTC))
+    documents.clear()
+    return Response(status_code=204)
