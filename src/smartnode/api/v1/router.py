@@ -11,7 +11,6 @@ from smartnode.api.v1 import (
     applications,
     calls,
     events,
-    feeds,
     follows,
     matching,
     members,
@@ -35,5 +34,4 @@ router.include_router(calls.router)
 router.include_router(applications.router)
 router.include_router(teams.router)
 router.include_router(notifications.router)
-router.include_router(feeds.router)
 router.include_router(matching.router)
