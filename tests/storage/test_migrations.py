@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, make_url
 from smartnode.storage.db import create_engine
 from smartnode.storage.migrate import alembic_config, upgrade
 from smartnode.storage.models import Base
+from smartnode.storage.models_search import include_name
 
 
 @pytest.fixture
@@ -37,7 +38,9 @@ async def fresh_database(database_url: str, tmp_path) -> AsyncIterator[str]:
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

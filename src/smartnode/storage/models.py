@@ -385,4 +385,5 @@ def table(model: type[Base]) -> Table:
 
 
 from smartnode.storage import models_matching as models_matching  # noqa: E402  (register tables)
+from smartnode.storage import models_search as models_search  # noqa: E402  (register tables)
 from smartnode.storage import models_work as models_work  # noqa: E402  (register tables)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from smartnode.storage.db import create_engine
 from smartnode.storage.models import Base
+from smartnode.storage.models_search import include_name
 
 target_metadata = Base.metadata
 
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
