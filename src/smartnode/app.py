@@ -17,7 +17,7 @@ from smartnode.actors.blocks import BlockList
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
-from smartnode.api import activitypub, inbox, objects, wellknown
+from smartnode.api import activitypub, feeds, inbox, objects, wellknown
 from smartnode.api.cache import DocumentCache
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -95,6 +95,7 @@ def create_app(
     app.state.uris = node_uris(settings)
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
     wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
+    feeds.add_hot_routes(app)  # /feeds/{slug}.rss and .atom, ahead of the /feeds/{slug} actor
     activitypub.add_hot_routes(app)
     inbox.add_hot_routes(app)
     app.include_router(wellknown.router)

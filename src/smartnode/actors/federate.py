@@ -10,12 +10,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.feeds import feed_to_ap
 from smartnode.actors.to_ap import member_to_ap, node_to_ap, project_to_ap
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTOR_CONTEXT, PUBLIC
 from smartnode.matching.profiles import skill_terms
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, MemberProfile, Project
+from smartnode.storage.models_work import TopicFeed
 
 
 async def actor_document(session: AsyncSession, uris: NodeUris, actor: Actor) -> dict[str, Any]:
@@ -30,6 +32,11 @@ async def actor_document(session: AsyncSession, uris: NodeUris, actor: Actor) ->
         if project is None:
             raise RuntimeError(f"project {actor.username} has no project row")
         return project_to_ap(actor, project, uris)
+    if actor.kind == "feed":
+        feed = await session.get(TopicFeed, actor.id)
+        if feed is None:
+            raise RuntimeError(f"feed {actor.username} has no topic_feeds row")
+        return feed_to_ap(actor, feed, uris)
     return node_to_ap(actor, uris)
 
 

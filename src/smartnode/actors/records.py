@@ -14,7 +14,12 @@ from smartnode.federation.sanitize import clean_html
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor
 
-AP_TYPES = {ActorKind.NODE: "Application", ActorKind.MEMBER: "Person", ActorKind.PROJECT: "Group"}
+AP_TYPES = {
+    ActorKind.NODE: "Application",
+    ActorKind.MEMBER: "Person",
+    ActorKind.PROJECT: "Group",
+    ActorKind.FEED: "Service",
+}
 
 
 def node_uris(settings: Settings) -> NodeUris:

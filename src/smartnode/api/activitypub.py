@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors import collections as coll
 from smartnode.actors.federate import actor_document
+from smartnode.actors.feeds import feed_outbox_source
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.to_ap import tombstone
@@ -32,6 +33,7 @@ from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
 from smartnode.web import pages
+from smartnode.web.feeds import feed_page
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 VARY = "Vary"
@@ -122,6 +124,8 @@ async def _actor_html(request: Request, session: AsyncSession, actor: Actor | No
         return pages.error_page(request, 404, _NOBODY, headers)
     if actor.deleted_at is not None:
         return pages.error_page(request, 410, "This account was deleted.", headers)
+    if actor.kind == ActorKind.FEED.value:
+        return await feed_page(request, session, actor, headers)
     return await pages.actor_page(request, session, actor, headers)
 
 
@@ -140,11 +144,17 @@ async def project_actor(request: Request) -> Response:
     return await _actor(request, ActorKind.PROJECT, request.path_params["slug"])
 
 
+async def feed_actor(request: Request) -> Response:
+    """A topic feed (Service)."""
+    return await _actor(request, ActorKind.FEED, request.path_params["slug"])
+
+
 def add_hot_routes(app: FastAPI) -> None:
     """Actor GETs as plain routes ahead of every router: the cheapest match, no Depends."""
     for path, endpoint in (
         ("/members/{username}", member_actor),
         ("/projects/{slug}", project_actor),
+        ("/feeds/{slug}", feed_actor),
         ("/actor", node_actor),
     ):
         app.router.add_route(path, endpoint, methods=["GET"], include_in_schema=False)
@@ -182,6 +192,8 @@ async def _collection_doc(
     if name == "featured":  # open calls, pinned (content/calls.py)
         return await featured_calls(session, actor, uri, datetime.now(UTC))
     source = coll.collection_source(actor.id, name)
+    if actor.kind == ActorKind.FEED.value and name == "outbox":
+        source = feed_outbox_source(actor.id)  # a feed's outbox holds its Announces
     if want is None:
         total = 0 if source is None else await coll.count_items(session, source)
         return coll.collection_to_ap(uri, total)
@@ -238,6 +250,7 @@ _PREFIXES = {
     ActorKind.NODE: "/actor",
     ActorKind.MEMBER: "/members/{username}",
     ActorKind.PROJECT: "/projects/{slug}",
+    ActorKind.FEED: "/feeds/{slug}",
 }
 for _kind, _prefix in _PREFIXES.items():
     _names = ("outbox", "followers", "following", "featured")

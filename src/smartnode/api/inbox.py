@@ -61,6 +61,10 @@ async def project_inbox(request: Request) -> Response:
     return await _actor_inbox(request, ActorKind.PROJECT, request.path_params["slug"])
 
 
+async def feed_inbox(request: Request) -> Response:
+    return await _actor_inbox(request, ActorKind.FEED, request.path_params["slug"])
+
+
 def add_hot_routes(app: FastAPI) -> None:
     """The inbox POSTs as plain routes ahead of the routers (GETs fall through to them)."""
     for path, endpoint in (
@@ -68,5 +72,6 @@ def add_hot_routes(app: FastAPI) -> None:
         ("/actor/inbox", node_inbox),
         ("/members/{username}/inbox", member_inbox),
         ("/projects/{slug}/inbox", project_inbox),
+        ("/feeds/{slug}/inbox", feed_inbox),
     ):
         app.router.add_route(path, endpoint, methods=["POST"], include_in_schema=False)

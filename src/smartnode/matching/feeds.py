@@ -1,16 +1,177 @@
-"""Topic feeds: Service actors that Announce the public calls matching their filter."""
+"""Topic feeds: Service actors that Announce the public calls matching their filter.
+
+A call's facts are read tolerantly from its row (ours or another node's): the terms in
+`extra["call"]` (calls_to_ap documents them), its Hashtag and DefinedTerm tags, and for our own
+calls the project's sectors. Every key of a feed's filter must match.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.feeds import live_feeds
+from smartnode.actors.to_ap import hashtag_name
+from smartnode.content.terms import CALL
 from smartnode.federation.uris import NodeUris
+from smartnode.federation.vocab import PUBLIC
+from smartnode.outbox.publish import publish
+from smartnode.storage.models import Activity, Actor, ContentObject, Project
+from smartnode.storage.models_work import TopicFeed
+
+OPEN = "open"
+#: How many recent calls a syndication feed looks through to find its matching ones.
+SCAN_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CallFacts:
+    """What a feed filter looks at (sectors and hashtags lower-cased, as hashtag names)."""
+
+    sectors: frozenset[str]
+    skills: frozenset[str]
+    occupation: str | None
+    country: str | None
+    remote: bool
+
+
+def call_terms(obj: ContentObject) -> dict[str, Any]:
+    """The call's terms: `extra["call"]`, or `extra` itself for rows that keep them flat."""
+    terms = obj.extra.get("call") if isinstance(obj.extra, dict) else None
+    if isinstance(terms, dict):
+        return terms
+    return obj.extra if isinstance(obj.extra, dict) else {}
+
+
+def _uris_of(items: Any) -> set[str]:
+    found: set[str] = set()
+    for item in items if isinstance(items, list) else []:
+        value = item.get("uri") or item.get("id") if isinstance(item, dict) else item
+        if isinstance(value, str):
+            found.add(value)
+    return found
+
+
+def _place(terms: dict[str, Any]) -> tuple[str | None, bool]:
+    given = terms.get("place")
+    place: dict[str, Any] = given if isinstance(given, dict) else {}
+    country = terms.get("country") or place.get("country")
+    code = country.upper() if isinstance(country, str) and len(country) == 2 else None
+    return code, terms.get("remote") is True
+
+
+def call_facts(obj: ContentObject, project_sectors: Sequence[str] = ()) -> CallFacts:
+    """The facts of a call that feed filters test (pure)."""
+    terms = call_terms(obj)
+    listed = terms.get("sectors")
+    names = [*project_sectors, *(listed if isinstance(listed, list) else [])]
+    tags = [t for t in obj.tags if isinstance(t, dict)] if isinstance(obj.tags, list) else []
+    names += [t.get("name", "") for t in tags if t.get("type") == "Hashtag"]
+    sectors = {hashtag_name(str(n).lstrip("#")).lower() for n in names if isinstance(n, str)}
+    skills = _uris_of(terms.get("skills"))
+    skills |= _uris_of([t for t in tags if t.get("type") == "DefinedTerm"])
+    occupation = terms.get("occupation")
+    country, remote = _place(terms)
+    return CallFacts(
+        sectors=frozenset(s for s in sectors if s),
+        skills=frozenset(skills),
+        occupation=occupation if isinstance(occupation, str) else None,
+        country=country,
+        remote=remote,
+    )
+
+
+def matches(filter_: dict[str, Any], facts: CallFacts) -> bool:
+    """True when every key of the filter holds for the call (pure)."""
+    sector = filter_.get("sector")
+    if sector and hashtag_name(str(sector)).lower() not in facts.sectors:
+        return False
+    if filter_.get("skill") and filter_["skill"] not in facts.skills:
+        return False
+    if filter_.get("occupation") and filter_["occupation"] != facts.occupation:
+        return False
+    if filter_.get("country") and str(filter_["country"]).upper() != facts.country:
+        return False
+    remote = filter_.get("remote")
+    return remote is None or remote == facts.remote
+
+
+def is_open_public(obj: ContentObject, now: datetime) -> bool:
+    """A call the feeds may carry: live, public, open and not past its deadline."""
+    return (
+        obj.kind == CALL
+        and obj.deleted_at is None
+        and obj.visibility == "public"
+        and (obj.state or OPEN) == OPEN
+        and (obj.closes_at is None or obj.closes_at > now)
+    )
+
+
+async def facts_of(session: AsyncSession, obj: ContentObject) -> CallFacts:
+    """A call's facts, with its project's sectors when the project is ours."""
+    project = await session.get(Project, obj.project_id or obj.actor_id)
+    return call_facts(obj, project.sectors if project is not None else ())
+
+
+async def _announced(session: AsyncSession, feed: Actor, call_uri: str) -> bool:
+    found = await session.scalar(
+        select(Activity.id).where(
+            Activity.actor_id == feed.id,
+            Activity.activity_type == "Announce",
+            Activity.object_uri == call_uri,
+        )
+    )
+    return found is not None
 
 
 async def announce_call_to_feeds(
     session: AsyncSession, uris: NodeUris, call_id: int, now: datetime
 ) -> int:
-    """Each feed whose filter the call matches Announces it; how many did."""
-    return 0
+    """Each feed whose filter the call matches Announces it (once per call); how many did."""
+    obj = await session.get(ContentObject, call_id)
+    if obj is None or not is_open_public(obj, now):
+        return 0
+    author = await session.get(Actor, obj.actor_id)
+    if author is None or author.deleted_at is not None:
+        return 0
+    facts = await facts_of(session, obj)
+    done = 0
+    for feed, topic in await live_feeds(session):
+        if not matches(topic.filter, facts) or await _announced(session, feed, obj.uri):
+            continue
+        # Interop: Mastodon's boost shape: to Public, cc the author and the booster's followers.
+        followers = NodeUris.collection(feed.uri, "followers")
+        await publish(
+            session, uris, feed, "Announce", obj=obj.uri, to=[PUBLIC],
+            cc=[author.uri, followers], now=now,
+        )  # fmt: skip
+        done += 1
+    return done
+
+
+async def latest_calls(
+    session: AsyncSession, topic: TopicFeed, now: datetime, *, limit: int
+) -> list[tuple[ContentObject, Actor]]:
+    """The newest live public open calls matching a feed's filter, with their authors."""
+    rows = await session.execute(
+        select(ContentObject, Actor)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(ContentObject.kind == CALL, ContentObject.deleted_at.is_(None))
+        .where(ContentObject.visibility == "public", Actor.deleted_at.is_(None))
+        .where(or_(ContentObject.state.is_(None), ContentObject.state == OPEN))
+        .where(or_(ContentObject.closes_at.is_(None), ContentObject.closes_at > now))
+        .order_by(ContentObject.published_at.desc(), ContentObject.id.desc())
+        .limit(SCAN_LIMIT)
+    )
+    found: list[tuple[ContentObject, Actor]] = []
+    for obj, author in rows.all():
+        if matches(topic.filter, await facts_of(session, obj)):
+            found.append((obj, author))
+            if len(found) >= limit:
+                break
+    return found
