@@ -39,7 +39,9 @@ MOMENT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 async def seed_taxonomy(db: Any) -> None:
-    """The curated seed, a broader group of three music skills, a sound designer's skills."""
+    """The curated seed, a broader group of three music skills, the essential skills of a
+    sound designer (mixing, audio post-production) and a composer (composing,
+    orchestrating)."""
     async with db.session() as s, s.begin():
         await load_seed(s, MOMENT)
         s.add(SkillConcept(uri=MUSIC_GROUP, kind="skill_group", provenance="test",
@@ -52,6 +54,9 @@ async def seed_taxonomy(db: Any) -> None:
             s.add(SkillBroader(concept_uri=uri, broader_uri=MUSIC_GROUP))
         for uri in (MIX, POST_PRODUCTION):
             s.add(OccupationSkill(occupation_uri=SOUND_DESIGNER, skill_uri=uri,
+                                  relation="essential"))  # fmt: skip
+        for uri in (COMPOSE, ORCHESTRATE):
+            s.add(OccupationSkill(occupation_uri=COMPOSER, skill_uri=uri,
                                   relation="essential"))  # fmt: skip
         s.add(OccupationSkill(occupation_uri=SOUND_DESIGNER, skill_uri=LIVE_SOUND,
                               relation="optional"))  # fmt: skip

@@ -43,9 +43,10 @@ CHUNK = 1_000
 
 
 async def load_facts(session: AsyncSession, uris: Collection[str]) -> Facts:
-    """Siblings (a shared broader concept), occupations implying each concept (essential
-    skills), how many members hold each, and how many members have any skill."""
-    wanted = sorted(set(uris))
+    """Siblings (a shared broader concept), what implies each concept (the occupations a skill
+    is essential to; an occupation's essential skills), how many members hold each, and how
+    many members have any skill."""
+    wanted = set(uris)
     if not wanted:
         return Facts()
     other = SkillBroader.__table__.alias("other")
@@ -54,7 +55,8 @@ async def load_facts(session: AsyncSession, uris: Collection[str]) -> Facts:
         select(SkillBroader.concept_uri, other.c.concept_uri)
         .join(other, other.c.broader_uri == SkillBroader.broader_uri)
         .where(
-            SkillBroader.concept_uri.in_(wanted), other.c.concept_uri != SkillBroader.concept_uri
+            SkillBroader.concept_uri.in_(sorted(wanted)),
+            other.c.concept_uri != SkillBroader.concept_uri,
         )
     )
     for uri, sibling in rows:
@@ -62,14 +64,21 @@ async def load_facts(session: AsyncSession, uris: Collection[str]) -> Facts:
     implied: dict[str, set[str]] = defaultdict(set)
     rows = await session.execute(
         select(OccupationSkill.skill_uri, OccupationSkill.occupation_uri).where(
-            OccupationSkill.skill_uri.in_(wanted), OccupationSkill.relation == "essential"
+            or_(
+                OccupationSkill.skill_uri.in_(sorted(wanted)),
+                OccupationSkill.occupation_uri.in_(sorted(wanted)),
+            ),
+            OccupationSkill.relation == "essential",
         )
     )
-    for uri, occupation in rows:
-        implied[uri].add(occupation)
+    for uri, occupation in rows:  # both ways: a skill by its occupations, and the reverse
+        if uri in wanted:
+            implied[uri].add(occupation)
+        if occupation in wanted:
+            implied[occupation].add(uri)
     held = await session.execute(
         select(MemberSkill.concept_uri, func.count())
-        .where(MemberSkill.concept_uri.in_(wanted))
+        .where(MemberSkill.concept_uri.in_(sorted(wanted)))
         .group_by(MemberSkill.concept_uri)
     )
     population = await session.scalar(select(func.count(func.distinct(MemberSkill.member_id))))

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from smartnode.matching.score import Candidate, Facts, Match, Need, score
 
 #: How much redundancy with what is already picked costs (0: plain score order).
-DIVERSITY = 0.3
+DIVERSITY = 0.2
 #: The re-rank looks at this many times `limit` of the best scores.
 WINDOW = 10
 

@@ -105,7 +105,9 @@ class Facts:
     """What the taxonomy and the node know about the wanted concepts."""
 
     siblings: Mapping[str, frozenset[str]] = field(default_factory=dict)  # share a broader one
-    implied_by: Mapping[str, frozenset[str]] = field(default_factory=dict)  # occupations
+    #: What implies a concept: the occupations a skill is essential to, and the essential
+    #: skills of an occupation (a holder covers it at IMPLIED).
+    implied_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
     holders: Mapping[str, int] = field(default_factory=dict)  # members holding each concept
     population: int = 0  # members with any skill
 
