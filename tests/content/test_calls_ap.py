@@ -11,6 +11,7 @@ import pytest
 from smartnode.content.calls_from_ap import call_terms, is_call
 from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap, terms_html
 from smartnode.content.notes_from_ap import note_from_ap
+from smartnode.federation.jsonld import check_document, expand
 from smartnode.federation.vocab import PUBLIC
 from smartnode.storage.models import ContentObject
 
@@ -151,3 +152,13 @@ def test_hostile_calls_are_read_without_raising_and_keep_only_sane_terms(fields)
     assert terms.closes_at is None
     note = note_from_ap(doc, NOW)
     assert note.terms.kind == "call"
+
+
+def test_our_call_passes_our_own_json_ld_checks_and_expands_to_valueflows() -> None:
+    doc = call_to_ap(row(), OPERA)
+    check_document(doc)
+    [node] = expand(doc)
+    assert node["https://w3id.org/valueflows/ont/vf#purpose"] == [{"@value": "request"}]
+    [work] = node["https://w3id.org/valueflows/ont/vf#publishes"]
+    assert work["https://w3id.org/valueflows/ont/vf#resourceConformsTo"] == [{"@id": DANCER}]
+    assert "http://schema.org#DefinedTerm" in str(node)
