@@ -23,6 +23,7 @@ from smartnode.api.v1.matching_schemas import (
     Page,
     Uris,
     need_from_query,
+    responses,
 )
 from smartnode.api.v1.schemas import errors, json_response
 from smartnode.content.announcements import coordinates
@@ -86,7 +87,7 @@ async def _coordinated(session: AsyncSession, member: Actor, project: Actor) -> 
     "held, or implied by a held occupation), `optional` skills, `occupation`, `language` "
     "(`sv:C1`; B1 when no level), a period (`starts_on`, `ends_on`), a place (`latitude`, "
     "`longitude`, `country`) or `remote`, and words `q`. The project's team is left out.",
-    responses=errors(401, 404, 410),
+    responses=responses(401, 403, 404, 410),
 )
 async def project_candidates(
     slug: Slug,
@@ -133,7 +134,7 @@ async def project_candidates(
     summary="Find candidates for one of our calls (its project's coordinators)",
     description="Listed members of this node ranked against the call's terms (skills, "
     "occupation, languages, period, place or remote, text); the project's team is left out.",
-    responses=errors(401, 404, 410),
+    responses=responses(401, 403, 404, 410),
 )
 async def call_candidates(
     token: Token,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from smartnode.api.v1.schemas import ErrorOut, errors
 from smartnode.errors import ValidationFailed
 from smartnode.matching.score import Need, Place, Wanted
 from smartnode.matching.terms import CEFR, is_esco_uri
@@ -26,6 +27,14 @@ Lang = Annotated[
     str | None, Query(pattern=r"^[a-z]{2,3}$", description="Language of explanations.")
 ]
 Page = Annotated[int, Query(ge=1, le=50, description="How many candidates.")]
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI error answers, with 403 for callers who do not coordinate the project."""
+    found = errors(*(s for s in statuses if s != 403))
+    if 403 in statuses:
+        found[403] = {"model": ErrorOut, "description": "Not a coordinator of the project."}
+    return found
 
 
 class CandidateOut(BaseModel):
