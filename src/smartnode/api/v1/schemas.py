@@ -226,7 +226,7 @@ def project_out(actor: Actor, project: Project, uris: NodeUris) -> ProjectOut:
 def team_member_out(row: ProjectMember, member: Actor, uris: NodeUris) -> TeamMemberOut:
     return TeamMemberOut(
         username=member.username,
-        handle=f"@{member.username}@{uris.domain}",
+        handle=f"@{member.username}@{member.domain or uris.domain}",
         actor_uri=member.uri,
         name=member.name,
         role=Role(row.role),
