@@ -75,13 +75,16 @@ async def member_with_profile(
 
 
 async def call_row(
-    db: Any, project: Actor, terms: dict[str, Any], *, name: str, text: str = "", token: str
-) -> ContentObject:
-    """A call as the calls service stores it, and its matching job scheduled."""
+    db: Any, project: Actor, terms: dict[str, Any], *, name: str, text: str = "", token: str,
+    local: bool = True,
+) -> ContentObject:  # fmt: skip
+    """A call as the calls service (or, `local=False`, the inbox) stores it, and its matching
+    job scheduled."""
     starts, ends = terms.get("starts_on"), terms.get("ends_on")
-    uri = f"https://se.smart.test/calls/{token}"
+    host = "se.smart.test" if local else project.domain
+    uri = f"https://{host}/calls/{token}"
     call = ContentObject(
-        uri=uri, local=True, actor_id=project.id, project_id=project.id, ap_type="Note",
+        uri=uri, local=local, actor_id=project.id, project_id=project.id, ap_type="Note",
         kind="call", state="open", name=name, content=f"<p>{text}</p>", url=uri,
         visibility="public", audience={}, extra={"call": {"title": name, **terms}},
         starts_at=datetime.combine(date.fromisoformat(starts), time(), UTC) if starts else None,

@@ -169,3 +169,22 @@ def test_a_call_row_becomes_a_need() -> None:
     assert (need.starts_on, need.ends_on) == (MOMENT.date(), MOMENT.date() + timedelta(days=9))
     assert need.place == Place(55.6, 13.0, "SE") and not need.remote
     assert "dance" in need.text
+
+
+async def test_a_remote_call_is_matched_against_our_members(db, settings, worker) -> None:
+    await arrange_members(db, settings)
+    async with db.session() as s, s.begin():
+        remote = Actor(
+            uri="https://fr.smart.test/projects/danse", local=False, kind="remote",
+            ap_type="Group", username="danse", domain="fr.smart.test", public_key_pem="",
+            created_at=MOMENT, updated_at=MOMENT,
+        )  # fmt: skip
+        s.add(remote)
+    terms = {**TERMS, "skills": [COMPOSE], "remote": True}
+    await call_row(db, remote, terms, name="Compositeur", token="remote", local=False)
+
+    assert (await worker.run_once(MOMENT)).jobs == 1
+
+    found = await notified(db)
+    assert sorted(found) == ["astrid", "cora", "dag", "frida"]
+    assert {n.object_uri for n in found.values()} == {"https://fr.smart.test/calls/remote"}

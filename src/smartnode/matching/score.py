@@ -247,7 +247,8 @@ def place_fit(need: Need, candidate: Candidate) -> Fit | None:
             fit = 1.0 - 0.5 * km / radius if radius else 1.0
             return fit, [{"kind": "place", "mode": "distance", "km": round(km)}]
     elif not abroad or candidate.cross_border:
-        return UNKNOWN_DISTANCE, [{"kind": "place", "mode": "country", "country": home.country}]
+        shown = [{"kind": "place", "mode": "country", "country": home.country}]
+        return UNKNOWN_DISTANCE, shown if home.country else []
     if candidate.remote_ok:
         return REMOTE_FROM_AFAR, [{"kind": "place", "mode": "remote_ok"}]
     return None
