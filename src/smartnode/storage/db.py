@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 
 from smartnode.config import Settings
 from smartnode.errors import ConfigError
+from smartnode.matching.search_index import install_listeners
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,6 +55,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings.database_url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        install_listeners()  # the search index follows every committed change
 
     def session(self) -> AsyncSession:
         return self.sessions()

@@ -1,0 +1,238 @@
+"""What the search index holds for a member, a project or a call (docs/search.md).
+
+Reads rows through a sync `Connection` (the index is written inside the session's commit, see
+search_index.py) and decides privacy: a thing that may not be found gets no document.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import nh3
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from smartnode.matching.terms import fold
+from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
+from smartnode.storage.models_matching import (
+    LocalSkill,
+    MatchingProfile,
+    MemberAvailability,
+    MemberLanguage,
+    MemberSkill,
+    SkillLabel,
+)
+
+#: Remote actor types shown as members and as projects.
+REMOTE_KINDS = {"Person": "member", "Group": "project", "Organization": "project"}
+MAX_BODY = 20_000
+_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</blockquote>|</pre>|</h\d>", re.IGNORECASE)
+_Row = Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class Doc:
+    """One search document, ready to write."""
+
+    kind: str
+    uri: str
+    local: bool
+    language: str
+    title: str
+    body: str
+    country: str
+    remote: bool
+    published_at: datetime
+    updated_at: datetime
+    skills: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    windows: list[tuple[date, date]] = field(default_factory=list)
+
+    @property
+    def folded(self) -> str:
+        return fold(f"{self.title}\n{self.body}")
+
+
+def plain(value: object) -> str:
+    """The text of (sanitised) HTML, whitespace collapsed."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        stripped = nh3.clean(_BREAKS.sub(" ", value), tags=set())
+    except Exception:  # nh3 refuses some input (NUL bytes); keep the raw text then
+        stripped = value.replace("\x00", "")
+    return " ".join(html.unescape(stripped).split())
+
+
+def _join(parts: Iterable[object]) -> str:
+    seen = dict.fromkeys(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return "\n".join(seen)[:MAX_BODY]
+
+
+def _strings(value: object, limit: int = 255) -> list[str]:
+    items = value if isinstance(value, list) else []
+    return list(dict.fromkeys(v[:limit] for v in items if isinstance(v, str) and v))
+
+
+def _translations(text: object, translations: object) -> list[str]:
+    values = translations.values() if isinstance(translations, dict) else []
+    return [plain(text), *(plain(v) for v in values)]
+
+
+def _labels(conn: Connection, uris: list[str]) -> list[str]:
+    """Every preferred and alternative label of these concepts, in all languages."""
+    if not uris:
+        return []
+    labels = table(SkillLabel)
+    rows = conn.execute(
+        select(labels.c.text)
+        .where(labels.c.concept_uri.in_(uris), labels.c.kind.in_(("preferred", "alt")))
+        .order_by(labels.c.concept_uri, labels.c.language, labels.c.kind, labels.c.id)
+    )
+    return [r[0] for r in rows]
+
+
+def _one(conn: Connection, model: type[Any], key: str, value: int) -> _Row | None:
+    tbl = table(model)
+    row = conn.execute(select(tbl).where(tbl.c[key] == value)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _member_skills(conn: Connection, member_id: int) -> tuple[list[str], list[str]]:
+    """The member's skill URIs (ESCO, and what their local skills equal) and local labels."""
+    skills, local = table(MemberSkill), table(LocalSkill)
+    rows = conn.execute(
+        select(skills.c.concept_uri, local.c.labels, local.c.same_as_uri)
+        .select_from(skills.outerjoin(local, local.c.id == skills.c.local_skill_id))
+        .where(skills.c.member_id == member_id)
+        .order_by(skills.c.level.desc(), skills.c.id)
+    ).all()
+    uris = [u for row in rows for u in (row[0], row[2]) if isinstance(u, str)]
+    names = [v for row in rows if isinstance(row[1], dict) for v in row[1].values()]
+    return list(dict.fromkeys(uris)), [n for n in names if isinstance(n, str)]
+
+
+def _member_facts(conn: Connection, member_id: int) -> tuple[list[str], list[tuple[date, date]]]:
+    langs, avail = table(MemberLanguage), table(MemberAvailability)
+    languages = conn.execute(select(langs.c.language).where(langs.c.member_id == member_id))
+    windows = conn.execute(
+        select(avail.c.starts_on, avail.c.ends_on).where(avail.c.member_id == member_id)
+    )
+    return [r[0] for r in languages], [(r[0], r[1]) for r in windows]
+
+
+def member_doc(conn: Connection, actor: _Row) -> Doc:
+    """A local member who opted in: name, bio, place, sectors, skills in every language."""
+    profile = _one(conn, MemberProfile, "actor_id", actor["id"]) or {}
+    matching = _one(conn, MatchingProfile, "actor_id", actor["id"]) or {}
+    uris, local_names = _member_skills(conn, actor["id"])
+    languages, windows = _member_facts(conn, actor["id"])
+    body = _join([
+        f"@{actor['username']}", *_translations(actor["summary"], actor["summary_map"]),
+        profile.get("city"), profile.get("country"), *_strings(matching.get("sectors")),
+        *_strings(profile.get("skills")), *local_names, *_labels(conn, uris),
+    ])  # fmt: skip
+    return Doc(
+        kind="member", uri=actor["uri"], local=True, language=actor["language"] or "und",
+        title=actor["name"] or actor["username"], body=body,
+        country=(profile.get("country") or "")[:2], remote=bool(matching.get("remote_ok")),
+        published_at=actor["created_at"], updated_at=actor["updated_at"], skills=uris,
+        languages=list(dict.fromkeys([*languages, *_strings(profile.get("languages"))])),
+        windows=windows,
+    )  # fmt: skip
+
+
+def project_doc(conn: Connection, actor: _Row) -> Doc:
+    """A local project: name, summary, place, sectors."""
+    project = _one(conn, Project, "actor_id", actor["id"]) or {}
+    body = _join([
+        f"@{actor['username']}", *_translations(actor["summary"], actor["summary_map"]),
+        project.get("city"), project.get("country"), *_strings(project.get("sectors")),
+    ])  # fmt: skip
+    return Doc(
+        kind="project", uri=actor["uri"], local=True, language=actor["language"] or "und",
+        title=actor["name"] or actor["username"], body=body,
+        country=(project.get("country") or "")[:2], remote=False,
+        published_at=actor["created_at"], updated_at=actor["updated_at"],
+    )  # fmt: skip
+
+
+def remote_actor_doc(actor: _Row) -> Doc:
+    """A cached remote person or group: what its own document says (language unknown)."""
+    body = _join([f"@{actor['username']}@{actor['domain']}", plain(actor["summary"])])
+    return Doc(
+        kind=REMOTE_KINDS[actor["ap_type"]], uri=actor["uri"], local=False, language="und",
+        title=actor["name"] or actor["username"], body=body, country="", remote=False,
+        published_at=actor["created_at"], updated_at=actor["updated_at"],
+    )  # fmt: skip
+
+
+def actor_doc(conn: Connection, actor_id: int) -> Doc | None:
+    """The document of an actor, or None when it may not be found."""
+    actor = _one(conn, Actor, "id", actor_id)
+    if actor is None or actor["deleted_at"] is not None or actor["moved_to_uri"]:
+        return None
+    if actor["local"]:
+        if actor["kind"] == "member" and actor["discoverable"] and actor["indexable"]:
+            return member_doc(conn, actor)
+        if actor["kind"] == "project" and actor["discoverable"]:
+            return project_doc(conn, actor)
+        return None
+    # Interop: Mastodon's `discoverable` (and, when a profile carries it, `indexable`) is the
+    # remote actor's consent to be found; without it the cached row is never indexed.
+    if actor["ap_type"] in REMOTE_KINDS and (actor["discoverable"] or actor["indexable"]):
+        return remote_actor_doc(actor)
+    return None
+
+
+def _day(value: object, fallback: datetime | None) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return fallback.date() if fallback is not None else None
+
+
+def _call_skills(terms: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Skill URIs (occupation first) and the names the call gives them."""
+    entries = [terms.get("occupation"), *(terms.get("skills") or [])]
+    uris, names = [], []
+    for entry in entries:
+        item = entry if isinstance(entry, dict) else {"uri": entry}
+        if isinstance(item.get("uri"), str) and len(item["uri"]) <= 255:
+            uris.append(item["uri"])
+        if isinstance(item.get("name"), str):
+            names.append(item["name"])
+    return list(dict.fromkeys(uris)), names
+
+
+def call_doc(conn: Connection, object_id: int) -> Doc | None:
+    """A public, live call (ours or a remote one): title, text, skills in every language."""
+    obj = _one(conn, ContentObject, "id", object_id)
+    if obj is None or obj["kind"] != "call" or obj["deleted_at"] is not None:
+        return None
+    if obj["visibility"] != "public":
+        return None
+    terms: Mapping[str, Any] = (obj["extra"] or {}).get("call") or {}
+    terms = terms if isinstance(terms, dict) else {}
+    uris, names = _call_skills(terms)
+    text = _translations(obj["content"], obj["content_map"])
+    title = next((t for t in (terms.get("title"), obj["name"]) if isinstance(t, str) and t), "")
+    starts = _day(terms.get("starts_on"), obj["starts_at"])
+    ends = _day(terms.get("ends_on"), obj["ends_at"]) or starts
+    country = terms.get("country") if isinstance(terms.get("country"), str) else ""
+    return Doc(
+        kind="call", uri=obj["uri"], local=obj["local"], language=obj["language"] or "und",
+        title=(title or next((t for t in text if t), ""))[:300],
+        body=_join([*text, *names, terms.get("city"), country, *_labels(conn, uris)]),
+        country=(country or "")[:2].upper(), remote=terms.get("remote") is True,
+        published_at=obj["published_at"], updated_at=obj["updated_at"], skills=uris,
+        languages=_strings(terms.get("languages"), 16),
+        windows=[(starts, ends)] if starts and ends and starts <= ends else [],
+    )  # fmt: skip

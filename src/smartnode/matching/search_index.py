@@ -1,0 +1,173 @@
+"""Keeping the search index in step with the rows it is made of (docs/search.md).
+
+A session listener notes, after each flush, which actors and calls changed (members' profiles,
+skills, languages, matching profiles and projects count as their actor), and rewrites their
+documents just before the commit, in the same transaction: a search never shows what was not
+committed, and a rolled-back change leaves the index as it was. Writes made with Core statements
+outside a session (bulk imports) are caught up with `reindex_all` (`smartnode reindex`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from smartnode.errors import ValidationFailed
+from smartnode.matching.search_docs import Doc, actor_doc, call_doc
+from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
+from smartnode.storage.models_matching import (
+    MatchingProfile,
+    MemberAvailability,
+    MemberLanguage,
+    MemberSkill,
+)
+from smartnode.storage.models_search import SearchDocument, SearchFacet, SearchWindow
+
+ACTOR, OBJECT = "actor", "object"
+#: Which document a changed row belongs to: (source, attribute holding the ref).
+_TRACKED: dict[type[Any], tuple[str, str]] = {
+    Actor: (ACTOR, "id"),
+    MemberProfile: (ACTOR, "actor_id"),
+    Project: (ACTOR, "actor_id"),
+    MatchingProfile: (ACTOR, "actor_id"),
+    MemberSkill: (ACTOR, "member_id"),
+    MemberLanguage: (ACTOR, "member_id"),
+    MemberAvailability: (ACTOR, "member_id"),
+    ContentObject: (OBJECT, "id"),
+}
+_SOURCES = {"member": ACTOR, "project": ACTOR, ACTOR: ACTOR, "call": OBJECT, OBJECT: OBJECT}
+_PENDING = "smartnode.search_index.pending"
+
+
+# ---------------------------------------------------------------- writing documents
+
+
+def _upsert(conn: Connection, source: str, ref: int, doc: Doc) -> int:
+    docs = table(SearchDocument)
+    values = {
+        "kind": doc.kind, "uri": doc.uri, "local": doc.local, "language": doc.language[:16],
+        "title": doc.title, "body": doc.body, "folded": doc.folded, "country": doc.country,
+        "remote": doc.remote, "published_at": doc.published_at, "updated_at": doc.updated_at,
+    }  # fmt: skip
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(docs)
+        .values(source=source, ref=ref, **values)
+        .on_conflict_do_update(index_elements=[docs.c.source, docs.c.ref], set_=values)
+        .returning(docs.c.id)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
+def _write(conn: Connection, source: str, ref: int, doc: Doc | None) -> None:
+    docs, facets, windows = table(SearchDocument), table(SearchFacet), table(SearchWindow)
+    if doc is None:
+        conn.execute(delete(docs).where(docs.c.source == source, docs.c.ref == ref))
+        return
+    doc_id = _upsert(conn, source, ref, doc)
+    conn.execute(delete(facets).where(facets.c.doc_id == doc_id))
+    conn.execute(delete(windows).where(windows.c.doc_id == doc_id))
+    languages = {*doc.languages, *([doc.language] if doc.language != "und" else [])}
+    values = {("skill", s) for s in doc.skills} | {("language", lang) for lang in languages}
+    if values:
+        rows = [{"doc_id": doc_id, "facet": f, "value": v} for f, v in sorted(values)]
+        conn.execute(facets.insert(), rows)
+    if doc.windows:
+        rows = [{"doc_id": doc_id, "starts_on": s, "ends_on": e} for s, e in set(doc.windows)]
+        conn.execute(windows.insert(), rows)
+
+
+def reindex_ref(conn: Connection, source: str, ref: int) -> None:
+    """Rewrite (or remove) the document of one actor or object, on a sync connection."""
+    doc = actor_doc(conn, ref) if source == ACTOR else call_doc(conn, ref)
+    _write(conn, source, ref, doc)
+
+
+def reindex_all_sync(conn: Connection) -> int:
+    """Rebuild the whole index; returns how many documents it holds."""
+    conn.execute(delete(table(SearchDocument)))
+    actors, objects = table(Actor), table(ContentObject)
+    actor_ids = conn.execute(
+        select(actors.c.id).where(actors.c.deleted_at.is_(None)).order_by(actors.c.id)
+    ).scalars()
+    for actor_id in list(actor_ids):
+        reindex_ref(conn, ACTOR, actor_id)
+    call_ids = conn.execute(
+        select(objects.c.id)
+        .where(objects.c.kind == "call", objects.c.deleted_at.is_(None))
+        .order_by(objects.c.id)
+    ).scalars()
+    for object_id in list(call_ids):
+        reindex_ref(conn, OBJECT, object_id)
+    docs = table(SearchDocument)
+    return len(conn.execute(select(docs.c.id)).all())
+
+
+async def reindex(session: AsyncSession, kind: str, ref: int) -> None:
+    """Rewrite the document of a member/project/actor (actor id) or call/object (object id)."""
+    source = _SOURCES.get(kind)
+    if source is None:
+        raise ValidationFailed(f"kind: one of {', '.join(sorted(_SOURCES))}")
+    await session.flush()
+    await session.run_sync(lambda s: reindex_ref(s.connection(), source, ref))
+
+
+async def reindex_all(session: AsyncSession) -> int:
+    """Rebuild the whole index in the session's transaction; returns the document count."""
+    await session.flush()
+    return await session.run_sync(lambda s: reindex_all_sync(s.connection()))
+
+
+# ---------------------------------------------------------------- the session listener
+
+
+def _ref(obj: object, source: str, attribute: str) -> tuple[str, int] | None:
+    state = inspect(obj)
+    if isinstance(obj, ContentObject) and state.dict.get("kind", "call") != "call":
+        return None
+    value = state.dict.get(attribute)
+    if value is None and attribute == "id" and state.identity:
+        value = state.identity[0]
+    return (source, value) if isinstance(value, int) else None
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    pending: set[tuple[str, int]] = session.info.setdefault(_PENDING, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        spec = _TRACKED.get(type(obj))
+        ref = _ref(obj, *spec) if spec else None
+        if ref is not None:
+            pending.add(ref)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # what is still pending gets noted by _after_flush first
+    pending: set[tuple[str, int]] = session.info.pop(_PENDING, set())
+    if pending:
+        conn = session.connection()
+        for source, ref in sorted(pending):
+            reindex_ref(conn, source, ref)
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+_LISTENERS = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+)
+
+
+def install_listeners() -> None:
+    """Keep the index fresh from every ORM session (sync ones, and async ones' sync side)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

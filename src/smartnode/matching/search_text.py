@@ -1,0 +1,141 @@
+"""The text part of a search, per database (docs/search.md), and plain-text snippets.
+
+SQLite: bm25 over the unicode61 FTS5 table, plus substring matches of the trigram table for
+words of three letters or more (compounds: "tekniker" in "ljudtekniker"). PostgreSQL: the query
+parsed with `websearch_to_tsquery` in the viewer's language OR 'simple', against the per-row
+tsvector, plus pg_trgm word similarity on the folded text. User text never reaches a query
+language unquoted: SQLite gets quoted words only; PostgreSQL's websearch parser never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, func, literal, literal_column, or_, select
+from sqlalchemy import table as sql_table
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.federation.sanitize import escape_text
+from smartnode.matching.terms import fold
+from smartnode.storage.models import table
+from smartnode.storage.models_search import SearchDocument
+
+#: How many matches a search ranks (and counts facets over) at most.
+CANDIDATES = 1000
+MAX_TERMS = 12
+SNIPPET = 200
+CONFIGS = {
+    "en": "english", "sv": "swedish", "fr": "french", "nl": "dutch", "de": "german",
+    "it": "italian", "es": "spanish",
+}  # fmt: skip
+_WORD = re.compile(r"\w+")
+_FTS = sql_table("search_fts", column("rowid"))
+_TRIGRAM = sql_table("search_trigram", column("rowid"))
+
+
+def words(q: str) -> list[str]:
+    """The query's words, lower-cased (the tokenizer removes accents), at most MAX_TERMS."""
+    found = [w.lower().replace("_", "") for w in _WORD.findall(q)]
+    return list(dict.fromkeys(w for w in found if w))[:MAX_TERMS]
+
+
+def _quoted(terms: Sequence[str]) -> str:
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+async def _sqlite(
+    session: AsyncSession, terms: list[str], conds: Sequence[ColumnElement[bool]]
+) -> dict[int, float]:
+    docs = table(SearchDocument)
+    scores: dict[int, float] = {}
+    fts: ColumnElement[Any] = literal_column("search_fts")
+    rank = func.bm25(fts, 5.0, 1.0)
+    statement = (
+        select(docs.c.id, rank)
+        .select_from(docs.join(_FTS, _FTS.c.rowid == docs.c.id))
+        .where(fts.op("MATCH")(_quoted(terms)), *conds)
+        .order_by(rank)
+        .limit(CANDIDATES)
+    )
+    for doc_id, bm25 in await session.execute(statement):
+        scores[doc_id] = 1.0 - float(bm25)  # bm25() is lower for better matches
+    long_terms = [fold(t) for t in terms if len(fold(t)) >= 3]
+    if long_terms:
+        trigram: ColumnElement[Any] = literal_column("search_trigram")
+        hits = (
+            select(docs.c.id)
+            .select_from(docs.join(_TRIGRAM, _TRIGRAM.c.rowid == docs.c.id))
+            .where(trigram.op("MATCH")(_quoted(long_terms)), *conds)
+            .order_by(docs.c.id.desc())
+            .limit(CANDIDATES)
+        )
+        for (doc_id,) in await session.execute(hits):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 0.5
+    return scores
+
+
+async def _postgresql(
+    session: AsyncSession, q: str, language: str, conds: Sequence[ColumnElement[bool]]
+) -> dict[int, float]:
+    docs = table(SearchDocument)
+    tsv = literal_column("search_documents.tsv", TSVECTOR)
+    config = literal(CONFIGS.get(language, "simple"), REGCONFIG)
+    query = func.websearch_to_tsquery(config, q).op("||")(
+        func.websearch_to_tsquery(literal("simple", REGCONFIG), q)
+    )
+    folded = fold(q)
+    matches = tsv.op("@@", is_comparison=True)
+    similar = literal(folded).op("<%", is_comparison=True)
+    score = func.ts_rank_cd(tsv, query) + func.word_similarity(folded, docs.c.folded)
+    statement = (
+        select(docs.c.id, score)
+        .where(or_(matches(query), similar(docs.c.folded)), *conds)
+        .order_by(score.desc())
+        .limit(CANDIDATES)
+    )
+    return {doc_id: float(s) for doc_id, s in await session.execute(statement)}
+
+
+async def text_matches(
+    session: AsyncSession, q: str, language: str, conds: Sequence[ColumnElement[bool]]
+) -> dict[int, float]:
+    """Document id → relevance, for the documents passing `conds` that match `q`."""
+    terms = words(q)
+    if not terms:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        return await _postgresql(session, " ".join(terms), language, conds)
+    return await _sqlite(session, terms, conds)
+
+
+def _folded_map(text: str) -> tuple[str, list[int]]:
+    """The text folded character by character, and where each folded character came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, char in enumerate(text):
+        folded = fold(char) if not char.isspace() else " "
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where
+
+
+def snippet(text: str, terms: Sequence[str], size: int = SNIPPET) -> str:
+    """Plain text around the first matching word, escaped for HTML."""
+    folded, where = _folded_map(text)
+    hits = [folded.find(fold(t)) for t in terms if fold(t)]
+    first = min((h for h in hits if h >= 0), default=-1)
+    start = max(0, where[first] - size // 3) if first >= 0 and where else 0
+    if start:
+        start = text.find(" ", start) + 1 or start
+    piece = " ".join(text[start : start + size].split())
+    prefix = "…" if start else ""
+    suffix = "…" if start + size < len(text) else ""
+    return escape_text(prefix + piece + suffix)
+
+
+def row_text(row: Any) -> str:
+    """What a snippet is cut from: the body, one line per part."""
+    return " · ".join(part for part in str(row.body).split("\n") if part)
