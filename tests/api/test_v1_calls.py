@@ -116,6 +116,10 @@ async def test_coordinator_publishes_a_call_created_announced_pinned_and_matched
     assert announce.actor_id == node.id and announce.document["object"] == row.uri
     assert announce.document["to"] == [PUBLIC]
     assert await fan_out(db, settings, announce) == ["https://be.smart.example/inbox"]
+    [add] = await activities(db, "Add")  # Interop: Mastodon pins on Add to featured
+    assert (add.actor_id, add.document["object"]) == (project.id, row.uri)
+    assert add.document["target"] == f"{project.uri}/featured"
+    assert await fan_out(db, settings, add) == ["https://mastodon.example/inbox"]
     async with db.session() as s:
         jobs = (await s.scalars(select(Job).where(Job.kind == MATCH_CALL))).all()
     assert [j.payload for j in jobs] == [{"call_id": row.id}]
@@ -190,8 +194,12 @@ async def test_close_and_fill_send_update_unpin_and_leave_the_board(
     assert (await api.get("/api/v1/board")).json()["items"] == []
     featured = (await api.get(f"/projects/{project.username}/featured", headers=AP)).json()
     assert featured["totalItems"] == 0
+    [remove] = await activities(db, "Remove")
+    assert remove.document["object"] == out["uri"]
+    assert remove.document["target"] == f"{project.uri}/featured"
     filled = await api.post(f"/api/v1/calls/{out['id']}/fill", headers=anna)
     assert filled.status_code == 200 and filled.json()["state"] == "filled"
+    assert len(await activities(db, "Remove")) == 1  # unpinned once
     assert [u.document["object"]["state"] for u in await activities(db, "Update")] == [
         "closed", "filled"]  # fmt: skip
     [row] = await objects(db)
@@ -243,7 +251,7 @@ async def test_an_unlisted_call_is_not_announced_nor_on_the_board(api, db, team)
     project, anna, _ = team
     out = (await publish_call(api, project, anna, visibility="unlisted")).json()
     assert out["visibility"] == "unlisted"
-    assert await activities(db, "Announce") == []
+    assert await activities(db, "Announce") == [] and await activities(db, "Add") == []
     assert (await api.get("/api/v1/board")).json()["items"] == []
     listed = (await api.get(f"/api/v1/actors/{project.username}/calls")).json()
     assert [c["id"] for c in listed["items"]] == [out["id"]]

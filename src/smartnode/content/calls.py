@@ -18,23 +18,30 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.node import get_node_actor
 from smartnode.actors.to_ap import hashtag_name, iso, tombstone
 from smartnode.content.audience import addressing
+from smartnode.content.calls_federate import (
+    call_author,
+    node_announce,
+    peer_nodes,
+    pin,
+    publish_call,
+    with_peers,
+)
+from smartnode.content.calls_federate import featured_calls as featured_calls
 from smartnode.content.calls_inputs import CallInput, CallUpdate
-from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap, terms_html
+from smartnode.content.calls_to_ap import CALL_CONTEXT, terms_html
 from smartnode.content.compose import body_html, plain_text, text_hashtags
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import CALL
 from smartnode.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.uris import NodeUris
-from smartnode.federation.vocab import AS_CONTEXT, PUBLIC
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.matching.terms import SkillTerm, defined_terms
 from smartnode.outbox.publish import new_token, publish
-from smartnode.storage.models import Activity, Actor, ContentObject, Follow
+from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_matching import SkillConcept
 
 OPEN, CLOSED, FILLED = "open", "closed", "filled"
@@ -187,9 +194,10 @@ async def create_call(
     await _rendered(session, uris, obj, data)
     session.add(obj)
     await session.flush()
-    await _publish(session, uris, project, obj, "Create", now)
+    await publish_call(session, uris, project, obj, "Create", now)
     if visibility is Visibility.PUBLIC:
-        await _node_announce(session, uris, project, obj, now)
+        await node_announce(session, uris, project, obj, now)
+        await pin(session, uris, project, obj, "Add", now)
     await enqueue_call_matching(session, obj.id, now)
     return obj
 
@@ -221,24 +229,27 @@ async def edit_call(
 async def set_state(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, state: str, now: datetime
 ) -> ContentObject:
-    """Close or fill a call (no more applications); its Update says so."""
+    """Close or fill a call (no more applications): its Update says so, and it is unpinned."""
     if obj.state == state:
         raise Conflict(f"this call is {state} already")
     if obj.state == FILLED:
         raise Conflict("this call is filled already")
-    obj.state = state
+    was_open, obj.state = obj.state == OPEN, state
     source = dict(obj.extra.get("source", {}), visibility=obj.visibility)
     await _rendered(session, uris, obj, CallInput.model_validate(source))
-    return await _changed(session, uris, obj, now)
+    await _changed(session, uris, obj, now)
+    if was_open:
+        await pin(session, uris, await call_author(session, obj), obj, "Remove", now)
+    return obj
 
 
 async def _changed(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
 ) -> ContentObject:
-    project = await _author(session, obj)
+    project = await call_author(session, obj)
     obj.updated_at = now
     await session.flush()
-    await _publish(session, uris, project, obj, "Update", now)
+    await publish_call(session, uris, project, obj, "Update", now)
     return obj
 
 
@@ -246,8 +257,8 @@ async def delete_call(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
 ) -> None:
     """Delete a call: it answers 410 with a Tombstone, and its audience is sent Delete."""
-    project = await _author(session, obj)
-    peers = await _peers(session, obj)
+    project = await call_author(session, obj)
+    peers = await peer_nodes(session, obj)
     obj.deleted_at = obj.updated_at = now
     obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
     obj.attachments, obj.tags, obj.extra = [], [], {}
@@ -256,107 +267,6 @@ async def delete_call(
     gone.pop("@context")
     to, cc = list(obj.audience.get("to", [])), list(obj.audience.get("cc", []))
     await publish(
-        session, uris, project, "Delete", obj=gone, to=to, cc=_with(cc, peers), now=now,
+        session, uris, project, "Delete", obj=gone, to=to, cc=with_peers(cc, peers), now=now,
         extra={"@context": CALL_CONTEXT},
     )  # fmt: skip
-
-
-# ---------------------------------------------------------------- federation
-
-
-async def _author(session: AsyncSession, obj: ContentObject) -> Actor:
-    project = await session.get(Actor, obj.actor_id)
-    if project is None:
-        raise NotFound("the project of this call no longer exists")
-    return project
-
-
-def _with(cc: list[str], more: list[str]) -> list[str]:
-    return list(dict.fromkeys([*cc, *more]))
-
-
-async def _peers(session: AsyncSession, obj: ContentObject) -> list[str]:
-    """The remote followers of the node actor (the peer nodes) when the call is public: they
-    were told of the call by the node's Announce, so they are told of its changes too."""
-    if obj.visibility != Visibility.PUBLIC.value:
-        return []
-    node = await get_node_actor(session)
-    if node is None:
-        return []
-    rows = await session.scalars(
-        select(Actor.uri)
-        .join(Follow, Follow.follower_id == Actor.id)
-        .where(
-            Follow.followed_id == node.id,
-            Follow.state == "accepted",
-            Actor.local.is_(False),
-            Actor.deleted_at.is_(None),
-        )
-        .order_by(Follow.id)
-    )
-    return list(rows.all())
-
-
-async def _publish(
-    session: AsyncSession,
-    uris: NodeUris,
-    project: Actor,
-    obj: ContentObject,
-    activity_type: str,
-    now: datetime,
-) -> Activity:
-    """Create or Update of a call, addressed as the call is (Updates also to the peers)."""
-    document = call_to_ap(obj, project.uri, context=False)
-    cc = list(document["cc"])
-    if activity_type != "Create":
-        cc = _with(cc, await _peers(session, obj))
-    return await publish(
-        session, uris, project, activity_type, obj=document, to=document["to"], cc=cc,
-        now=now, extra={"@context": CALL_CONTEXT},
-    )  # fmt: skip
-
-
-async def _node_announce(
-    session: AsyncSession, uris: NodeUris, project: Actor, obj: ContentObject, now: datetime
-) -> None:
-    """The node actor announces a public call to its followers (the peer nodes)."""
-    node = await get_node_actor(session)
-    if node is None:
-        return
-    followers = NodeUris.collection(node.uri, "followers")
-    await publish(
-        session, uris, node, "Announce", obj=obj.uri, to=[PUBLIC], cc=[followers, project.uri],
-        now=now,
-    )  # fmt: skip
-
-
-async def featured_calls(
-    session: AsyncSession, actor: Actor, uri: str, now: datetime
-) -> dict[str, Any]:
-    """The actor's `featured` collection: its open, public calls as embedded Notes (Mastodon
-    shows them as pinned posts), newest first."""
-    rows = await session.scalars(
-        select(ContentObject)
-        .where(
-            ContentObject.actor_id == actor.id,
-            ContentObject.local.is_(True),
-            ContentObject.kind == CALL,
-            ContentObject.state == OPEN,
-            ContentObject.deleted_at.is_(None),
-            ContentObject.visibility == Visibility.PUBLIC.value,
-        )
-        .order_by(ContentObject.id.desc())
-        .limit(20)
-    )
-    items = [
-        call_to_ap(obj, actor.uri, context=False)
-        for obj in rows.all()
-        if obj.closes_at is None or obj.closes_at > now
-    ]
-    return {
-        "@context": CALL_CONTEXT if items else AS_CONTEXT,  # as before calls, when empty
-        "id": uri,
-        "type": "OrderedCollection",
-        "totalItems": len(items),
-        "orderedItems": items,
-    }
