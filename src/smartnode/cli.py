@@ -22,6 +22,7 @@ from smartnode.cli_federation import (
     unfollow_command,
     worker_command,
 )
+from smartnode.cli_feeds import add_feed_commands
 from smartnode.cli_matching import add_matching_commands
 from smartnode.cli_support import (
     InitReport,
@@ -61,6 +62,7 @@ app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
 app.command("deliveries")(deliveries_command)
 add_matching_commands(app)
+add_feed_commands(app)
 add_demo_commands(app)
 
 

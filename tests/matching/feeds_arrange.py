@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from smartnode.actors.feeds import FeedInput, create_feed
+from smartnode.federation.sanitize import escape_text
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.storage.models import Actor, ContentObject, Follow
 from smartnode.storage.models_work import TopicFeed
@@ -54,7 +55,7 @@ async def call(
     obj = ContentObject(
         uri=f"{base}/{token}", local=local, actor_id=author.id,
         project_id=author.id if local else None, ap_type="Note", kind="call", state=state,
-        name=title, content=f"<p><strong>{title}</strong></p><p>Mix the première.</p>",
+        name=title, content=f"<p><strong>{escape_text(title)}</strong></p><p>Mix the première.</p>",
         url=f"{base}/{token}", visibility=visibility, audience={},
         tags=_tags(list(hashtags), skills), extra={"call": {"title": title, **terms}},
         closes_at=NOW + timedelta(days=20), published_at=NOW, updated_at=NOW, language="en",

@@ -34,6 +34,7 @@ from smartnode.outbox.publish import audience
 from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, ContentObject
 from smartnode.web import pages
+from smartnode.web.calls import call_page
 from smartnode.web.notes import note_page
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
@@ -123,7 +124,8 @@ async def _content(request: Request, uri: str, token: str) -> Response:
         ):
             return _missing(as_json, request)
         if not as_json:
-            return await note_page(request, session, obj, author)
+            page = call_page if obj.kind == "call" else note_page
+            return await page(request, session, obj, author)
         entry = _json(object_to_ap(obj, author.uri))
     if not public:
         entry.headers.update(PRIVATE)

@@ -11,6 +11,7 @@ from smartnode.api.v1 import (
     applications,
     calls,
     events,
+    feeds,
     follows,
     matching,
     members,
@@ -34,4 +35,5 @@ router.include_router(calls.router)
 router.include_router(applications.router)
 router.include_router(teams.router)
 router.include_router(notifications.router)
+router.include_router(feeds.router)
 router.include_router(matching.router)

@@ -1,0 +1,122 @@
+"""/api/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and read
+for everyone, create and delete for admins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.collections import collection_source, count_items
+from smartnode.actors.federate import publish_actor_delete
+from smartnode.actors.feeds import FeedInput, create_feed, delete_feed, get_feed, live_feeds
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.v1.auth import AdminDep, ChallengeRoute
+from smartnode.api.v1.schemas import errors, json_response
+from smartnode.config import Settings
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Actor
+from smartnode.storage.models_work import TopicFeed
+
+PATH = "/feeds"
+router = APIRouter(prefix=PATH, tags=["feeds"], route_class=ChallengeRoute)
+Slug = Annotated[str, Path(max_length=64, description="The feed's slug (its handle).")]
+
+
+class FeedOut(BaseModel):
+    """A topic feed: who to follow, where its RSS and Atom are, which calls it carries."""
+
+    slug: str
+    name: str
+    handle: str = Field(examples=["@calls-music@se.smart.coop"])
+    uri: str = Field(description="The Service actor's id (and page).")
+    rss: str
+    atom: str
+    filter: dict[str, Any]
+    followers: int
+    created_at: datetime
+
+
+class FeedList(BaseModel):
+    items: list[FeedOut]
+
+
+async def feed_out(
+    session: AsyncSession, settings: Settings, uris: NodeUris, actor: Actor, feed: TopicFeed
+) -> FeedOut:
+    source = collection_source(actor.id, "followers")
+    return FeedOut(
+        slug=actor.username,
+        name=actor.name,
+        handle=f"@{actor.username}@{settings.domain}",
+        uri=actor.uri,
+        rss=uris.syndication(actor.username, "rss"),
+        atom=uris.syndication(actor.username, "atom"),
+        filter=dict(feed.filter),
+        followers=await count_items(session, source) if source is not None else 0,
+        created_at=feed.created_at,
+    )
+
+
+@router.get("", response_model=FeedList, summary="List topic feeds", responses=errors())
+async def list_feed_page(session: SessionDep, settings: SettingsDep, uris: UrisDep) -> Response:
+    rows = await live_feeds(session)
+    items = [await feed_out(session, settings, uris, actor, feed) for actor, feed in rows]
+    return json_response(FeedList(items=items))
+
+
+@router.get(
+    "/{slug}", response_model=FeedOut, summary="Read a topic feed", responses=errors(404, 410)
+)
+async def read_feed(
+    slug: Slug, session: SessionDep, settings: SettingsDep, uris: UrisDep
+) -> Response:
+    actor, feed = await get_feed(session, slug)
+    return json_response(await feed_out(session, settings, uris, actor, feed))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=FeedOut,
+    summary="Create a topic feed (admin)",
+    description="Filter keys (all optional, all must match): sector, skill (ESCO URI), "
+    "occupation (ESCO URI), country (ISO 3166), remote.",
+    responses=errors(401, 409, 422),
+)
+async def add_feed(
+    data: FeedInput,
+    _: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        actor, feed = await create_feed(session, settings, data, datetime.now(UTC))
+        out = await feed_out(session, settings, uris, actor, feed)
+    documents.clear()
+    location = f"{settings.base_url}/api/v1{PATH}/{actor.username}"
+    return json_response(out, status_code=201, headers={"Location": location})
+
+
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a topic feed (admin)",
+    description="Its followers get a Delete; it answers 410 Gone from then on.",
+    responses=errors(401, 404, 410),
+)
+async def remove_feed(
+    slug: Slug, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> Response:
+    async with session.begin():
+        moment = datetime.now(UTC)
+        actor = await delete_feed(session, slug, moment)
+        await publish_actor_delete(session, uris, actor, moment)
+    documents.clear()
+    return Response(status_code=204)
