@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from smartnode.actors.node import ensure_node_actor
+from smartnode.actors.peers import add_peer
+from smartnode.content.calls_federate import follow_peer_nodes
 from smartnode.matching.notify import MATCH_CALL
 from smartnode.storage.models import ContentObject, Follow, Job
+from tests.content import activities as sent_activities
 from tests.content import activity, node_client
 from tests.inbox import Fediverse, inbox_context, receive
 
@@ -170,3 +173,28 @@ async def test_a_call_past_its_deadline_is_not_on_the_board(db, settings, world)
     [row] = await stored(db)
     assert row.kind == "call" and row.closes_at == datetime(2026, 1, 1, tzinfo=UTC)
     assert await board(settings, world) == []
+
+
+async def test_our_node_follows_the_trusted_peers_and_then_takes_their_calls(
+    db, settings, world
+) -> None:
+    async with inbox_context(db, settings, world) as ctx:
+        await ensure_node_actor(ctx.session, settings, ctx.now)
+        await add_peer(ctx.session, "https://be.smart.example", ctx.now)
+        await add_peer(ctx.session, "https://gone.smart.example", ctx.now)  # unreachable
+        [sent] = await follow_peer_nodes(ctx.session, ctx.uris, ctx.resolver, ctx.now)
+        assert sent.state == "pending" and sent.uri
+    async with inbox_context(db, settings, world) as ctx:  # idempotent
+        [again] = await follow_peer_nodes(ctx.session, ctx.uris, ctx.resolver, ctx.now)
+        assert again.id == sent.id
+    [follow] = await sent_activities(db, "Follow")
+    assert follow.document["object"] == PEER
+    early = await receive(db, settings, world, activity("Announce", PEER, call_doc(), f"{PEER}#0"))
+    assert early.status == "ignored" and await stored(db) == []  # pending: not yet
+    accept = activity("Accept", PEER, follow.document["id"], f"{PEER}#accept")
+    assert (await receive(db, settings, world, accept)).status == "processed"
+    outcome = await receive(
+        db, settings, world, activity("Announce", PEER, call_doc(), f"{PEER}#1")
+    )
+    assert outcome.status == "processed"
+    assert [c["uri"] for c in await board(settings, world)] == [CALL]
