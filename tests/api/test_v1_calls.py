@@ -129,6 +129,8 @@ async def test_coordinator_publishes_a_call_created_announced_pinned_and_matched
     served = (await api.get(f"/calls/{out['id']}", headers=AP)).json()
     assert {k: v for k, v in served.items() if k != "@context"} == note
     assert "publishes" in served["@context"][-1]
+    page = await api.get(f"/calls/{out['id']}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Dancers for Carmen" in page.text
 
 
 async def get_node_actor_of(db):
