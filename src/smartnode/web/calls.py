@@ -40,6 +40,11 @@ def _amount(value: Any) -> float | None:
         return None
 
 
+def _positions(value: Any) -> int:
+    amount = _amount(value)
+    return int(amount) if amount is not None and 1 <= amount <= 100_000 else 1
+
+
 def _salary(paid: Any) -> dict[str, Any] | None:
     if not isinstance(paid, dict) or _amount(paid.get("amount")) is None:
         return None
@@ -95,7 +100,7 @@ def job_posting(obj: ContentObject, project: Actor) -> dict[str, Any]:
             "sameAs": project.uri,
             "url": project.uri,
         },
-        "totalJobOpenings": int(terms.get("positions") or 1),
+        "totalJobOpenings": _positions(terms.get("positions")),
         "directApply": False,
     }
     if obj.closes_at is not None:

@@ -68,7 +68,8 @@ def call_item(obj: ContentObject, author: Actor) -> Item:
     """A call (ours or a remote one) as a syndication item."""
     terms = call_terms(obj)
     title = terms.get("title") if isinstance(terms.get("title"), str) else None
-    tags = [t for t in obj.tags if isinstance(t, dict) and t.get("type") == "Hashtag"]
+    listed = obj.tags if isinstance(obj.tags, list) else []
+    tags = [t for t in listed if isinstance(t, dict) and t.get("type") == "Hashtag"]
     names = (str(t.get("name", "")).lstrip("#") for t in tags)
     return Item(
         title=title or obj.name or excerpt(obj.content, 80) or "Open call",
