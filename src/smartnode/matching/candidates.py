@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.matching.exchange import Learner
@@ -103,8 +103,8 @@ def _holding(uris: Iterable[str]) -> Select[int]:
     )
 
 
-def pool_query(need: Need, facts: Facts, opt_in: OptIn, exclude: Collection[int]) -> Select[int]:
-    """Ids of live local members who opted in and pass the filters SQL can apply."""
+def _opted_in(opt_in: OptIn, exclude: Collection[int]) -> Select[int]:
+    """Live local members who opted in (listed, or to suggestions), the excluded left out."""
     query = select(Actor.id).where(
         Actor.local.is_(True), Actor.kind == "member", Actor.deleted_at.is_(None)
     )
@@ -114,36 +114,38 @@ def pool_query(need: Need, facts: Facts, opt_in: OptIn, exclude: Collection[int]
         query = query.join(MatchingProfile, MatchingProfile.actor_id == Actor.id).where(
             MatchingProfile.suggestions.is_(True)
         )
-    if exclude:
-        query = query.where(Actor.id.not_in(sorted(exclude)))
-    for wanted in need.required:
-        query = query.where(
-            Actor.id.in_(_holding({wanted.uri, *facts.implied_by.get(wanted.uri, ())}))
-        )
+    return query.where(Actor.id.not_in(sorted(exclude))) if exclude else query
+
+
+def _need_filters(need: Need, facts: Facts) -> list[ColumnElement[bool]]:
+    """What SQL checks of a need: required skills (or an implying occupation), some relevant
+    concept when nothing is required, languages at their level, a day in the period."""
+    found: list[ColumnElement[bool]] = [
+        Actor.id.in_(_holding({w.uri, *facts.implied_by.get(w.uri, ())})) for w in need.required
+    ]
     relevant = {w.uri for w, _ in need.wanted()}
     for uri in list(relevant):
         relevant |= facts.implied_by.get(uri, frozenset()) | facts.siblings.get(uri, frozenset())
     if relevant and not need.required:
-        query = query.where(Actor.id.in_(_holding(relevant)))
+        found.append(Actor.id.in_(_holding(relevant)))
     for code, minimum in need.languages:
         levels = list(CEFR[max(0, cefr_rank(minimum)) :])
-        query = query.where(
-            Actor.id.in_(
-                select(MemberLanguage.member_id).where(
-                    MemberLanguage.language == code, MemberLanguage.level.in_(levels)
-                )
-            )
+        speakers = select(MemberLanguage.member_id).where(
+            MemberLanguage.language == code, MemberLanguage.level.in_(levels)
         )
+        found.append(Actor.id.in_(speakers))
     period = need.period()
     if period is not None:
-        query = query.where(
-            Actor.id.in_(
-                select(MemberAvailability.member_id).where(
-                    MemberAvailability.starts_on <= period[1],
-                    MemberAvailability.ends_on >= period[0],
-                )
-            )
+        available = select(MemberAvailability.member_id).where(
+            MemberAvailability.starts_on <= period[1], MemberAvailability.ends_on >= period[0]
         )
+        found.append(Actor.id.in_(available))
+    return found
+
+
+def pool_query(need: Need, facts: Facts, opt_in: OptIn, exclude: Collection[int]) -> Select[int]:
+    """Ids of live local members who opted in and pass the filters SQL can apply."""
+    query = _opted_in(opt_in, exclude).where(*_need_filters(need, facts))
     return query.order_by(Actor.id).limit(MAX_POOL)
 
 
