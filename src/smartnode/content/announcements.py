@@ -31,6 +31,7 @@ from smartnode.content.inputs import (
 )
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
+from smartnode.content.relay import relay_post
 from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
@@ -219,7 +220,9 @@ async def create_announcement(
     session.add(obj)
     await session.flush()
     await count_reply(session, in_reply_to, 1)
-    await _publish(session, uris, author, obj, "Create", now)
+    create = await _publish(session, uris, author, obj, "Create", now)
+    if project is not None and project.id != author.id and data.visibility is Visibility.PUBLIC:
+        await relay_post(session, uris, project, create.document, now)  # FEP-1b12
     return obj
 
 

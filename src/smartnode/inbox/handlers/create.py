@@ -26,6 +26,7 @@ from smartnode.inbox.context import (
     same_origin,
 )
 from smartnode.inbox.handlers.offer import reply_to_call
+from smartnode.inbox.handlers.relay import relay_members_post
 
 
 async def on_create(ctx: InboxContext, incoming: Incoming) -> Outcome:
@@ -60,5 +61,6 @@ async def on_create(ctx: InboxContext, incoming: Incoming) -> Outcome:
     if author is None or author.local:
         return ignored("the author could not be resolved")
     stored = await store_note(ctx, note, author)
+    await relay_members_post(ctx, incoming, note, author)
     applied = await reply_to_call(ctx, stored, author)
     return processed(applied or f"{note.ap_type} stored")
