@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
+import httpx
 from sqlalchemy import select
 
+from smartnode.actors.node import get_node_actor
 from smartnode.actors.records import node_uris
+from smartnode.actors.to_ap import iso
+from smartnode.federation.fetch import Fetcher
 from smartnode.matching.feeds import announce_call_to_feeds
-from smartnode.storage.models import Activity, Actor, Follow
+from smartnode.storage.models import Activity, Actor, Delivery, Follow
 from smartnode.storage.models_work import TopicFeed
+from smartnode.worker import Worker
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import make_member, make_project
+from tests.content import member_headers
 from tests.inbox import Fediverse, follow_activity, receive
-from tests.matching.feeds_arrange import MIXING, NOW, SOUND_DESIGNER, call, feed
+from tests.matching.feeds_arrange import MIXING, NOW, SOUND_DESIGNER, call, feed, follower
 
 AS_JSON = "application/activity+json"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -210,3 +217,58 @@ async def test_admin_api_creates_lists_and_deletes_feeds(client, db, settings) -
     async with db.session() as s:
         delete = await s.scalar(select(Activity).where(Activity.activity_type == "Delete"))
     assert delete is not None and delete.document["object"] == f"{BASE}/feeds/calls-be"
+
+
+async def test_a_call_published_through_the_api_reaches_matching_feeds(
+    client, db, settings
+) -> None:
+    anna = await make_member(db, settings, "anna")
+    opera = await make_project(db, settings, "Malmö Opera", "anna", sectors=["dance"])
+    sweden, _ = await feed(db, settings, "calls-se", country="SE")
+    dance, _ = await feed(db, settings, "calls-dance", sector="dance", remote=False)
+    await feed(db, settings, "calls-be", country="BE")
+    await follower(db, sweden, ALICE, "https://mastodon.example/users/alice/inbox")
+    closes = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    body = {"title": "Dancers for <Carmen>", "description": "Two dancers. #Opera",
+            "place": {"country": "SE", "city": "Malmö"}, "closes_at": closes.isoformat(),
+            "paid": {"amount": "3000", "currency": "EUR", "unit": "month"}}  # fmt: skip
+    published = await client.post(
+        f"/api/v1/actors/{opera.username}/calls", json=body, headers=await member_headers(db, anna)
+    )
+    assert published.status_code == 201, published.text
+    uri = published.json()["uri"]
+    async with Fetcher(settings, transport=httpx.MockTransport(Fediverse().handle)) as fetcher:
+        work = Worker(settings, db, fetcher, signer=None, deliverer=None)
+        moment = datetime.now(UTC)
+        await work.run_once(moment)
+        await work.run_once(moment + timedelta(seconds=1))
+    async with db.session() as s:
+        announces = (
+            await s.scalars(select(Activity).where(Activity.activity_type == "Announce"))
+        ).all()
+        inboxes = (
+            await s.scalars(
+                select(Delivery.inbox_uri)
+                .join(Activity, Activity.id == Delivery.activity_id)
+                .where(Activity.actor_id == sweden.id)
+            )
+        ).all()
+    node = await get_node_actor_of(db)
+    by_feeds = [a for a in announces if a.actor_id != node.id]  # the node's own goes to peers
+    assert sorted(a.actor_id for a in by_feeds) == sorted([sweden.id, dance.id])
+    assert all(a.object_uri == uri and a.document["cc"][0] == opera.uri for a in by_feeds)
+    assert list(inboxes) == ["https://mastodon.example/users/alice/inbox"]
+    rss = ET.fromstring((await client.get("/feeds/calls-se.rss")).content)
+    assert [i.findtext("title") for i in rss.iter("item")] == ["Dancers for <Carmen>"]
+    page = await client.get(uri, headers={"Accept": BROWSER})
+    posting = _json_ld(page.text)
+    assert posting["title"] == "Dancers for <Carmen>" and posting["validThrough"] == iso(closes)
+    assert posting["hiringOrganization"]["name"] == "Malmö Opera"
+    assert posting["baseSalary"]["value"]["unitText"] == "MONTH"
+
+
+async def get_node_actor_of(db) -> Actor:
+    async with db.session() as s:
+        node = await get_node_actor(s)
+    assert node is not None
+    return node
