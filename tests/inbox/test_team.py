@@ -263,3 +263,42 @@ async def test_the_groups_add_accepts_our_members_pending_join(db, settings) -> 
     assert (await receive(db, settings, fediverse, add)).status == "processed"
     assert (await requests(db))[0][3] == "accepted"
     assert await team(db, GROUP) == {anna: "member"}
+
+
+async def test_a_remote_coordinator_changes_roles_removes_and_invites_for_our_project(
+    db, settings
+) -> None:
+    fediverse = await world(db, settings)
+    await put_in_team(db, settings, fediverse, OPERA, COORD, Role.COORDINATOR)
+    await put_in_team(db, settings, fediverse, OPERA, BOB, Role.MEMBER)
+    members = f"{OPERA}/members"
+
+    by_member = activity("Remove", BOB, COORD, target=members)
+    assert (await receive(db, settings, fediverse, by_member)).status == "ignored"
+    by_stranger = activity("Add", DAVE, BOB, target=members, smartRole="coordinator")
+    assert (await receive(db, settings, fediverse, by_stranger)).status == "ignored"
+    assert (await team(db, OPERA))[BOB] == "member" and COORD in await team(db, OPERA)
+
+    promote = activity("Add", COORD, BOB, target=members, smartRole="coordinator")
+    assert (await receive(db, settings, fediverse, promote)).status == "processed"
+    assert (await team(db, OPERA))[BOB] == "coordinator"
+    [add] = await sent(db, "Add")
+    assert (add["actor"], add["object"], add["smartRole"]) == (OPERA, BOB, "coordinator")
+
+    remove = activity("Remove", COORD, BOB, target=members)
+    assert (await receive(db, settings, fediverse, remove)).status == "processed"
+    assert BOB not in await team(db, OPERA)
+    [sent_remove] = await sent(db, "Remove")
+    assert (sent_remove["actor"], sent_remove["object"]) == (OPERA, BOB)
+
+    forged_invite = activity("Invite", DAVE, OPERA, target=CAROL)
+    assert (await receive(db, settings, fediverse, forged_invite)).status == "ignored"
+    invite_doc = activity("Invite", COORD, OPERA, target=DAVE, smartRole="guest")
+    assert (await receive(db, settings, fediverse, invite_doc)).status == "processed"
+    [out] = await sent(db, "Invite")
+    assert (out["actor"], out["target"], out["to"], out["smartRole"]) == (
+        OPERA, DAVE, [DAVE], "guest",
+    )  # fmt: skip
+    assert [(k, role, state) for k, _, role, state in await requests(db)] == [
+        ("invite", "guest", "pending")
+    ]

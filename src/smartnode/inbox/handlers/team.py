@@ -24,6 +24,9 @@ from smartnode.content.teams import (
     REJECTED,
     add_member,
     answer_join,
+    change_role,
+    expel,
+    invite,
     is_coordinator,
     leave_local,
     new_request,
@@ -72,8 +75,39 @@ async def on_join(ctx: InboxContext, incoming: Incoming) -> Outcome:
     return processed("join request recorded, coordinators notified")
 
 
+async def _coordinator_of(ctx: InboxContext, incoming: Incoming, project: Actor) -> Actor | str:
+    """The remote sender when it coordinates our `project`, or why not."""
+    sender = await _sender(ctx, incoming)
+    if sender is None:
+        return "the sending actor could not be resolved"
+    if not await is_coordinator(ctx.session, project, sender):
+        return f"only a coordinator of the project may {incoming.type} for it"
+    return sender
+
+
+async def _invite_for_us(ctx: InboxContext, incoming: Incoming, project: Actor) -> Outcome:
+    """A remote coordinator invites someone to our project: the project sends the Invite."""
+    sender = await _coordinator_of(ctx, incoming, project)
+    if isinstance(sender, str):
+        return ignored(sender)
+    target = first_id(incoming.body.get("target"))
+    invitee = await ctx.resolver.actor(target) if target else None
+    if invitee is None or invitee.deleted_at is not None:
+        return ignored("the invitee could not be resolved")
+    role = role_of(incoming.body)
+    try:
+        await invite(ctx.session, ctx.uris, project, sender, invitee, role, ctx.now)
+    except Conflict as error:
+        return ignored(error.message)
+    return processed("invitation sent on behalf of a remote coordinator")
+
+
 async def on_invite(ctx: InboxContext, incoming: Incoming) -> Outcome:
-    """A remote project invites one of our members: a pending invitation, the member told."""
+    """A remote project invites one of our members (a pending invitation, the member told), or
+    a remote coordinator of one of our projects invites someone to it."""
+    ours = await _local_project(ctx, incoming.object_id)
+    if ours is not None:
+        return await _invite_for_us(ctx, incoming, ours)
     member = await local_target(ctx, first_id(incoming.body.get("target")))
     if member is None or member.kind != "member":
         return ignored("the Invite invites none of our members")
@@ -126,8 +160,41 @@ async def _group_change(ctx: InboxContext, incoming: Incoming) -> tuple[Actor, A
     return group, person
 
 
+async def _our_members(ctx: InboxContext, incoming: Incoming) -> Actor | None:
+    """Our project whose members collection an Add/Remove targets, if any."""
+    target = first_id(incoming.body.get("target"))
+    if target is None or not ctx.uris.is_local(target) or not target.endswith("/members"):
+        return None
+    project = await _local_project(ctx, target.removesuffix("/members"))
+    return project if project is not None and members_uri(project.uri) == target else None
+
+
+async def _change_ours(ctx: InboxContext, incoming: Incoming, project: Actor) -> Outcome:
+    """A remote coordinator changes a role in (Add) or removes someone from (Remove) our
+    project's team, exactly as a local coordinator may; the project publishes the change."""
+    sender = await _coordinator_of(ctx, incoming, project)
+    if isinstance(sender, str):
+        return ignored(sender)
+    person_uri = member_of(incoming.body)
+    person = await ctx.resolver.actor(person_uri) if person_uri else None
+    if person is None or await team_row(ctx.session, project, person) is None:
+        return ignored(f"the person of the {incoming.type} is not in the team (invite them)")
+    try:
+        if incoming.type == "Add":
+            await change_role(ctx.session, ctx.uris, project, person, role_of(incoming.body),
+                              ctx.now)  # fmt: skip
+        else:
+            await expel(ctx.session, ctx.uris, project, person, ctx.now)
+    except Conflict as error:
+        return ignored(error.message)
+    return processed(f"{incoming.type} by a remote coordinator applied and published")
+
+
 async def on_add(ctx: InboxContext, incoming: Incoming) -> Outcome:
     """A remote project adds someone to its members collection (or changes their role)."""
+    ours = await _our_members(ctx, incoming)
+    if ours is not None:
+        return await _change_ours(ctx, incoming, ours)
     found = await _group_change(ctx, incoming)
     if isinstance(found, str):
         return ignored(found)
@@ -144,6 +211,9 @@ async def on_add(ctx: InboxContext, incoming: Incoming) -> Outcome:
 
 async def on_remove(ctx: InboxContext, incoming: Incoming) -> Outcome:
     """A remote project removes someone from its members collection."""
+    ours = await _our_members(ctx, incoming)
+    if ours is not None:
+        return await _change_ours(ctx, incoming, ours)
     found = await _group_change(ctx, incoming)
     if isinstance(found, str):
         return ignored(found)
