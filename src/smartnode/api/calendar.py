@@ -1,0 +1,31 @@
+"""iCalendar feeds at an actor's own URL: /members/{username}/events.ics and
+/projects/{slug}/events.ics (uris.calendar), the actor's upcoming public events. Public."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from smartnode.api.deps import SessionDep
+from smartnode.api.v1.events import feed, publisher
+from smartnode.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _feed(session: SessionDep, username: str, kind: str) -> Response:
+    actor = await publisher(session, username)
+    if actor.kind != kind:
+        raise NotFound(f"no {kind} named {username!r} on this node")
+    return await feed(session, actor)
+
+
+@router.get("/members/{username}/events.ics")
+async def member_calendar(username: str, session: SessionDep) -> Response:
+    """A member's upcoming public events."""
+    return await _feed(session, username[:64], "member")
+
+
+@router.get("/projects/{slug}/events.ics")
+async def project_calendar(slug: str, session: SessionDep) -> Response:
+    """A project's upcoming public events."""
+    return await _feed(session, slug[:64], "project")
