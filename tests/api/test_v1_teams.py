@@ -14,7 +14,7 @@ from sqlalchemy import select
 from smartnode.app import create_app
 from smartnode.storage.db import Database
 from smartnode.storage.models import Activity
-from smartnode.storage.models_work import TeamRequest
+from smartnode.storage.models_work import Notification, TeamRequest
 from tests.conftest import make_member, make_project
 from tests.content import member_headers
 from tests.inbox import AS, Fediverse, receive
@@ -99,6 +99,30 @@ async def test_a_coordinator_invites_a_remote_person_who_accepts(
     }
     [add] = await sent(db, "Add")
     assert add["object"] == BOB and add["smartRole"] == "guest"
+    page = await api.get(
+        f"{OPERA}/members?page=true", headers={"Accept": "application/activity+json"}
+    )
+    assert page.status_code == 200 and set(page.json()["orderedItems"]) == {ANNA, BOB}
+
+
+async def test_a_local_invitee_is_notified_and_joins_on_accepting(api, db, settings, anna) -> None:
+    carl_actor = await make_member(db, settings, "carl")
+    carl = await member_headers(db, carl_actor)
+    body = {"actor": "carl@se.smart.test", "role": "member"}
+    created = await api.post("/api/v1/projects/opera/invitations", json=body, headers=anna)
+    assert created.status_code == 201 and await sent(db, "Invite") == []  # nothing federates
+    async with db.session() as s:
+        [kind] = (await s.scalars(select(Notification.kind))).all()
+    assert kind == "team_invite"
+    [mine] = (await api.get("/api/v1/invitations", headers=carl)).json()["items"]
+    assert (
+        await api.post(f"/api/v1/invitations/{mine['id']}/accept", headers=anna)
+    ).status_code == 404
+    accepted = await api.post(f"/api/v1/invitations/{mine['id']}/accept", headers=carl)
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    assert (await team(db, OPERA))[carl_actor.uri] == "member"
+    [add] = await sent(db, "Add")
+    assert add["object"] == carl_actor.uri and add["to"] == [carl_actor.uri, f"{OPERA}/followers"]
 
 
 async def test_join_requests_are_answered_by_a_coordinator(api, db, settings, world, anna) -> None:
