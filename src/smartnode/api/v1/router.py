@@ -19,6 +19,7 @@ from smartnode.api.v1 import (
     notifications,
     posts,
     projects,
+    search,
     teams,
 )
 from smartnode.api.v1.skills import router as skills_router
@@ -37,3 +38,4 @@ router.include_router(teams.router)
 router.include_router(notifications.router)
 router.include_router(feeds.router)
 router.include_router(matching.router)
+router.include_router(search.router)
