@@ -18,10 +18,10 @@ from smartnode.federation.fetch import Fetcher
 from smartnode.federation.vocab import PUBLIC
 from smartnode.matching.feeds import CallFacts, announce_call_to_feeds, call_facts, matches
 from smartnode.outbox.deliver import Deliverer, DeliveryOptions
-from smartnode.storage.models import Activity, ContentObject, Delivery
+from smartnode.storage.models import Activity, ContentObject, Delivery, Follow
 from smartnode.worker import Worker
 from tests.conftest import make_member, make_project
-from tests.inbox import Fediverse
+from tests.inbox import Fediverse, receive
 from tests.matching.feeds_arrange import (
     MIXING,
     NOW,
@@ -181,3 +181,58 @@ async def test_a_deleted_feed_announces_nothing(db, settings, worker) -> None:
     await call(db, opera)
     await worker.run_once(NOW)
     assert await _announces(db) == []
+
+
+async def test_a_call_received_from_another_node_is_announced_by_matching_feeds(
+    db, settings
+) -> None:
+    kvs = "https://be.smart.example/projects/kvs"
+    world = Fediverse()
+    world.actor(kvs, type="Group", followers=f"{kvs}/followers")
+    anna = await make_member(db, settings, "anna")
+    gent, _ = await feed(db, settings, "calls-be", country="BE", occupation=SOUND_DESIGNER)
+    await feed(db, settings, "calls-se", country="SE")
+    kim = await follower(db, gent, "https://fans.example/users/kim", "https://fans.example/inbox")
+    project = await remote_actor(db, kvs, f"{kvs}/inbox", "Group")  # as the resolver keeps it
+    async with db.session() as s, s.begin():  # anna follows the project: its calls concern us
+        s.add(Follow(uri=f"{anna.uri}#follows/kvs", follower_id=anna.id,
+                     followed_id=project.id, state="accepted", created_at=NOW))  # fmt: skip
+    create = _remote_call_create(kvs)
+    outcome = await receive(db, settings, world, create)
+    assert outcome.status == "processed", outcome.reason
+    async with Fetcher(settings, transport=httpx.MockTransport(world.handle)) as fetcher:
+        work = Worker(settings, db, fetcher, signer=None, deliverer=None)
+        assert (await work.run_once(NOW)).jobs == 1
+        await work.run_once(NOW + timedelta(seconds=1))
+    [announce] = await _announces(db)
+    assert announce.actor_id == gent.id
+    assert announce.document["object"] == create["object"]["id"]
+    assert announce.document["cc"] == [kvs, f"{gent.uri}/followers"]
+    async with db.session() as s:
+        inboxes = set((await s.scalars(select(Delivery.inbox_uri))).all())
+    assert inboxes == {kim.inbox_uri, "https://be.smart.example/inbox"}  # the author hears of it
+
+
+def _remote_call_create(project: str) -> dict[str, object]:
+    call_uri = "https://be.smart.example/calls/4f2a"
+    note = {
+        "id": call_uri, "type": "Note", "attributedTo": project,
+        "name": "Sound designer in Gent",
+        "content": "<p><strong>Sound designer in Gent</strong></p><p>For a new play.</p>",
+        "to": [PUBLIC], "cc": [f"{project}/followers"], "published": "2026-11-26T11:00:00Z",
+        "url": call_uri, "purpose": "request", "unitBased": False,
+        "publishes": {"id": f"{call_uri}#primary", "type": "Intent", "action": "work",
+                      "resourceConformsTo": SOUND_DESIGNER,
+                      "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}},
+        "location": {"type": "Place", "name": "Gent, BE",
+                     "address": {"type": "PostalAddress", "addressCountry": "BE",
+                                 "addressLocality": "Gent"}},
+        "remote": False, "positions": 1, "state": "open", "endTime": "2026-12-20T12:00:00Z",
+        "tag": [{"type": "Hashtag", "name": "#Theatre",
+                 "href": "https://be.smart.example/tags/Theatre"}],
+    }  # fmt: skip
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{call_uri}#create", "type": "Create", "actor": project, "object": note,
+        "to": note["to"], "cc": note["cc"], "published": note["published"],
+    }  # fmt: skip
