@@ -241,3 +241,23 @@ async def test_a_remote_coordinator_is_in_the_team(db, settings, world, jazz) ->
         roles = (await s.scalars(select(ProjectMember.role).where(
             ProjectMember.member_id == lea.id))).all()  # fmt: skip
     assert roles == ["coordinator"]
+
+
+async def test_local_people_are_told_by_notifications_and_nothing_federates(
+    api, db, settings, anna, bo, jazz
+) -> None:
+    call = await make_call(db, settings, jazz)
+    bo_headers, anna_headers = await member_headers(db, bo), await member_headers(db, anna)
+    first = (await apply(api, bo_headers, call.uri)).json()
+    rejected = await api.post(f"/api/v1/applications/{first['id']}/reject", headers=anna_headers)
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    kinds = [(n.actor_id, n.kind) for n in await notifications(db)]
+    assert kinds == [(anna.id, "application"), (bo.id, "decision")]
+    other = await make_call(db, settings, jazz, title="Bassist")
+    second = (await apply(api, bo_headers, other.uri)).json()
+    gone = await api.delete(f"/api/v1/applications/{second['id']}", headers=bo_headers)
+    assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
+    assert (anna.id, "withdrawal") in [(n.actor_id, n.kind) for n in await notifications(db)]
+    not_yours = await api.delete(f"/api/v1/applications/{first['id']}", headers=anna_headers)
+    assert not_yours.status_code == 404
+    assert await sent(db) == []
