@@ -24,6 +24,7 @@ from smartnode.cli_federation import (
 )
 from smartnode.cli_feeds import add_feed_commands
 from smartnode.cli_matching import add_matching_commands
+from smartnode.cli_search import add_search_commands
 from smartnode.cli_support import (
     InitReport,
     database_session,
@@ -63,6 +64,7 @@ app.command("unfollow")(unfollow_command)
 app.command("deliveries")(deliveries_command)
 add_matching_commands(app)
 add_feed_commands(app)
+add_search_commands(app)
 add_demo_commands(app)
 
 
