@@ -190,7 +190,8 @@ async def test_close_and_fill_send_update_unpin_and_leave_the_board(
     assert again.status_code == 409
     [update] = await activities(db, "Update")
     assert update.document["object"]["state"] == "closed"
-    assert "Status: closed" in update.document["object"]["content"]
+    assert "Status: stängd" in update.document["object"]["content"]
+    assert "Status: closed" in update.document["object"]["contentMap"]["en"]
     assert PEER in update.document["cc"]
     assert await fan_out(db, settings, update) == ["https://be.smart.example/inbox"]
     assert (await api.get("/api/v1/board")).json()["items"] == []
@@ -223,7 +224,8 @@ async def test_edit_changes_terms_and_sends_update(api, db, team) -> None:
     note = update.document["object"]
     assert "reciprocal" not in note and note["positions"] == 3 and note["remote"] is True
     assert note["content"].startswith("<p><strong>Three dancers</strong></p>")
-    assert "unpaid" in note["content"] and note["updated"]
+    assert "Ersättning: oavlönat" in note["content"] and note["updated"]  # the call is in sv
+    assert "Remuneration: unpaid" in note["contentMap"]["en"]
     bad = await api.patch(f"/api/v1/calls/{out['id']}", headers=anna,
                           json={"place": None, "remote": False})  # fmt: skip
     assert bad.status_code == 422 and "place" in bad.json()["error"]

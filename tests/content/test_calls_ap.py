@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from smartnode.content.calls_from_ap import call_terms, is_call
-from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap, terms_html
+from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap
+from smartnode.content.calls_wording import terms_html
 from smartnode.content.notes_from_ap import note_from_ap
 from smartnode.federation.jsonld import check_document, expand
 from smartnode.federation.vocab import PUBLIC
@@ -162,3 +163,17 @@ def test_our_call_passes_our_own_json_ld_checks_and_expands_to_valueflows() -> N
     [work] = node["https://w3id.org/valueflows/ont/vf#publishes"]
     assert work["https://w3id.org/valueflows/ont/vf#resourceConformsTo"] == [{"@id": DANCER}]
     assert "http://schema.org#DefinedTerm" in str(node)
+
+
+def test_terms_are_worded_in_each_language() -> None:
+    terms = {**TERMS, "remote": True, "state": "filled"}
+    assert "Ersättning: betalt, 3000 EUR per månad" in terms_html(terms, None, "sv")
+    assert "Où: Malmö, SE ou à distance" in terms_html(terms, None, "fr-BE")
+    assert "Umfang: 40 Tage" in terms_html(terms, None, "de")
+    assert "Estado: cubierta" in terms_html(terms, None, "es")
+    assert terms_html(terms, None, "xx") == terms_html(terms, None, "en")
+    for language in ("en", "sv", "fr", "nl", "de", "it", "es"):
+        html = terms_html(
+            {**TERMS, "effort": {"amount": "1", "unit": "hour"}}, "2027-01-15", language
+        )
+        assert html.count("<br>") == 7 and "2027-01-15" in html

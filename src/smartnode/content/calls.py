@@ -30,7 +30,8 @@ from smartnode.content.calls_federate import (
 )
 from smartnode.content.calls_federate import featured_calls as featured_calls
 from smartnode.content.calls_inputs import CallInput, CallUpdate
-from smartnode.content.calls_to_ap import CALL_CONTEXT, terms_html
+from smartnode.content.calls_to_ap import CALL_CONTEXT
+from smartnode.content.calls_wording import terms_html
 from smartnode.content.compose import body_html, plain_text, text_hashtags
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import CALL
@@ -126,15 +127,14 @@ def _terms(data: CallInput, skills: list[SkillTerm]) -> dict[str, Any]:
 
 
 def _body(
-    uris: NodeUris, data: CallInput, text: str, terms: dict[str, Any], state: str | None
+    uris: NodeUris, data: CallInput, text: str, terms: dict[str, Any], language: str
 ) -> tuple[str, list[str]]:
-    """One language's HTML: title, text, terms in words, then the hashtags not in the text."""
+    """One language's HTML: title, text and terms in words (the hashtags follow)."""
     closes = iso(data.closes_at) if data.closes_at else None
-    shown = dict(terms, state=state)
     body = body_html(uris, text, data.format, [], [])
     written = text_hashtags(text if data.format == "text" else plain_text(clean_html(text)))
     title = f"<p><strong>{escape_text(data.title)}</strong></p>"
-    return title + body + terms_html(shown, closes), written
+    return title + body + terms_html(terms, closes, language), written
 
 
 def _render(
@@ -142,15 +142,15 @@ def _render(
 ) -> None:
     """Content, translations, tags, terms and columns of a call from its source."""
     language = data.language or obj.language or "en"
-    terms = _terms(data, skills)
-    main, written = _body(uris, data, data.description, terms, obj.state)
+    terms = dict(_terms(data, skills), state=obj.state)
+    main, written = _body(uris, data, data.description, terms, language)
     given = (hashtag_name(n) for n in [*written, *(data.hashtags or []), *tags])
     names = list({n.lower(): n for n in given if n}.values())
     missing = [n for n in names if n.lower() not in {w.lower() for w in written}]
     trailer = body_html(uris, "", "html", [], missing) if missing else ""
     obj.content = clean_html(main + trailer)
     others = {
-        lang: clean_html(_body(uris, data, text, terms, obj.state)[0] + trailer)
+        lang: clean_html(_body(uris, data, text, terms, lang)[0] + trailer)
         for lang, text in (data.content_map or {}).items()
         if lang != language and text.strip()
     }
@@ -162,6 +162,7 @@ def _render(
     obj.ends_at = datetime.combine(data.ends_on, time(), UTC) if data.ends_on else None
     obj.closes_at = data.closes_at
     source = data.model_dump(mode="json", exclude={"visibility"})
+    terms.pop("state")
     obj.extra = {"source": source, "call": terms}
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
+from smartnode.actors.to_ap import iso
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT, note_to_ap
-from smartnode.federation.sanitize import escape_text
 from smartnode.federation.vocab import SMART_NS
 from smartnode.storage.models import ContentObject
 
@@ -57,62 +56,9 @@ CALL_TERMS: dict[str, Any] = {
 }
 CALL_CONTEXT: list[Any] = [*CONTENT_CONTEXT[:-1], {**CONTENT_CONTEXT[-1], **CALL_TERMS}]
 
-_PER = {"hour": "per hour", "day": "per day", "week": "per week", "month": "per month",
-        "project": "for the project"}  # fmt: skip
-
 
 def _quantity(unit: str, amount: Any) -> dict[str, str]:
     return {"hasUnit": unit, "hasNumericalValue": str(amount)}
-
-
-def _plural(amount: Any, unit: str) -> str:
-    return f"{amount} {unit}" + ("" if str(amount) in ("1", "1.0", "1.00") else "s")
-
-
-def _when(terms: dict[str, Any]) -> str | None:
-    start, end = terms.get("starts_on"), terms.get("ends_on")
-    if start and end:
-        return f"{start} to {end}"
-    return f"from {start}" if start else (f"until {end}" if end else None)
-
-
-def _where(terms: dict[str, Any]) -> str | None:
-    place = ", ".join(p for p in (terms.get("city"), terms.get("country")) if p)
-    if terms.get("remote"):
-        return f"{place} or remote" if place else "remote"
-    return place or None
-
-
-def _pay(terms: dict[str, Any]) -> str:
-    paid = terms.get("paid")
-    if not paid:
-        return "unpaid"
-    return f"paid, {paid['amount']} {paid['currency']} {_PER.get(paid['unit'], '')}".rstrip()
-
-
-def terms_lines(terms: dict[str, Any], closes_at: str | None) -> list[tuple[str, str]]:
-    """The terms of a call in words, as (label, text) pairs."""
-    effort = terms.get("effort")
-    skills = [s["name"] for s in terms.get("skills", [])]
-    languages = [LANGUAGE_NAMES.get(c, c) for c in terms.get("languages", [])]
-    lines = [
-        ("When", _when(terms)),
-        ("Where", _where(terms)),
-        ("Positions", str(terms.get("positions", 1))),
-        ("Effort", _plural(effort["amount"], effort["unit"]) if effort else None),
-        ("Remuneration", _pay(terms)),
-        ("Skills", ", ".join(skills) or None),
-        ("Languages", ", ".join(languages) or None),
-        ("Apply by", closes_at[:10] if closes_at else None),
-        ("Status", terms["state"] if terms.get("state") not in (None, "open") else None),
-    ]
-    return [(label, text) for label, text in lines if text]
-
-
-def terms_html(terms: dict[str, Any], closes_at: str | None) -> str:
-    """The terms as one paragraph of escaped lines."""
-    lines = terms_lines(terms, closes_at)
-    return "<p>" + "<br>".join(f"{escape_text(k)}: {escape_text(v)}" for k, v in lines) + "</p>"
 
 
 def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,130 @@
+"""A call's terms in plain words, in the language of each version of its text (pure).
+
+Interop: Mastodon shows only `content`, so the terms other servers read from FEP-0837 properties
+are also written out for people. Languages: en, sv, fr, nl, de, it, es (others fall back to
+English).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from smartnode.actors.to_ap import LANGUAGE_NAMES
+from smartnode.federation.sanitize import escape_text
+
+_LABELS = ("when", "where", "positions", "effort", "remuneration", "skills", "languages",
+           "apply_by", "status")  # fmt: skip
+_WORDS = ("remote", "or_remote", "from", "until", "to", "unpaid", "paid", "per_hour", "per_day",
+          "per_week", "per_month", "for_project", "hour", "hours", "day", "days", "week",
+          "weeks", "month", "months", "closed", "filled")  # fmt: skip
+
+_TABLE: dict[str, tuple[str, str]] = {
+    "en": ("When|Where|Positions|Effort|Remuneration|Skills|Languages|Apply by|Status",
+           "remote|or remote|from|until|to|unpaid|paid|per hour|per day|per week|per month|"
+           "for the project|hour|hours|day|days|week|weeks|month|months|closed|filled"),
+    "sv": ("När|Var|Platser|Omfattning|Ersättning|Färdigheter|Språk|Sök senast|Status",
+           "på distans|eller på distans|från|till och med|till|oavlönat|betalt|per timme|"
+           "per dag|per vecka|per månad|för projektet|timme|timmar|dag|dagar|vecka|veckor|"
+           "månad|månader|stängd|tillsatt"),
+    "fr": ("Quand|Où|Postes|Volume|Rémunération|Compétences|Langues|Candidater avant|Statut",
+           "à distance|ou à distance|à partir du|jusqu'au|au|non rémunéré|rémunéré|de l'heure|"
+           "par jour|par semaine|par mois|pour le projet|heure|heures|jour|jours|semaine|"
+           "semaines|mois|mois|clôturé|pourvu"),
+    "nl": ("Wanneer|Waar|Plaatsen|Omvang|Vergoeding|Vaardigheden|Talen|Solliciteer voor|Status",
+           "op afstand|of op afstand|vanaf|tot|tot|onbetaald|betaald|per uur|per dag|"
+           "per week|per maand|voor het project|uur|uur|dag|dagen|week|weken|maand|maanden|"
+           "gesloten|ingevuld"),
+    "de": ("Wann|Wo|Stellen|Umfang|Vergütung|Fähigkeiten|Sprachen|Bewerbung bis|Status",
+           "remote|oder remote|ab|bis|bis|unbezahlt|bezahlt|pro Stunde|pro Tag|pro Woche|"
+           "pro Monat|für das Projekt|Stunde|Stunden|Tag|Tage|Woche|Wochen|Monat|Monate|"
+           "geschlossen|besetzt"),
+    "it": ("Quando|Dove|Posti|Impegno|Compenso|Competenze|Lingue|Candidature entro|Stato",
+           "da remoto|o da remoto|dal|fino al|al|non retribuito|retribuito|all'ora|al giorno|"
+           "a settimana|al mese|per il progetto|ora|ore|giorno|giorni|settimana|settimane|"
+           "mese|mesi|chiusa|assegnata"),
+    "es": ("Cuándo|Dónde|Plazas|Dedicación|Remuneración|Habilidades|Idiomas|Solicitar antes del|"
+           "Estado",
+           "en remoto|o en remoto|desde el|hasta el|al|no remunerado|remunerado|por hora|"
+           "por día|por semana|por mes|por el proyecto|hora|horas|día|días|semana|semanas|"
+           "mes|meses|cerrada|cubierta"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CallWording:
+    """How one language names the terms of a call."""
+
+    labels: dict[str, str]
+    words: dict[str, str]
+
+
+WORDINGS = {
+    lang: CallWording(dict(zip(_LABELS, labels.split("|"), strict=True)),
+                      dict(zip(_WORDS, words.split("|"), strict=True)))
+    for lang, (labels, words) in _TABLE.items()
+}  # fmt: skip
+
+
+def call_wording(language: str | None) -> CallWording:
+    """The wording of a language (its base: `fr-BE` → `fr`); English when unknown."""
+    base = (language or "en").split("-")[0].lower()
+    return WORDINGS.get(base, WORDINGS["en"])
+
+
+def _amount(w: CallWording, amount: Any, unit: str) -> str:
+    one = str(amount) in ("1", "1.0", "1.00")
+    return f"{amount} {w.words[unit if one else unit + 's']}"
+
+
+def _when(w: CallWording, terms: dict[str, Any]) -> str | None:
+    start, end = terms.get("starts_on"), terms.get("ends_on")
+    if start and end:
+        return f"{start} – {end}"
+    if start:
+        return f"{w.words['from']} {start}"
+    return f"{w.words['until']} {end}" if end else None
+
+
+def _where(w: CallWording, terms: dict[str, Any]) -> str | None:
+    place = ", ".join(p for p in (terms.get("city"), terms.get("country")) if p)
+    if terms.get("remote"):
+        return f"{place} {w.words['or_remote']}" if place else w.words["remote"]
+    return place or None
+
+
+def _pay(w: CallWording, terms: dict[str, Any]) -> str:
+    paid = terms.get("paid")
+    if not paid:
+        return w.words["unpaid"]
+    unit = paid.get("unit", "project")
+    per = w.words["for_project"] if unit == "project" else w.words.get(f"per_{unit}", "")
+    return f"{w.words['paid']}, {paid['amount']} {paid['currency']} {per}".rstrip()
+
+
+def terms_lines(
+    terms: dict[str, Any], closes_at: str | None, language: str | None = None
+) -> list[tuple[str, str]]:
+    """The terms of a call in words, as (label, text) pairs, in `language`."""
+    w = call_wording(language)
+    effort, state = terms.get("effort"), terms.get("state")
+    skills = [s["name"] for s in terms.get("skills", [])]
+    languages = [LANGUAGE_NAMES.get(c, c) for c in terms.get("languages", [])]
+    lines = [
+        ("when", _when(w, terms)),
+        ("where", _where(w, terms)),
+        ("positions", str(terms.get("positions", 1))),
+        ("effort", _amount(w, effort["amount"], effort["unit"]) if effort else None),
+        ("remuneration", _pay(w, terms)),
+        ("skills", ", ".join(skills) or None),
+        ("languages", ", ".join(languages) or None),
+        ("apply_by", closes_at[:10] if closes_at else None),
+        ("status", w.words.get(state, state) if state not in (None, "open") else None),
+    ]
+    return [(w.labels[key], text) for key, text in lines if text]
+
+
+def terms_html(terms: dict[str, Any], closes_at: str | None, language: str | None = None) -> str:
+    """The terms as one paragraph of escaped lines."""
+    lines = terms_lines(terms, closes_at, language)
+    return "<p>" + "<br>".join(f"{escape_text(k)}: {escape_text(v)}" for k, v in lines) + "</p>"
