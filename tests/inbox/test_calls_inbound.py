@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from smartnode.actors.node import ensure_node_actor
-from smartnode.actors.peers import add_peer
-from smartnode.content.calls_federate import follow_peer_nodes
+from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.actors.peers import FOLLOW_PEER, add_peer
 from smartnode.matching.notify import MATCH_CALL
 from smartnode.storage.models import ContentObject, Follow, Job
+from smartnode.worker import Worker
 from tests.content import activities as sent_activities
 from tests.content import activity, node_client
 from tests.inbox import Fediverse, inbox_context, receive
@@ -179,16 +179,20 @@ async def test_our_node_follows_the_trusted_peers_and_then_takes_their_calls(
     db, settings, world
 ) -> None:
     async with inbox_context(db, settings, world) as ctx:
-        await ensure_node_actor(ctx.session, settings, ctx.now)
+        node = await ensure_node_actor(ctx.session, settings, ctx.now)
         await add_peer(ctx.session, "https://be.smart.example", ctx.now)
         await add_peer(ctx.session, "https://gone.smart.example", ctx.now)  # unreachable
-        [sent] = await follow_peer_nodes(ctx.session, ctx.uris, ctx.resolver, ctx.now)
-        assert sent.state == "pending" and sent.uri
-    async with inbox_context(db, settings, world) as ctx:  # idempotent
-        [again] = await follow_peer_nodes(ctx.session, ctx.uris, ctx.resolver, ctx.now)
-        assert again.id == sent.id
+    worker = Worker(
+        settings, db, world.fetcher(settings), signer=node_signer(node, settings), deliverer=None
+    )
+    await worker.run_once(datetime.now(UTC))
+    await worker.run_once(datetime.now(UTC))  # the gone peer's job waits for its retry
     [follow] = await sent_activities(db, "Follow")
     assert follow.document["object"] == PEER
+    async with db.session() as s:
+        jobs = (await s.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).all()
+    assert sorted((j.payload["actor_uri"], j.state) for j in jobs) == [
+        (PEER, "done"), ("https://gone.smart.example/actor", "pending")]  # fmt: skip
     early = await receive(db, settings, world, activity("Announce", PEER, call_doc(), f"{PEER}#0"))
     assert early.status == "ignored" and await stored(db) == []  # pending: not yet
     accept = activity("Accept", PEER, follow.document["id"], f"{PEER}#accept")

@@ -16,14 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.follows import follow
 from smartnode.actors.node import get_node_actor
-from smartnode.actors.peers import list_peers
-from smartnode.actors.resolve import ActorResolver
 from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import CALL
-from smartnode.errors import NotFound, SmartnodeError
+from smartnode.errors import NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import AS_CONTEXT, PUBLIC
 from smartnode.outbox.publish import publish
@@ -147,24 +144,3 @@ async def pin(
         cc=[NodeUris.collection(project.uri, "followers")], now=now,
         extra={"target": NodeUris.collection(project.uri, "featured")},
     )  # fmt: skip
-
-
-async def follow_peer_nodes(
-    session: AsyncSession, uris: NodeUris, resolver: ActorResolver, now: datetime
-) -> list[Follow]:
-    """Our node actor follows every trusted peer's node actor (idempotent: a follow sent or
-    accepted already is kept), so that the calls their node actors announce reach our board.
-
-    Not wired yet: meant for `smartnode peer add`, the app's start-up or a worker job.
-    A peer that cannot be resolved now is skipped (the next run tries again).
-    """
-    node = await get_node_actor(session)
-    if node is None:
-        return []
-    follows = []
-    for peer in await list_peers(session):
-        try:
-            follows.append(await follow(session, uris, node, peer.actor_uri, resolver, now))
-        except SmartnodeError as error:  # unreachable, blocked, not an actor
-            log.info("peer %s not followed: %s", peer.actor_uri, error.message)
-    return follows
