@@ -265,6 +265,10 @@ async def test_a_forwarded_copy_is_shown_to_the_coordinator_it_is_addressed_to(
                                                                "pending")  # fmt: skip
     [note] = await notifications(db)
     assert (note.actor_id, note.kind) == (anna.id, "application")
+    twice = activity("Offer", BAND, original, "https://fr.smart.example/activities/fw2")
+    twice |= {"to": [anna.uri], "target": call.uri}
+    assert (await receive(db, settings, world, twice)).status == "processed"
+    assert len(await notifications(db)) == 1 and len(await applications(db)) == 1
     forged = activity("Offer", EVE, original) | {"to": [anna.uri]}
     refused = await receive(db, settings, world, forged)
     assert refused.status == "ignored" and "remote project" in refused.reason
