@@ -89,6 +89,8 @@ async def test_member_publishes_an_event_sent_as_create_and_served_as_as2(
     assert served.status_code == 200
     assert {k: v for k, v in served.json().items() if k != "@context"} == event
     assert await fan_out(db, settings, create) == ["https://mastodon.example/inbox"]
+    page = await api.get(f"/events/{out['id']}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Jazzkväll" in page.text
 
 
 async def test_coordinator_publishes_as_the_project_and_others_may_not(
