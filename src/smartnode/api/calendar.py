@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from smartnode.api.deps import SessionDep
-from smartnode.api.v1.events import feed, publisher
+from smartnode.api.v1.events import Username, feed, publisher
 from smartnode.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -20,12 +20,12 @@ async def _feed(session: SessionDep, username: str, kind: str) -> Response:
 
 
 @router.get("/members/{username}/events.ics")
-async def member_calendar(username: str, session: SessionDep) -> Response:
+async def member_calendar(username: Username, session: SessionDep) -> Response:
     """A member's upcoming public events."""
-    return await _feed(session, username[:64], "member")
+    return await _feed(session, username, "member")
 
 
 @router.get("/projects/{slug}/events.ics")
-async def project_calendar(slug: str, session: SessionDep) -> Response:
+async def project_calendar(slug: Username, session: SessionDep) -> Response:
     """A project's upcoming public events."""
-    return await _feed(session, slug[:64], "project")
+    return await _feed(session, slug, "project")
