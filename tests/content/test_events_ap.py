@@ -16,6 +16,7 @@ from smartnode.content.events_inputs import EventInput
 from smartnode.content.events_to_ap import event_to_ap
 from smartnode.content.events_wording import summary_text
 from smartnode.content.ical import calendar
+from smartnode.federation.jsonld import check_document, expand
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import PUBLIC
 from smartnode.storage.models import ContentObject
@@ -77,6 +78,19 @@ def test_event_carries_times_zone_place_and_mobilizon_terms() -> None:
     context = doc["@context"][1]
     assert context["timezone"]["@id"] == "mz:timezone"
     assert context["joinMode"]["@id"] == "mz:joinMode"
+
+
+def test_event_expands_as_json_ld_with_mobilizon_and_schema_terms() -> None:
+    doc = event_to_ap(event_row(event_input(online_url="https://meet.example/j", capacity=9)), ANNA)
+    check_document(doc)
+    [expanded] = expand(doc)
+    assert expanded["https://joinmobilizon.org/ns#timezone"][0]["@value"] == "Europe/Stockholm"
+    assert expanded["https://joinmobilizon.org/ns#joinMode"][0]["@value"] == "free"
+    assert expanded["http://schema.org#maximumAttendeeCapacity"][0]["@value"] == 9
+    [place] = expanded["https://www.w3.org/ns/activitystreams#location"]
+    [address] = place["http://schema.org#address"]
+    assert address["http://schema.org#addressLocality"][0]["@value"] == "Malmö"
+    assert place["https://www.w3.org/ns/activitystreams#latitude"][0]["@value"] == 55.6
 
 
 def test_summary_tells_mastodon_readers_when_and_where_in_the_authors_language() -> None:

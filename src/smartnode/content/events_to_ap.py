@@ -42,7 +42,6 @@ EVENT_CONTEXT: list[Any] = [
         "timezone": {"@id": "mz:timezone", "@type": "sc:Text"},
         "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"},
         "joinMode": {"@id": "mz:joinMode", "@type": "mz:joinModeType"},
-        "joinModeType": {"@id": "mz:joinModeType", "@type": "rdfs:Class"},
     },
 ]
 #: Interop: Mobilizon finds the online address as the Link attachment with this name.
