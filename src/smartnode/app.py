@@ -30,6 +30,7 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.storage.db import Database
 from smartnode.web import pages
+from smartnode.web import search as search_page
 from smartnode.worker import make_worker
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(calendar.router)  # {member or project}/events.ics
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(search_page.router)
     app.add_exception_handler(SmartnodeError, _smartnode_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     return app
