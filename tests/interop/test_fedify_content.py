@@ -78,3 +78,52 @@ def test_fedify_follower_receives_the_announcement_as_a_note_with_text_and_hasht
     assert hashtags == {"#opera", "#malmö"}  # Interop: Mastodon matches hashtags case-blind
     assert "https://www.w3.org/ns/activitystreams#Public" in seen["to"]
     assert pair.fedify.state()["errors"] == []
+
+
+def _dm_to_fedi(pair: Pair, reply_to: str) -> dict[str, Any] | None:
+    """A direct Note from the project to Fedify's actor, verified by Fedify."""
+    fedi = pair.fedify.actor_uri()
+    for seen in pair.fedify.state()["received"]:
+        if (seen["type"], seen["actor"], seen["objectType"]) != (
+            "Create",
+            pair.project_uri,
+            "Note",
+        ):
+            continue
+        if seen["to"] == [fedi] and seen["inReplyTo"] == reply_to:
+            found: dict[str, Any] = seen
+            return found
+    return None
+
+
+def test_fedify_follower_receives_the_call_and_applies_by_direct_reply(
+    followed: tuple[Pair, str],
+) -> None:
+    pair, token = followed
+    published = _api(pair, token, f"/api/v1/actors/{PROJECT}/calls", {
+        "title": "Répétiteur for Idomeneo",
+        "description": "Four weeks of rehearsals in Malmö, spring 2027.",
+        "languages": ["sv", "en"], "place": {"country": "SE", "city": "Malmö"},
+        "hashtags": ["opera"],
+    })  # fmt: skip
+    call_id = published["uri"]
+    seen = eventually(lambda: _received(pair, call_id), "Fedify verifies the call's Create", pair)
+    assert seen["objectType"] == "Note" and seen["summary"] is None  # no content warning
+    assert "Répétiteur for Idomeneo" in seen["content"] and "Malmö" in seen["content"]
+    assert "#opera" in {tag["name"].lower() for tag in seen["tags"] if tag["type"] == "Hashtag"}
+
+    reply = pair.fedify.control("/control/reply", {
+        "to": pair.project_uri, "inReplyTo": call_id,
+        "content": "<p>I would love to! I coached Idomeneo at Drottningholm.</p>",
+    })  # fmt: skip
+    assert reply["ok"], reply
+    applications = eventually(
+        lambda: pair.rows("SELECT via, state, motivation FROM applications WHERE uri = ?",
+                          reply["noteId"]),
+        "our node turns the direct reply into an application", pair,
+    )  # fmt: skip
+    assert applications[0][:2] == ("reply", "pending")
+    assert "Drottningholm" in applications[0][2]
+    ack = eventually(lambda: _dm_to_fedi(pair, reply["noteId"]), "Fedify verifies the ack", pair)
+    assert ack["cc"] == [] and any(t["type"] == "Mention" for t in ack["tags"])
+    assert pair.fedify.state()["errors"] == []
