@@ -176,7 +176,7 @@ class Worker:
                         session, self.uris, self.fetcher, now=now, signer=self.signer,
                         budget=FetchBudget(FETCHES_PER_ACTIVITY),
                     )  # fmt: skip
-                    await run_job(session, self.uris, resolver, job.kind, job.payload, now)
+                    await run_job(session, self.settings, resolver, job.kind, job.payload, now)
                     await queue.complete(session, table(Job), [job.id])
             except Exception as error:  # a failed job must not stop the loop: retry, then fail
                 if not isinstance(error, FetchError):

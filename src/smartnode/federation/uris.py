@@ -1,8 +1,8 @@
 """THE one place that builds and parses this node's URIs.
 
-Layout: /actor (node), /members/{username}, /projects/{slug}, /feeds/{slug}, /inbox (shared), and per actor
-…/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members;
-/notes/{token} (Note, Article) and /activities/{token}.
+Layout: /actor (node), /members/{username}, /projects/{slug}, /feeds/{slug}, /inbox (shared),
+and per actor …/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members;
+/notes/{token} (Note, Article), /events/{token}, /calls/{token} and /activities/{token}.
 Actor ids double as profile page URLs (content negotiation).
 """
 

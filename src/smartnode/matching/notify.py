@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.content.notices import notify
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.candidates import load_candidates, load_facts
-from smartnode.matching.rank import rank
+from smartnode.matching.rank import Reorder, rank
 from smartnode.matching.score import Match, Need, Place, Wanted
 from smartnode.storage.models import ContentObject, Job, ProjectMember
 
@@ -108,7 +108,7 @@ async def call_team(session: AsyncSession, call: ContentObject) -> set[int]:
 
 async def match_call(
     session: AsyncSession, uris: NodeUris, call: ContentObject, *, opt_in: str, limit: int,
-    threshold: float = 0.0,
+    threshold: float = 0.0, reorder: Reorder | None = None,
 ) -> list[Match]:  # fmt: skip
     """The best opted-in local members for a call (its own team left out)."""
     need = need_from_call(call)
@@ -117,7 +117,7 @@ async def match_call(
         session, need, facts, uris.domain, opt_in="listed" if opt_in == "listed" else "suggestions",
         exclude=await call_team(session, call),
     )  # fmt: skip
-    return rank(need, pool, facts, limit=limit, threshold=threshold)
+    return rank(need, pool, facts, limit=limit, threshold=threshold, reorder=reorder)
 
 
 def is_open(call: ContentObject, now: datetime) -> bool:
@@ -131,15 +131,17 @@ def is_open(call: ContentObject, now: datetime) -> bool:
 
 
 async def run_call_matching(
-    session: AsyncSession, uris: NodeUris, call_id: int, now: datetime
-) -> int:
+    session: AsyncSession, uris: NodeUris, call_id: int, now: datetime,
+    reorder: Reorder | None = None,
+) -> int:  # fmt: skip
     """Notify the best-matching opted-in local members of a call; how many were notified."""
     call = await session.get(ContentObject, call_id)
     if call is None or not is_open(call, now):
         return 0
     matches = await match_call(
-        session, uris, call, opt_in="suggestions", limit=TOP, threshold=THRESHOLD
-    )
+        session, uris, call, opt_in="suggestions", limit=TOP, threshold=THRESHOLD,
+        reorder=reorder,
+    )  # fmt: skip
     notified = 0
     for found in matches:
         data = {"score": found.score, "parts": found.parts, "call": {"name": call.name}}

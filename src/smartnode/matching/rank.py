@@ -4,6 +4,7 @@ or one sector does not fill the list."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from smartnode.matching.score import Candidate, Facts, Match, Need, score
 
@@ -11,6 +12,8 @@ from smartnode.matching.score import Candidate, Facts, Match, Need, score
 DIVERSITY = 0.2
 #: The re-rank looks at this many times `limit` of the best scores.
 WINDOW = 10
+#: A reorder pass sees this many times `limit` of the diversified matches.
+REORDER_WINDOW = 3
 
 
 def similarity(a: Candidate, b: Candidate) -> float:
@@ -37,6 +40,12 @@ def diversify(matches: Sequence[Match], limit: int, *, diversity: float = DIVERS
     return picked
 
 
+class Reorder(Protocol):
+    """An optional last pass over the ranked matches (the semantic re-rank)."""
+
+    def __call__(self, need_text: str, matches: list[Match]) -> list[Match]: ...
+
+
 def rank(
     need: Need,
     candidates: Iterable[Candidate],
@@ -45,8 +54,13 @@ def rank(
     limit: int = 20,
     threshold: float = 0.0,
     diversity: float = DIVERSITY,
+    reorder: Reorder | None = None,
 ) -> list[Match]:
-    """The best `limit` candidates passing the hard filters with a score >= threshold."""
+    """The best `limit` candidates passing the hard filters with a score >= threshold; a
+    `reorder` pass (if any) reorders a wider shortlist before it is cut to `limit`."""
     found = [m for m in (score(need, c, facts) for c in candidates) if m is not None]
     kept = [m for m in found if m.score >= threshold]
-    return diversify(kept, limit, diversity=diversity)
+    if reorder is None:
+        return diversify(kept, limit, diversity=diversity)
+    shortlist = diversify(kept, limit * REORDER_WINDOW, diversity=diversity)
+    return reorder(need.text, shortlist)[:limit]

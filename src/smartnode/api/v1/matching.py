@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.projects import get_project
-from smartnode.api.deps import SessionDep, UrisDep
+from smartnode.api.deps import SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import ChallengeRoute, MemberDep
 from smartnode.api.v1.matching_schemas import (
     CandidateOut,
@@ -41,6 +41,7 @@ from smartnode.matching.exchange import rank_exchanges
 from smartnode.matching.explain import render, uris_of, viewer_language
 from smartnode.matching.notify import match_call
 from smartnode.matching.rank import rank
+from smartnode.matching.semantic import semantic_reorder
 from smartnode.storage.models import Actor, ProjectMember
 
 router = APIRouter(tags=["matching"], route_class=ChallengeRoute)
@@ -94,6 +95,7 @@ async def project_candidates(
     member: MemberDep,
     session: SessionDep,
     uris: UrisDep,
+    settings: SettingsDep,
     skill: Uris = [],  # noqa: B006  (FastAPI copies defaults)
     optional: Uris = [],  # noqa: B006
     occupation: Annotated[str | None, Query(max_length=300)] = None,
@@ -113,6 +115,7 @@ async def project_candidates(
         starts_on=starts_on, ends_on=ends_on, latitude=latitude, longitude=longitude,
         country=country, remote=remote, q=q,
     )  # fmt: skip
+    reorder = semantic_reorder(settings.semantic_rerank)
     async with session.begin():
         project, _ = await get_project(session, slug)
         team = await _coordinated(session, member, project)
@@ -122,7 +125,7 @@ async def project_candidates(
         )
         found = [
             (m.candidate.member_id, m.score, m.components, m.parts)
-            for m in rank(need, pool, facts, limit=limit)
+            for m in rank(need, pool, facts, limit=limit, reorder=reorder)
         ]
         page = await _explained(session, uris, found, viewer_language(lang or member.language))
     return json_response(page)
@@ -141,16 +144,20 @@ async def call_candidates(
     member: MemberDep,
     session: SessionDep,
     uris: UrisDep,
+    settings: SettingsDep,
     limit: Page = 20,
     lang: Lang = None,
 ) -> Response:
+    reorder = semantic_reorder(settings.semantic_rerank)
     async with session.begin():
         call = await local_call(session, uris, token)
         project = await session.get(Actor, call.project_id or call.actor_id)
         if project is None or project.kind != "project":
             raise NotFound("this call has no project on this node")
         await _coordinated(session, member, project)
-        matches = await match_call(session, uris, call, opt_in="listed", limit=limit)
+        matches = await match_call(
+            session, uris, call, opt_in="listed", limit=limit, reorder=reorder
+        )
         found = [(m.candidate.member_id, m.score, m.components, m.parts) for m in matches]
         page = await _explained(session, uris, found, viewer_language(lang or member.language))
     return json_response(page)
