@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.projects import Role, team_row
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import ActorResolver
-from smartnode.actors.to_ap import tombstone
-from smartnode.content.audience import Addressing, addressing
+from smartnode.content.audience import addressing
 from smartnode.content.compose import MentionRef, body_html, excerpt, hashtag_names, plain_text
 from smartnode.content.inputs import (
     AnnouncementInput,
@@ -29,6 +28,7 @@ from smartnode.content.inputs import (
     AttachmentInput,
     Visibility,
 )
+from smartnode.content.lifecycle import local_object, retire
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
 from smartnode.content.relay import relay_post
@@ -270,18 +270,7 @@ async def delete_announcement(
     if author is None:
         raise NotFound("the author of this post no longer exists")
     await count_reply(session, obj.in_reply_to_uri, -1)
-    obj.deleted_at = now
-    obj.updated_at = now
-    obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
-    obj.attachments, obj.tags, obj.extra = [], [], {}
-    await session.flush()
-    gone = tombstone(obj.uri, obj.ap_type, now)
-    gone.pop("@context")
-    to = Addressing(list(obj.audience.get("to", [])), list(obj.audience.get("cc", [])))
-    await publish(
-        session, uris, author, "Delete", obj=gone, to=to.to, cc=to.cc, now=now,
-        extra={"@context": CONTENT_CONTEXT},
-    )  # fmt: skip
+    await retire(session, uris, author, obj, now, context=CONTENT_CONTEXT)
 
 
 async def _publish(
@@ -302,13 +291,4 @@ async def _publish(
 
 async def local_post(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:
     """One of our posts by token; NotFound if none, Gone if deleted."""
-    obj = await session.scalar(
-        select(ContentObject).where(
-            ContentObject.uri == uris.note(token), ContentObject.local.is_(True)
-        )
-    )
-    if obj is None:
-        raise NotFound("no such post on this node")
-    if obj.deleted_at is not None:
-        raise Gone("this post was deleted")
-    return obj
+    return await local_object(session, uris.note(token), "post")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.to_ap import hashtag_name, iso, tombstone
+from smartnode.actors.to_ap import hashtag_name, iso
 from smartnode.content.audience import addressing
 from smartnode.content.calls_federate import (
     call_author,
@@ -26,7 +26,6 @@ from smartnode.content.calls_federate import (
     peer_nodes,
     pin,
     publish_call,
-    with_peers,
 )
 from smartnode.content.calls_federate import featured_calls as featured_calls
 from smartnode.content.calls_inputs import CallInput, CallUpdate
@@ -34,14 +33,15 @@ from smartnode.content.calls_to_ap import CALL_CONTEXT
 from smartnode.content.calls_wording import terms_html
 from smartnode.content.compose import body_html, plain_text, text_hashtags
 from smartnode.content.inputs import Visibility
+from smartnode.content.lifecycle import local_object, retire
 from smartnode.content.terms import CALL
-from smartnode.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from smartnode.errors import Conflict, Forbidden, ValidationFailed
 from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.matching.terms import SkillTerm, defined_terms
-from smartnode.outbox.publish import new_token, publish
+from smartnode.outbox.publish import new_token
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_matching import SkillConcept
 
@@ -50,18 +50,7 @@ OPEN, CLOSED, FILLED = "open", "closed", "filled"
 
 async def local_call(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:
     """One of our calls by token; NotFound if none, Gone if deleted."""
-    obj = await session.scalar(
-        select(ContentObject).where(
-            ContentObject.uri == uris.call(token),
-            ContentObject.local.is_(True),
-            ContentObject.kind == CALL,
-        )
-    )
-    if obj is None:
-        raise NotFound("no such call on this node")
-    if obj.deleted_at is not None:
-        raise Gone("this call was deleted")
-    return obj
+    return await local_object(session, uris.call(token), "call", CALL)
 
 
 async def call_by_uri(session: AsyncSession, uri: str) -> ContentObject | None:
@@ -257,17 +246,8 @@ async def _changed(
 async def delete_call(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
 ) -> None:
-    """Delete a call: it answers 410 with a Tombstone, and its audience is sent Delete."""
+    """Delete a call: it answers 410 with a Tombstone, and its audience (and the peers that
+    were told of it) is sent Delete."""
     project = await call_author(session, obj)
     peers = await peer_nodes(session, obj)
-    obj.deleted_at = obj.updated_at = now
-    obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
-    obj.attachments, obj.tags, obj.extra = [], [], {}
-    await session.flush()
-    gone = tombstone(obj.uri, obj.ap_type, now)
-    gone.pop("@context")
-    to, cc = list(obj.audience.get("to", [])), list(obj.audience.get("cc", []))
-    await publish(
-        session, uris, project, "Delete", obj=gone, to=to, cc=with_peers(cc, peers), now=now,
-        extra={"@context": CALL_CONTEXT},
-    )  # fmt: skip
+    await retire(session, uris, project, obj, now, context=CALL_CONTEXT, also=peers)

@@ -14,7 +14,7 @@ from typing import Any
 
 from smartnode.content.calls_inputs import EFFORT_UNITS, MAX_SKILLS, PAY_UNITS
 from smartnode.content.compose import plain_text
-from smartnode.content.terms import CALL, KindTerms
+from smartnode.content.terms import CALL, KindTerms, parse_time
 from smartnode.federation.vocab import as_list, text_of
 from smartnode.matching.terms import is_esco_uri
 
@@ -38,16 +38,6 @@ def _esco(value: Any) -> str | None:
     if isinstance(value, str) and len(value) <= 300 and is_esco_uri(value):
         return value if not any(c.isspace() for c in value) else None
     return None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _day(value: Any) -> date | None:
@@ -157,5 +147,5 @@ def call_terms(doc: dict[str, Any]) -> KindTerms:
         state=state if isinstance(state, str) and state in STATES else "open",
         starts_at=datetime.combine(starts, datetime.min.time(), UTC) if starts else None,
         ends_at=datetime.combine(ends, datetime.min.time(), UTC) if ends else None,
-        closes_at=_moment(doc.get("endTime")),
+        closes_at=parse_time(doc.get("endTime")),
     )

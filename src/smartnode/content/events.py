@@ -16,15 +16,15 @@ from pydantic import ValidationError
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.to_ap import tombstone
-from smartnode.content.audience import Addressing, addressing
+from smartnode.content.audience import addressing
 from smartnode.content.compose import body_html, hashtag_names, plain_text
 from smartnode.content.events_inputs import EventInput, EventUpdate
 from smartnode.content.events_to_ap import EVENT_CONTEXT, event_summary, event_to_ap
 from smartnode.content.events_wording import WORDINGS
 from smartnode.content.inputs import Visibility
+from smartnode.content.lifecycle import local_object, retire
 from smartnode.content.terms import EVENT
-from smartnode.errors import Gone, NotFound, ValidationFailed
+from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
 from smartnode.storage.models import Activity, Actor, ContentObject
@@ -147,18 +147,7 @@ async def delete_event(
     author = await session.get(Actor, obj.actor_id)
     if author is None:
         raise NotFound("the author of this event no longer exists")
-    obj.deleted_at = now
-    obj.updated_at = now
-    obj.content, obj.content_map, obj.summary, obj.name = "", {}, None, None
-    obj.attachments, obj.tags, obj.extra = [], [], {}
-    await session.flush()
-    gone = tombstone(obj.uri, obj.ap_type, now)
-    gone.pop("@context")
-    to = Addressing(list(obj.audience.get("to", [])), list(obj.audience.get("cc", [])))
-    await publish(
-        session, uris, author, "Delete", obj=gone, to=to.to, cc=to.cc, now=now,
-        extra={"@context": EVENT_CONTEXT},
-    )  # fmt: skip
+    await retire(session, uris, author, obj, now, context=EVENT_CONTEXT)
 
 
 async def _publish(
@@ -179,18 +168,7 @@ async def _publish(
 
 async def local_event(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:
     """One of our events by token; NotFound if none, Gone if deleted."""
-    obj = await session.scalar(
-        select(ContentObject).where(
-            ContentObject.uri == uris.event(token),
-            ContentObject.local.is_(True),
-            ContentObject.kind == EVENT,
-        )
-    )
-    if obj is None:
-        raise NotFound("no such event on this node")
-    if obj.deleted_at is not None:
-        raise Gone("this event was deleted")
-    return obj
+    return await local_object(session, uris.event(token), "event", EVENT)
 
 
 def _ends() -> Any:

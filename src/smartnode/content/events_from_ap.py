@@ -18,7 +18,7 @@ from typing import Any
 from smartnode.content.compose import plain_text
 from smartnode.content.events_inputs import timezones
 from smartnode.content.events_to_ap import ONLINE_LINK_NAME
-from smartnode.content.terms import EVENT, KindTerms
+from smartnode.content.terms import EVENT, KindTerms, parse_time
 from smartnode.federation.vocab import as_list, link_href, text_of
 
 JOIN_MODES = frozenset({"free", "restricted", "invite", "external"})
@@ -102,8 +102,6 @@ def capacity_of(value: Any) -> int | None:
 
 def event_terms(doc: dict[str, Any]) -> KindTerms:
     """The times and place of a remote Event."""
-    from smartnode.content.notes_from_ap import parse_time
-
     starts_at, ends_at = parse_time(doc.get("startTime")), parse_time(doc.get("endTime"))
     if starts_at is None or (ends_at is not None and ends_at <= starts_at):
         ends_at = None

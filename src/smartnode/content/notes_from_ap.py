@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +17,7 @@ from smartnode.content.audience import iris_of
 from smartnode.content.calls_from_ap import call_terms, is_call
 from smartnode.content.compose import plain_text
 from smartnode.content.events_from_ap import event_terms
-from smartnode.content.terms import ANNOUNCEMENT, KindTerms
+from smartnode.content.terms import ANNOUNCEMENT, KindTerms, parse_time
 from smartnode.errors import BadRequest
 from smartnode.federation.sanitize import clean_html
 from smartnode.federation.vocab import as_list, id_of, link_href, text_of
@@ -77,17 +77,6 @@ def note_type(doc: dict[str, Any]) -> str | None:
         if item in NOTE_TYPES:
             return str(item)
     return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An xsd:dateTime as an aware UTC datetime, or None."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _language_map(value: Any, limit: int) -> dict[str, str]:

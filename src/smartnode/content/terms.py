@@ -4,7 +4,7 @@ as read from a remote document. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 ANNOUNCEMENT = "announcement"
@@ -23,3 +23,14 @@ class KindTerms:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     closes_at: datetime | None = None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An xsd:dateTime as an aware UTC datetime, or None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
