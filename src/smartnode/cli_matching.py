@@ -21,6 +21,7 @@ from smartnode.config import Settings
 from smartnode.matching.curated import load_seed, seed_document
 from smartnode.matching.esco_csv import discover
 from smartnode.matching.esco_import import EscoImport, import_esco, provenance_of
+from smartnode.matching.search_index import reindex_all
 
 ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 
@@ -83,7 +84,8 @@ def import_esco_command(
         async with database_session(settings) as session, session.begin():
             with ProgressBars() as bars:
                 report = await import_esco(session, found, now(), version=version, progress=bars)
-        return import_lines(report, folder)
+            documents = await reindex_all(session)  # new labels: skills found in more languages
+        return [*import_lines(report, folder), f"Search index rebuilt: {documents} documents."]
 
     for line in run(work):
         out().print(line)
@@ -96,6 +98,7 @@ def seed_skills_command() -> None:
     async def work(settings: Settings) -> list[str]:
         async with database_session(settings) as session, session.begin():
             loaded = await load_seed(session, now())
+            await reindex_all(session)
         total = len(seed_document()["concepts"])
         return [
             f"Curated ESCO seed: {loaded.concepts} new concepts of {total}, "

@@ -117,3 +117,18 @@ async def test_remote_document_claiming_a_local_id_is_refused(db, settings) -> N
     async with db.session() as s:
         row = await s.scalar(select(Actor).where(Actor.uri == anna.uri))
         assert row is not None and row.local and row.public_key_pem != PEM
+
+
+async def test_discoverable_and_indexable_are_kept_as_the_actor_says(db) -> None:
+    doc = {**mastodon_actor(), "discoverable": False, "indexable": True}
+    async with db.session() as s, s.begin():
+        await store_remote_actor(s, remote_actor_from_ap(doc), NOW)
+    async with db.session() as s:
+        row = await s.scalar(select(Actor).where(Actor.uri == doc["id"]))
+        assert row is not None and (row.discoverable, row.indexable) == (False, True)
+    withdrawn = {**doc, "indexable": "yes"}  # only a JSON true counts
+    async with db.session() as s, s.begin():
+        await store_remote_actor(s, remote_actor_from_ap(withdrawn), NOW)
+    async with db.session() as s:
+        row = await s.scalar(select(Actor).where(Actor.uri == doc["id"]))
+        assert row is not None and row.indexable is False

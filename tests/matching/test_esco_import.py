@@ -166,6 +166,7 @@ def test_cli_imports_the_download_with_a_summary(smartnode, database_url, tmp_pa
     )
     assert "7 broader links, 4 occupation skills (3 skipped" in result.stdout
     assert "ESCO classification of the European Commission" in result.stdout
+    assert "Search index rebuilt: 0 documents." in result.stdout  # new labels, new words
     assert "Not imported (other languages): pl" in result.stderr
     [(count,)] = query(database_url, select(func.count()).select_from(SkillConcept))
     assert count == 11

@@ -50,6 +50,7 @@ class RemoteActorData:
     public_key_pem: str
     manually_approves_followers: bool
     discoverable: bool
+    indexable: bool = False
     also_known_as: list[str] = field(default_factory=list)
     moved_to_uri: str | None = None
 
@@ -129,6 +130,7 @@ def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
         public_key_pem=pem,
         manually_approves_followers=doc.get("manuallyApprovesFollowers") is True,
         discoverable=doc.get("discoverable") is True,
+        indexable=doc.get("indexable") is True,
         also_known_as=[
             u for u in (_optional_url(id_of(a)) for a in as_list(doc.get("alsoKnownAs"))) if u
         ][:20],
@@ -166,6 +168,7 @@ async def store_remote_actor(
     actor.public_key_pem = data.public_key_pem
     actor.manually_approves_followers = data.manually_approves_followers
     actor.discoverable = data.discoverable
+    actor.indexable = data.indexable
     actor.also_known_as = data.also_known_as
     actor.moved_to_uri = data.moved_to_uri
     actor.deleted_at = None
