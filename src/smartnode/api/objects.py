@@ -35,6 +35,7 @@ from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, ContentObject
 from smartnode.web import pages
 from smartnode.web.calls import call_page
+from smartnode.web.events import event_page
 from smartnode.web.notes import note_page
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
@@ -124,7 +125,7 @@ async def _content(request: Request, uri: str, token: str) -> Response:
         ):
             return _missing(as_json, request)
         if not as_json:
-            page = call_page if obj.kind == "call" else note_page
+            page = {"call": call_page, "event": event_page}.get(obj.kind, note_page)
             return await page(request, session, obj, author)
         entry = _json(object_to_ap(obj, author.uri))
     if not public:
