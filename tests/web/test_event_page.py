@@ -37,7 +37,7 @@ def event_input(**fields: Any) -> EventInput:
             "capacity": 80,
             "join_mode": "restricted",
             **fields,
-        }  # fmt: skip
+        }
     )
 
 
