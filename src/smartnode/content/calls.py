@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.to_ap import hashtag_name, iso
 from smartnode.content.audience import addressing
+from smartnode.content.call_boosts import undo_call_boosts
 from smartnode.content.calls_federate import (
     call_author,
     node_announce,
@@ -228,6 +229,7 @@ async def set_state(
     source = dict(obj.extra.get("source", {}), visibility=obj.visibility)
     await _rendered(session, uris, obj, CallInput.model_validate(source))
     await _changed(session, uris, obj, now)
+    await undo_call_boosts(session, uris, obj, now)
     if was_open:
         await pin(session, uris, await call_author(session, obj), obj, "Remove", now)
     return obj
@@ -250,4 +252,5 @@ async def delete_call(
     were told of it) is sent Delete."""
     project = await call_author(session, obj)
     peers = await peer_nodes(session, obj)
+    await undo_call_boosts(session, uris, obj, now)
     await retire(session, uris, project, obj, now, context=CALL_CONTEXT, also=peers)
