@@ -192,11 +192,11 @@ def peer_add(base_url: Annotated[str, typer.Argument(help="e.g. https://be.smart
 
 @peer_app.command("remove")
 def peer_remove(host: Annotated[str, typer.Argument(help="The peer's host[:port].")]) -> None:
-    """Stop trusting a peer node."""
+    """Stop trusting a peer node and end the follows between our node actor and its."""
 
     async def work(settings: Settings) -> bool:
         async with database_session(settings) as session, session.begin():
-            return await remove_peer(session, host)
+            return await remove_peer(session, host, node_uris(settings), now())
 
     out().print(f"{host} is no longer a trusted peer." if run(work) else f"{host} was not one.")
 

@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.follows import follow
+from smartnode.actors.follows import follow, follow_to_ap, unfollow
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.resolve import ActorResolver
 from smartnode.errors import ValidationFailed
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Job, Peer
+from smartnode.outbox.publish import publish
+from smartnode.storage.models import Actor, Follow, Job, Peer
 
 #: The job that makes our node actor follow a peer's (retried while the peer is unreachable).
 FOLLOW_PEER = "follow_peer"
@@ -57,9 +58,47 @@ async def follow_peer(
     await follow(session, uris, node, actor_uri, resolver, now)
 
 
-async def remove_peer(session: AsyncSession, host: str) -> bool:
-    result = await session.execute(delete(Peer).where(Peer.host == host.strip().lower()))
-    return bool(getattr(result, "rowcount", 0))
+async def remove_peer(
+    session: AsyncSession,
+    host: str,
+    uris: NodeUris | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Stop trusting a peer node; False if it was not one. With `uris` and `now` (the CLI
+    passes them), also end the follows between our node actor and the peer's."""
+    peer = await session.get(Peer, host.strip().lower())
+    if peer is None:
+        return False
+    if uris is not None and now is not None:
+        await end_peer_follows(session, uris, peer.actor_uri, now)
+    await session.execute(delete(Peer).where(Peer.host == peer.host))
+    return True
+
+
+async def end_peer_follows(
+    session: AsyncSession, uris: NodeUris, actor_uri: str, now: datetime
+) -> None:
+    """Our node actor unfollows the peer's (Undo{Follow}) and drops the peer's follow of it,
+    sending Reject{Follow}.
+
+    Interop: Mastodon's "remove follower" is Reject{Follow} with the Follow embedded; it (and
+    our inbox, handlers/reject.py) drops an accepted follow on it, not only a pending one."""
+    node = await get_node_actor(session)
+    if node is None:
+        return
+    await unfollow(session, uris, node, actor_uri, now)
+    their = await session.scalar(
+        select(Follow)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followed_id == node.id, Actor.uri == actor_uri, Actor.local.is_(False))
+    )
+    if their is None:
+        return
+    if their.uri is not None:
+        follow_doc = follow_to_ap(their.uri, actor_uri, node.uri)
+        await publish(session, uris, node, "Reject", obj=follow_doc, to=[actor_uri], now=now)
+    await session.delete(their)
+    await session.flush()
 
 
 async def list_peers(session: AsyncSession) -> Sequence[Peer]:
