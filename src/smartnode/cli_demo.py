@@ -52,6 +52,10 @@ def seed_lines(report: SeedReport, settings: Settings) -> list[str]:
     lines = [
         f"Seeded {report.country}: {len(report.members)} members, {len(report.projects)} projects."
     ]
+    if report.calls or report.events:
+        calls, events = len(report.calls), len(report.events)
+        calls_said = f"{calls} open call{'s' * (calls != 1)}"
+        lines.append(f"Published {calls_said} and {events} event{'s' * (events != 1)}.")
     if report.members:
         shown = ", ".join(handle(u, settings) for u in report.members[:3])
         lines.append(f"Members include {shown}.")

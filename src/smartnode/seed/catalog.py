@@ -13,6 +13,7 @@ from smartnode.actors.inputs import Country, MemberInput, ProjectInput
 from smartnode.actors.projects import Role
 from smartnode.errors import ValidationFailed
 from smartnode.federation.sanitize import text_to_html
+from smartnode.seed.content import SeedCall, SeedEvent
 
 #: Countries of the Smart cooperative, each with a seed file seed/data/<code>.json.
 COUNTRIES = ("AT", "BE", "DE", "ES", "FR", "IT", "NL", "SE")
@@ -44,6 +45,8 @@ class SeedCountry(BaseModel):
     node_description: str
     members: list[MemberInput]
     projects: list[SeedProject]
+    calls: list[SeedCall] = Field(default_factory=list)
+    events: list[SeedEvent] = Field(default_factory=list)
 
 
 def country_code(value: str) -> str:

@@ -1,5 +1,6 @@
-"""Seed a node with a country's members (with matching profiles on curated ESCO skills) and
-projects; existing names are left alone."""
+"""Seed a node with a country's members (with matching profiles on curated ESCO skills),
+projects, and the open calls and events of what this run created; existing names are left
+alone (so their calls and events are not published twice)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.members import create_member
 from smartnode.actors.names import slugify
 from smartnode.actors.projects import add_to_team, create_project
-from smartnode.actors.records import find_local_actor
+from smartnode.actors.records import find_local_actor, node_uris
 from smartnode.config import Settings
 from smartnode.federation.uris import ActorKind
 from smartnode.matching.curated import load_seed
-from smartnode.seed.catalog import SeedProject, load_country
+from smartnode.seed.catalog import SeedCountry, SeedProject, load_country
+from smartnode.seed.content import publish_call, publish_event
 from smartnode.seed.skills import seed_matching_profile
 from smartnode.storage.models import Actor
 
@@ -29,6 +31,8 @@ class SeedReport:
     members: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
 
 
 async def has_members(session: AsyncSession) -> bool:
@@ -62,7 +66,24 @@ async def seed_country(
         actor = await create_project(session, settings, project, now)
         await _seat_team(session, actor, project, now)
         report.projects.append(slug)
+    await _publish(session, settings, data, report, now)
     return report
+
+
+async def _publish(
+    session: AsyncSession, settings: Settings, data: SeedCountry, report: SeedReport, now: datetime
+) -> None:
+    """The calls and events of the members and projects this run created (their ids)."""
+    uris = node_uris(settings)
+    created = {*report.members, *report.projects}
+    for call in data.calls:
+        project = await find_local_actor(session, call.project)
+        if call.project in report.projects and project is not None:
+            report.calls.append((await publish_call(session, uris, project, call, now)).uri)
+    for event in data.events:
+        author = await find_local_actor(session, event.author)
+        if event.author in created and author is not None:
+            report.events.append((await publish_event(session, uris, author, event, now)).uri)
 
 
 async def _live_member(session: AsyncSession, username: str) -> Actor | None:
