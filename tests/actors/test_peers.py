@@ -77,13 +77,13 @@ async def test_an_unreachable_peer_is_tried_again_later(db, world) -> None:
     assert await _jobs(db) == [(PEER, "done", 2)]
 
 
-async def test_a_peer_removed_before_the_job_runs_is_not_followed(db, world) -> None:
+async def test_a_peer_removed_before_the_job_runs_is_not_followed(db, settings, world) -> None:
     worker, fediverse, _ = world
     fediverse.actor(PEER, type="Application", preferredUsername="be.smart.test")
     async with db.session() as session, session.begin():
         await add_peer(session, "https://be.smart.test", NOW)
     async with db.session() as session, session.begin():
-        assert await remove_peer(session, "be.smart.test")
+        assert await remove_peer(session, "be.smart.test", node_uris(settings), NOW)
 
     await worker.run_once(NOW)
 

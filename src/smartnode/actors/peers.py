@@ -58,19 +58,13 @@ async def follow_peer(
     await follow(session, uris, node, actor_uri, resolver, now)
 
 
-async def remove_peer(
-    session: AsyncSession,
-    host: str,
-    uris: NodeUris | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Stop trusting a peer node; False if it was not one. With `uris` and `now` (the CLI
-    passes them), also end the follows between our node actor and the peer's."""
+async def remove_peer(session: AsyncSession, host: str, uris: NodeUris, now: datetime) -> bool:
+    """Stop trusting a peer node and end the follows between our node actor and the peer's;
+    False if it was not a peer."""
     peer = await session.get(Peer, host.strip().lower())
     if peer is None:
         return False
-    if uris is not None and now is not None:
-        await end_peer_follows(session, uris, peer.actor_uri, now)
+    await end_peer_follows(session, uris, peer.actor_uri, now)
     await session.execute(delete(Peer).where(Peer.host == peer.host))
     return True
 
