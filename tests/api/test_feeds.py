@@ -15,9 +15,10 @@ from sqlalchemy import select
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.records import node_uris
 from smartnode.actors.to_ap import iso
+from smartnode.content.call_boosts import undo_call_boosts
 from smartnode.federation.fetch import Fetcher
 from smartnode.matching.feeds import announce_call_to_feeds
-from smartnode.storage.models import Activity, Actor, Delivery, Follow
+from smartnode.storage.models import Activity, Actor, ContentObject, Delivery, Follow
 from smartnode.storage.models_work import TopicFeed
 from smartnode.worker import Worker
 from tests.api.test_v1_auth import admin_headers
@@ -111,6 +112,13 @@ async def test_feed_outbox_lists_its_announces(client, db, settings) -> None:
     async with db.session() as s:
         announce = await s.scalar(select(Activity).where(Activity.activity_type == "Announce"))
     assert announce is not None and page.json()["orderedItems"] == [announce.uri]
+
+    async with db.session() as s, s.begin():  # the call closes: its boost is undone
+        closed = await s.get(ContentObject, opening.id)
+        assert closed is not None
+        await undo_call_boosts(s, node_uris(settings), closed, NOW)
+    root = (await client.get("/feeds/calls-music/outbox", headers={"Accept": AS_JSON})).json()
+    assert root["totalItems"] == 0
 
 
 async def test_rss_and_atom_list_matching_calls_and_keep_hostile_text_as_text(

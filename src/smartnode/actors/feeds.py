@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from smartnode.actors.collections import Source
 from smartnode.actors.names import MAX_SLUG, check_username
@@ -184,10 +185,15 @@ def feed_to_ap(actor: Actor, feed: TopicFeed, uris: NodeUris) -> dict[str, Any]:
 
 
 def feed_outbox_source(actor_id: int) -> Source:
-    """A feed's outbox: its public Announces, newest first."""
+    """A feed's outbox: its public Announces not undone since, newest first."""
+    undo = aliased(Activity)
+    undone = select(undo.object_uri).where(
+        undo.actor_id == actor_id, undo.activity_type == "Undo", undo.object_uri.is_not(None)
+    )
     query = select(Activity.id, Activity.uri).where(
         Activity.actor_id == actor_id,
         Activity.public.is_(True),
         Activity.activity_type == "Announce",
+        Activity.uri.not_in(undone),
     )
     return Source(query, Activity.id)
