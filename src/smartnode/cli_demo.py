@@ -32,7 +32,8 @@ def seed(
     ] = None,
     if_empty: Annotated[bool, typer.Option(help="Do nothing if the node has members.")] = False,
 ) -> None:
-    """Add realistic members, projects and teams of a country (existing names are kept)."""
+    """Add realistic members, projects, teams, open calls and events of a country (existing
+    names are kept)."""
 
     async def work(settings: Settings) -> list[str]:
         code = country or settings.node_country or "SE"

@@ -46,7 +46,8 @@ async def has_members(session: AsyncSession) -> bool:
 async def seed_country(
     session: AsyncSession, settings: Settings, country: str, now: datetime
 ) -> SeedReport:
-    """Create the country's seed members, projects and teams that do not exist yet."""
+    """Create the country's seed members, projects and teams that do not exist yet, and the
+    open calls and events of those this run created."""
     data = load_country(country)
     report = SeedReport(country=data.country)
     await load_seed(session, now)  # the curated ESCO concepts the members' skills point at
