@@ -73,11 +73,20 @@ def test_demo_stops_by_itself_after_duration_and_keeps_data(tmp_path: Path) -> N
     runner = CliRunner()
     first = runner.invoke(app, [*args, "--duration", "0"])
     assert first.exit_code == 0, first.output
-    assert "Smart Österreich" in first.output and "9 members and 3 projects added" in first.output
+    assert (
+        "Smart Österreich" in first.output
+        and "9 members, 3 projects, 2 open calls and 1 event added" in first.output
+    )
     again = runner.invoke(app, [*args, "--duration", "0"])
-    assert again.exit_code == 0 and "0 members and 0 projects added" in again.output
+    assert (
+        again.exit_code == 0
+        and "0 members, 0 projects, 0 open calls and 0 events added" in again.output
+    )
     fresh = runner.invoke(app, [*args, "--duration", "0", "--fresh"])
-    assert fresh.exit_code == 0 and "9 members and 3 projects added" in fresh.output
+    assert (
+        fresh.exit_code == 0
+        and "9 members, 3 projects, 2 open calls and 1 event added" in fresh.output
+    )
     assert len(members_in(tmp_path / "at" / "smartnode.db")) == 9
 
 

@@ -199,7 +199,10 @@ def try_line(node: DemoNode) -> str:
 async def _prepare_all(nodes: list[DemoNode], console: Console) -> None:
     for node in nodes:
         report = await prepare_node(node)
-        added = f"{len(report.members)} members and {len(report.projects)} projects added"
+        counts = [(len(report.members), "member"), (len(report.projects), "project"),
+                  (len(report.calls), "open call"), (len(report.events), "event")]  # fmt: skip
+        words = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts]
+        added = f"{', '.join(words[:-1])} and {words[-1]} added"
         console.print(f"{node.settings.node_name}: {node.folder} ready ({added}).")
 
 
