@@ -28,16 +28,15 @@ from smartnode.content.inputs import (
     AttachmentInput,
     Visibility,
 )
-from smartnode.content.lifecycle import local_object, retire
+from smartnode.content.lifecycle import local_object, publish_change, retire
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
 from smartnode.content.relay import relay_post
-from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
-from smartnode.outbox.publish import new_token, publish
-from smartnode.storage.models import Activity, Actor, ContentObject, ProjectMember
+from smartnode.outbox.publish import new_token
+from smartnode.storage.models import Actor, ContentObject, ProjectMember
 
 ANNOUNCEMENT = "announcement"
 REPLY = "reply"
@@ -220,7 +219,9 @@ async def create_announcement(
     session.add(obj)
     await session.flush()
     await count_reply(session, in_reply_to, 1)
-    create = await _publish(session, uris, author, obj, "Create", now)
+    create = await publish_change(
+        session, uris, author, obj, "Create", now, context=CONTENT_CONTEXT
+    )
     if project is not None and project.id != author.id and data.visibility is Visibility.PUBLIC:
         await relay_post(session, uris, project, create.document, now)  # FEP-1b12
     return obj
@@ -258,7 +259,7 @@ async def edit_announcement(
     _render(obj, uris, source, await _stored_refs(session, uris, obj.tags))
     obj.updated_at = now
     await session.flush()
-    await _publish(session, uris, author, obj, "Update", now)
+    await publish_change(session, uris, author, obj, "Update", now, context=CONTENT_CONTEXT)
     return obj
 
 
@@ -271,22 +272,6 @@ async def delete_announcement(
         raise NotFound("the author of this post no longer exists")
     await count_reply(session, obj.in_reply_to_uri, -1)
     await retire(session, uris, author, obj, now, context=CONTENT_CONTEXT)
-
-
-async def _publish(
-    session: AsyncSession,
-    uris: NodeUris,
-    author: Actor,
-    obj: ContentObject,
-    activity_type: str,
-    now: datetime,
-) -> Activity:
-    """Create or Update of a post, addressed as the post is."""
-    document = object_to_ap(obj, author.uri, context=False)
-    return await publish(
-        session, uris, author, activity_type, obj=document, to=document["to"],
-        cc=document["cc"], now=now, extra={"@context": CONTENT_CONTEXT},
-    )  # fmt: skip
 
 
 async def local_post(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.node import get_node_actor
 from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap
 from smartnode.content.inputs import Visibility
+from smartnode.content.lifecycle import publish_change
 from smartnode.content.terms import CALL
 from smartnode.errors import NotFound
 from smartnode.federation.uris import NodeUris
@@ -72,14 +73,10 @@ async def publish_call(
     now: datetime,
 ) -> Activity:
     """Create or Update of a call, addressed as the call is (Updates also to the peers)."""
-    document = call_to_ap(obj, project.uri, context=False)
-    cc = list(document["cc"])
-    if activity_type != "Create":
-        cc = with_peers(cc, await peer_nodes(session, obj))
-    return await publish(
-        session, uris, project, activity_type, obj=document, to=document["to"], cc=cc,
-        now=now, extra={"@context": CALL_CONTEXT},
-    )  # fmt: skip
+    peers = [] if activity_type == "Create" else await peer_nodes(session, obj)
+    return await publish_change(
+        session, uris, project, obj, activity_type, now, context=CALL_CONTEXT, also=peers
+    )
 
 
 async def node_announce(

@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.content.audience import addressing
 from smartnode.content.compose import body_html, hashtag_names, plain_text
 from smartnode.content.events_inputs import EventInput, EventUpdate
-from smartnode.content.events_to_ap import EVENT_CONTEXT, event_summary, event_to_ap
+from smartnode.content.events_to_ap import EVENT_CONTEXT, event_summary
 from smartnode.content.events_wording import WORDINGS
 from smartnode.content.inputs import Visibility
-from smartnode.content.lifecycle import local_object, retire
+from smartnode.content.lifecycle import local_object, publish_change, retire
 from smartnode.content.terms import EVENT
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
-from smartnode.outbox.publish import new_token, publish
-from smartnode.storage.models import Activity, Actor, ContentObject
+from smartnode.outbox.publish import new_token
+from smartnode.storage.models import Actor, ContentObject
 
 
 def facts_of(data: EventInput) -> dict[str, Any]:
@@ -97,7 +97,7 @@ async def create_event(
     render(obj, uris, data, data.language or author.language)
     session.add(obj)
     await session.flush()
-    await _publish(session, uris, author, obj, "Create", now)
+    await publish_change(session, uris, author, obj, "Create", now, context=EVENT_CONTEXT)
     return obj
 
 
@@ -136,7 +136,7 @@ async def edit_event(
     render(obj, uris, merged, merged.language or source.get("language") or author.language)
     obj.updated_at = now
     await session.flush()
-    await _publish(session, uris, author, obj, "Update", now)
+    await publish_change(session, uris, author, obj, "Update", now, context=EVENT_CONTEXT)
     return obj
 
 
@@ -148,22 +148,6 @@ async def delete_event(
     if author is None:
         raise NotFound("the author of this event no longer exists")
     await retire(session, uris, author, obj, now, context=EVENT_CONTEXT)
-
-
-async def _publish(
-    session: AsyncSession,
-    uris: NodeUris,
-    author: Actor,
-    obj: ContentObject,
-    activity_type: str,
-    now: datetime,
-) -> Activity:
-    """Create or Update of an event, addressed as the event is."""
-    document = event_to_ap(obj, author.uri, context=False)
-    return await publish(
-        session, uris, author, activity_type, obj=document, to=document["to"],
-        cc=document["cc"], now=now, extra={"@context": EVENT_CONTEXT},
-    )  # fmt: skip
 
 
 async def local_event(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:

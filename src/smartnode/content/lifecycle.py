@@ -1,5 +1,6 @@
-"""What every kind of our content shares: finding one of ours by id, and deleting it (the row
-stays as a Tombstone that answers 410, and its audience is sent Delete)."""
+"""What every kind of our content shares: finding one of ours by id, publishing its Create or
+Update, and deleting it (the row stays as a Tombstone that answers 410, and its audience is
+sent Delete)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.to_ap import tombstone
+from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import Gone, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import publish
@@ -30,6 +32,26 @@ async def local_object(
     if obj.deleted_at is not None:
         raise Gone(f"this {what} was deleted")
     return obj
+
+
+async def publish_change(
+    session: AsyncSession,
+    uris: NodeUris,
+    author: Actor,
+    obj: ContentObject,
+    activity_type: str,
+    now: datetime,
+    *,
+    context: Any,
+    also: Sequence[str] = (),
+) -> Activity:
+    """Create or Update of an object, addressed as the object is (and to `also`)."""
+    document = object_to_ap(obj, author.uri, context=False)
+    cc = list(dict.fromkeys([*document["cc"], *also]))
+    return await publish(
+        session, uris, author, activity_type, obj=document, to=document["to"], cc=cc,
+        now=now, extra={"@context": context},
+    )  # fmt: skip
 
 
 async def retire(
