@@ -124,6 +124,21 @@ async def list_projects(
     return [(a, p) for a, p in rows.all()]
 
 
+async def coordinators(session: AsyncSession, project: Actor) -> list[Actor]:
+    """The live coordinators of a project (of any node), oldest first."""
+    rows = await session.scalars(
+        select(Actor)
+        .join(ProjectMember, ProjectMember.member_id == Actor.id)
+        .where(
+            ProjectMember.project_id == project.id,
+            ProjectMember.role == Role.COORDINATOR.value,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(ProjectMember.id)
+    )
+    return list(rows.all())
+
+
 async def team_row(session: AsyncSession, project: Actor, member: Actor) -> ProjectMember | None:
     """A member's row in a project's team, if any."""
     return await session.scalar(
@@ -149,7 +164,7 @@ async def _other_coordinators(session: AsyncSession, project_id: int, member_id:
     return int(found or 0)
 
 
-async def _keep_a_coordinator(session: AsyncSession, project: Actor, member: Actor) -> None:
+async def keep_a_coordinator(session: AsyncSession, project: Actor, member: Actor) -> None:
     """Conflict unless the project has another live coordinator besides `member`."""
     # Lock the project row so two concurrent removals cannot both pass (PostgreSQL).
     await session.scalar(select(Project).where(Project.actor_id == project.id).with_for_update())
@@ -166,7 +181,7 @@ async def set_team_role(
     """Add a member to a team or change their role (True when added); keeps a coordinator."""
     row = await team_row(session, project, member)
     if row is not None and row.role == Role.COORDINATOR.value and role is not Role.COORDINATOR:
-        await _keep_a_coordinator(session, project, member)
+        await keep_a_coordinator(session, project, member)
     return await add_to_team(session, project, member, role, now), row is None
 
 
@@ -176,7 +191,7 @@ async def remove_from_team(session: AsyncSession, project: Actor, member: Actor)
     if row is None:
         raise NotFound(f"{member.username!r} is not in the team of {project.username!r}")
     if row.role == Role.COORDINATOR.value:
-        await _keep_a_coordinator(session, project, member)
+        await keep_a_coordinator(session, project, member)
     await session.delete(row)
     await session.flush()
 

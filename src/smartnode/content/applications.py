@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.projects import Role
+from smartnode.actors.projects import coordinators
 from smartnode.content.applications_to_ap import (
     APPLICATION_CONTEXT,
     agreement_document,
@@ -24,7 +24,7 @@ from smartnode.content.notices import notify
 from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
-from smartnode.storage.models import Actor, ContentObject, ProjectMember
+from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application
 
 PENDING, SHORTLISTED, ACCEPTED = "pending", "shortlisted", "accepted"
@@ -52,21 +52,6 @@ async def call_project(session: AsyncSession, call: ContentObject) -> Actor:
     if project.kind != "project" and project.ap_type != "Group":
         raise NotFound("the call was not published by a project")
     return project
-
-
-async def coordinators(session: AsyncSession, project: Actor) -> list[Actor]:
-    """The live coordinators of a project (local and remote), oldest first."""
-    rows = await session.scalars(
-        select(Actor)
-        .join(ProjectMember, ProjectMember.member_id == Actor.id)
-        .where(
-            ProjectMember.project_id == project.id,
-            ProjectMember.role == Role.COORDINATOR.value,
-            Actor.deleted_at.is_(None),
-        )
-        .order_by(ProjectMember.id)
-    )
-    return list(rows.all())
 
 
 def summary_of(app: Application, call: ContentObject, applicant: Actor) -> dict[str, Any]:

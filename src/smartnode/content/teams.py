@@ -13,8 +13,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.projects import Role, add_to_team, set_team_role, team_row
-from smartnode.actors.projects import _keep_a_coordinator as keep_a_coordinator
+from smartnode.actors.projects import (
+    Role,
+    add_to_team,
+    coordinators,
+    keep_a_coordinator,
+    set_team_role,
+    team_row,
+)
 from smartnode.content.notices import notify
 from smartnode.content.team_to_ap import TEAM_CONTEXT, team_extra
 from smartnode.errors import Conflict, Forbidden, NotFound
@@ -63,21 +69,6 @@ async def remove_member(
         session, uris, project, "Remove", obj=member.uri, to=[member.uri, _followers(project)],
         now=now, extra=team_extra(project.uri, member.uri, None),
     )  # fmt: skip
-
-
-async def coordinators(session: AsyncSession, project: Actor) -> list[Actor]:
-    """The live coordinators of a project (of any node)."""
-    rows = await session.scalars(
-        select(Actor)
-        .join(ProjectMember, ProjectMember.member_id == Actor.id)
-        .where(
-            ProjectMember.project_id == project.id,
-            ProjectMember.role == Role.COORDINATOR.value,
-            Actor.deleted_at.is_(None),
-        )
-        .order_by(ProjectMember.id)
-    )
-    return list(rows.all())
 
 
 async def is_coordinator(session: AsyncSession, project: Actor, actor: Actor) -> bool:

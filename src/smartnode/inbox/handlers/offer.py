@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.actors.projects import coordinators
 from smartnode.content.announcements import coordinates
 from smartnode.content.application_decisions import (
     BY_TYPE,
@@ -29,7 +30,6 @@ from smartnode.content.applications import (
     WITHDRAWAL,
     WITHDRAWN,
     call_project,
-    coordinators,
     forward_to_coordinators,
     summary_of,
 )
