@@ -13,34 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from smartnode.actors.collections import Source
+from smartnode.actors.inputs import CountryCode
 from smartnode.actors.names import MAX_SLUG, check_username
 from smartnode.actors.records import get_local_actor, new_local_actor
-from smartnode.actors.to_ap import _actor_base
+from smartnode.actors.to_ap import actor_base
 from smartnode.config import Settings
 from smartnode.errors import ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import ActorKind, NodeUris
+from smartnode.matching.inputs import EscoUri
 from smartnode.storage.models import Activity, Actor
 from smartnode.storage.models_work import TopicFeed
 
-ESCO = "http://data.europa.eu/esco/"
 #: Suffixes served as RSS / Atom at /feeds/{slug}.rss and .atom: never part of a slug.
 SYNDICATION_SUFFIXES = (".rss", ".atom")
 FILTER_KEYS = ("sector", "skill", "occupation", "country", "remote")
-
-
-def _esco(value: str) -> str:
-    value = value.strip()
-    if not value.startswith(ESCO) or len(value) > 300 or any(c.isspace() for c in value):
-        raise ValueError("an ESCO concept URI like http://data.europa.eu/esco/skill/…")
-    return value
-
-
-def _country(value: str) -> str:
-    value = value.strip().upper()
-    if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise ValueError("a two-letter ISO 3166 country code like 'SE'")
-    return value
 
 
 def _sector(value: str) -> str:
@@ -58,13 +45,11 @@ class FeedFilter(BaseModel):
     sector: Annotated[str, AfterValidator(_sector)] | None = Field(
         default=None, description="A sector, as projects and hashtags name it: 'music'."
     )
-    skill: Annotated[str, AfterValidator(_esco)] | None = Field(
-        default=None, description="An ESCO skill URI the call asks for."
-    )
-    occupation: Annotated[str, AfterValidator(_esco)] | None = Field(
+    skill: EscoUri | None = Field(default=None, description="An ESCO skill URI the call asks for.")
+    occupation: EscoUri | None = Field(
         default=None, description="The ESCO occupation URI of the call."
     )
-    country: Annotated[str, AfterValidator(_country)] | None = Field(
+    country: CountryCode | None = Field(
         default=None, description="ISO 3166 country of the work: 'BE'."
     )
     remote: bool | None = Field(default=None, description="true: remote calls only; false: none.")
@@ -174,7 +159,7 @@ def _shown(value: Any) -> str:
 
 def feed_to_ap(actor: Actor, feed: TopicFeed, uris: NodeUris) -> dict[str, Any]:
     """A feed as a Service: the filter in words (summary) and as PropertyValue fields."""
-    doc = _actor_base(actor, uris)
+    doc = actor_base(actor, uris)
     doc["attachment"] = [
         {"type": "PropertyValue", "name": key.title(), "value": escape_text(_shown(value))}
         for key, value in feed.filter.items()

@@ -27,6 +27,13 @@ def _country(value: str) -> str:
     return value
 
 
+def _country_code(value: str) -> str:
+    value = _country(value)
+    if not value:
+        raise ValueError("a two-letter country code like 'SE' is needed")
+    return value
+
+
 def _tag(value: str) -> str:
     value = " ".join(value.split())
     if not value or len(value) > 60:
@@ -35,7 +42,8 @@ def _tag(value: str) -> str:
 
 
 Language = Annotated[str, AfterValidator(_language)]
-Country = Annotated[str, AfterValidator(_country)]
+Country = Annotated[str, AfterValidator(_country)]  # may be empty: not given
+CountryCode = Annotated[str, AfterValidator(_country_code)]
 Tag = Annotated[str, AfterValidator(_tag)]
 
 

@@ -56,7 +56,7 @@ def _image(url: str | None) -> dict[str, str] | None:
     return {"type": "Image", "url": url} if url else None
 
 
-def _actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:
+def actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:
     uri = actor.uri
     doc: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,
@@ -104,7 +104,7 @@ def member_to_ap(
 ) -> dict[str, Any]:
     """A member as a Person: profile fields as PropertyValue, skills as Hashtags, and the
     `skills` given (only for members who let other nodes see them) as DefinedTerm tags."""
-    doc = _actor_base(actor, uris)
+    doc = actor_base(actor, uris)
     fields = []
     place = _place(profile.city, profile.country)
     if place:
@@ -126,7 +126,7 @@ def member_to_ap(
 
 def project_to_ap(actor: Actor, project: Project, uris: NodeUris) -> dict[str, Any]:
     """A project as a Group with a members collection (Mobilizon's mz:members)."""
-    doc = _actor_base(actor, uris)
+    doc = actor_base(actor, uris)
     doc["members"] = uris.collection(actor.uri, "members")
     fields = []
     place = _place(project.city, project.country)
@@ -147,7 +147,7 @@ def project_to_ap(actor: Actor, project: Project, uris: NodeUris) -> dict[str, A
 
 def node_to_ap(actor: Actor, uris: NodeUris) -> dict[str, Any]:
     """The node actor as an Application; Mastodon's instance actor is shaped the same way."""
-    doc = _actor_base(actor, uris)
+    doc = actor_base(actor, uris)
     doc["url"] = f"{uris.base_url}/about"
     doc["manuallyApprovesFollowers"] = True
     del doc["attachment"], doc["tag"]

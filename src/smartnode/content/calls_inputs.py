@@ -16,8 +16,9 @@ from pydantic import (
     model_validator,
 )
 
-from smartnode.actors.inputs import Language
+from smartnode.actors.inputs import CountryCode, Language
 from smartnode.content.inputs import MAX_CONTENT, MAX_TITLE, Format, Hashtag
+from smartnode.matching.inputs import EscoUri
 
 EFFORT_UNITS = ("hour", "day", "week", "month")
 PAY_UNITS = ("hour", "day", "week", "month", "project")
@@ -31,20 +32,6 @@ class CallVisibility(StrEnum):
     UNLISTED = "unlisted"
 
 
-def _esco(value: str) -> str:
-    value = value.strip()
-    if not value.startswith("http://data.europa.eu/esco/") or len(value) > 300:
-        raise ValueError("an ESCO concept URI like http://data.europa.eu/esco/skill/…")
-    return value
-
-
-def _country(value: str) -> str:
-    value = value.strip().upper()
-    if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise ValueError("a two-letter ISO 3166 country code like 'SE'")
-    return value
-
-
 def _currency(value: str) -> str:
     value = value.strip().upper()
     if len(value) != 3 or not value.isascii() or not value.isalpha():
@@ -52,8 +39,6 @@ def _currency(value: str) -> str:
     return value
 
 
-EscoUri = Annotated[str, AfterValidator(_esco)]
-Country = Annotated[str, AfterValidator(_country)]
 Currency = Annotated[str, AfterValidator(_currency)]
 
 
@@ -81,7 +66,7 @@ class PlaceInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    country: Country
+    country: CountryCode
     city: str = Field(default="", max_length=100)
 
 
