@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from smartnode.actors.projects import Role, add_to_team
+from smartnode.actors.records import node_uris
+from smartnode.content.announcements import delete_announcement, edit_announcement
+from smartnode.content.inputs import AnnouncementUpdate
 from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, ContentObject, Follow, Reaction
 from tests.conftest import make_member, make_project
@@ -25,6 +28,7 @@ from tests.content import (
 from tests.inbox import Fediverse, count, inbox_context, receive
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 GROUP = "https://be.smart.test/projects/jazz"
 BOB = "https://remote.example/users/bob"
 LOCAL_TO_GROUP = "https://be.smart.test/members/lena"
@@ -175,3 +179,65 @@ async def test_a_remote_team_members_post_to_the_project_is_relayed(db, settings
     assert len(await activities(db, "Announce")) == 2  # non-members are not relayed
     stored = {o.uri for o in await objects(db)}
     assert {note["id"], stranger["id"]} <= stored and await count(db, ContentObject) == 2
+
+
+def announced(sent: list[Activity], kind: str) -> list[dict[str, Any]]:
+    """The inner activities of `kind` the project announced."""
+    inner = [a.document["object"] for a in sent]
+    return [i for i in inner if isinstance(i, dict) and i["type"] == kind]
+
+
+async def test_a_local_members_edit_and_deletion_of_a_relayed_post_are_relayed(
+    db, settings
+) -> None:
+    await world(db, settings)
+    async with db.session() as s:
+        anna = await s.scalar(select(Actor).where(Actor.username == "anna"))
+        opera = await s.scalar(select(Actor).where(Actor.uri == OPERA))
+    assert anna is not None and opera is not None
+    await add_follower(db, opera, FOLLOWER)
+    post = await make_post(db, settings, anna, project="opera")
+    alone = await make_post(db, settings, anna)  # not to the project: never relayed
+    uris = node_uris(settings)
+    for edited in (post, alone):
+        async with db.session() as s, s.begin():
+            row = await s.get(ContentObject, edited.id)
+            assert row is not None
+            await edit_announcement(s, uris, row, AnnouncementUpdate(content="Ändrat"), NOW)
+    async with db.session() as s, s.begin():
+        row = await s.get(ContentObject, post.id)
+        assert row is not None
+        await delete_announcement(s, uris, row, NOW)
+
+    sent = [a for a in await activities(db, "Announce") if a.document["actor"] == OPERA]
+    [update], [delete] = announced(sent, "Update"), announced(sent, "Delete")
+    [our_update] = [a for a in await activities(db, "Update") if a.object_uri == post.uri]
+    [our_delete] = await activities(db, "Delete")
+    assert (update["id"], update["object"]["id"]) == (our_update.uri, post.uri)
+    assert (delete["id"], delete["object"]["id"]) == (our_delete.uri, post.uri)
+    relays = [a for a in sent if a.document["object"] in (update, delete)]
+    for relay in relays:
+        assert await fan_out(db, settings, relay) == ["https://mastodon.example/users/fan/inbox"]
+    assert len(sent) == 4  # the Create's two Announces, then one per change
+
+
+async def test_a_remote_team_members_edit_and_deletion_are_relayed(db, settings) -> None:
+    fediverse = await world(db, settings)
+    async with inbox_context(db, settings, fediverse) as ctx:
+        opera, bob = await ctx.resolver.actor(OPERA), await ctx.resolver.actor(BOB)
+        assert opera is not None and bob is not None
+        await add_to_team(ctx.session, opera, bob, Role.MEMBER, ctx.now)
+    note = remote_note(f"{BOB}/statuses/10", BOB, cc=[f"{BOB}/followers", OPERA])
+    assert (await receive(db, settings, fediverse, activity("Create", BOB, note))).status == (
+        "processed"
+    )
+    changed = {**note, "content": "<p>Changed</p>", "updated": "2026-11-27T11:00:00Z"}
+    update = activity("Update", BOB, changed)
+    assert (await receive(db, settings, fediverse, update)).status == "processed"
+    delete = activity("Delete", BOB, {"id": note["id"], "type": "Tombstone"})
+    assert (await receive(db, settings, fediverse, delete)).status == "processed"
+
+    sent = await activities(db, "Announce")
+    assert [u["id"] for u in announced(sent, "Update")] == [update["id"]]
+    assert [d["id"] for d in announced(sent, "Delete")] == [delete["id"]]
+    assert len(sent) == 4

@@ -31,7 +31,7 @@ from smartnode.content.inputs import (
 from smartnode.content.lifecycle import local_object, publish_change, retire
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
-from smartnode.content.relay import relay_post
+from smartnode.content.relay import relay_change, relay_post, relaying_projects
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
@@ -259,7 +259,11 @@ async def edit_announcement(
     _render(obj, uris, source, await _stored_refs(session, uris, obj.tags))
     obj.updated_at = now
     await session.flush()
-    await publish_change(session, uris, author, obj, "Update", now, context=CONTENT_CONTEXT)
+    update = await publish_change(
+        session, uris, author, obj, "Update", now, context=CONTENT_CONTEXT
+    )
+    for project in await relaying_projects(session, uris, obj, author):
+        await relay_change(session, uris, project, update.document, now)  # FEP-1b12
     return obj
 
 
@@ -271,7 +275,10 @@ async def delete_announcement(
     if author is None:
         raise NotFound("the author of this post no longer exists")
     await count_reply(session, obj.in_reply_to_uri, -1)
-    await retire(session, uris, author, obj, now, context=CONTENT_CONTEXT)
+    projects = await relaying_projects(session, uris, obj, author)
+    delete = await retire(session, uris, author, obj, now, context=CONTENT_CONTEXT)
+    for project in projects:
+        await relay_change(session, uris, project, delete.document, now)  # FEP-1b12
 
 
 async def local_post(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:

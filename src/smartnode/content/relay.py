@@ -1,4 +1,5 @@
-"""FEP-1b12: a project (Group) relays its team members' public posts to its followers.
+"""FEP-1b12: a project (Group) relays its team members' public posts to its followers, and
+then their edits and deletions.
 
 Interop: two Announces per post. Announce{object: the Create activity} is what group-aware
 servers (Lemmy, Mobilizon, our peers) expect from FEP-1b12; Announce{object: the Note id} is
@@ -11,15 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.projects import team_row
 from smartnode.content.audience import PUBLIC_SPELLINGS
+from smartnode.content.inputs import Visibility
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import PUBLIC, id_of
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Activity, Actor
+from smartnode.storage.models import Activity, Actor, ContentObject
 
 
 def _followers(project: Actor) -> str:
@@ -41,6 +44,36 @@ async def relay_post(
     )  # fmt: skip
     boost = await publish(session, uris, project, "Announce", obj=note_id, **audience)
     return group, boost
+
+
+async def relay_change(
+    session: AsyncSession, uris: NodeUris, project: Actor, change: dict[str, Any], now: datetime
+) -> Activity:
+    """The project announces a member's Update or Delete of a post it relayed (FEP-1b12)."""
+    inner = {key: value for key, value in change.items() if key != "@context"}
+    return await publish(
+        session, uris, project, "Announce", obj=inner, to=[PUBLIC], cc=[_followers(project)],
+        now=now, extra={"@context": CONTENT_CONTEXT},
+    )  # fmt: skip
+
+
+async def relaying_projects(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, author: Actor
+) -> list[Actor]:
+    """Our projects that relay this public post of one of their team members."""
+    if obj.visibility != Visibility.PUBLIC.value:
+        return []
+    to, cc = list(obj.audience.get("to", [])), list(obj.audience.get("cc", []))
+    named = {uri.removesuffix("/followers") for uri in [*to, *cc] if uris.parse_actor(uri)}
+    ids = [obj.project_id] if obj.project_id is not None else []
+    query = select(Actor).where(Actor.local.is_(True), Actor.kind == "project")
+    found = await session.scalars(query.where(or_(Actor.uri.in_(named), Actor.id.in_(ids))))
+    projects = []
+    for project in found.all():
+        named_here = project.id in ids or addressed_to(project, to, cc)
+        if project.id != author.id and named_here and await relays(session, project, author):
+            projects.append(project)
+    return projects
 
 
 def addressed_to(project: Actor, to: list[str], cc: list[str]) -> bool:

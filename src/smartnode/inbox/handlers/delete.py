@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_
 
 from smartnode.actors.remote import get_remote_actor
 from smartnode.content.reactions import count_reply
+from smartnode.content.relay import relay_change, relaying_projects
 from smartnode.content.remote import purge, stored_object
 from smartnode.inbox.context import (
     InboxContext,
@@ -50,10 +51,13 @@ async def _delete_object(ctx: InboxContext, incoming: Incoming, object_id: str) 
     await mark_deleted(ctx, object_id, incoming.actor_uri)
     if stored.deleted_at is not None:
         return ignored("the object was deleted already")
+    projects = await relaying_projects(ctx.session, ctx.uris, stored, owner)
     stored.deleted_at = ctx.now
     purge(stored)
     await ctx.session.flush()
     await count_reply(ctx.session, stored.in_reply_to_uri, -1)
+    for project in projects:
+        await relay_change(ctx.session, ctx.uris, project, incoming.body, ctx.now)  # FEP-1b12
     return processed(f"{stored.ap_type} deleted by its owner")
 
 

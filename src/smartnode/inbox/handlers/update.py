@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from smartnode.actors.remote import ACTOR_TYPES
 from smartnode.content.notes_from_ap import BadNote, note_from_ap
+from smartnode.content.relay import relay_change, relaying_projects
 from smartnode.content.remote import apply_note, fetch_object, stored_object
 from smartnode.inbox.context import (
     InboxContext,
@@ -68,4 +69,6 @@ async def update_note(ctx: InboxContext, incoming: Incoming, object_id: str) -> 
     apply_note(stored, note)
     stored.updated_at = note.updated_at or ctx.now
     await ctx.session.flush()
+    for project in await relaying_projects(ctx.session, ctx.uris, stored, owner):
+        await relay_change(ctx.session, ctx.uris, project, incoming.body, ctx.now)  # FEP-1b12
     return processed(f"{stored.ap_type} updated by its owner")
