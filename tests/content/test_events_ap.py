@@ -173,6 +173,7 @@ MOBILIZON = {
     "timezone": "Europe/Paris",
     "joinMode": "restricted",
     "maximumAttendeeCapacity": 25,
+    "participantCount": 7,
     "location": {
         "type": "Place", "id": "https://mobilizon.example/address/1", "name": "La Recyclerie",
         "address": {"type": "PostalAddress", "streetAddress": "83 bd Ornano",
@@ -195,6 +196,7 @@ def test_mobilizon_event_terms_are_read() -> None:
                   "postal_code": "75018", "locality": "Paris", "country": "France",
                   "latitude": 48.89, "longitude": 2.34},
         "online_url": "https://visio.example/room", "join_mode": "restricted", "capacity": 25,
+        "participants": 7,
     }  # fmt: skip
 
 
@@ -204,7 +206,9 @@ def test_mobilizon_event_terms_are_read() -> None:
         {"startTime": "yesterday", "endTime": 5, "timezone": "../../etc/passwd"},
         {"startTime": "2026-12-12T14:00:00Z", "endTime": "2026-12-12T13:00:00Z"},
         {"timezone": ["Europe/Paris"], "joinMode": {"x": 1}, "maximumAttendeeCapacity": True},
-        {"maximumAttendeeCapacity": -5, "location": "somewhere"},
+        {"maximumAttendeeCapacity": -5, "location": "somewhere", "participantCount": -1},
+        {"participantCount": True},
+        {"participantCount": "12"},
         {"maximumAttendeeCapacity": 10**30, "location": [None, 3, {"type": "Person"}]},
         {"location": {"name": "<b>x</b>" * 10_000, "latitude": float("nan"), "longitude": 1e9}},
         {"location": {"address": {"streetAddress": ["a"], "addressLocality": {"@value": "x"}}}},
@@ -223,6 +227,7 @@ def test_hostile_event_terms_never_raise_and_keep_only_what_is_valid(
     assert facts["join_mode"] in (None, "free", "restricted", "invite", "external")
     assert facts["capacity"] is None or 0 < facts["capacity"] <= 10_000_000
     assert facts["online_url"] is None
+    assert facts.get("participants") in (None, 7)
     place = facts["place"]
     if place is not None:
         assert len(place["name"]) <= 200 and "<" not in place["name"]

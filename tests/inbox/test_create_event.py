@@ -100,6 +100,7 @@ async def test_a_mobilizon_event_by_someone_followed_is_stored_with_its_facts(
                   "postal_code": "75018", "locality": "Paris", "region": "Île-de-France",
                   "country": "France", "latitude": 48.8977, "longitude": 2.3447},
         "online_url": "https://visio.example/repair", "join_mode": "restricted", "capacity": 25,
+        "participants": 0,
     }}  # fmt: skip
     assert row.tags == [{"type": "Hashtag", "name": "#repair",
                          "href": "https://mobilizon.example/tags/repair"}]  # fmt: skip

@@ -4,7 +4,8 @@ transaction (transactional outbox); services never commit.
 
 The author's input is kept in `extra["source"]` (re-validated and re-rendered on every edit),
 the facts the wire and the calendar read in `extra["event"]` (timezone, place, online_url,
-join_mode, capacity, summary_map); remote events store the same `extra["event"]` shape.
+join_mode, capacity, summary_map, participants: the accepted count kept by
+content/participation.py); remote events store the same `extra["event"]` shape.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def render(obj: ContentObject, uris: NodeUris, data: EventInput, language: str) 
     obj.starts_at, obj.ends_at = data.starts_at, data.ends_at
     facts = facts_of(data)
     facts["summary_map"] = _summaries(language, list(others), data, facts)
+    previous = obj.extra.get("event") if isinstance(obj.extra, dict) else None
+    facts["participants"] = (previous or {}).get("participants", 0)  # kept across edits
     obj.summary = facts["summary_map"][language]
     source = data.model_dump(mode="json", exclude={"language"})
     obj.extra = {"source": {**source, "language": language}, "event": facts}

@@ -100,6 +100,13 @@ def capacity_of(value: Any) -> int | None:
     return value if 0 < value <= MAX_CAPACITY else None
 
 
+def count_of(value: Any) -> int | None:
+    """A sane participant count as the organizer's node reports it, else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_CAPACITY else None
+
+
 def event_terms(doc: dict[str, Any]) -> KindTerms:
     """The times and place of a remote Event."""
     starts_at, ends_at = parse_time(doc.get("startTime")), parse_time(doc.get("endTime"))
@@ -113,4 +120,7 @@ def event_terms(doc: dict[str, Any]) -> KindTerms:
         "join_mode": join_mode if isinstance(join_mode, str) and join_mode in JOIN_MODES else None,
         "capacity": capacity_of(doc.get("maximumAttendeeCapacity")),
     }
+    participants = count_of(doc.get("participantCount"))
+    if participants is not None:
+        facts["participants"] = participants
     return KindTerms(kind=EVENT, extra={"event": facts}, starts_at=starts_at, ends_at=ends_at)

@@ -3,9 +3,10 @@
 Interop: the terms Mobilizon writes and reads (lib/federation/activity_stream/converter/
 event.ex): `startTime`/`endTime` in the event's zone and `timezone` (mz:timezone), `location`
 as a Place whose `address` is a schema.org PostalAddress with `latitude`/`longitude`, the online
-address as a Link attachment named "Website", `isOnline` for an online-only event, `joinMode`
-and `maximumAttendeeCapacity`. Mastodon shows an Event as `name` + `summary` + a link to `url`,
-so `summary` carries the date, time and place in words (see events_wording).
+address as a Link attachment named "Website", `isOnline` for an online-only event, `joinMode`,
+`maximumAttendeeCapacity`, `remainingAttendeeCapacity` and `participantCount` (accepted
+participants, see content/participation.py). Mastodon shows an Event as `name` + `summary` +
+a link to `url`, so `summary` carries the date, time and place in words (see events_wording).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ EVENT_CONTEXT: list[Any] = [
         "postalCode": "sc:postalCode",
         "streetAddress": "sc:streetAddress",
         "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+        "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+        "participantCount": {"@id": "mz:participantCount", "@type": "sc:Integer"},
+        "participationMessage": {"@id": "mz:participationMessage", "@type": "sc:Text"},
         "timezone": {"@id": "mz:timezone", "@type": "sc:Text"},
         "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"},
         "joinMode": {"@id": "mz:joinMode", "@type": "mz:joinModeType"},
@@ -120,8 +124,11 @@ def _facts(doc: dict[str, Any], obj: ContentObject, facts: Mapping[str, Any]) ->
         )
     doc["isOnline"] = bool(online) and not facts.get("place")
     doc["joinMode"] = facts.get("join_mode") or "free"
+    count = facts.get("participants")
+    doc["participantCount"] = count if isinstance(count, int) else 0
     if facts.get("capacity"):
         doc["maximumAttendeeCapacity"] = facts["capacity"]
+        doc["remainingAttendeeCapacity"] = max(0, facts["capacity"] - doc["participantCount"])
 
 
 def event_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> dict[str, Any]:

@@ -103,3 +103,29 @@ class TopicFeed(Base):
     )
     filter: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # sector/skill/country…
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventParticipant(Base):
+    """Someone's participation in an event (Mobilizon's Join{Event}), from either side.
+
+    For our events (`local`) we decide by the event's join mode and capacity; for a remote
+    event we keep our member's Join until its organizer answers. Leaving deletes the row.
+    """
+
+    __tablename__ = "event_participants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(Text, unique=True)  # the Join activity id
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("objects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
+    local: Mapped[bool] = mapped_column(Boolean)  # the event is ours
+    state: Mapped[str] = mapped_column(String(16))  # pending | accepted | rejected
+    message: Mapped[str] = mapped_column(Text, default="")  # plain text, capped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "actor_id"),
+        Index("ix_event_participants_event_state", "event_id", "state", "id"),
+        Index("ix_event_participants_actor", "actor_id", "id"),
+    )

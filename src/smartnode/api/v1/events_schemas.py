@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.content.events_inputs import EventVisibility, JoinMode
+from smartnode.content.participation import remaining
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 
@@ -45,6 +46,8 @@ class EventOut(BaseModel):
     online_url: str | None
     join_mode: JoinMode
     capacity: int | None
+    participants: int = Field(description="How many take part (accepted participants).")
+    remaining_places: int | None = Field(description="Places left; null without a capacity.")
     hashtags: list[str] = Field(description="Hashtag names, without `#`.")
     ics_url: str = Field(description="The event as iCalendar.")
     published_at: datetime
@@ -94,6 +97,8 @@ def event_out(obj: ContentObject, author: Actor, uris: NodeUris, base_url: str) 
         online_url=facts.get("online_url"),
         join_mode=JoinMode(facts.get("join_mode") or "free"),
         capacity=facts.get("capacity"),
+        participants=int(facts.get("participants") or 0),
+        remaining_places=remaining(obj, int(facts.get("participants") or 0)),
         hashtags=[t["name"].lstrip("#") for t in obj.tags if t.get("type") == "Hashtag"],
         ics_url=f"{base_url}/api/v1/events/{token}.ics",
         published_at=obj.published_at,

@@ -17,6 +17,7 @@ from smartnode.api.v1 import (
     members,
     node,
     notifications,
+    participation,
     posts,
     projects,
     search,
@@ -32,6 +33,7 @@ router.include_router(follows.router)
 router.include_router(posts.router)
 router.include_router(skills_router)
 router.include_router(events.router)
+router.include_router(participation.router)
 router.include_router(calls.router)
 router.include_router(applications.router)
 router.include_router(teams.router)

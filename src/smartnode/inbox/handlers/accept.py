@@ -17,7 +17,7 @@ from smartnode.inbox.context import (
     processed,
     sent_follow,
 )
-from smartnode.inbox.handlers import offer, team
+from smartnode.inbox.handlers import offer, participation, team
 from smartnode.storage.models import Follow
 
 
@@ -36,8 +36,9 @@ async def answered_follow(ctx: InboxContext, incoming: Incoming) -> Follow | str
 
 
 async def answered_other(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
-    """An Accept/Reject of an application, a Join or an Invite; None when it is none of those."""
-    for answer in (offer.answer, team.answer):
+    """An Accept/Reject of an application, a Join (of a team or an event) or an Invite;
+    None when it is none of those."""
+    for answer in (offer.answer, team.answer, participation.answer):
         outcome = await answer(ctx, incoming)
         if outcome is not None:
             return outcome
