@@ -46,6 +46,8 @@ async def call(
     state: str = "open",
     visibility: str = "public",
     enqueue: bool = True,
+    closes_at: datetime | None = NOW + timedelta(days=20),
+    published_at: datetime = NOW,
     **terms: Any,
 ) -> ContentObject:
     """A call row (ours or a remote one) and, as the services do, its job scheduled."""
@@ -58,7 +60,7 @@ async def call(
         name=title, content=f"<p><strong>{escape_text(title)}</strong></p><p>Mix the première.</p>",
         url=f"{base}/{token}", visibility=visibility, audience={},
         tags=_tags(list(hashtags), skills), extra={"call": {"title": title, **terms}},
-        closes_at=NOW + timedelta(days=20), published_at=NOW, updated_at=NOW, language="en",
+        closes_at=closes_at, published_at=published_at, updated_at=published_at, language="en",
     )  # fmt: skip
     async with db.session() as s, s.begin():
         s.add(obj)

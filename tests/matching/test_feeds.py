@@ -3,7 +3,6 @@ Announce a public open call to its followers — once, signed by the feed, on th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -13,11 +12,9 @@ from sqlalchemy import select
 
 from smartnode.actors.feeds import delete_feed
 from smartnode.actors.records import node_uris
-from smartnode.config import Settings
 from smartnode.federation.fetch import Fetcher
 from smartnode.federation.vocab import PUBLIC
 from smartnode.matching.feeds import CallFacts, announce_call_to_feeds, call_facts, matches
-from smartnode.outbox.deliver import Deliverer, DeliveryOptions
 from smartnode.storage.models import Activity, ContentObject, Delivery, Follow
 from smartnode.worker import Worker
 from tests.conftest import make_member, make_project
@@ -31,7 +28,6 @@ from tests.matching.feeds_arrange import (
     follower,
     remote_actor,
 )
-from tests.outbox.receivers import Receiver, loopback
 
 SOUND = {"occupation": SOUND_DESIGNER, "skills": [{"uri": MIXING, "name": "mixing"}]}
 
@@ -68,31 +64,6 @@ def test_call_facts_read_terms_tags_and_project_sectors() -> None:
     assert (facts.occupation, facts.country, facts.remote) == (SOUND_DESIGNER, "BE", True)
     flat = call_facts(ContentObject(tags=[], extra={"place": {"country": "FR"}, "remote": 1}))
     assert (flat.country, flat.remote, flat.sectors) == ("FR", False, frozenset())
-
-
-@pytest.fixture
-def private_ok(settings: Settings) -> Settings:
-    return settings.model_copy(update={"allow_private_addresses": True})
-
-
-@pytest.fixture
-async def fans() -> AsyncIterator[Receiver]:
-    server = Receiver(public_pem="")  # the key is set once the feed exists
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def worker(db, private_ok) -> AsyncIterator[Worker]:
-    fetcher = Fetcher(private_ok, transport=httpx.MockTransport(Fediverse().handle))
-    deliverer = Deliverer(
-        db, private_ok, options=DeliveryOptions(straggler_wait=None, timeout=5.0),
-        resolver=loopback,
-    )  # fmt: skip
-    yield Worker(private_ok, db, fetcher, signer=None, deliverer=deliverer)
-    await deliverer.aclose()
-    await fetcher.aclose()
 
 
 async def _announces(db) -> list[Activity]:

@@ -1,6 +1,7 @@
-"""Boosts of our calls that end with them: when a call is closed, filled or deleted, every
+"""Boosts of calls that end with them: when one of our calls is closed, filled or deleted, every
 Announce of it that one of our actors published (the node actor's to the peers, each topic
-feed's to its followers) is undone, once. Services never commit.
+feed's to its followers) is undone, once. Topic feeds undo their boosts of any call, ours or
+another node's, through `undo_boost` (matching/feeds.refresh_call_feeds). Services never commit.
 
 Interop: Mastodon removes a boost on Undo{Announce} by the booster; it finds the boost by the
 Announce's id (`object.id`), so the Announce is embedded as it was sent ({id, type, actor,
@@ -29,8 +30,10 @@ def announce_to_ap(sent: dict[str, Any]) -> dict[str, Any]:
     return {key: sent[key] for key in ("id", "type", "actor", "object") if key in sent}
 
 
-async def _boosts(session: AsyncSession, call_uri: str) -> list[tuple[Activity, Actor]]:
-    """Our live boosters' Announces of the call that no Undo of ours took back yet."""
+async def live_boosts(
+    session: AsyncSession, call_uri: str, kinds: tuple[str, ...] = BOOSTERS
+) -> list[tuple[Activity, Actor]]:
+    """Our live boosters' (of those kinds) Announces of the call that no Undo took back yet."""
     undone = select(Activity.object_uri).where(
         Activity.activity_type == "Undo", Activity.object_uri.is_not(None)
     )
@@ -42,7 +45,7 @@ async def _boosts(session: AsyncSession, call_uri: str) -> list[tuple[Activity, 
             Activity.object_uri == call_uri,
             Activity.uri.not_in(undone),
             Actor.local.is_(True),
-            Actor.kind.in_(BOOSTERS),
+            Actor.kind.in_(kinds),
             Actor.deleted_at.is_(None),
         )
         .order_by(Activity.id)
@@ -57,14 +60,19 @@ async def undo_call_boosts(
     Undos were published."""
     if not obj.local:
         return 0
-    done = 0
-    for announce, booster in await _boosts(session, obj.uri):
-        sent = announce.document
-        cc = sent.get("cc")
-        await publish(
-            session, uris, booster, "Undo", obj=announce_to_ap(sent),
-            to=list(sent.get("to") or []), cc=list(cc) if isinstance(cc, list) else None,
-            now=now,
-        )  # fmt: skip
-        done += 1
-    return done
+    boosts = await live_boosts(session, obj.uri)
+    for announce, booster in boosts:
+        await undo_boost(session, uris, announce, booster, now)
+    return len(boosts)
+
+
+async def undo_boost(
+    session: AsyncSession, uris: NodeUris, announce: Activity, booster: Actor, now: datetime
+) -> Activity:
+    """Publish the booster's Undo of one of its Announces, addressed as the Announce was."""
+    sent = announce.document
+    cc = sent.get("cc")
+    return await publish(
+        session, uris, booster, "Undo", obj=announce_to_ap(sent),
+        to=list(sent.get("to") or []), cc=list(cc) if isinstance(cc, list) else None, now=now,
+    )  # fmt: skip

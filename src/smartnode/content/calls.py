@@ -39,6 +39,7 @@ from smartnode.content.terms import CALL
 from smartnode.errors import Conflict, Forbidden, ValidationFailed
 from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.uris import NodeUris
+from smartnode.matching.feeds import refresh_call_feeds
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.matching.terms import SkillTerm, defined_terms
@@ -242,6 +243,7 @@ async def _changed(
     obj.updated_at = now
     await session.flush()
     await publish_call(session, uris, project, obj, "Update", now)
+    await refresh_call_feeds(session, uris, obj, now)
     return obj
 
 

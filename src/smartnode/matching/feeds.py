@@ -2,7 +2,8 @@
 
 A call's facts are read tolerantly from its row (ours or another node's): the terms in
 `extra["call"]` (calls_to_ap documents them), its Hashtag and DefinedTerm tags, and for our own
-calls the project's sectors. Every key of a feed's filter must match.
+calls the project's sectors. Every key of a feed's filter must match. `refresh_call_feeds` is
+the one hook that keeps the feeds' boosts in step whenever a call arrives, changes or goes.
 """
 
 from __future__ import annotations
@@ -17,16 +18,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.feeds import live_feeds
 from smartnode.actors.to_ap import hashtag_name
+from smartnode.content.call_boosts import live_boosts, undo_boost
 from smartnode.content.terms import CALL
-from smartnode.federation.uris import NodeUris
+from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import PUBLIC
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Activity, Actor, ContentObject, Project
+from smartnode.storage.models import Actor, ContentObject, Project
 from smartnode.storage.models_work import TopicFeed
 
 OPEN = "open"
+FEEDS = (ActorKind.FEED.value,)
 #: How many recent calls a syndication feed looks through to find its matching ones.
 SCAN_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class FeedChanges:
+    """What refresh_call_feeds published: Announces of the call, and Undos of Announces."""
+
+    announced: int
+    undone: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,40 +129,53 @@ async def facts_of(session: AsyncSession, obj: ContentObject) -> CallFacts:
     return call_facts(obj, project.sectors if project is not None else ())
 
 
-async def _announced(session: AsyncSession, feed: Actor, call_uri: str) -> bool:
-    found = await session.scalar(
-        select(Activity.id).where(
-            Activity.actor_id == feed.id,
-            Activity.activity_type == "Announce",
-            Activity.object_uri == call_uri,
-        )
-    )
-    return found is not None
+async def _carrying(
+    session: AsyncSession, obj: ContentObject, now: datetime
+) -> tuple[Actor | None, list[Actor]]:
+    """The call's live author and the live feeds that should carry the call now (none unless
+    it is open and public and its author live)."""
+    author = await session.get(Actor, obj.actor_id)
+    if author is None or author.deleted_at is not None or not is_open_public(obj, now):
+        return None, []
+    facts = await facts_of(session, obj)
+    feeds = [feed for feed, topic in await live_feeds(session) if matches(topic.filter, facts)]
+    return author, feeds
+
+
+async def refresh_call_feeds(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> FeedChanges:
+    """Bring the feeds in step with a call (ours or another node's) that arrived, changed or
+    went: each feed that should carry it and has no live Announce of it Announces it; each
+    feed whose live Announce it should no longer carry (closed, filled, deleted, not public,
+    past its deadline, no longer matching) sends Undo{Announce}. Idempotent."""
+    if obj.kind != CALL:
+        return FeedChanges(0, 0)
+    boosts = {feed.id: (a, feed) for a, feed in await live_boosts(session, obj.uri, FEEDS)}
+    author, carrying = await _carrying(session, obj, now)
+    announced = 0
+    for feed in carrying:
+        if boosts.pop(feed.id, None) is None and author is not None:
+            # Interop: Mastodon's boost shape: to Public, cc the author and the followers.
+            followers = NodeUris.collection(feed.uri, "followers")
+            await publish(
+                session, uris, feed, "Announce", obj=obj.uri, to=[PUBLIC],
+                cc=[author.uri, followers], now=now,
+            )  # fmt: skip
+            announced += 1
+    for announce, feed in boosts.values():
+        await undo_boost(session, uris, announce, feed, now)
+    return FeedChanges(announced=announced, undone=len(boosts))
 
 
 async def announce_call_to_feeds(
     session: AsyncSession, uris: NodeUris, call_id: int, now: datetime
 ) -> int:
-    """Each feed whose filter the call matches Announces it (once per call); how many did."""
+    """The call job's step: feeds take a new call in (refresh_call_feeds); how many Announced."""
     obj = await session.get(ContentObject, call_id)
-    if obj is None or not is_open_public(obj, now):
+    if obj is None:
         return 0
-    author = await session.get(Actor, obj.actor_id)
-    if author is None or author.deleted_at is not None:
-        return 0
-    facts = await facts_of(session, obj)
-    done = 0
-    for feed, topic in await live_feeds(session):
-        if not matches(topic.filter, facts) or await _announced(session, feed, obj.uri):
-            continue
-        # Interop: Mastodon's boost shape: to Public, cc the author and the booster's followers.
-        followers = NodeUris.collection(feed.uri, "followers")
-        await publish(
-            session, uris, feed, "Announce", obj=obj.uri, to=[PUBLIC],
-            cc=[author.uri, followers], now=now,
-        )  # fmt: skip
-        done += 1
-    return done
+    return (await refresh_call_feeds(session, uris, obj, now)).announced
 
 
 async def latest_calls(

@@ -22,6 +22,7 @@ from smartnode.inbox.context import (
     processed,
     same_origin,
 )
+from smartnode.matching.feeds import refresh_call_feeds
 from smartnode.storage.models import Actor, Follow
 
 
@@ -55,6 +56,7 @@ async def _delete_object(ctx: InboxContext, incoming: Incoming, object_id: str) 
     stored.deleted_at = ctx.now
     purge(stored)
     await ctx.session.flush()
+    await refresh_call_feeds(ctx.session, ctx.uris, stored, ctx.now)  # feeds drop a call
     await count_reply(ctx.session, stored.in_reply_to_uri, -1)
     for project in projects:
         await relay_change(ctx.session, ctx.uris, project, incoming.body, ctx.now)  # FEP-1b12

@@ -21,6 +21,7 @@ from smartnode.inbox.context import (
     processed,
     same_origin,
 )
+from smartnode.matching.feeds import refresh_call_feeds
 from smartnode.storage.models import Actor
 
 
@@ -69,6 +70,7 @@ async def update_note(ctx: InboxContext, incoming: Incoming, object_id: str) -> 
     apply_note(stored, note)
     stored.updated_at = note.updated_at or ctx.now
     await ctx.session.flush()
+    await refresh_call_feeds(ctx.session, ctx.uris, stored, ctx.now)  # feeds follow a call
     for project in await relaying_projects(ctx.session, ctx.uris, stored, owner):
         await relay_change(ctx.session, ctx.uris, project, incoming.body, ctx.now)  # FEP-1b12
     return processed(f"{stored.ap_type} updated by its owner")
