@@ -82,7 +82,8 @@ async def test_json_ld_is_a_schema_org_event(client, db, settings, app) -> None:
     await make_member(db, settings, "anna", language="sv")
     await make_project(db, settings, "Malmö Opera 2031", "anna", slug="malmo-opera")
     event = await publish(db, settings, app, "malmo-opera", online_url="https://meet.example/j")
-    doc = json_ld((await client.get(event.uri, headers=HTML)).text)
+    response = await client.get(event.uri, headers=HTML)
+    doc = json_ld(response.text)
     assert doc["@context"] == "https://schema.org" and doc["@type"] == "Event"
     assert doc["name"] == "Jazzkväll" and doc["url"] == event.uri
     assert doc["startDate"] == "2030-12-07T19:00:00+01:00"
@@ -99,7 +100,8 @@ async def test_json_ld_is_a_schema_org_event(client, db, settings, app) -> None:
         "@type": "Organization", "name": "Malmö Opera 2031",
         "url": f"{settings.base_url}/projects/malmo-opera",
     }  # fmt: skip
-    assert doc["maximumAttendeeCapacity"] == 80
+    assert (doc["maximumAttendeeCapacity"], doc["remainingAttendeeCapacity"]) == (80, 80)
+    assert "0 taking part" in response.text and "80 places left" in response.text
 
 
 async def test_online_only_event_has_a_virtual_location(client, db, settings, app) -> None:

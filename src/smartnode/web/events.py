@@ -18,6 +18,7 @@ from smartnode.config import Settings
 from smartnode.content.compose import plain_text
 from smartnode.content.events_to_ap import zoned
 from smartnode.content.events_wording import place_line, when, wording
+from smartnode.content.participation import remaining
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.calls import script_json
@@ -118,9 +119,15 @@ def schema_event(obj: ContentObject, author: Actor) -> dict[str, Any]:
         doc["location"] = locations[0] if len(locations) == 1 else locations
     if isinstance(facts.get("capacity"), int):
         doc["maximumAttendeeCapacity"] = facts["capacity"]
+        doc["remainingAttendeeCapacity"] = remaining(obj, _participants(facts))
     if obj.language:
         doc["inLanguage"] = obj.language
     return doc
+
+
+def _participants(facts: Mapping[str, Any]) -> int:
+    count = facts.get("participants")
+    return count if isinstance(count, int) else 0
 
 
 def event_view(obj: ContentObject) -> dict[str, Any]:
@@ -138,6 +145,8 @@ def event_view(obj: ContentObject) -> dict[str, Any]:
         "online_label": wording(obj.language).online,
         "join_mode": JOIN_MODES.get(str(facts.get("join_mode")), JOIN_MODES["free"]),
         "capacity": facts.get("capacity") if isinstance(facts.get("capacity"), int) else None,
+        "participants": _participants(facts),
+        "remaining": remaining(obj, _participants(facts)),
     }
 
 

@@ -32,7 +32,11 @@ class NotificationOut(BaseModel):
     """Something for the member: a matching call, an application, a decision, an invitation."""
 
     id: int
-    kind: str = Field(description="call_match, …")
+    kind: str = Field(
+        description="call_match (a call suits you), application / withdrawal (to your project), "
+        "decision (on your application), team_join / team_invite / team_no_coordinator, "
+        "event_join (a request to your event), event_participation (your request answered)."
+    )
     object_uri: str = Field(description="What it is about (a call's id, …).")
     created_at: datetime
     read_at: datetime | None
