@@ -1,23 +1,39 @@
-"""The call board: open calls from this node and every node we store calls of, newest first,
-with simple filters and keyset paging (cost bounded by the page, not by the board)."""
+"""The call board: open calls from this node and every node we store calls of, newest published
+first (or soonest deadline first), with simple filters and keyset paging on (sort key, row id):
+the cost is bounded by the page, not by the board, and a page boundary never moves when calls
+arrive or change. `q` matches the words of a call's plain text in the search index, never its
+markup."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.content.terms import CALL
+from smartnode.errors import ValidationFailed
+from smartnode.matching.search_text import words
+from smartnode.matching.terms import fold
 from smartnode.storage.models import ContentObject
+from smartnode.storage.models_search import SearchDocument
 
 #: Rows read per round when filters are checked in Python (skills, languages).
 WINDOW = 200
 #: Rounds at most per page: a page with rare matches ends early with a `next` cursor.
 ROUNDS = 5
+NEWEST: Final = "newest"
+CLOSING: Final = "closing"
+BoardSort = Literal["newest", "closing"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"^([nc]):(-?\d{1,18})?:(\d{1,19})$")
+_MAX_ID = 2**63 - 1  # BIGINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,43 @@ class BoardFilter:
     q: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page ends: the last call's sort key (published_at or closes_at) and row id."""
+
+    key: datetime | None
+    id: int
+
+
+def _key(obj: ContentObject, sort: str) -> Position:
+    return Position(obj.published_at if sort == NEWEST else obj.closes_at, obj.id)
+
+
+def cursor_out(sort: str, position: Position) -> str:
+    """The opaque `after` value of the page after `position` (pure)."""
+    micros = "" if position.key is None else str((position.key - _EPOCH) // timedelta(0, 0, 1))
+    raw = f"{sort[0]}:{micros}:{position.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_in(sort: str, after: str | None) -> Position | None:
+    """The position an `after` value stands for; ValidationFailed unless this board, in this
+    sort, gave it (pure)."""
+    if not after:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode("ascii")
+        found = _CURSOR.match(raw)
+        if found is not None and found[1] == sort[0] and (sort != NEWEST or found[2]):
+            key = None if found[2] is None else _EPOCH + timedelta(microseconds=int(found[2]))
+            position = Position(key, int(found[3]))
+            if position.id <= _MAX_ID and cursor_out(sort, position) == after:
+                return position
+    except (binascii.Error, ValueError, OverflowError):
+        pass
+    raise ValidationFailed(f"after: {after[:40]!r} is not a cursor from this board's `next`")
+
+
 def _matches(obj: ContentObject, wanted: BoardFilter) -> bool:
     terms: dict[str, Any] = obj.extra.get("call", {}) if isinstance(obj.extra, dict) else {}
     skills = {s.get("uri") for s in terms.get("skills", []) if isinstance(s, dict)}
@@ -39,7 +92,38 @@ def _matches(obj: ContentObject, wanted: BoardFilter) -> bool:
     return not wanted.language or wanted.language in terms.get("languages", [])
 
 
-def _query(wanted: BoardFilter, now: datetime, before: int | None) -> Any:
+def _text_has_words(q: str) -> ColumnElement[bool]:
+    """Every word of `q` is in the call's plain text (title, text, skills, place), case and
+    accents ignored: the search index's `folded` column, never the HTML."""
+    terms = [fold(word) for word in words(q)]
+    if not any(terms):
+        return false()
+    return exists().where(
+        SearchDocument.source == "object",
+        SearchDocument.ref == ContentObject.id,
+        *(SearchDocument.folded.contains(term, autoescape=True) for term in terms if term),
+    )
+
+
+def _after(sort: str, at: Position) -> ColumnElement[bool]:
+    """Rows past `at` in the board's order."""
+    row_id = ContentObject.id
+    if sort == NEWEST:
+        published = ContentObject.published_at  # `<=` first: a bound the index can use
+        return and_(published <= at.key, or_(published < at.key, row_id < at.id))
+    closes = ContentObject.closes_at
+    if at.key is None:  # deadline-less calls come last, oldest row first
+        return and_(closes.is_(None), row_id > at.id)
+    return or_(closes > at.key, and_(closes == at.key, row_id > at.id), closes.is_(None))
+
+
+def _ordered(query: Any, sort: str) -> Any:
+    if sort == NEWEST:
+        return query.order_by(ContentObject.published_at.desc(), ContentObject.id.desc())
+    return query.order_by(ContentObject.closes_at.asc().nulls_last(), ContentObject.id.asc())
+
+
+def _query(wanted: BoardFilter, now: datetime, sort: str, at: Position | None) -> Any:
     query = select(ContentObject).where(
         ContentObject.kind == CALL,
         ContentObject.state == "open",
@@ -53,33 +137,37 @@ def _query(wanted: BoardFilter, now: datetime, before: int | None) -> Any:
     if wanted.remote is not None:
         query = query.where(call["remote"].as_boolean() == wanted.remote)
     if wanted.q:
-        query = query.where(
-            func.lower(ContentObject.content).contains(wanted.q.lower(), autoescape=True)
-        )
+        query = query.where(_text_has_words(wanted.q))
     for needle in (wanted.skill, wanted.language):
         if needle:  # a coarse pre-filter; _matches decides
             query = query.where(
                 cast(ContentObject.extra, Text).contains(f'"{needle}"', autoescape=True)
             )
-    if before is not None:
-        query = query.where(ContentObject.id < before)
-    return query.order_by(ContentObject.id.desc())
+    if at is not None:
+        query = query.where(_after(sort, at))
+    return _ordered(query, sort)
 
 
 async def board_page(
-    session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int, before: int | None
-) -> tuple[Sequence[ContentObject], int | None]:
-    """One page of open calls and the cursor of the next page (None on the last)."""
+    session: AsyncSession,
+    wanted: BoardFilter,
+    now: datetime,
+    *,
+    limit: int,
+    after: Position | None,
+    sort: BoardSort = NEWEST,
+) -> tuple[Sequence[ContentObject], Position | None]:
+    """One page of open calls and the position of the next page (None on the last)."""
     found: list[ContentObject] = []
-    position = before
+    position = after
     for _ in range(ROUNDS):
-        rows = (await session.scalars(_query(wanted, now, position).limit(WINDOW))).all()
+        rows = (await session.scalars(_query(wanted, now, sort, position).limit(WINDOW))).all()
         for row in rows:
             if _matches(row, wanted):
                 found.append(row)
             if len(found) > limit:
-                return found[:limit], found[limit - 1].id
+                return found[:limit], _key(found[limit - 1], sort)
         if len(rows) < WINDOW:
             return found, None
-        position = rows[-1].id
+        position = _key(rows[-1], sort)
     return found, position

@@ -23,7 +23,15 @@ from smartnode.api.v1.auth import ChallengeRoute, MemberDep
 from smartnode.api.v1.calls_schemas import CallOut, CallPage, call_errors, call_out
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
 from smartnode.content.announcements import may_change, posting_as
-from smartnode.content.board import BoardFilter, board_page
+from smartnode.content.board import (
+    NEWEST,
+    BoardFilter,
+    BoardSort,
+    Position,
+    board_page,
+    cursor_in,
+    cursor_out,
+)
 from smartnode.content.calls import (
     CLOSED,
     FILLED,
@@ -135,8 +143,10 @@ async def list_calls(
     response_model=CallPage,
     summary="The call board",
     description="Open public calls from this node and from every other node we hear from "
-    "(deadline not passed), newest first. Filters: `country` (ISO code), `remote`, `skill` "
-    "(ESCO URI, also matches the occupation), `language`, `q` (words in the text). Public.",
+    "(deadline not passed). `sort`: `newest` (published time, newest first) or `closing` "
+    "(soonest deadline first, calls without one last). Filters: `country` (ISO code), "
+    "`remote`, `skill` (ESCO URI, also matches the occupation), `language`, `q` (every word in "
+    "the call's text, case and accents ignored). Public.",
     responses=call_errors(),
 )
 async def board(
@@ -148,23 +158,26 @@ async def board(
     skill: Annotated[str | None, Query(max_length=300)] = None,
     language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    sort: Annotated[BoardSort, Query(description="newest | closing")] = NEWEST,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
     wanted = BoardFilter(country=country, remote=remote, skill=skill, language=language, q=q)
-    rows, last_id = await board_page(
-        session, wanted, datetime.now(UTC), limit=limit, before=parse_cursor(after)
+    rows, last = await board_page(
+        session, wanted, datetime.now(UTC), limit=limit, after=cursor_in(sort, after), sort=sort
     )
     authors = await _authors(session, rows)
     page = CallPage(
         items=[call_out(obj, authors[obj.actor_id], uris) for obj in rows],
-        next=_board_next(settings.base_url, wanted, limit, last_id),
+        next=_board_next(settings.base_url, wanted, sort, limit, last),
     )
     return json_response(page)
 
 
-def _board_next(base_url: str, wanted: BoardFilter, limit: int, last: int | None) -> str | None:
-    """The next page's URL, with the same filters."""
+def _board_next(
+    base_url: str, wanted: BoardFilter, sort: str, limit: int, last: Position | None
+) -> str | None:
+    """The next page's URL, with the same filters and order."""
     if last is None:
         return None
     params = {key: getattr(wanted, key) for key in ("country", "remote", "skill", "language", "q")}
@@ -173,7 +186,8 @@ def _board_next(base_url: str, wanted: BoardFilter, limit: int, last: int | None
         for k, v in params.items()
         if v is not None
     }
-    return f"{base_url}/api/v1/board?{urlencode({**shown, 'limit': limit, 'after': last})}"
+    query = {**shown, "sort": sort, "limit": limit, "after": cursor_out(sort, last)}
+    return f"{base_url}/api/v1/board?{urlencode(query)}"
 
 
 async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:
