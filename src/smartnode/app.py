@@ -17,7 +17,7 @@ from smartnode.actors.blocks import BlockList
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
-from smartnode.api import activitypub, calendar, feeds, inbox, objects, wellknown
+from smartnode.api import activitypub, agreements, calendar, feeds, inbox, objects, wellknown
 from smartnode.api.cache import DocumentCache
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -104,6 +104,7 @@ def create_app(
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
     app.include_router(objects.router)
+    app.include_router(agreements.router)  # /agreements/{token}, to its parties only
     app.include_router(calendar.router)  # {member or project}/events.ics
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)

@@ -119,7 +119,8 @@ async def test_applying_to_a_remote_call_sends_an_offer_to_the_project_only(
     assert doc["to"] == [BAND] and "cc" not in doc and not sent_offer.public
     assert (doc["inReplyTo"], doc["target"]) == (REMOTE_CALL, REMOTE_CALL)
     agreement = doc["object"]
-    assert (agreement["type"], agreement["id"]) == ("Agreement", app.agreement_uri)
+    assert agreement["type"] == "Agreement" and "id" not in agreement  # FEP-0837: optional
+    assert app.agreement_uri is None  # until the project finalizes it
     assert agreement["stipulates"]["satisfies"] == f"{REMOTE_CALL}#primary"
     assert await fan_out(db, settings, sent_offer) == ["https://fr.smart.example/inbox"]
     await _never_served(api, anna, app.uri, app.agreement_uri)
@@ -197,7 +198,10 @@ async def test_a_coordinator_accepts_and_the_applicant_alone_is_told(
         assert answer.actor_id == jazz.id and answer.document["object"] == body["id"]
         assert not answer.public
         assert await fan_out(db, settings, answer) == ["https://be.smart.example/inbox"]
-    assert accept.document["result"] == {"id": body["object"]["id"], "type": "Agreement"}
+    [accepted] = await applications(db)
+    result = accept.document["result"]
+    assert (result["type"], result["id"]) == ("Agreement", accepted.agreement_uri)
+    assert result["stipulates"]["id"] == f"{accepted.agreement_uri}#primary"
     async with db.session() as s:
         row = await s.scalar(
             select(ProjectMember).where(ProjectMember.member_id == app.applicant_id)

@@ -11,7 +11,7 @@ import pytest
 from smartnode.content.calls_from_ap import call_terms, is_call
 from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap
 from smartnode.content.calls_wording import terms_html
-from smartnode.content.notes_from_ap import note_from_ap
+from smartnode.content.notes_from_ap import BadNote, note_from_ap
 from smartnode.federation.jsonld import check_document, expand
 from smartnode.federation.vocab import PUBLIC
 from smartnode.storage.models import ContentObject
@@ -61,7 +61,7 @@ def test_fep_0837_properties() -> None:
     doc = call_to_ap(row(), OPERA)
     assert (doc["purpose"], doc["unitBased"]) == ("request", False)
     assert doc["publishes"] == {
-        "id": f"{CALL}#primary", "type": "Intent", "action": "work",
+        "id": f"{CALL}#primary", "type": "Intent", "action": "deliverService",
         "resourceQuantity": {"hasUnit": "day", "hasNumericalValue": "40"},
         "resourceConformsTo": DANCER, "hasBeginning": "2027-03-01", "hasEnd": "2027-04-30",
     }  # fmt: skip
@@ -98,7 +98,10 @@ def test_our_call_reads_back_to_the_same_terms() -> None:
     doc = call_to_ap(row(), OPERA)
     assert is_call(doc)
     note = note_from_ap(doc, NOW)
-    assert note.terms.kind == "call" and note.terms.extra == {"call": {**TERMS}}
+    assert note.terms.kind == "call" and note.terms.extra == {"call": {**TERMS}, "proposal": {
+        "primary": {"id": f"{CALL}#primary", "unit": "day", "amount": "40"},
+        "reciprocal": {"id": f"{CALL}#reciprocal", "unit": "EUR", "amount": "3000"},
+        "unitBased": False}}  # fmt: skip
     assert note.terms.state == "open" and note.terms.closes_at == datetime(2027, 1, 15, tzinfo=UTC)
     assert note.terms.starts_at == datetime(2027, 3, 1, tzinfo=UTC)
 
@@ -151,6 +154,9 @@ def test_hostile_calls_are_read_without_raising_and_keep_only_sane_terms(fields)
     assert all("<" not in lang for lang in found["languages"])
     assert found["country"] is None and (found["city"] is None or "<" not in found["city"])
     assert terms.closes_at is None
+    proposal = terms.extra["proposal"]
+    assert proposal["primary"]["id"] == "https://be.smart.example/calls/1#primary"
+    assert "<" not in str(proposal) and "NaN" not in str(proposal) and "e+" not in str(proposal)
     note = note_from_ap(doc, NOW)
     assert note.terms.kind == "call"
 
@@ -177,3 +183,34 @@ def test_terms_are_worded_in_each_language() -> None:
             {**TERMS, "effort": {"amount": "1", "unit": "hour"}}, "2027-01-15", language
         )
         assert html.count("<br>") == 7 and "2027-01-15" in html
+
+
+def test_every_intent_has_the_fep_0837_required_properties() -> None:
+    for extra in ({"call": TERMS}, {"call": {**TERMS, "paid": None, "effort": None}}):
+        doc = call_to_ap(row(extra=extra), OPERA)
+        intents = [doc["publishes"], *([doc["reciprocal"]] if "reciprocal" in doc else [])]
+        for intent, fragment in zip(intents, ("primary", "reciprocal"), strict=False):
+            assert intent["id"] == f"{CALL}#{fragment}" and intent["type"] == "Intent"
+            assert intent["action"] in ("deliverService", "transfer")
+            assert isinstance(intent["resourceQuantity"]["hasUnit"], str)
+        assert doc["publishes"]["action"] == "deliverService"
+        assert (doc["purpose"], doc["attributedTo"], doc["to"]) == ("request", OPERA, [PUBLIC])
+        assert doc["unitBased"] is False and "availableQuantity" not in str(doc)
+
+
+def test_a_proposal_that_requests_is_a_call_and_one_that_offers_is_not() -> None:
+    doc = {**call_to_ap(row(), OPERA), "type": "Proposal"}
+    note = note_from_ap(doc, NOW)
+    assert (note.ap_type, note.terms.kind) == ("Proposal", "call")
+    assert note.terms.extra["call"] == TERMS
+    minimal = {"id": CALL, "type": "Proposal", "purpose": "request", "attributedTo": OPERA,
+               "to": PUBLIC, "name": "Bike courier",
+               "publishes": {"id": f"{CALL}#p", "type": "Intent", "action": "deliverService",
+                             "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"}},
+               "unitBased": True}  # fmt: skip
+    read = note_from_ap(minimal, NOW)
+    assert read.terms.kind == "call" and read.terms.extra["proposal"] == {
+        "primary": {"id": f"{CALL}#p", "unit": "hour", "amount": "3"}, "reciprocal": None,
+        "unitBased": True}  # fmt: skip
+    with pytest.raises(BadNote, match="purpose offer"):
+        note_from_ap({**minimal, "purpose": "offer"}, NOW)

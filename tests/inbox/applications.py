@@ -29,8 +29,10 @@ async def make_call(
     state: str = "open",
     language: str = "en",
     title: str = "Sound engineer",
+    terms: dict[str, Any] | None = None,
 ) -> ContentObject:
-    """Arrange: one of our projects' calls (a committed row, public)."""
+    """Arrange: one of our projects' calls (a committed row, public); `terms` as stored in
+    `extra["call"]` (effort, paid...)."""
     uris = node_uris(settings)
     now = datetime.now(UTC)
     uri = uris.call(secrets.token_hex(8))
@@ -39,7 +41,7 @@ async def make_call(
         kind="call", name=title, content=f"<p>{title}</p>", content_map={language: title},
         language=language, url=uri, visibility="public",
         audience={"to": [PUBLIC], "cc": [f"{project.uri}/followers"]}, sensitive=False,
-        attachments=[], tags=[], extra={"call": {"title": title}}, state=state,
+        attachments=[], tags=[], extra={"call": {"title": title, **(terms or {})}}, state=state,
         published_at=now, updated_at=now,
     )  # fmt: skip
     async with db.session() as s, s.begin():
@@ -83,7 +85,8 @@ async def join_team(db: Database, project: Actor, member: Actor, role: Role) -> 
 def offer(
     actor: str, call: str, to: list[str], *, offer_id: str | None = None, **fields: Any
 ) -> dict[str, Any]:
-    """An Offer{Agreement} as another smartnode sends it."""
+    """An Offer{Agreement} as another FEP-0837 server sends it, for an unpaid call without an
+    effort (one unit of work)."""
     host = actor.split("/")[2]
     token = secrets.token_hex(6)
     return {
@@ -96,7 +99,11 @@ def offer(
             "id": f"https://{host}/agreements/{token}",
             "type": "Agreement",
             "content": "<p>I mixed <b>three</b> albums</p><script>x()</script>",
-            "stipulates": {"type": "Commitment", "satisfies": f"{call}#primary"},
+            "stipulates": {
+                "type": "Commitment",
+                "satisfies": f"{call}#primary",
+                "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"},
+            },
             "url": [{"type": "Link", "href": "https://portfolio.example/me"}],
         },
         "inReplyTo": call,

@@ -202,3 +202,28 @@ async def test_our_node_follows_the_trusted_peers_and_then_takes_their_calls(
     )
     assert outcome.status == "processed"
     assert [c["uri"] for c in await board(settings, world)] == [CALL]
+
+
+async def test_a_remote_proposal_that_requests_is_a_call_on_the_board(db, settings, world) -> None:
+    """FEP-0837: the type SHOULD be Proposal; a Create of one is stored as a call."""
+    await node_follows(db, settings, world, PROJECT)
+    proposal = call_doc(type="Proposal")
+    outcome = await receive(
+        db, settings, world, activity("Create", PROJECT, proposal, f"{PROJECT}#create-1")
+    )
+    assert outcome.status == "processed", outcome
+    [row] = await stored(db)
+    assert (row.uri, row.ap_type, row.kind, row.state) == (CALL, "Proposal", "call", "open")
+    assert row.extra["proposal"]["primary"] == {"id": f"{CALL}#primary", "unit": "day",
+                                                "amount": "5"}  # fmt: skip
+    assert [item["uri"] for item in await board(settings, world)] == [CALL]
+
+
+async def test_a_remote_proposal_that_offers_is_not_a_call(db, settings, world) -> None:
+    await node_follows(db, settings, world, PROJECT)
+    offering = call_doc(type="Proposal", purpose="offer", id=f"{CALL}x")
+    outcome = await receive(
+        db, settings, world, activity("Create", PROJECT, offering, f"{PROJECT}#create-2")
+    )
+    assert outcome.status == "ignored" and "purpose offer" in outcome.reason
+    assert await stored(db) == [] and await board(settings, world) == []

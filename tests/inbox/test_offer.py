@@ -65,7 +65,7 @@ async def test_an_offer_is_stored_coordinators_told_and_remote_coordinators_get_
     assert outcome.status == "processed", outcome.reason
     [app] = await applications(db)
     assert (app.uri, app.local, app.via, app.state) == (body["id"], True, "offer", "pending")
-    assert app.agreement_uri == body["object"]["id"] and app.call_id == call.id
+    assert app.agreement_uri is None and app.call_id == call.id  # finalized on acceptance
     assert "<script>" not in app.motivation and "<b>three</b>" in app.motivation
     assert app.links == ["https://portfolio.example/me"]
     [note] = await notifications(db)
@@ -75,7 +75,10 @@ async def test_an_offer_is_stored_coordinators_told_and_remote_coordinators_get_
     assert copy.document["to"] == [MARC] and "cc" not in copy.document
     inner = copy.document["object"]
     assert (inner["id"], inner["actor"]) == (body["id"], LEA)
-    assert inner["object"]["id"] == app.agreement_uri and inner["object"]["type"] == "Agreement"
+    assert inner["object"]["type"] == "Agreement" and "id" not in inner["object"]
+    assert inner["object"]["stipulates"] == {
+        "type": "Commitment", "satisfies": f"{call.uri}#primary",
+        "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}}  # fmt: skip
     assert await fan_out(db, settings, copy) == ["https://fr.smart.example/inbox"]
 
 
@@ -149,7 +152,14 @@ async def test_a_remote_coordinator_accepts_as_a_local_one_would(db, settings, w
     [answer] = await sent(db, "Accept")
     doc = answer.document
     assert (answer.actor_id, doc["object"], doc["to"]) == (jazz.id, body["id"], [LEA])
-    assert doc["result"] == {"id": body["object"]["id"], "type": "Agreement"}
+    agreement = app.agreement_uri
+    assert agreement.startswith(f"{settings.base_url}/agreements/")
+    assert doc["result"] == {
+        "id": agreement, "type": "Agreement",
+        "stipulates": {"id": f"{agreement}#primary", "type": "Commitment",
+                       "satisfies": f"{body['inReplyTo']}#primary",
+                       "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}},
+    }  # fmt: skip
     assert not answer.public and "cc" not in doc and app.decision_uri == answer.uri
     assert await fan_out(db, settings, answer) == ["https://be.smart.example/inbox"]
     [add] = await sent(db, "Add")
@@ -224,12 +234,18 @@ async def test_the_projects_accept_of_our_offer_updates_and_notifies(
     db, settings, world, anna
 ) -> None:
     app = await _our_application(db, settings, anna)
-    accept = {**activity("Accept", BAND, app.uri),
-              "result": {"id": app.agreement_uri, "type": "Agreement"}}  # fmt: skip
+    finalized = "https://fr.smart.example/agreements/f1"
+    accept = {**activity("Accept", BAND, app.uri), "result": {
+        "id": finalized, "type": "Agreement",
+        "stipulates": {"id": f"{finalized}#primary", "type": "Commitment",
+                       "satisfies": "https://fr.smart.example/calls/c1#primary",
+                       "resourceQuantity": {"hasUnit": "one", "hasNumericalValue": "1"}},
+    }}  # fmt: skip
     outcome = await receive(db, settings, world, accept)
     assert outcome.status == "processed", outcome.reason
     [stored] = await applications(db)
     assert (stored.state, stored.role, stored.decision_uri) == ("accepted", "member", accept["id"])
+    assert stored.agreement_uri == finalized  # the project's finalized Agreement is kept
     [note] = await notifications(db)
     assert (note.actor_id, note.kind, note.object_uri) == (anna.id, "decision", app.uri)
 

@@ -2,8 +2,10 @@
 the applicant's node does with the project's answer. Services never commit.
 
 On the project's node a decision goes to the applicant ONLY: TentativeAccept{Offer},
-Accept{Offer, result: Agreement} or Reject{Offer}, by the project; an applicant who applied by
-a direct reply gets a direct Note instead. Acceptance also puts the applicant in the team.
+Accept{Offer, result: <the finalized Agreement>} or Reject{Offer}, by the project; an applicant
+who applied by a direct reply gets a direct Note instead. Acceptance finalizes the Agreement
+(FEP-0837): its id is minted here (`agreement_uri`) and served to its parties at that id; it
+also puts the applicant in the team.
 """
 
 from __future__ import annotations
@@ -29,14 +31,19 @@ from smartnode.content.applications import (
     call_title,
     summary_of,
 )
-from smartnode.content.applications_to_ap import APPLICATION_CONTEXT, reply_message
+from smartnode.content.applications_to_ap import (
+    APPLICATION_CONTEXT,
+    finalized_agreement,
+    reply_message,
+)
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.content.notices import notify
+from smartnode.content.proposals import proposal_of
 from smartnode.content.teams import add_member
 from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
-from smartnode.outbox.publish import publish
-from smartnode.storage.models import Actor, ContentObject
+from smartnode.outbox.publish import new_token, publish
+from smartnode.storage.models import Activity, Actor, ContentObject
 from smartnode.storage.models_work import Application, Notification
 
 #: decision → (new state, activity type).
@@ -91,14 +98,51 @@ async def direct_message(
     )
 
 
-def answer_extra(app: Application, activity_type: str, role: str | None) -> dict[str, Any]:
-    """Properties of the project's answer besides actor/object/to."""
+def answer_extra(
+    role: str | None, result: dict[str, Any] | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    """Properties of an answer to an Offer besides actor/object/to: the finalized Agreement
+    of an Accept, the reason of a Reject, the team role given."""
     extra: dict[str, Any] = {"@context": APPLICATION_CONTEXT}
-    if activity_type == "Accept" and app.agreement_uri:
-        extra["result"] = {"id": app.agreement_uri, "type": "Agreement"}
+    if result is not None:
+        extra["result"] = result
+    if reason:
+        extra["content"] = reason
     if role:
         extra["smartRole"] = role
     return extra
+
+
+def finalize(
+    uris: NodeUris, app: Application, call: ContentObject, now: datetime
+) -> dict[str, Any]:
+    """Mint the finalized Agreement's id on this node (once) and return the Agreement."""
+    if app.agreement_uri is None or uris.agreement_token(app.agreement_uri) is None:
+        app.agreement_uri = uris.agreement(new_token(now))
+    return finalized_agreement(app.agreement_uri, proposal_of(call.uri, call.extra))
+
+
+async def reject_offer(
+    session: AsyncSession,
+    uris: NodeUris,
+    project: Actor,
+    offer_uri: str,
+    applicant_uri: str,
+    reason: str,
+    now: datetime,
+) -> bool:
+    """Reject{Offer, content: reason} to the applicant only, once per Offer; False if sent."""
+    sent = await session.scalar(
+        select(Activity.id).where(
+            Activity.actor_id == project.id, Activity.activity_type == "Reject",
+            Activity.object_uri == offer_uri,
+        )
+    )  # fmt: skip
+    if sent is not None:
+        return False
+    await publish(session, uris, project, "Reject", obj=offer_uri, to=[applicant_uri], now=now,
+                  extra=answer_extra(None, reason=reason))  # fmt: skip
+    return True
 
 
 async def _tell_applicant(
@@ -113,6 +157,8 @@ async def _tell_applicant(
     project, applicant, call = parties
     state, activity_type = DECISIONS[decision]
     if applicant.local:
+        if decision == "accept":
+            finalize(uris, app, call, now)
         await notify(session, applicant.id, DECISION, app.uri,
                      summary_of(app, call, applicant), now)  # fmt: skip
     elif app.via == "reply":
@@ -122,9 +168,10 @@ async def _tell_applicant(
             )
             app.decision_uri = note.uri
     else:
+        result = finalize(uris, app, call, now) if decision == "accept" else None
         sent = await publish(
             session, uris, project, activity_type, obj=app.uri, to=[applicant.uri], now=now,
-            extra=answer_extra(app, activity_type, app.role),
+            extra=answer_extra(app.role if result else None, result),
         )  # fmt: skip
         app.decision_uri = sent.uri
 
@@ -196,6 +243,6 @@ async def remote_decision(
     activity_type = DECISIONS[decision][1]
     sent = await publish(
         session, uris, member, activity_type, obj=app.uri, to=[project.uri], now=now,
-        extra=answer_extra(app, activity_type, role if decision == "accept" else None),
+        extra=answer_extra(role if decision == "accept" else None),
     )  # fmt: skip
     return sent.uri

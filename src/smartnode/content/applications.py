@@ -1,9 +1,11 @@
 """Applications to open calls, on the applicant's side and on the project's side.
 
 A member applies to a call of any node: to one of ours the application is stored directly; to
-another node's, it is also sent as Offer{Agreement} to that project only. The project's
-coordinators are notified; remote coordinators get a copy addressed to them only (see
-`forward_to_coordinators`). Nothing here is ever public. Services never commit.
+another node's, it is also sent as Offer{Agreement} to that project only (FEP-0837: the
+Agreement commits to the call's intents, see applications_to_ap). The project's coordinators are
+notified; remote coordinators get a copy addressed to them only (see `forward_to_coordinators`).
+`agreement_uri` stays empty until the project finalizes the Agreement on acceptance. Nothing
+here is ever public. Services never commit.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from smartnode.content.applications_to_ap import (
     offer_extra,
 )
 from smartnode.content.notices import notify
+from smartnode.content.proposals import proposal_of
 from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
@@ -63,7 +66,7 @@ def summary_of(app: Application, call: ContentObject, applicant: Actor) -> dict[
 def forwarded_offer(app: Application, call: ContentObject, applicant: Actor) -> dict[str, Any]:
     """The application as an Offer document (the copy remote coordinators get)."""
     agreement = agreement_document(
-        app.agreement_uri or app.uri, call.uri, applicant.uri, app.motivation, list(app.links)
+        proposal_of(call.uri, call.extra), applicant.uri, app.motivation, list(app.links)
     )
     return {"id": app.uri, "type": "Offer", "actor": applicant.uri, "object": agreement,
             "inReplyTo": call.uri, "target": call.uri}  # fmt: skip
@@ -118,14 +121,14 @@ async def apply_to_call(
     """`member` applies to a call (ours or another node's); motivation is sanitised HTML."""
     project = await call_project(session, call)
     await _unique(session, call, member)
-    agreement_uri = uris.agreement(new_token(now))
     app = Application(
-        uri=agreement_uri, call_id=call.id, project_id=project.id, applicant_id=member.id,
-        local=call.local, via="offer", state=PENDING, motivation=motivation, links=links,
-        agreement_uri=agreement_uri, created_at=now,
+        uri=uris.activity(new_token(now)), call_id=call.id, project_id=project.id,
+        applicant_id=member.id, local=call.local, via="offer", state=PENDING,
+        motivation=motivation, links=links, agreement_uri=None, created_at=now,
     )  # fmt: skip
     if not call.local:
-        agreement = agreement_document(agreement_uri, call.uri, member.uri, motivation, links)
+        proposal = proposal_of(call.uri, call.extra)
+        agreement = agreement_document(proposal, member.uri, motivation, links)
         offer = await publish(session, uris, member, "Offer", obj=agreement, to=[project.uri],
                               now=now, extra=offer_extra(call.uri))  # fmt: skip
         app.uri = offer.uri

@@ -1,34 +1,44 @@
-"""Applications on the wire (pure): the FEP-0837 Agreement an Offer carries, reading a received
-Offer, and the short direct messages that answer fediverse users who applied by reply.
+"""Applications on the wire (pure): the FEP-0837 Agreements (offered and finalized), reading
+a received Offer, and the short direct messages that answer fediverse users who applied by reply.
 
-Interop: FEP-0837 has the applicant Offer an Agreement whose `stipulates` Commitment
-`satisfies` the call's Intent (`<call>#primary`); the Offer is `inReplyTo` the call (its
-`target` too) and goes to the project only. The project answers TentativeAccept{Offer},
-Accept{Offer, result: Agreement} or Reject{Offer}. Mastodon ignores all of these, which is why
-people who applied by a direct reply get direct Notes instead.
+Interop: FEP-0837 has the applicant Offer an Agreement (its `id` is optional; we send none:
+the Offer id keys the application) whose `stipulates` Commitment `satisfies` the call's primary
+Intent with the same `resourceQuantity`, and whose `stipulatesReciprocal` satisfies the
+reciprocal Intent of a paid call. The Offer is `inReplyTo` the call (its `target` too) and goes
+to the project only; an Offer naming neither is read through its Commitment's `satisfies`.
+The project answers TentativeAccept{Offer}, Accept{Offer, result: <the finalized Agreement>}
+or Reject{Offer, content: <reason>}. Mastodon ignores all of these, which is why people who
+applied by a direct reply get direct Notes instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urldefrag
 
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
+from smartnode.content.proposals import Intent, Proposal, committed
 from smartnode.errors import BadRequest
 from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.vocab import as_list, id_of, link_href
 
 VF = "https://w3id.org/valueflows/ont/vf#"
+OM2 = "http://www.ontology-of-units-of-measure.org/resource/om-2/"
 APPLICATION_CONTEXT: list[Any] = [
     *CONTENT_CONTEXT[:-1],
     {
         **CONTENT_CONTEXT[-1],
         "vf": VF,
+        "om2": OM2,
         "Agreement": "vf:Agreement",
         "Commitment": "vf:Commitment",
         "stipulates": "vf:stipulates",
+        "stipulatesReciprocal": "vf:stipulatesReciprocal",
         "satisfies": {"@id": "vf:satisfies", "@type": "@id"},
-        "action": "vf:action",
+        "resourceQuantity": "vf:resourceQuantity",
+        "hasUnit": "om2:hasUnit",
+        "hasNumericalValue": "om2:hasNumericalValue",
     },
 ]
 MAX_LINKS = 5
@@ -37,33 +47,50 @@ MAX_MOTIVATION = 20_000
 
 @dataclass(frozen=True, slots=True)
 class OfferedAgreement:
-    """What a received Offer proposes: its Agreement's id, the call, motivation and links."""
+    """What a received Offer proposes: its Agreement (and its id, if any), the call, the
+    motivation and links."""
 
-    agreement_uri: str
+    agreement_uri: str | None
     call_uri: str
     motivation: str
     links: list[str]
+    agreement: dict[str, Any]
+
+
+def _commitment(intent: Intent, commitment_id: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"type": "Commitment", "satisfies": intent.id,
+                             "resourceQuantity": committed(intent)}  # fmt: skip
+    return {"id": commitment_id, **found} if commitment_id else found
+
+
+def _stipulations(proposal: Proposal, agreement_uri: str | None) -> dict[str, Any]:
+    """`stipulates` (and `stipulatesReciprocal` for a paid call), with ids when finalized."""
+    ids = (f"{agreement_uri}#primary", f"{agreement_uri}#reciprocal") if agreement_uri else (
+        None, None)  # fmt: skip
+    found = {"stipulates": _commitment(proposal.primary, ids[0])}
+    if proposal.reciprocal is not None:
+        found["stipulatesReciprocal"] = _commitment(proposal.reciprocal, ids[1])
+    return found
 
 
 def agreement_document(
-    agreement_uri: str, call_uri: str, applicant_uri: str, motivation: str, links: list[str]
+    proposal: Proposal, applicant_uri: str, motivation: str, links: list[str]
 ) -> dict[str, Any]:
-    """The Agreement an applicant offers (motivation is already sanitised HTML)."""
-    doc: dict[str, Any] = {
-        "id": agreement_uri,
-        "type": "Agreement",
-        "attributedTo": applicant_uri,
-        "content": motivation,
-        "stipulates": {
-            "id": f"{agreement_uri}#primary",
-            "type": "Commitment",
-            "action": "work",
-            "satisfies": f"{call_uri}#primary",
-        },
-    }
+    """The Agreement an applicant offers, without an id (motivation is sanitised HTML)."""
+    doc: dict[str, Any] = {"type": "Agreement", "attributedTo": applicant_uri,
+                           "content": motivation, **_stipulations(proposal, None)}  # fmt: skip
     if links:
         doc["url"] = [{"type": "Link", "href": link} for link in links]
     return doc
+
+
+def finalized_agreement(
+    agreement_uri: str, proposal: Proposal, *, context: bool = False
+) -> dict[str, Any]:
+    """The finalized Agreement (FEP-0837): its id on the project's node, commitments
+    `<id>#primary` / `<id>#reciprocal` with the offered (= the call's) quantities."""
+    doc = {"id": agreement_uri, "type": "Agreement", **_stipulations(proposal, agreement_uri)}
+    return {"@context": APPLICATION_CONTEXT, **doc} if context else doc
 
 
 def offer_extra(call_uri: str) -> dict[str, Any]:
@@ -80,18 +107,24 @@ def _links(value: Any) -> list[str]:
     return found[:MAX_LINKS]
 
 
+def _satisfied_call(agreement: dict[str, Any]) -> str | None:
+    """The proposal a Commitment's `satisfies` names (`<proposal>#primary` → `<proposal>`)."""
+    stipulates = agreement.get("stipulates")
+    intent = id_of(stipulates.get("satisfies")) if isinstance(stipulates, dict) else None
+    return urldefrag(intent).url or None if intent else None
+
+
 def offered_agreement(body: dict[str, Any]) -> OfferedAgreement:
     """Read a received Offer{Agreement}; BadRequest when it is not one."""
     obj = body.get("object")
-    if not isinstance(obj, dict) or obj.get("type") != "Agreement":
+    if not isinstance(obj, dict) or "Agreement" not in as_list(obj.get("type")):
         raise BadRequest("the Offer does not offer an Agreement")
-    agreement_uri = id_of(obj)
-    call_uri = id_of(body.get("inReplyTo")) or id_of(body.get("target"))
-    if not agreement_uri or not call_uri:
-        raise BadRequest("the Offer names no Agreement id or no call")
+    call_uri = id_of(body.get("inReplyTo")) or id_of(body.get("target")) or _satisfied_call(obj)
+    if not call_uri:
+        raise BadRequest("the Offer names no call")
     content = obj.get("content")
     motivation = clean_html(content[:MAX_MOTIVATION]) if isinstance(content, str) else ""
-    return OfferedAgreement(agreement_uri, call_uri, motivation, _links(obj.get("url")))
+    return OfferedAgreement(id_of(obj), call_uri, motivation, _links(obj.get("url")), obj)
 
 
 def text_html(text: str) -> str:

@@ -1,8 +1,11 @@
-"""Remote open calls (Notes with FEP-0837 properties) → KindTerms (pure, tolerant).
+"""Remote open calls (FEP-0837 request Proposals, as `Proposal` or as `Note`) → KindTerms
+(pure, tolerant).
 
 Every value comes from a hostile document: what is malformed is dropped (never raises), text is
 stripped of markup and capped, lists are capped, URIs must be http(s), numbers finite and in
-range. The terms land in `extra["call"]` in the shape calls_to_ap documents.
+range. The terms land in `extra["call"]` in the shape calls_to_ap documents; the intents as
+published (ids, units, amounts, `unitBased`) in `extra["proposal"]`, for the Agreement an
+application offers (see proposals.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,15 @@ from typing import Any
 
 from smartnode.content.calls_inputs import EFFORT_UNITS, MAX_SKILLS, PAY_UNITS
 from smartnode.content.compose import plain_text
+from smartnode.content.proposals import (
+    ONE,
+    Intent,
+    Proposal,
+    Quantity,
+    decimal_of,
+    normalised,
+    proposal_extra,
+)
 from smartnode.content.terms import CALL, KindTerms, parse_time
 from smartnode.federation.vocab import as_list, text_of
 from smartnode.matching.terms import is_esco_uri
@@ -22,11 +34,17 @@ STATES = ("open", "closed", "filled")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _CODE2 = re.compile(r"^[A-Z]{2}$")
 _CODE3 = re.compile(r"^[A-Z]{3}$")
+_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,63}$")  # an OM unit name or a URI
 
 
 def is_call(doc: dict[str, Any]) -> bool:
-    """True when a Note carries FEP-0837 proposal properties of a request."""
+    """True when a Note or Proposal carries FEP-0837 proposal properties of a request."""
     return doc.get("purpose") == "request" and isinstance(doc.get("publishes"), dict)
+
+
+def is_proposal(doc: dict[str, Any]) -> bool:
+    """True when the document's type is (or includes) FEP-0837's `Proposal`."""
+    return "Proposal" in as_list(doc.get("type"))
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -118,6 +136,40 @@ def _paid(doc: dict[str, Any]) -> dict[str, str] | None:
     return {"amount": found["amount"], "currency": found["unit"], "unit": unit}
 
 
+def _http(value: Any) -> str | None:
+    if isinstance(value, str) and len(value) <= 2048 and value.startswith(("https://", "http://")):
+        return value if not any(c.isspace() for c in value) else None
+    return None
+
+
+def _intent(value: Any, default_id: str) -> Intent | None:
+    """An Intent as published: its id, unit (`one` when missing) and amount (None: any)."""
+    if not isinstance(value, dict):
+        return None
+    quantity = value.get("resourceQuantity")
+    quantity = quantity if isinstance(quantity, dict) else {}
+    unit = quantity.get("hasUnit")
+    amount = decimal_of(quantity.get("hasNumericalValue"))
+    kept = normalised(amount) if amount is not None and 0 <= amount <= 10**12 else None
+    return Intent(
+        _http(value.get("id")) or default_id,
+        Quantity(unit if isinstance(unit, str) and _UNIT.match(unit) else ONE, kept),
+    )
+
+
+def proposal_terms(doc: dict[str, Any]) -> dict[str, Any]:
+    """What `extra["proposal"]` keeps of a remote call's intents."""
+    uri = _http(doc.get("id")) or ""
+    primary = _intent(doc.get("publishes"), f"{uri}#primary")
+    unit_based = doc.get("unitBased")
+    proposal = Proposal(
+        primary or Intent(f"{uri}#primary", Quantity(ONE, None)),
+        _intent(doc.get("reciprocal"), f"{uri}#reciprocal"),
+        unit_based if isinstance(unit_based, bool) else None,
+    )
+    return proposal_extra(proposal)
+
+
 def call_terms(doc: dict[str, Any]) -> KindTerms:
     """The terms of a remote call (what cannot be read is left out)."""
     publishes = doc.get("publishes")
@@ -143,7 +195,7 @@ def call_terms(doc: dict[str, Any]) -> KindTerms:
     }
     return KindTerms(
         kind=CALL,
-        extra={"call": terms},
+        extra={"call": terms, "proposal": proposal_terms(doc)},
         state=state if isinstance(state, str) and state in STATES else "open",
         starts_at=datetime.combine(starts, datetime.min.time(), UTC) if starts else None,
         ends_at=datetime.combine(ends, datetime.min.time(), UTC) if ends else None,

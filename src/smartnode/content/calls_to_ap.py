@@ -6,6 +6,14 @@ recommends), followed by the text, the terms in words and the hashtags. Servers 
 FEP-0837 read `purpose`, `publishes` and `reciprocal`; skills are DefinedTerm tags with their
 ESCO URIs, as members' skills are.
 
+FEP-0837 shape: a call requests a service, so the primary Intent (`#primary`) has
+`action: "deliverService"` and a `resourceQuantity` (the effort, or one unit of work in `one`);
+a paid call adds a reciprocal Intent (`#reciprocal`, `action: "transfer"`, the pay). `unitBased`
+is false: each applicant commits to the whole effort and pay of one position, never a multiple.
+`availableQuantity` is left out: it counts what an offer has in stock, and the effort of a
+request is not in stock; the number of people sought is our `positions` (in `one` it would
+mix units with an effort in days).
+
 The terms are stored in `extra["call"]`:
 title, occupation, skills [{uri, name}], languages, starts_on, ends_on (ISO dates), country,
 city, remote, positions, effort {amount, unit}, paid {amount, currency, unit} or None.
@@ -17,6 +25,7 @@ from typing import Any
 
 from smartnode.actors.to_ap import iso
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT, note_to_ap
+from smartnode.content.proposals import proposal_of, quantity_to_ap
 from smartnode.federation.vocab import SMART_NS
 from smartnode.storage.models import ContentObject
 
@@ -57,19 +66,13 @@ CALL_TERMS: dict[str, Any] = {
 CALL_CONTEXT: list[Any] = [*CONTENT_CONTEXT[:-1], {**CONTENT_CONTEXT[-1], **CALL_TERMS}]
 
 
-def _quantity(unit: str, amount: Any) -> dict[str, str]:
-    return {"hasUnit": unit, "hasNumericalValue": str(amount)}
-
-
 def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:
-    effort = terms.get("effort")
+    proposal = proposal_of(obj.uri, obj.extra)
     work: dict[str, Any] = {
-        "id": f"{obj.uri}#primary",
+        "id": proposal.primary.id,
         "type": "Intent",
-        "action": "work",
-        "resourceQuantity": _quantity(effort["unit"], effort["amount"])
-        if effort
-        else _quantity("one", 1),
+        "action": "deliverService",
+        "resourceQuantity": quantity_to_ap(proposal.primary.quantity),
     }
     if terms.get("occupation"):
         work["resourceConformsTo"] = terms["occupation"]
@@ -78,13 +81,13 @@ def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:
     if terms.get("ends_on"):
         work["hasEnd"] = terms["ends_on"]
     found: dict[str, Any] = {"purpose": "request", "unitBased": False, "publishes": work}
-    paid = terms.get("paid")
-    if paid:
+    paid, reciprocal = terms.get("paid"), proposal.reciprocal
+    if paid and reciprocal is not None:
         found["reciprocal"] = {
-            "id": f"{obj.uri}#reciprocal",
+            "id": reciprocal.id,
             "type": "Intent",
             "action": "transfer",
-            "resourceQuantity": _quantity(paid["currency"], paid["amount"]),
+            "resourceQuantity": quantity_to_ap(reciprocal.quantity),
             "per": paid["unit"],
         }
     return found

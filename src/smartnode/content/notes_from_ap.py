@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smartnode.content.audience import iris_of
-from smartnode.content.calls_from_ap import call_terms, is_call
+from smartnode.content.calls_from_ap import call_terms, is_call, is_proposal
 from smartnode.content.compose import plain_text
 from smartnode.content.events_from_ap import event_terms
 from smartnode.content.terms import ANNOUNCEMENT, KindTerms, parse_time
@@ -72,11 +72,12 @@ def http_url(value: Any) -> str | None:
 
 
 def note_type(doc: dict[str, Any]) -> str | None:
-    """Note, Article, Page or Event when the document is one of them (type may be a list)."""
+    """Note, Article, Page, Event or (FEP-0837) Proposal when the document is one of them
+    (type may be a list)."""
     for item in as_list(doc.get("type")):
         if item in NOTE_TYPES:
             return str(item)
-    return None
+    return "Proposal" if is_proposal(doc) else None
 
 
 def _language_map(value: Any, limit: int) -> dict[str, str]:
@@ -146,6 +147,8 @@ def note_from_ap(doc: dict[str, Any], now: datetime) -> RemoteNote:
         raise BadNote("the object has no http(s) id")
     if ap_type is None:
         raise BadNote(f"{doc.get('type')!r} is not a Note, Article or Page")
+    if ap_type == "Proposal" and not is_call(doc):
+        raise BadNote("a Proposal that is not a request (purpose offer) is not a call")
     author = author_of(doc.get("attributedTo"))
     if author is None:
         raise BadNote("the object names no http(s) attributedTo")
@@ -180,6 +183,6 @@ def kind_terms(doc: dict[str, Any], ap_type: str) -> KindTerms:
     """Event and call facts; a plain announcement carries none."""
     if ap_type == "Event":
         return event_terms(doc)
-    if ap_type == "Note" and is_call(doc):
+    if ap_type in ("Note", "Proposal") and is_call(doc):
         return call_terms(doc)
     return KindTerms(kind=ANNOUNCEMENT)

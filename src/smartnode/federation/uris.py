@@ -136,6 +136,10 @@ class NodeUris:
         """Id of an Agreement (an application's terms); shown only to its two parties."""
         return f"{self.base_url}/agreements/{token}"
 
+    def agreement_token(self, uri: str) -> str | None:
+        """The token of one of our Agreement ids, or None."""
+        return self._token(uri, "/agreements/")
+
     def syndication(self, feed_slug: str, fmt: str) -> str:
         """RSS (`rss`) or Atom (`atom`) document of a topic feed."""
         return f"{self.actor(ActorKind.FEED, feed_slug)}.{fmt}"

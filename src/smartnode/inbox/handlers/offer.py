@@ -1,11 +1,16 @@
 """Applications to open calls: Offer{Agreement} to a project, the project's answers
 (TentativeAccept / Accept{result Agreement} / Reject), and fediverse replies that apply.
 
-Rules: an Offer counts only when its id, its Agreement's id and its actor share one origin, its
-call is one of our OPEN calls and the call's project is addressed. A decision on an application
-to one of our projects counts only from a coordinator of that project (local coordinators use
-the API; remote ones sign Accept/Reject/TentativeAccept{Offer}). An answer to an Offer we sent
-counts only from the project it went to (as accept.py does for follows, Pixelfed CVE-2025-30741).
+Rules: an Offer counts only when its id, its actor and its Agreement's id (if it has one, as
+FEP-0837 makes it optional) share one origin, its call is one of our calls and the call's
+project is addressed; anything else is ignored in silence. Such an Offer that the project cannot
+take (the call is closed, the applicant applied already, its Commitments do not answer the call)
+is answered with Reject{Offer, content: <reason>} (FEP-0837: commit or reject) and stores
+nothing. A decision on an application to one of our projects counts only from a coordinator of
+that project (local coordinators use the API; remote ones sign Accept/Reject/TentativeAccept
+{Offer}). An answer to an Offer we sent counts only from the project it went to (as accept.py
+does for follows, Pixelfed CVE-2025-30741); an Accept's finalized Agreement is kept when it is
+on the project's origin.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smartnode.actors.projects import coordinators
+from smartnode.content.agreements_from_ap import agreement_problem, finalized_id
 from smartnode.content.announcements import coordinates
 from smartnode.content.application_decisions import (
     BY_TYPE,
@@ -22,6 +28,7 @@ from smartnode.content.application_decisions import (
     TEAM_ROLES,
     decide,
     direct_message,
+    reject_offer,
 )
 from smartnode.content.applications import (
     DECISION,
@@ -33,10 +40,12 @@ from smartnode.content.applications import (
     forward_to_coordinators,
     summary_of,
 )
-from smartnode.content.applications_to_ap import offered_agreement
+from smartnode.content.applications_to_ap import OfferedAgreement, offered_agreement
 from smartnode.content.audience import recipients
 from smartnode.content.calls import call_by_uri
+from smartnode.content.compose import plain_text
 from smartnode.content.notices import notify
+from smartnode.content.proposals import proposal_of
 from smartnode.errors import SmartnodeError
 from smartnode.federation.vocab import as_list, id_of
 from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed, same_origin
@@ -53,12 +62,10 @@ def addressees(body: dict[str, Any], inbox: str) -> set[str]:
     return found
 
 
-async def _our_open_call(ctx: InboxContext, call_uri: str) -> ContentObject | str:
+async def _our_call(ctx: InboxContext, call_uri: str) -> ContentObject | None:
     call = await call_by_uri(ctx.session, call_uri)
     if call is None or not call.local or ctx.uris.call_token(call_uri) is None:
-        return "the Offer is not for one of our calls"
-    if call.state not in (None, "open"):
-        return f"the call is {call.state}"
+        return None
     return call
 
 
@@ -72,15 +79,14 @@ async def on_offer(ctx: InboxContext, incoming: Incoming) -> Outcome:
         offered = offered_agreement(incoming.body)
     except SmartnodeError as error:
         return ignored(error.message)
-    if not same_origin(offered.agreement_uri, incoming.actor_uri):
+    if offered.agreement_uri and not same_origin(offered.agreement_uri, incoming.actor_uri):
         return ignored("the Agreement id is not on its actor's origin")
-    call = await _our_open_call(ctx, offered.call_uri)
-    if isinstance(call, str):
-        return ignored(call)
-    try:
-        project = await call_project(ctx.session, call)
-    except SmartnodeError as error:
-        return ignored(error.message)
+    call = await _our_call(ctx, offered.call_uri)
+    if call is None or call.deleted_at is not None or call.kind != "call":
+        return ignored("the Offer is not for one of our calls")
+    project = await ctx.session.get(Actor, call.project_id or call.actor_id)
+    if project is None or project.deleted_at is not None or project.kind != "project":
+        return ignored("the call's project no longer exists")
     if project.uri not in addressees(incoming.body, incoming.inbox):
         return ignored("the Offer is not addressed to the call's project")
     if await ctx.session.scalar(select(Application.id).where(Application.uri == incoming.id)):
@@ -88,12 +94,33 @@ async def on_offer(ctx: InboxContext, incoming: Incoming) -> Outcome:
     applicant = await ctx.resolver.actor(incoming.actor_uri)
     if applicant is None or applicant.local or applicant.deleted_at is not None:
         return ignored("the applicant could not be resolved")
+    refusal = await _refusal(ctx, call, applicant, offered)
+    if refusal:
+        told = await reject_offer(ctx.session, ctx.uris, project, incoming.id, applicant.uri,
+                                  refusal, ctx.now)  # fmt: skip
+        return ignored(f"{refusal}; " + ("answered with Reject" if told else "Reject sent before"))
+    return await _store(ctx, incoming, call, project, applicant, offered)
+
+
+async def _refusal(
+    ctx: InboxContext, call: ContentObject, applicant: Actor, offered: OfferedAgreement
+) -> str:
+    """Why the project cannot take this Offer ('' when it can)."""
+    if call.state not in (None, "open"):
+        return f"the call is {call.state}: it takes no applications"
     if await _applied(ctx, call, applicant):
-        return ignored("the applicant has already applied to this call")
+        return "the applicant has already applied to this call"
+    return agreement_problem(offered.agreement, proposal_of(call.uri, call.extra))
+
+
+async def _store(
+    ctx: InboxContext, incoming: Incoming, call: ContentObject, project: Actor,
+    applicant: Actor, offered: OfferedAgreement,
+) -> Outcome:  # fmt: skip
     app = Application(
         uri=incoming.id, call_id=call.id, project_id=project.id, applicant_id=applicant.id,
         local=True, via="offer", state=PENDING, motivation=offered.motivation,
-        links=offered.links, agreement_uri=offered.agreement_uri, created_at=ctx.now,
+        links=offered.links, agreement_uri=None, created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(app)
     await ctx.session.flush()
@@ -170,17 +197,25 @@ async def _project_answer(ctx: InboxContext, incoming: Incoming, app: Applicatio
     allowed = (PENDING,) if decision == "shortlist" else OPEN_STATES
     if app.state not in allowed:
         return ignored(f"the application is {app.state} already")
-    result = id_of(incoming.body.get("result"))
-    if result is not None and app.agreement_uri and result != app.agreement_uri:
-        return ignored("the Accept's result is not the Agreement we offered")
+    call = await ctx.session.get(ContentObject, app.call_id)
+    if call is None:
+        return ignored("the call of the application is gone")
+    result = incoming.body.get("result") if decision == "accept" else None
+    if result is not None:
+        agreement_uri = finalized_id(result, proposal_of(call.uri, call.extra), project.uri)
+        if agreement_uri is None:
+            return ignored("the Accept's result is not the Agreement finalized by the project")
+        app.agreement_uri = agreement_uri
     app.state, app.decision_uri, app.decided_at = state, incoming.id, ctx.now
     if decision == "accept":
         app.role = _role(incoming.body) or "member"
     applicant = await ctx.session.get(Actor, app.applicant_id)
-    call = await ctx.session.get(ContentObject, app.call_id)
-    if applicant is not None and applicant.local and call is not None:
-        await notify(ctx.session, applicant.id, DECISION, app.uri,
-                     summary_of(app, call, applicant), ctx.now)  # fmt: skip
+    if applicant is not None and applicant.local:
+        summary = summary_of(app, call, applicant)
+        reason = incoming.body.get("content") if decision == "reject" else None
+        if isinstance(reason, str) and plain_text(reason[:2000]):
+            summary["reason"] = plain_text(reason[:2000])[:500]
+        await notify(ctx.session, applicant.id, DECISION, app.uri, summary, ctx.now)
     await ctx.session.flush()
     return processed(f"our application was {state} by the project")
 

@@ -117,7 +117,7 @@ async def _store(
     app = Application(
         uri=offer_uri, call_id=call.id, project_id=project.id, applicant_id=applicant.id,
         local=False, via="offer", state=PENDING, motivation=offered.motivation,
-        links=offered.links, agreement_uri=offered.agreement_uri, created_at=ctx.now,
+        links=offered.links, agreement_uri=None, created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(app)
     await ctx.session.flush()
