@@ -10,6 +10,8 @@
 5. an announcement by the fr member addressed to the project is relayed by the project (FEP-1b12)
    to its followers, here a member on be.
 
+A member on fr takes part in a restricted event on be: Join, the organizer's Accept, Leave.
+
 And match-making's privacy promise: a call from be notifies the matching members of se and fr,
 on their own nodes, and nothing about those members leaves their node.
 """
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -247,3 +250,46 @@ def test_a_call_from_be_notifies_matching_members_on_se_and_fr_who_never_leave_h
             " WHERE a.document LIKE ?", (f"%{member}%",),
         )  # fmt: skip
         assert sent == [(0,)], member
+
+
+def test_a_member_on_fr_takes_part_in_an_event_on_be_once_its_organizer_accepts(
+    peers: Federation,
+) -> None:
+    se, be, fr = peers.nodes()
+    basile, flo = be.create_member("basile", "Basile"), fr.create_member("flo", "Flo")
+    assert "asked to follow" in fr.cli("follow", "flo", be.handle("basile"))
+    wait(lambda: be.follow_state(flo, basile) == "accepted", "flo following basile")
+    starts = (datetime.now(UTC) + timedelta(days=15)).replace(microsecond=0)
+    event = call(be, "POST", "/api/v1/actors/basile/events", {
+        "name": "Open rehearsal", "content": "Bring your instrument.",
+        "starts_at": starts.isoformat(), "timezone": "Europe/Brussels",
+        "online_url": "https://meet.example/rehearsal", "join_mode": "restricted", "capacity": 2,
+    }, as_="basile")  # fmt: skip
+    wait(lambda: fr.rows("SELECT id FROM objects WHERE uri = ?", (event["uri"],)),
+         "the Event reaching fr")  # fmt: skip
+
+    joined = call(fr, "POST", "/api/v1/participations", {"event": event["uri"], "message": "oboe"},
+                  as_="flo", status=201)  # fmt: skip
+    assert joined["state"] == "pending"
+    path = f"/api/v1/events/{event['id']}/participants"
+    [request] = wait(lambda: call(be, "GET", path, as_="basile")["items"],
+                     "flo's Join reaching be")  # fmt: skip
+    assert (request["actor"], request["state"], request["message"]) == (flo, "pending", "oboe")
+    call(be, "POST", f"{path}/{request['id']}/accept", as_="basile")
+
+    def accepted() -> list[dict[str, Any]]:
+        mine = call(fr, "GET", "/api/v1/participations", as_="flo")["items"]
+        return [p for p in mine if p["state"] == "accepted"]
+
+    assert wait(accepted, "the Accept reaching flo on fr")[0]["event"] == event["uri"]
+    served = be.get_ap(event["uri"]).json()
+    assert (served["participantCount"], served["remainingAttendeeCapacity"]) == (1, 1)
+
+    leave = urlencode({"event": event["uri"], "as": "flo"})
+    call(fr, "DELETE", f"/api/v1/participations?{leave}", status=204)
+    wait(lambda: not call(be, "GET", path, as_="basile")["items"], "flo's Leave reaching be")
+    wait(
+        lambda: be.get_ap(event["uri"]).json()["participantCount"] == 0,
+        "the count served by be (cached documents refresh within seconds)",
+    )
+    assert se.rows("SELECT count(*) FROM event_participants")[0][0] == 0
