@@ -121,6 +121,16 @@ def test_what_is_not_a_note_is_refused(doc) -> None:
         note_from_ap(doc, NOW)
 
 
+def test_remote_times_in_the_future_are_taken_as_now() -> None:
+    doc = {"id": "https://m.example/n/2", "type": "Note", "attributedTo": BOB, "content": "x",
+           "published": "2031-01-01T00:00:00Z", "updated": "2030-01-01T00:00:00Z"}  # fmt: skip
+    note = note_from_ap(doc, NOW)
+    assert (note.published_at, note.updated_at) == (NOW, NOW)
+    earlier = note_from_ap({**doc, "published": "2026-11-20T08:00:00Z", "updated": None}, NOW)
+    assert earlier.published_at == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    assert earlier.updated_at is None
+
+
 def test_language_order_is_restored_after_a_jsonb_round_trip() -> None:
     stored = {
         "type": "Update",

@@ -213,7 +213,8 @@ async def test_update_by_the_owner_changes_content_but_never_the_audience(
     await _store_note(db, settings, world, anna, to=[anna.uri], cc=[])
     edited = remote_note(NOTE, ALICE, to=[PUBLIC], cc=[], content="<p>edited<script>x</script></p>",
                          updated="2026-11-26T12:30:00Z")  # fmt: skip
-    outcome = await receive(db, settings, world, update(edited))
+    later = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # the edit arrives after it was made
+    outcome = await receive(db, settings, world, update(edited), now=later)
     assert outcome.status == "processed", outcome.reason
     row = await stored(db)
     assert row is not None and row.content == "<p>edited</p>"

@@ -140,6 +140,11 @@ def author_of(value: Any) -> str | None:
     return None
 
 
+def _not_after(moment: datetime | None, now: datetime) -> datetime | None:
+    """A remote timestamp, never later than now (a future `published` would top every list)."""
+    return min(moment, now) if moment is not None else None
+
+
 def note_from_ap(doc: dict[str, Any], now: datetime) -> RemoteNote:
     """Validate and extract a remote Note/Article/Page (BadNote when it is not one)."""
     uri, ap_type = http_url(doc.get("id")), note_type(doc)
@@ -171,8 +176,8 @@ def note_from_ap(doc: dict[str, Any], now: datetime) -> RemoteNote:
         to=iris_of(doc.get("to")),
         cc=iris_of(doc.get("cc")),
         sensitive=doc.get("sensitive") is True,
-        published_at=parse_time(doc.get("published")) or now,
-        updated_at=parse_time(doc.get("updated")),
+        published_at=_not_after(parse_time(doc.get("published")), now) or now,
+        updated_at=_not_after(parse_time(doc.get("updated")), now),
         attachments=_kept(doc.get("attachment"), _attachment, MAX_ATTACHMENTS),
         tags=_kept(doc.get("tag"), _tag, MAX_TAGS),
         terms=kind_terms(doc, ap_type),
