@@ -23,6 +23,7 @@ from smartnode.actors.records import node_uris
 from smartnode.actors.remote import get_remote_actor, revive_inboxes
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import Settings
+from smartnode.content.calls import close_expired_calls
 from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
@@ -44,6 +45,8 @@ LEASE = timedelta(minutes=5)
 MAX_INBOX_ATTEMPTS = 8
 FETCHES_PER_ACTIVITY = 10
 IDLE_SECONDS = 1.0
+#: How often a worker looks for calls whose deadline has passed.
+SWEEP = timedelta(seconds=30)
 
 
 class Deliverer(Protocol):
@@ -88,12 +91,13 @@ class Worker:
         self.deliverer = deliverer
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
+        self._next_sweep: datetime | None = None
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
-        jobs = await self.run_jobs(now)
+        jobs = await self.run_jobs(now) + await self.close_expired(now)
         return Round(inbox, fanout, delivered, jobs)
 
     async def aclose(self) -> None:
@@ -192,6 +196,14 @@ class Worker:
                 await queue.fail(session, table(Job), job_id, error=why)
             else:
                 await queue.retry(session, table(Job), job_id, run_at=later, error=why)
+
+    async def close_expired(self, now: datetime) -> int:
+        """Close calls whose deadline passed (at most once per SWEEP interval); how many."""
+        if self._next_sweep is not None and now < self._next_sweep:
+            return 0
+        self._next_sweep = now + SWEEP
+        async with self.db.session() as session, session.begin():
+            return await close_expired_calls(session, self.uris, now)
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

@@ -139,6 +139,28 @@ async def test_closing_a_call_undoes_the_node_and_feed_announces_once(api, db, s
     assert await inboxes(db, delete) == {PEER_INBOX}
 
 
+async def test_a_call_past_its_deadline_is_closed_by_the_worker_like_a_coordinator_would(
+    api, db, setup
+) -> None:
+    project, anna, node, sweden, worker = setup
+    deadline = datetime.now(UTC) + timedelta(hours=2)
+    call = await publish_call(api, project, anna, closes_at=deadline.isoformat())
+    await drain(worker)
+    assert await activities(db, "Update") == []
+    await worker.run_once(deadline + timedelta(minutes=1))
+    shown = (await api.get(f"/api/v1/calls/{call['id']}")).json()
+    assert shown["state"] == "closed"
+    [update] = await activities(db, "Update")
+    assert update.document["object"]["id"] == call["uri"]
+    assert update.document["object"]["state"] == "closed"
+    [remove] = await activities(db, "Remove")
+    assert remove.document["target"] == f"{project.uri}/featured"
+    for step in range(4):
+        await worker.run_once(deadline + timedelta(minutes=2 + step))
+    await assert_undone(db, node, sweden)
+    assert len(await activities(db, "Update")) == 1  # closed once, never again
+
+
 async def test_deleting_an_open_call_undoes_its_announces(api, db, setup) -> None:
     project, anna, node, sweden, worker = setup
     call = await publish_call(api, project, anna)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.to_ap import hashtag_name, iso
@@ -48,6 +48,8 @@ from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_matching import SkillConcept
 
 OPEN, CLOSED, FILLED = "open", "closed", "filled"
+#: Calls past their deadline closed per worker sweep.
+EXPIRY_BATCH = 50
 
 
 async def local_call(session: AsyncSession, uris: NodeUris, token: str) -> ContentObject:
@@ -227,6 +229,13 @@ async def set_state(
     if obj.state == FILLED:
         raise Conflict("this call is filled already")
     was_open, obj.state = obj.state == OPEN, state
+    return await _announce_state(session, uris, obj, was_open, now)
+
+
+async def _announce_state(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, was_open: bool, now: datetime
+) -> ContentObject:
+    """After a state change: re-render, send Update, undo boosts, unpin if it was open."""
     source = dict(obj.extra.get("source", {}), visibility=obj.visibility)
     await _rendered(session, uris, obj, CallInput.model_validate(source))
     await _changed(session, uris, obj, now)
@@ -234,6 +243,37 @@ async def set_state(
     if was_open:
         await pin(session, uris, await call_author(session, obj), obj, "Remove", now)
     return obj
+
+
+async def close_expired_calls(
+    session: AsyncSession, uris: NodeUris, now: datetime, *, limit: int = EXPIRY_BATCH
+) -> int:
+    """Close our open calls whose deadline has passed, as a coordinator closing them would
+    (Update, boosts undone, unpinned); how many. Each call is claimed by a conditional UPDATE,
+    so concurrent workers never close one twice."""
+    due = await session.scalars(
+        select(ContentObject.id)
+        .where(ContentObject.kind == CALL, ContentObject.state == OPEN)
+        .where(ContentObject.closes_at <= now, ContentObject.local.is_(True))
+        .where(ContentObject.deleted_at.is_(None))
+        .order_by(ContentObject.closes_at, ContentObject.id)
+        .limit(limit)
+    )
+    closed = 0
+    for call_id in due.all():
+        claimed = await session.execute(
+            update(ContentObject)
+            .where(ContentObject.id == call_id, ContentObject.state == OPEN)
+            .values(state=CLOSED)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        obj = await session.get(ContentObject, call_id, populate_existing=True)
+        if obj is not None:
+            await _announce_state(session, uris, obj, True, now)
+            closed += 1
+    return closed
 
 
 async def _changed(
