@@ -1,4 +1,4 @@
-"""`smartnode feed create|list|delete`: what it prints and the rows it leaves."""
+"""`smartnode feed create|list|edit|delete`: what it prints and the rows it leaves."""
 
 from __future__ import annotations
 
@@ -50,3 +50,36 @@ def test_feed_create_refuses_bad_filters_in_one_line(smartnode: Invoke) -> None:
     assert taken.exit_code == 0, taken.output
     again = smartnode("feed", "create", "calls-x", "--name", "X")
     assert again.exit_code == 1 and "already taken" in again.output
+
+
+def test_feed_edit_changes_name_and_filter_and_sends_update(
+    smartnode: Invoke, database_url: str
+) -> None:
+    created = smartnode("feed", "create", "calls-se", "--name", "Sweden", "--country", "SE",
+                        "--remote", "--summary", "Calls for Swedish work")  # fmt: skip
+    assert created.exit_code == 0, created.output
+    edited = smartnode("feed", "edit", "calls-se", "--name", "Calls in Sweden", "--clear",
+                       "remote", "--sector", "music")  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    assert "Boosts: 0 announced, 0 undone" in edited.output
+    [(actor, feed)] = query(
+        database_url, select(Actor, TopicFeed).join(TopicFeed, TopicFeed.actor_id == Actor.id)
+    )
+    assert actor.name == "Calls in Sweden" and feed.description == "Calls for Swedish work"
+    assert feed.filter == {"country": "SE", "sector": "music"}
+    [(kind, obj)] = query(database_url, select(Activity.activity_type, Activity.object_uri))
+    assert (kind, obj) == ("Update", actor.uri)
+
+
+def test_feed_edit_refuses_bad_input_in_one_line(smartnode: Invoke) -> None:
+    assert smartnode("feed", "create", "calls-x", "--name", "X").exit_code == 0
+    for args, message in [
+        ((), "nothing to change"),
+        (("--clear", "colour"), "not a filter key"),
+        (("--skill", "mixing"), "ESCO"),
+    ]:
+        result = smartnode("feed", "edit", "calls-x", *args)
+        assert result.exit_code in (1, 2) and "Traceback" not in result.output
+        assert message in result.output, result.output
+    missing = smartnode("feed", "edit", "nope", "--name", "Y")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

@@ -23,7 +23,7 @@ from smartnode.actors.records import node_uris
 from smartnode.actors.remote import get_remote_actor, revive_inboxes
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import Settings
-from smartnode.content.calls import close_expired_calls
+from smartnode.content.calls import close_expired_call, expired_calls
 from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
@@ -65,10 +65,11 @@ class Round:
     fanout: int = 0
     delivered: int = 0
     jobs: int = 0
+    closed: int = 0  # calls closed because their deadline passed
 
     @property
     def busy(self) -> bool:
-        return bool(self.inbox or self.fanout or self.delivered or self.jobs)
+        return bool(self.inbox or self.fanout or self.delivered or self.jobs or self.closed)
 
 
 class Worker:
@@ -97,8 +98,8 @@ class Worker:
         inbox = await self.process_inbox(now)
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
-        jobs = await self.run_jobs(now) + await self.close_expired(now)
-        return Round(inbox, fanout, delivered, jobs)
+        jobs = await self.run_jobs(now)
+        return Round(inbox, fanout, delivered, jobs, await self.close_expired(now))
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
@@ -202,8 +203,16 @@ class Worker:
         if self._next_sweep is not None and now < self._next_sweep:
             return 0
         self._next_sweep = now + SWEEP
-        async with self.db.session() as session, session.begin():
-            return await close_expired_calls(session, self.uris, now)
+        async with self.db.session() as session:
+            due = await expired_calls(session, now)
+        closed = 0
+        for call_id in due:  # one transaction each: one bad call never holds back the others
+            try:
+                async with self.db.session() as session, session.begin():
+                    closed += await close_expired_call(session, self.uris, call_id, now)
+            except Exception:
+                log.exception("closing expired call %s failed", call_id)
+        return closed
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

@@ -280,3 +280,45 @@ async def get_node_actor_of(db) -> Actor:
         node = await get_node_actor(s)
     assert node is not None
     return node
+
+
+async def test_admin_edits_a_feed_its_followers_see_update_and_its_boosts_follow_the_filter(
+    client, db, settings
+) -> None:
+    admin = await admin_headers(db)
+    opera = await _opera(db, settings)
+    sweden, _ = await feed(db, settings, "calls-se", country="SE")
+    await follower(db, sweden, ALICE, f"{ALICE}/inbox")
+    in_sweden = await call(db, opera, country="SE")
+    in_belgium = await call(db, opera, country="BE", title="Sound designer in Brussels")
+    async with db.session() as s, s.begin():
+        for obj in (in_sweden, in_belgium):
+            await announce_call_to_feeds(s, node_uris(settings), obj.id, datetime.now(UTC))
+    path = "/api/v1/feeds/calls-se"
+    assert (await client.patch(path, json={"name": "x"})).status_code == 401
+    bad = await client.patch(path, json={"name": None}, headers=admin)
+    assert bad.status_code == 422
+    assert (await client.patch(path, json={"slug": "other"}, headers=admin)).status_code == 422
+
+    renamed = await client.patch(path, json={"name": "Calls in Sweden", "summary": "Hej!"},
+                                 headers=admin)  # fmt: skip
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["summary"]) == ("Calls in Sweden", "Hej!")
+    assert renamed.json()["filter"] == {"country": "SE"}
+    doc = (await client.get("/feeds/calls-se", headers={"Accept": AS_JSON})).json()
+    assert doc["name"] == "Calls in Sweden" and "<p>Hej!</p>" in doc["summary"]
+
+    moved = await client.patch(path, json={"country": "be"}, headers=admin)
+    assert moved.status_code == 200 and moved.json()["filter"] == {"country": "BE"}
+    assert moved.json()["summary"] == "Hej!"  # kept across a filter change
+    async with db.session() as s:
+        sent = (await s.scalars(select(Activity).where(Activity.actor_id == sweden.id)
+                                .order_by(Activity.id))).all()  # fmt: skip
+    kinds = [(a.activity_type, a.object_uri) for a in sent]
+    assert kinds == [
+        ("Announce", in_sweden.uri), ("Update", sweden.uri), ("Update", sweden.uri),
+        ("Undo", sent[0].uri), ("Announce", in_belgium.uri),
+    ]
+    cleared = await client.patch(path, json={"country": None}, headers=admin)
+    assert cleared.json()["filter"] == {}
+    assert (await client.patch("/api/v1/feeds/nope", json={}, headers=admin)).status_code == 404

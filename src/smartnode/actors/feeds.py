@@ -79,6 +79,21 @@ class FeedInput(FeedFilter):
         return FeedFilter.model_validate(self.model_dump(include=set(FILTER_KEYS)))
 
 
+class FeedUpdate(FeedFilter):
+    """An edit of a feed: only the fields given change; a filter key given as null is cleared.
+    The slug (the handle) never changes."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    summary: str | None = Field(default=None, max_length=1000, description="Plain text.")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+
+    def edited_filter(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The filter after this edit, validated again."""
+        given = {key: getattr(self, key) for key in FILTER_KEYS if key in self.model_fields_set}
+        merged = {key: value for key, value in {**current, **given}.items() if value is not None}
+        return FeedFilter.model_validate(merged).stored()
+
+
 def describe(filter_: dict[str, Any]) -> str:
     """The filter in words (plain text): 'Open calls in music, in BE, remote'."""
     parts = []
@@ -115,10 +130,35 @@ async def create_feed(
     actor.discoverable = True  # feeds exist to be found and followed
     actor.indexable = True
     actor.manually_approves_followers = False
-    feed = TopicFeed(actor_id=actor.id, filter=filter_, created_at=now)
+    feed = TopicFeed(
+        actor_id=actor.id, filter=filter_, description=data.summary.strip(), created_at=now
+    )
     session.add(feed)
     await session.flush()
     return actor, feed
+
+
+async def edit_feed(
+    session: AsyncSession, slug: str, data: FeedUpdate, now: datetime
+) -> tuple[Actor, TopicFeed, bool]:
+    """Change a feed's name, description, language or filter; True when the filter changed."""
+    actor, feed = await get_feed(session, slug)
+    for field in ("name", "summary", "language"):
+        if field in data.model_fields_set and getattr(data, field) is None:
+            raise ValidationFailed(f"{field}: may be changed but not removed")
+    if data.name is not None:
+        actor.name = data.name
+    if data.language is not None:
+        actor.language = data.language
+    if data.summary is not None:
+        feed.description = data.summary.strip()
+    filter_ = data.edited_filter(dict(feed.filter))
+    changed = filter_ != feed.filter
+    feed.filter = filter_
+    actor.summary = _summary_html(feed.description, filter_)
+    actor.updated_at = now
+    await session.flush()
+    return actor, feed, changed
 
 
 async def get_feed(session: AsyncSession, slug: str) -> tuple[Actor, TopicFeed]:

@@ -48,7 +48,7 @@ from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_matching import SkillConcept
 
 OPEN, CLOSED, FILLED = "open", "closed", "filled"
-#: Calls past their deadline closed per worker sweep.
+#: Calls past their deadline a worker sweep closes at most.
 EXPIRY_BATCH = 50
 
 
@@ -236,8 +236,10 @@ async def _announce_state(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, was_open: bool, now: datetime
 ) -> ContentObject:
     """After a state change: re-render, send Update, undo boosts, unpin if it was open."""
-    source = dict(obj.extra.get("source", {}), visibility=obj.visibility)
-    await _rendered(session, uris, obj, CallInput.model_validate(source))
+    source = obj.extra.get("source")
+    if isinstance(source, dict) and source:  # the text says the call is closed or filled
+        merged = {**source, "visibility": obj.visibility}
+        await _rendered(session, uris, obj, CallInput.model_validate(merged))
     await _changed(session, uris, obj, now)
     await undo_call_boosts(session, uris, obj, now)
     if was_open:
@@ -245,12 +247,10 @@ async def _announce_state(
     return obj
 
 
-async def close_expired_calls(
-    session: AsyncSession, uris: NodeUris, now: datetime, *, limit: int = EXPIRY_BATCH
-) -> int:
-    """Close our open calls whose deadline has passed, as a coordinator closing them would
-    (Update, boosts undone, unpinned); how many. Each call is claimed by a conditional UPDATE,
-    so concurrent workers never close one twice."""
+async def expired_calls(
+    session: AsyncSession, now: datetime, *, limit: int = EXPIRY_BATCH
+) -> list[int]:
+    """Ids of our open calls whose deadline has passed, soonest deadline first."""
     due = await session.scalars(
         select(ContentObject.id)
         .where(ContentObject.kind == CALL, ContentObject.state == OPEN)
@@ -259,21 +259,28 @@ async def close_expired_calls(
         .order_by(ContentObject.closes_at, ContentObject.id)
         .limit(limit)
     )
-    closed = 0
-    for call_id in due.all():
-        claimed = await session.execute(
-            update(ContentObject)
-            .where(ContentObject.id == call_id, ContentObject.state == OPEN)
-            .values(state=CLOSED)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        obj = await session.get(ContentObject, call_id, populate_existing=True)
-        if obj is not None:
-            await _announce_state(session, uris, obj, True, now)
-            closed += 1
-    return closed
+    return list(due.all())
+
+
+async def close_expired_call(
+    session: AsyncSession, uris: NodeUris, call_id: int, now: datetime
+) -> bool:
+    """Close one call past its deadline as a coordinator closing it would (Update, boosts
+    undone, unpinned). It is claimed by a conditional UPDATE, so concurrent workers never
+    close it twice; False when another did (or it is no longer open)."""
+    claimed = await session.execute(
+        update(ContentObject)
+        .where(ContentObject.id == call_id, ContentObject.state == OPEN)
+        .values(state=CLOSED)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    obj = await session.get(ContentObject, call_id, populate_existing=True)
+    if obj is None:
+        return False
+    await _announce_state(session, uris, obj, True, now)
+    return True
 
 
 async def _changed(

@@ -23,13 +23,15 @@ from smartnode.content.terms import CALL
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import PUBLIC
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Actor, ContentObject, Project
+from smartnode.storage.models import Activity, Actor, ContentObject, Project
 from smartnode.storage.models_work import TopicFeed
 
 OPEN = "open"
 FEEDS = (ActorKind.FEED.value,)
 #: How many recent calls a syndication feed looks through to find its matching ones.
 SCAN_LIMIT = 500
+#: Open calls a feed announces at most when its filter changes (the newest that now match).
+BACKFILL = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,3 +201,27 @@ async def latest_calls(
             if len(found) >= limit:
                 break
     return found
+
+
+async def refeed(
+    session: AsyncSession, uris: NodeUris, feed: Actor, topic: TopicFeed, now: datetime
+) -> FeedChanges:
+    """After a feed's filter changed: the calls it boosts that no longer match are undone, and
+    the newest open calls that now match (at most BACKFILL) are announced."""
+    undone = select(Activity.object_uri).where(
+        Activity.activity_type == "Undo", Activity.object_uri.is_not(None)
+    )
+    boosted = await session.scalars(
+        select(ContentObject)
+        .join(Activity, Activity.object_uri == ContentObject.uri)
+        .where(Activity.actor_id == feed.id, Activity.activity_type == "Announce")
+        .where(Activity.uri.not_in(undone))
+    )
+    calls = {obj.id: obj for obj in boosted.all()}
+    for obj, _author in await latest_calls(session, topic, now, limit=BACKFILL):
+        calls.setdefault(obj.id, obj)
+    announced = withdrawn = 0
+    for obj in calls.values():
+        changes = await refresh_call_feeds(session, uris, obj, now)
+        announced, withdrawn = announced + changes.announced, withdrawn + changes.undone
+    return FeedChanges(announced=announced, undone=withdrawn)

@@ -102,6 +102,7 @@ class TopicFeed(Base):
         BigId, ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
     )
     filter: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # sector/skill/country…
+    description: Mapped[str] = mapped_column(Text, default="")  # the admin's plain text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

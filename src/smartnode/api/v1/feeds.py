@@ -1,5 +1,5 @@
 """/api/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and read
-for everyone, create and delete for admins."""
+for everyone, create, edit and delete for admins."""
 
 from __future__ import annotations
 
@@ -11,13 +11,22 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.collections import collection_source, count_items
-from smartnode.actors.federate import publish_actor_delete
-from smartnode.actors.feeds import FeedInput, create_feed, delete_feed, get_feed, live_feeds
+from smartnode.actors.federate import publish_actor_delete, publish_actor_update
+from smartnode.actors.feeds import (
+    FeedInput,
+    FeedUpdate,
+    create_feed,
+    delete_feed,
+    edit_feed,
+    get_feed,
+    live_feeds,
+)
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import AdminDep, ChallengeRoute
 from smartnode.api.v1.schemas import errors, json_response
 from smartnode.config import Settings
 from smartnode.federation.uris import NodeUris
+from smartnode.matching.feeds import refeed
 from smartnode.storage.models import Actor
 from smartnode.storage.models_work import TopicFeed
 
@@ -31,6 +40,7 @@ class FeedOut(BaseModel):
 
     slug: str
     name: str
+    summary: str = Field(description="The description as written (plain text).")
     handle: str = Field(examples=["@calls-music@se.smart.coop"])
     uri: str = Field(description="The Service actor's id (and page).")
     rss: str
@@ -51,6 +61,7 @@ async def feed_out(
     return FeedOut(
         slug=actor.username,
         name=actor.name,
+        summary=feed.description,
         handle=f"@{actor.username}@{settings.domain}",
         uri=actor.uri,
         rss=uris.syndication(actor.username, "rss"),
@@ -101,6 +112,35 @@ async def add_feed(
     documents.clear()
     location = f"{settings.base_url}/api/v1{PATH}/{actor.username}"
     return json_response(out, status_code=201, headers={"Location": location})
+
+
+@router.patch(
+    "/{slug}",
+    response_model=FeedOut,
+    summary="Edit a topic feed (admin)",
+    description="Only the fields given change; a filter key given as null is cleared; the slug "
+    "never changes. Followers get Update{Service}. When the filter changes, the feed undoes its "
+    "boosts of calls that no longer match and announces the newest open calls that now do.",
+    responses=errors(401, 404, 410, 422),
+)
+async def change_feed(
+    slug: Slug,
+    data: FeedUpdate,
+    _: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        moment = datetime.now(UTC)
+        actor, feed, refiltered = await edit_feed(session, slug, data, moment)
+        await publish_actor_update(session, uris, actor, moment)
+        if refiltered:
+            await refeed(session, uris, actor, feed, moment)
+        out = await feed_out(session, settings, uris, actor, feed)
+    documents.clear()
+    return json_response(out)
 
 
 @router.delete(
