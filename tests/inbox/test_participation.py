@@ -263,3 +263,17 @@ async def test_a_remote_organizer_on_the_events_origin_counts(db, settings) -> N
               "actor": organizer, "object": join_uri}  # fmt: skip
     assert (await receive(db, settings, fediverse, accept)).status == "processed"
     assert await participants(db) == [(anna.uri, "accepted", "I play cello")]
+
+
+async def test_a_deleted_participant_no_longer_counts(db, settings) -> None:
+    anna = await make_member(db, settings, "anna")
+    event = await an_event(db, settings, anna, capacity=5)
+    fediverse = world()
+    for actor in (BOB, DAVE):
+        await receive(db, settings, fediverse, join(actor, event.uri))
+    gone = {"@context": AS, "id": f"{BOB}#delete", "type": "Delete", "actor": BOB, "object": BOB}
+    outcome = await receive(db, settings, fediverse, gone)
+    assert outcome.status == "processed" and "participations" in outcome.reason
+    assert await participants(db) == [(DAVE, "accepted", "")]
+    doc = await served(db, event, anna)
+    assert (doc["participantCount"], doc["remainingAttendeeCapacity"]) == (1, 4)

@@ -23,6 +23,7 @@ from smartnode.content.access import in_audience
 from smartnode.content.announcements import may_change
 from smartnode.content.audience import OPEN
 from smartnode.content.compose import plain_text
+from smartnode.content.events_to_ap import EVENT_CONTEXT
 from smartnode.content.notices import notify
 from smartnode.content.terms import EVENT
 from smartnode.errors import Conflict, Forbidden, NotFound
@@ -249,7 +250,11 @@ async def join_remote_event(
     if author is None or author.deleted_at is not None:
         raise NotFound("the event's author is not known here")
     text = clean_message(message)
-    extra = {"participationMessage": text} if text else None
+    # Interop: `participationMessage` is no AS2 term; without Mobilizon's context a JSON-LD
+    # reader (Fedify) drops it on expansion.
+    extra: dict[str, Any] = {"@context": EVENT_CONTEXT}
+    if text:
+        extra["participationMessage"] = text
     sent = await publish(session, uris, member, "Join", obj=event.uri, to=[author.uri],
                          now=now, extra=extra)  # fmt: skip
     if found is not None:
@@ -287,3 +292,18 @@ async def leave_event(
 async def may_organize(session: AsyncSession, member: Actor, event: ContentObject) -> bool:
     """The event's author, or a coordinator of the authoring project."""
     return await may_change(session, member, event)
+
+
+async def forget_participant(session: AsyncSession, person: Actor) -> int:
+    """A deleted actor takes part in nothing any more: their participations go and the counts
+    of our events they were in are kept true; how many were removed."""
+    query = select(EventParticipant).where(EventParticipant.actor_id == person.id)
+    rows = (await session.scalars(query)).all()
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
+    for event_id in {row.event_id for row in rows if row.local}:
+        event = await session.get(ContentObject, event_id)
+        if event is not None:
+            await recount(session, event)
+    return len(rows)

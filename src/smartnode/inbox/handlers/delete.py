@@ -1,4 +1,5 @@
-"""Delete: of an actor by itself (mark it deleted, drop its follows), or of one of its objects.
+"""Delete: of an actor by itself (mark it deleted, drop its follows and event participations),
+or of one of its objects.
 
 For an object on the actor's origin we record a DeletedObject marker (so a late Create is
 ignored). A stored object is deleted only by the actor we stored as its owner: its content
@@ -10,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 
 from smartnode.actors.remote import get_remote_actor
+from smartnode.content.participation import forget_participant
 from smartnode.content.reactions import count_reply
 from smartnode.content.relay import relay_change, relaying_projects
 from smartnode.content.remote import purge, stored_object
@@ -38,7 +40,8 @@ async def _delete_actor(ctx: InboxContext, actor_uri: str) -> Outcome:
         execution_options={"synchronize_session": False},
     )
     await ctx.session.flush()
-    return processed("actor deleted, its follows removed")
+    await forget_participant(ctx.session, actor)
+    return processed("actor deleted, its follows and event participations removed")
 
 
 async def _delete_object(ctx: InboxContext, incoming: Incoming, object_id: str) -> Outcome:
