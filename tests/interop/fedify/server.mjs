@@ -19,6 +19,18 @@
 //   POST /control/post    {inbox, activity, sign}  POST ACTIVITY to INBOX, signed with fedi's
 //                         RSA key (sign=true) or unsigned; activity.actor is sent as given,
 //                         so it may claim another actor. Answers the remote {status, body}.
+//
+// Events (Mobilizon's participation model: Join{Event}, Accept/Reject{Join}, Leave{Event}):
+//   POST /control/lookup  {uri}  what Fedify makes of an object fetched fresh (no cache): the
+//                         parsed object, and the Mobilizon/schema.org terms of its JSON-LD
+//                         expansion ({term IRI: [values]})
+//   POST /control/join    {event, actor}  ACTOR (fedi or other) looks the Event up and sends
+//                         Join{event id} to its attributedTo; Accept/Reject of it land in joins
+//   POST /control/leave   {event, actor}  the same with Leave{event id}
+//   POST /control/event   {to, name, content, startTime, endTime}  fedi publishes a public
+//                         Event (served at /events/{id}) and sends Create{Event} to actor TO
+//   POST /control/answer  {join, accept, content}  fedi answers a Join its inbox verified with
+//                         Accept or Reject (CONTENT: why) embedding that Join, to the joiner
 
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
@@ -28,16 +40,26 @@ import {
   Announce,
   Create,
   Endpoints,
+  Event,
   Follow,
+  Join,
+  Leave,
   Mention,
   MemoryKvStore,
   Note,
+  PUBLIC_COLLECTION,
   Person,
+  Reject,
   Undo,
   createFederation,
   generateCryptoKeyPair,
+  getDocumentLoader,
   signRequest,
 } from "@fedify/fedify";
+// Fedify's own dependencies (package-lock pins them): the JSON-LD processor its vocabulary
+// parses with, and the Temporal polyfill its date-time properties are typed with.
+import jsonld from "jsonld";
+import { Temporal } from "@js-temporal/polyfill";
 
 const HOST = "127.0.0.1";
 const ACTORS = { fedi: "Fedi (Fedify interop)", other: "Other (Fedify interop)" };
@@ -67,6 +89,11 @@ const following = {}; // followId -> {actor, target, state, acceptId}
 const inboxAnswers = []; // {path, status} of every POST to an inbox, verified or not
 const received = []; // verified Creates and Announces, with the object as Fedify parsed it
 const errors = [];
+const joins = {}; // Join id -> {actor, event, target, state, answer} of a Join fedi/other sent
+const joinsReceived = {}; // Join id -> {joiner, event, recipient} of a verified incoming Join
+const joinObjects = {}; // Join id -> the verified Join itself (embedded in our answer)
+const leaves = []; // {id, actor, object} of every verified Leave
+const events = {}; // id -> Event fedi published (served at /events/{id})
 
 const href = (value) => (value == null ? null : value.href);
 const newId = (kind) => new URL(`/activities/${kind}/${randomUUID()}`, origin);
@@ -82,7 +109,10 @@ function remember(ctx, activity, recipient) {
 }
 
 function state() {
-  return { origin, verified, followers, following, inboxAnswers, received, errors };
+  return {
+    origin, verified, followers, following, inboxAnswers, received, errors,
+    joins, joinsReceived, leaves,
+  };
 }
 
 // --- federation --------------------------------------------------------------------------
@@ -129,13 +159,58 @@ async function onFollow(ctx, follow) {
   await ctx.sendActivity({ identifier }, follower, accept);
 }
 
-function onAccept(ctx, accept) {
+async function onAccept(ctx, accept) {
   remember(ctx, accept, ctx.recipient);
   const sent = following[href(accept.objectId)];
   if (sent != null && sent.target === href(accept.actorId)) {
     sent.state = "accepted";
     sent.acceptId = href(accept.id);
   }
+  await answerJoin(ctx, accept, "accepted");
+}
+
+// An Accept or Reject of a Join fedi/other sent: recorded with the Join as Fedify parsed it.
+async function answerJoin(ctx, answer, state) {
+  const sent = joins[href(answer.objectId)];
+  if (sent == null) return;
+  const join = await answer.getObject(ctx);
+  sent.state = state;
+  sent.answer = {
+    id: href(answer.id),
+    type: answer.constructor.name,
+    actor: href(answer.actorId),
+    recipient: ctx.recipient ?? null,
+    content: answer.content?.toString() ?? null,
+    to: answer.toIds.map(href),
+    object: join == null ? null : {
+      id: href(join.id),
+      type: join.constructor.name,
+      actor: href(join.actorId),
+      object: href(join.objectId),
+    },
+  };
+}
+
+async function onReject(ctx, reject) {
+  remember(ctx, reject, ctx.recipient);
+  await answerJoin(ctx, reject, "rejected");
+}
+
+async function onJoin(ctx, join) {
+  remember(ctx, join, ctx.recipient);
+  if (join.id == null) return;
+  joinObjects[join.id.href] = join;
+  joinsReceived[join.id.href] = {
+    joiner: href(join.actorId), event: href(join.objectId), recipient: ctx.recipient ?? null,
+    to: join.toIds.map(href),
+    // As received (Fedify keeps the document it parsed): participationMessage is no AS2 term.
+    terms: await extensionTerms(ctx, await join.toJsonLd()),
+  };
+}
+
+function onLeave(ctx, leave) {
+  remember(ctx, leave, ctx.recipient);
+  leaves.push({ id: href(leave.id), actor: href(leave.actorId), object: href(leave.objectId) });
 }
 
 async function onUndo(ctx, undo) {
@@ -189,9 +264,14 @@ federation
   .on(Undo, onUndo)
   .on(Create, onCreate)
   .on(Announce, onAnnounce)
+  .on(Reject, onReject)
+  .on(Join, onJoin)
+  .on(Leave, onLeave)
   .onError((ctx, error) => {
     errors.push(String(error?.stack ?? error));
   });
+
+federation.setObjectDispatcher(Event, "/events/{id}", (ctx, values) => events[values.id] ?? null);
 
 // --- control -----------------------------------------------------------------------------
 
@@ -245,7 +325,125 @@ async function replyDirect({ to, inReplyTo, content }) {
   }
 }
 
+// --- control: events ----------------------------------------------------------------------
+
+const MOBILIZON = "https://joinmobilizon.org/ns#";
+const SCHEMA = "http://schema.org#";
+// A loader without Fedify's 5-minute cache: counts change between two lookups of one Event.
+const freshLoader = getDocumentLoader({ allowPrivateAddress: true });
+
+// The Mobilizon and schema.org terms of a document as JSON-LD expansion reads them.
+async function extensionTerms(ctx, document) {
+  const [node] = await jsonld.expand(document, { documentLoader: ctx.contextLoader });
+  const terms = {};
+  for (const [key, values] of Object.entries(node ?? {})) {
+    if (!key.startsWith(MOBILIZON) && !key.startsWith(SCHEMA)) continue;
+    terms[key] = values.map((value) => value["@value"] ?? value["@id"] ?? null);
+  }
+  return terms;
+}
+
+async function lookupFresh(ctx, uri) {
+  return await ctx.lookupObject(uri, { documentLoader: freshLoader });
+}
+
+async function lookup({ uri }) {
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const object = await lookupFresh(ctx, uri);
+  if (object == null) return { ok: false, error: `Fedify could not look up ${uri}` };
+  const { document } = await freshLoader(uri);
+  return {
+    ok: true,
+    id: href(object.id),
+    type: object.constructor.name,
+    name: object.name?.toString() ?? null,
+    attributedTo: href(object.attributionId),
+    startTime: object.startTime?.toString() ?? null,
+    endTime: object.endTime?.toString() ?? null,
+    to: object.toIds.map(href),
+    terms: await extensionTerms(ctx, document),
+  };
+}
+
+// fedi/other sends Join or Leave of an Event to its author, as Mobilizon's clients do.
+async function eventActivity(Kind, kind, { event, actor }) {
+  const identifier = actor ?? "fedi";
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const found = await lookupFresh(ctx, event);
+  if (!(found instanceof Event)) return { ok: false, error: `no Event at ${event}` };
+  const author = await lookupFresh(ctx, found.attributionId);
+  if (author == null || author.id == null) return { ok: false, error: "no author" };
+  const activity = new Kind({
+    id: newId(kind), actor: ctx.getActorUri(identifier), object: found.id, to: author.id,
+  });
+  if (Kind === Join) {
+    joins[activity.id.href] = {
+      actor: identifier, event: found.id.href, target: author.id.href, state: "pending",
+      answer: null,
+    };
+  }
+  try {
+    await ctx.sendActivity({ identifier }, author, activity);
+    return { ok: true, id: activity.id.href, author: author.id.href };
+  } catch (error) {
+    return { ok: false, id: activity.id.href, error: String(error) };
+  }
+}
+
+async function publishEvent({ to, name, content, startTime, endTime }) {
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const target = await ctx.lookupObject(to);
+  if (target == null || target.id == null) return { ok: false, error: `no actor at ${to}` };
+  const id = randomUUID();
+  const event = new Event({
+    id: new URL(`/events/${id}`, origin),
+    attribution: ctx.getActorUri("fedi"),
+    name,
+    content,
+    startTime: Temporal.Instant.from(startTime),
+    endTime: endTime == null ? null : Temporal.Instant.from(endTime),
+    published: Temporal.Now.instant(),
+    to: PUBLIC_COLLECTION,
+    ccs: [ctx.getFollowersUri("fedi"), target.id],
+  });
+  events[id] = event;
+  const create = new Create({
+    id: newId("create"), actor: ctx.getActorUri("fedi"), object: event,
+    to: PUBLIC_COLLECTION, ccs: [ctx.getFollowersUri("fedi"), target.id],
+  });
+  try {
+    await ctx.sendActivity({ identifier: "fedi" }, target, create);
+    return { ok: true, eventId: event.id.href, createId: create.id.href };
+  } catch (error) {
+    return { ok: false, eventId: event.id.href, error: String(error) };
+  }
+}
+
+async function answerReceivedJoin({ join, accept, content }) {
+  const received = joinObjects[join];
+  if (received == null) return { ok: false, error: `no verified Join ${join}` };
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const joiner = await ctx.lookupObject(joinsReceived[join].joiner);
+  if (joiner == null || joiner.id == null) return { ok: false, error: "no joiner" };
+  const Kind = accept ? Accept : Reject;
+  const answer = new Kind({
+    id: newId(accept ? "accept" : "reject"), actor: ctx.getActorUri("fedi"), object: received,
+    to: joiner.id, content: content ?? null,
+  });
+  try {
+    await ctx.sendActivity({ identifier: "fedi" }, joiner, answer);
+    return { ok: true, id: answer.id.href };
+  } catch (error) {
+    return { ok: false, id: answer.id.href, error: String(error) };
+  }
+}
+
 const CONTROL = {
+  "POST /control/lookup": lookup,
+  "POST /control/join": (input) => eventActivity(Join, "join", input),
+  "POST /control/leave": (input) => eventActivity(Leave, "leave", input),
+  "POST /control/event": publishEvent,
+  "POST /control/answer": answerReceivedJoin,
   "POST /control/reply": replyDirect,
   "GET /control/state": async () => state(),
   "POST /control/follow": followActor,
