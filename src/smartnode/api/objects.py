@@ -1,10 +1,11 @@
 """ActivityPub GETs of our content: /notes/{token} (Note, Article), /events/{token},
-/calls/{token} and /activities/{token}.
+/calls/{token}, their …/replies collections, and /activities/{token}.
 
 A public (or unlisted) object answers everyone, its AS2 bytes cached; a non-public one answers
 only a signed requester in its audience and is a 404 to everyone else (its existence is not
-leaked, as Mastodon does). Deleted objects answer 410 with a Tombstone. Browsers asking for a
-note get its page. An activity about one of our notes embeds the note as it is now.
+leaked, as Mastodon does). Deleted objects answer 410 with a Tombstone. An object's replies
+collection answers whoever may read the object, and 404 / 410 as the object does. Browsers
+asking for a note get its page. An activity about one of our notes embeds the note as it is now.
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors import collections as coll
 from smartnode.actors.to_ap import tombstone
 from smartnode.api import signed_fetch
+from smartnode.api.activitypub import _page_request
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
 from smartnode.content.access import in_audience
 from smartnode.content.audience import OPEN, recipients
 from smartnode.content.inputs import Visibility
 from smartnode.content.notes_to_ap import restore_language_order
+from smartnode.content.threads import replies_source
 from smartnode.content.to_ap import object_to_ap
+from smartnode.errors import BadRequest
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.outbox.publish import audience
@@ -107,31 +112,106 @@ async def _content(request: Request, uri: str, token: str) -> Response:
         return _missing(as_json, request)
     db: Database = request.app.state.db
     async with db.session() as session:
-        obj = await session.scalar(
-            select(ContentObject).where(ContentObject.uri == uri, ContentObject.local.is_(True))
-        )
-        author = await session.get(Actor, obj.actor_id) if obj is not None else None
-        if obj is None or author is None:
-            return _missing(as_json, request)
-        gone = obj.deleted_at or author.deleted_at
-        if gone is not None:
-            if not as_json:
-                return _missing(as_json, request, 410)
-            entry = _json(tombstone(obj.uri, obj.ap_type, gone), 410)
-            return documents.put(key, entry).to_response()
-        public = Visibility(obj.visibility) in OPEN
-        if not public and not await _may_read(
-            request, session, recipients(obj.audience), author, as_json
-        ):
-            return _missing(as_json, request)
+        found = await _readable(request, session, uri, as_json)
+        if isinstance(found, Response):
+            return found
+        if isinstance(found, CachedResponse):
+            return documents.put(key, found).to_response()
+        obj, author = found
         if not as_json:
             page = {"call": call_page, "event": event_page}.get(obj.kind, note_page)
             return await page(request, session, obj, author)
         entry = _json(object_to_ap(obj, author.uri))
-    if not public:
+    if Visibility(obj.visibility) not in OPEN:
         entry.headers.update(PRIVATE)
         return entry.to_response()
     return documents.put(key, entry).to_response()
+
+
+async def _readable(
+    request: Request, session: AsyncSession, uri: str, as_json: bool, *, replies: bool = False
+) -> tuple[ContentObject, Actor] | CachedResponse | Response:
+    """Our live object at `uri` and its author when the requester may read it; otherwise the
+    404 (absent, or not in its audience) or the 410 Tombstone (of it or of its `replies`)."""
+    obj = await session.scalar(
+        select(ContentObject).where(ContentObject.uri == uri, ContentObject.local.is_(True))
+    )
+    author = await session.get(Actor, obj.actor_id) if obj is not None else None
+    if obj is None or author is None:
+        return _missing(as_json, request)
+    gone = obj.deleted_at or author.deleted_at
+    if gone is not None:
+        if not as_json:
+            return _missing(as_json, request, 410)
+        if replies:
+            return _json(tombstone(NodeUris.replies(obj.uri), "OrderedCollection", gone), 410)
+        return _json(tombstone(obj.uri, obj.ap_type, gone), 410)
+    public = Visibility(obj.visibility) in OPEN
+    if not public and not await _may_read(
+        request, session, recipients(obj.audience), author, as_json
+    ):
+        return _missing(as_json, request)
+    return obj, author
+
+
+@router.get("/notes/{token}/replies")
+async def note_replies(request: Request, token: str) -> Response:
+    """The public and unlisted replies to a note (OrderedCollection, keyset pages)."""
+    uris: NodeUris = request.app.state.uris
+    return await _replies(request, uris.note(token), token)
+
+
+@router.get("/events/{token}/replies")
+async def event_replies(request: Request, token: str) -> Response:
+    """The public and unlisted replies to an event."""
+    uris: NodeUris = request.app.state.uris
+    return await _replies(request, uris.event(token), token)
+
+
+@router.get("/calls/{token}/replies")
+async def call_replies(request: Request, token: str) -> Response:
+    """The public and unlisted replies to a call."""
+    uris: NodeUris = request.app.state.uris
+    return await _replies(request, uris.call(token), token)
+
+
+async def _replies(request: Request, uri: str, token: str) -> Response:
+    """AS2 whatever the Accept header; readable as the object is (404 / 410 as the object)."""
+    refused = await signed_fetch.refusal(request)
+    if refused is not None:
+        return refused
+    if not _TOKEN.match(token):
+        return _missing(True, request)
+    try:
+        want = _page_request(request, request.app.state.settings.collection_page_size)
+    except BadRequest as exc:
+        body = orjson.dumps({"error": exc.message, "code": "bad_request"})
+        return Response(body, 400, {"Vary": "Accept"}, "application/json")
+    db: Database = request.app.state.db
+    async with db.session() as session:
+        found = await _readable(request, session, uri, True, replies=True)
+        if isinstance(found, CachedResponse):
+            return found.to_response()
+        if isinstance(found, Response):
+            return found
+        obj, _ = found
+        doc = await _replies_document(session, obj.uri, want)
+    entry = _json(doc)
+    if Visibility(obj.visibility) not in OPEN:
+        entry.headers.update(PRIVATE)
+    return entry.to_response()
+
+
+async def _replies_document(
+    session: AsyncSession, object_uri: str, want: coll.PageRequest | None
+) -> dict[str, Any]:
+    """The collection root (count, first and last page) or one keyset page, newest first."""
+    uri = NodeUris.replies(object_uri)
+    source = replies_source(object_uri)
+    if want is None:
+        return coll.collection_to_ap(uri, await coll.count_items(session, source))
+    page_uri = NodeUris.collection_page(uri, max_id=want.max_id, min_id=want.min_id)
+    return coll.page_to_ap(uri, page_uri, await coll.fetch_page(session, source, want))
 
 
 async def _activity_document(

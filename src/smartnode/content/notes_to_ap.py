@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from smartnode.actors.to_ap import iso
+from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import AS_CONTEXT
 from smartnode.storage.models import ContentObject
 
@@ -72,6 +73,8 @@ def note_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> 
         doc["summary"] = obj.summary
     if obj.updated_at != obj.published_at:  # Interop: Mastodon sends `updated` for edits only
         doc["updated"] = iso(obj.updated_at)
+    if obj.local:  # Interop: a link to an OrderedCollection, read by Mastodon and GoToSocial
+        doc["replies"] = NodeUris.replies(obj.uri)
     doc["attachment"] = [dict(item) for item in obj.attachments]
     doc["tag"] = [dict(item) for item in obj.tags]
     return doc

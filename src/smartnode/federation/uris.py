@@ -2,8 +2,9 @@
 
 Layout: /actor (node), /members/{username}, /projects/{slug}, /feeds/{slug}, /inbox (shared),
 and per actor …/inbox, …/outbox, …/followers, …/following, …/featured; /projects/{slug}/members;
-/notes/{token} (Note, Article), /events/{token}, /calls/{token} and /activities/{token}.
-Actor ids double as profile page URLs (content negotiation).
+/notes/{token} (Note, Article), /events/{token}, /calls/{token} and /activities/{token};
+each note, event and call has its replies at …/replies. Actor ids double as profile page URLs
+(content negotiation).
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ class NodeUris:
     def call_token(self, uri: str) -> str | None:
         """The token of one of our call ids, or None."""
         return self._token(uri, "/calls/")
+
+    @staticmethod
+    def replies(object_uri: str) -> str:
+        """The replies collection of one of our notes, events or calls."""
+        return f"{object_uri}/replies"
 
     def agreement(self, token: str) -> str:
         """Id of an Agreement (an application's terms); shown only to its two parties."""
