@@ -65,7 +65,8 @@ async def remote_reply(
 ) -> str:
     """Alice's reply `number` to `parent`, received through the inbox; its id."""
     note_id = f"{ALICE}/statuses/{number}"
-    addressing = ADDRESSING.get(visibility) or {"to": fields.pop("to"), "cc": []}
+    addressing = {"to": [], "cc": [], **ADDRESSING.get(visibility, {})}
+    addressing.update({k: fields.pop(k) for k in ("to", "cc") if k in fields})
     note = remote_note(
         note_id, ALICE, inReplyTo=parent, content=f"<p>Reply {number}</p>",
         published=f"2026-11-26T10:{number:02d}:00Z", url=f"https://mastodon.example/@alice/{number}",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.v1 import threads
 from smartnode.api.v1.auth import ChallengeRoute, MemberDep
 from smartnode.api.v1.posts_schemas import PostOut, PostPage, post_errors, post_out
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
@@ -213,3 +214,6 @@ async def remove_post(
         await delete_announcement(session, uris, obj, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)
+
+
+router.include_router(threads.router)  # /posts|events|calls/{token}/context (api/v1/threads.py)
