@@ -4,11 +4,16 @@ Reject{Offer, content} and store nothing; Accept carries the finalized Agreement
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from smartnode.actors.projects import Role
+from smartnode.actors.records import node_uris
+from smartnode.content.calls import create_call, edit_call
+from smartnode.content.calls_inputs import CallInput, CallUpdate
+from smartnode.storage.models import ContentObject
 from tests.conftest import make_member, make_project
 from tests.content import activity, fan_out, member_headers, node_client
 from tests.inbox import AS, Fediverse, receive
@@ -184,6 +189,37 @@ async def test_accept_carries_the_finalized_agreement_with_ids_and_the_offered_q
     for key, fragment in (("stipulates", "primary"), ("stipulatesReciprocal", "reciprocal")):
         assert result[key] == {"id": f"{agreement}#{fragment}", **offered[key]}
     assert "stipulatesReciprocal" in doc["@context"][-1] and "hasUnit" in doc["@context"][-1]
+
+
+async def test_the_finalized_agreement_keeps_the_terms_offered_when_the_call_changes_later(
+    db, settings, world, jazz
+) -> None:
+    marc = await remote_actor(db, MARC)
+    await join_team(db, jazz, marc, Role.COORDINATOR)
+    published = CallInput.model_validate({
+        "title": "Sound engineer", "description": "Mix the tour.", "remote": True,
+        "effort": {"amount": "40", "unit": "day"},
+        "paid": {"amount": "3000", "currency": "EUR", "unit": "month"},
+    })  # fmt: skip
+    async with db.session() as s, s.begin():
+        call = await create_call(s, node_uris(settings), project=jazz, data=published,
+                                 now=datetime.now(UTC))  # fmt: skip
+    body = fep_offer(call.uri, jazz.uri)
+    assert (await receive(db, settings, world, body)).status == "processed", body
+    raise_pay = CallUpdate.model_validate(
+        {"paid": {"amount": "3500", "currency": "EUR", "unit": "month"}}
+    )
+    async with db.session() as s, s.begin():
+        row = await s.get(ContentObject, call.id)
+        assert row is not None
+        await edit_call(s, node_uris(settings), row, raise_pay, datetime.now(UTC))
+    assert (await receive(db, settings, world, activity("Accept", MARC, body["id"]))).status == (
+        "processed")  # fmt: skip
+    [accept] = await sent(db, "Accept")
+    reciprocal = accept.document["result"]["stipulatesReciprocal"]["resourceQuantity"]
+    assert reciprocal == {"hasUnit": "EUR", "hasNumericalValue": "3000"}  # as offered
+    [app] = await applications(db)
+    assert app.terms["reciprocal"]["amount"] == "3000"
 
 
 # ---------------------------------------------------------------- on the applicant's node

@@ -38,7 +38,7 @@ from smartnode.content.applications_to_ap import (
 )
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.content.notices import notify
-from smartnode.content.proposals import proposal_of
+from smartnode.content.proposals import agreed_proposal
 from smartnode.content.teams import add_member
 from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
@@ -119,7 +119,7 @@ def finalize(
     """Mint the finalized Agreement's id on this node (once) and return the Agreement."""
     if app.agreement_uri is None or uris.agreement_token(app.agreement_uri) is None:
         app.agreement_uri = uris.agreement(new_token(now))
-    return finalized_agreement(app.agreement_uri, proposal_of(call.uri, call.extra))
+    return finalized_agreement(app.agreement_uri, agreed_proposal(call.uri, app.terms, call.extra))
 
 
 async def reject_offer(

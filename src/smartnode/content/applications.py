@@ -23,7 +23,7 @@ from smartnode.content.applications_to_ap import (
     offer_extra,
 )
 from smartnode.content.notices import notify
-from smartnode.content.proposals import proposal_of
+from smartnode.content.proposals import proposal_of, terms_of
 from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
@@ -124,7 +124,8 @@ async def apply_to_call(
     app = Application(
         uri=uris.activity(new_token(now)), call_id=call.id, project_id=project.id,
         applicant_id=member.id, local=call.local, via="offer", state=PENDING,
-        motivation=motivation, links=links, agreement_uri=None, created_at=now,
+        motivation=motivation, links=links, agreement_uri=None,
+        terms=terms_of(call.uri, call.extra), created_at=now,
     )  # fmt: skip
     if not call.local:
         proposal = proposal_of(call.uri, call.extra)

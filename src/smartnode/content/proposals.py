@@ -111,3 +111,15 @@ def committed(intent: Intent) -> dict[str, str]:
     """`resourceQuantity` of the Commitment that satisfies `intent`: the same unit and amount
     (one unit of work when the intent leaves the amount open)."""
     return {"hasUnit": intent.quantity.unit, "hasNumericalValue": intent.quantity.amount or "1"}
+
+
+def terms_of(call_uri: str, extra: Any) -> dict[str, Any]:
+    """A call's intents as an application keeps them (`applications.terms`)."""
+    return proposal_extra(proposal_of(call_uri, extra))
+
+
+def agreed_proposal(call_uri: str, terms: Any, extra: Any) -> Proposal:
+    """The intents an application committed to: as kept when it was made, else the call's."""
+    if isinstance(terms, dict) and isinstance(terms.get("primary"), dict):
+        return _stored(call_uri, terms)
+    return proposal_of(call_uri, extra)

@@ -37,6 +37,9 @@ class Application(Base):
     role: Mapped[str | None] = mapped_column(String(16), nullable=True)  # given on acceptance
     decision_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     agreement_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the call's FEP-0837 intents when the application was made (content/proposals.py): the
+    # finalized Agreement commits to these, even if the call is edited before the decision
+    terms: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

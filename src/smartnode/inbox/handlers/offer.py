@@ -45,7 +45,7 @@ from smartnode.content.audience import recipients
 from smartnode.content.calls import call_by_uri
 from smartnode.content.compose import plain_text
 from smartnode.content.notices import notify
-from smartnode.content.proposals import proposal_of
+from smartnode.content.proposals import proposal_of, terms_of
 from smartnode.errors import SmartnodeError
 from smartnode.federation.vocab import as_list, id_of
 from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed, same_origin
@@ -120,7 +120,8 @@ async def _store(
     app = Application(
         uri=incoming.id, call_id=call.id, project_id=project.id, applicant_id=applicant.id,
         local=True, via="offer", state=PENDING, motivation=offered.motivation,
-        links=offered.links, agreement_uri=None, created_at=ctx.now,
+        links=offered.links, agreement_uri=None, terms=terms_of(call.uri, call.extra),
+        created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(app)
     await ctx.session.flush()
@@ -270,7 +271,7 @@ async def reply_to_call(ctx: InboxContext, reply: ContentObject, author: Actor) 
     app = Application(
         uri=reply.uri, call_id=call.id, project_id=project.id, applicant_id=author.id,
         local=True, via="reply", state=PENDING, motivation=reply.content, links=[],
-        agreement_uri=None, created_at=ctx.now,
+        agreement_uri=None, terms=terms_of(call.uri, call.extra), created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(app)
     await ctx.session.flush()

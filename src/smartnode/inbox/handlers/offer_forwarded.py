@@ -16,6 +16,7 @@ from smartnode.content.applications_to_ap import OfferedAgreement, offered_agree
 from smartnode.content.calls import call_by_uri
 from smartnode.content.notes_from_ap import BadNote, note_from_ap
 from smartnode.content.notices import notify
+from smartnode.content.proposals import terms_of
 from smartnode.content.remote import fetch_object, store_note
 from smartnode.content.terms import CALL
 from smartnode.errors import SmartnodeError
@@ -117,7 +118,8 @@ async def _store(
     app = Application(
         uri=offer_uri, call_id=call.id, project_id=project.id, applicant_id=applicant.id,
         local=False, via="offer", state=PENDING, motivation=offered.motivation,
-        links=offered.links, agreement_uri=None, created_at=ctx.now,
+        links=offered.links, agreement_uri=None, terms=terms_of(call.uri, call.extra),
+        created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(app)
     await ctx.session.flush()
