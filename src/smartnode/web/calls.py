@@ -15,7 +15,7 @@ from smartnode.actors.to_ap import iso
 from smartnode.config import Settings
 from smartnode.matching.feeds import call_terms
 from smartnode.storage.models import Actor, ContentObject
-from smartnode.web.notes import note_view
+from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
 
 ESCO_SKILLS = "http://data.europa.eu/esco/skill"
@@ -132,6 +132,7 @@ async def call_page(
         "call.html",
         headers={"Vary": "Accept"},
         n=note_view(obj, author, settings),
+        replies=await replies_view(request, session, obj),
         state=state,
         closes=obj.closes_at.strftime("%d %B %Y, %H:%M UTC") if obj.closes_at else None,
         json_ld=script_json(job_posting(obj, project or author)) if listed else None,

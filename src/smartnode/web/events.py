@@ -22,7 +22,7 @@ from smartnode.content.participation import remaining
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.calls import script_json
-from smartnode.web.notes import note_view
+from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
 
 SCHEMA = "https://schema.org/"
@@ -173,6 +173,7 @@ async def event_page(
         "event.html",
         headers={"Vary": "Accept"},
         n=note_view(obj, author, settings),
+        replies=await replies_view(request, session, obj),
         e=event_view(obj),
         links=_calendar_links(obj, author, settings, request.app.state.uris),
         json_ld=script_json(schema_event(obj, author)) if public else None,

@@ -1,11 +1,13 @@
-"""The HTML page of one of our notes (api/objects.py negotiates and calls `note_page`).
+"""The HTML page of one of our notes (api/objects.py negotiates and calls `note_page`), and
+the public replies every note, event and call page shows beneath it.
 
-Only the content and its translations (sanitised when stored) are marked safe.
+Only the content, its translations and replies' content (sanitised when stored) are marked safe.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
 from smartnode.config import Settings
 from smartnode.content.compose import excerpt
+from smartnode.content.threads import Item, open_replies
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.pages import render
 
@@ -67,6 +70,49 @@ def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str
     }
 
 
+#: Replies one page shows; a link leads to the next ones.
+REPLIES_SHOWN = 50
+_WEB = ("https://", "http://")
+
+
+def _reply_view(item: Item, settings: Settings) -> dict[str, Any]:
+    obj, author = item
+    domain = settings.domain if author.local else (author.domain or urlsplit(author.uri).netloc)
+    profile = author.uri if author.local else (author.url or author.uri)
+    return {
+        "author": {
+            "name": author.name or author.username,
+            "handle": f"@{author.username}@{domain}",
+            "url": profile if profile.startswith(_WEB) else None,
+        },
+        "content": Markup(obj.content),  # noqa: S704 - sanitised by clean_html when stored
+        "language": obj.language,
+        "url": obj.url if obj.url and obj.url.startswith(_WEB) else obj.uri,
+        "published": iso(obj.published_at),
+        "published_shown": obj.published_at.strftime("%d %B %Y, %H:%M UTC"),
+    }
+
+
+def _after(request: Request) -> int | None:
+    raw = request.query_params.get("replies_after", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
+async def replies_view(
+    request: Request, session: AsyncSession, obj: ContentObject
+) -> dict[str, Any]:
+    """The public and unlisted replies to `obj` after `?replies_after=`, oldest first."""
+    settings: Settings = request.app.state.settings
+    after = _after(request)
+    items, more = await open_replies(session, obj.uri, limit=REPLIES_SHOWN, after_id=after)
+    last = items[-1][0].id if items else None
+    return {
+        "shown": [_reply_view(item, settings) for item in items],
+        "earlier_url": obj.uri if after is not None else None,
+        "more_url": f"{obj.uri}?replies_after={last}#replies" if more and last else None,
+    }
+
+
 async def note_page(
     request: Request, session: AsyncSession, obj: ContentObject, author: Actor
 ) -> Response:
@@ -77,6 +123,7 @@ async def note_page(
         "note.html",
         headers={"Vary": "Accept"},
         n=note_view(obj, author, settings),
+        replies=await replies_view(request, session, obj),
         actor_uri=obj.uri,
         noindex=obj.visibility != "public",
     )
