@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 
 from smartnode.actors.to_ap import iso
 from smartnode.content.events_wording import summary_text
-from smartnode.content.notes_to_ap import language_first
+from smartnode.content.notes_to_ap import language_first, replies_to_ap
 from smartnode.federation.sanitize import escape_text
-from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import AS_CONTEXT
 from smartnode.storage.models import ContentObject
 
@@ -161,7 +160,7 @@ def event_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) ->
     if obj.updated_at != obj.published_at:  # Interop: Mastodon sends `updated` for edits only
         doc["updated"] = iso(obj.updated_at)
     if obj.local:
-        doc["replies"] = NodeUris.replies(obj.uri)
+        doc["replies"] = replies_to_ap(obj.uri)
     doc["attachment"] = [dict(item) for item in obj.attachments]
     _facts(doc, obj, facts)
     doc["tag"] = [dict(item) for item in obj.tags]

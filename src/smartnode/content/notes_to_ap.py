@@ -48,6 +48,19 @@ def restore_language_order(document: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
+def replies_to_ap(object_uri: str) -> dict[str, Any]:
+    """The `replies` of our objects: the collection, its first page embedded empty, `next` on.
+
+    Interop: GoToSocial reads `replies` only as an embedded collection whose `first` is an
+    embedded page, then follows `next`; Mastodon embeds its own the same way. An empty first
+    page keeps the document the same whatever replies arrive (cached bytes stay true).
+    """
+    uri = NodeUris.replies(object_uri)
+    first = {"type": "OrderedCollectionPage", "partOf": uri, "orderedItems": []}
+    first["next"] = NodeUris.collection_page(uri)
+    return {"id": uri, "type": "OrderedCollection", "first": first}
+
+
 def note_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> dict[str, Any]:
     """A live Note or Article as served at its id and embedded in Create/Update."""
     doc: dict[str, Any] = {"@context": CONTENT_CONTEXT} if context else {}
@@ -73,8 +86,8 @@ def note_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> 
         doc["summary"] = obj.summary
     if obj.updated_at != obj.published_at:  # Interop: Mastodon sends `updated` for edits only
         doc["updated"] = iso(obj.updated_at)
-    if obj.local:  # Interop: a link to an OrderedCollection, read by Mastodon and GoToSocial
-        doc["replies"] = NodeUris.replies(obj.uri)
+    if obj.local:
+        doc["replies"] = replies_to_ap(obj.uri)
     doc["attachment"] = [dict(item) for item in obj.attachments]
     doc["tag"] = [dict(item) for item in obj.tags]
     return doc
