@@ -359,7 +359,7 @@ class ContentObject(Base):
         Index("ix_objects_actor", "actor_id", "id"),
         Index("ix_objects_project", "project_id", "id"),
         Index("ix_objects_kind", "kind", "published_at"),
-        Index("ix_objects_in_reply_to", "in_reply_to_uri"),
+        Index("ix_objects_in_reply_to", "in_reply_to_uri", "id"),
         Index("ix_objects_kind_state", "kind", "state", "closes_at", "id"),
         Index("ix_objects_board", "kind", "state", "published_at", "id"),
     )
