@@ -316,8 +316,11 @@ async def test_admin_edits_a_feed_its_followers_see_update_and_its_boosts_follow
                                 .order_by(Activity.id))).all()  # fmt: skip
     kinds = [(a.activity_type, a.object_uri) for a in sent]
     assert kinds == [
-        ("Announce", in_sweden.uri), ("Update", sweden.uri), ("Update", sweden.uri),
-        ("Undo", sent[0].uri), ("Announce", in_belgium.uri),
+        ("Announce", in_sweden.uri),
+        ("Update", sweden.uri),
+        ("Update", sweden.uri),
+        ("Undo", sent[0].uri),
+        ("Announce", in_belgium.uri),
     ]
     cleared = await client.patch(path, json={"country": None}, headers=admin)
     assert cleared.json()["filter"] == {}
