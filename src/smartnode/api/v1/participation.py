@@ -11,7 +11,7 @@ Participant lists are never public: an event shows only how many take part.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
@@ -50,6 +50,7 @@ router = APIRouter(tags=["events"], route_class=ChallengeRoute)
 
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The event's `id`.")]
 ParticipantId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Decision = Annotated[Literal["accept", "reject"], Path(description="`accept` or `reject`.")]
 EventUri = Annotated[str, Query(min_length=1, max_length=2048, description="The Event's id.")]
 #: A member's own participations listed at most.
 OWN_LIMIT = 500
@@ -188,60 +189,33 @@ async def list_participants(
     return json_response(ParticipantPage(items=items, next=link))
 
 
-async def _answer(
-    token: str, participant: int, accept: bool, member: Actor, session: AsyncSession,
-    uris: NodeUris,
-) -> ParticipantOut:  # fmt: skip
-    event = await _organized(session, uris, member, token)
-    row = await session.get(EventParticipant, participant)
-    if row is None or row.event_id != event.id:
-        raise NotFound("no such participation in this event")
-    await decide(session, uris, row, accept, datetime.now(UTC))
-    actor = await session.get(Actor, row.actor_id)
-    if actor is None:
-        raise NotFound("the participant no longer exists")
-    return participant_out(row, actor, uris.domain)
-
-
 @router.post(
-    "/events/{token}/participants/{participant}/accept",
+    "/events/{token}/participants/{participant}/{decision}",
     response_model=ParticipantOut,
-    summary="Accept a participation request (organizer)",
-    description="A pending request becomes `accepted` (409 when the event is full); a remote "
-    "participant is sent Accept{Join}, a local one is notified.",
+    summary="Answer a participation request (organizer)",
+    description="`accept`: a pending request becomes `accepted` (409 when the event is full); "
+    "`reject`: it becomes `rejected`. A remote participant is sent Accept{Join} or Reject{Join}, "
+    "a local one is notified.",
     responses=participation_errors(401, 403, 404, 409, 410),
 )
-async def accept_participant(
+async def answer_participant(
     token: Token,
     participant: ParticipantId,
+    decision: Decision,
     member: MemberDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        out = await _answer(token, participant, True, member, session, uris)
-    documents.clear()
-    return json_response(out)
-
-
-@router.post(
-    "/events/{token}/participants/{participant}/reject",
-    response_model=ParticipantOut,
-    summary="Refuse a participation request (organizer)",
-    description="A pending request becomes `rejected`; a remote participant is sent "
-    "Reject{Join}, a local one is notified.",
-    responses=participation_errors(401, 403, 404, 409, 410),
-)
-async def reject_participant(
-    token: Token,
-    participant: ParticipantId,
-    member: MemberDep,
-    session: SessionDep,
-    uris: UrisDep,
-    documents: DocumentsDep,
-) -> Response:
-    async with session.begin():
-        out = await _answer(token, participant, False, member, session, uris)
+        event = await _organized(session, uris, member, token)
+        row = await session.get(EventParticipant, participant)
+        if row is None or row.event_id != event.id:
+            raise NotFound("no such participation in this event")
+        await decide(session, uris, row, decision == "accept", datetime.now(UTC))
+        actor = await session.get(Actor, row.actor_id)
+        if actor is None:
+            raise NotFound("the participant no longer exists")
+        out = participant_out(row, actor, uris.domain)
     documents.clear()
     return json_response(out)
