@@ -284,6 +284,20 @@ class Peer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class NodeIdentity(Base):
+    """The handle domain and base URL this database was initialised with (one row).
+
+    Every id this node mints carries them, and ids never change: a process started with other
+    values refuses to run (actors/identity.py)."""
+
+    __tablename__ = "node_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255))
+    base_url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DeletedObject(Base):
     """A remote object deleted before (or after) we saw it; a late Create is ignored."""
 
