@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.identity import check_node_identity
 from smartnode.actors.node import ensure_node_actor, get_node_actor
 from smartnode.config import Settings, load_settings
 from smartnode.errors import ConfigError, SmartnodeError
@@ -127,6 +128,7 @@ def run(work: Callable[[Settings], Awaitable[T]], *, needs_schema: bool = True) 
     async def go() -> T:
         if needs_schema:
             await require_current_schema(settings.database_url)
+            await require_own_identity(settings)
         return await work(settings)
 
     return guarded(lambda: asyncio.run(go()), settings.database_url)
@@ -204,6 +206,12 @@ async def require_current_schema(database_url: str) -> None:
         f"the database {safe_url(database_url)} is not initialised or not up to date: "
         "run `smartnode init`"
     )
+
+
+async def require_own_identity(settings: Settings) -> None:
+    """IdentityMismatch unless the settings name the node this database was initialised as."""
+    async with database_session(settings) as session, session.begin():
+        await check_node_identity(session, settings, now())
 
 
 # ---------------------------------------------------------------- init

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.identity import check_node_identity
 from smartnode.actors.records import new_local_actor
 from smartnode.config import Settings
 from smartnode.federation.keys import decrypt_private_key, load_private_key
@@ -27,7 +28,10 @@ async def get_node_actor(session: AsyncSession) -> Actor | None:
 
 
 async def ensure_node_actor(session: AsyncSession, settings: Settings, now: datetime) -> Actor:
-    """The node actor, created with its keys on first use; kept in step with the settings."""
+    """The node actor, created with its keys on first use; kept in step with the settings.
+
+    IdentityMismatch when the settings name another node than the database's."""
+    await check_node_identity(session, settings, now)
     actor = await get_node_actor(session)
     if actor is None:
         return await new_local_actor(
