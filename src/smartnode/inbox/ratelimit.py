@@ -3,28 +3,47 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 
 class RateLimiter:
-    """Allow `per_minute` requests per key with bursts up to the same number."""
+    """Allow `per_minute` requests per key with bursts up to the same number.
 
-    def __init__(self, per_minute: int, max_keys: int = 50_000) -> None:
+    At most `max_keys` buckets are kept; a new key evicts the least recently used one, so
+    spraying new keys never resets a key that keeps sending (it is always the most recent),
+    and an evicted bucket is the one that went longest without a request."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        max_keys: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = per_minute / 60.0
         self.capacity = float(per_minute)
         self.max_keys = max_keys
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def check(self, key: str) -> float:
         """0 when allowed (and counted); otherwise the seconds to wait before a retry."""
         if self.rate <= 0:
             return 0.0
-        moment = time.monotonic()
-        tokens, last = self._buckets.get(key, (self.capacity, moment))
-        tokens = min(self.capacity, tokens + (moment - last) * self.rate)
+        moment = self._clock()
+        known = self._buckets.get(key)
+        if known is None:
+            while len(self._buckets) >= self.max_keys:
+                self._buckets.popitem(last=False)
+            tokens = self.capacity
+        else:
+            self._buckets.move_to_end(key)
+            tokens = min(self.capacity, known[0] + (moment - known[1]) * self.rate)
         if tokens < 1.0:
             self._buckets[key] = (tokens, moment)
             return (1.0 - tokens) / self.rate
-        if len(self._buckets) >= self.max_keys and key not in self._buckets:
-            self._buckets.clear()
         self._buckets[key] = (tokens - 1.0, moment)
         return 0.0
