@@ -23,6 +23,7 @@ from smartnode.cli_federation import (
     worker_command,
 )
 from smartnode.cli_feeds import add_feed_commands
+from smartnode.cli_jobs import jobs_app
 from smartnode.cli_matching import add_matching_commands
 from smartnode.cli_search import add_search_commands
 from smartnode.cli_support import (
@@ -62,6 +63,7 @@ app.command("worker")(worker_command)
 app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
 app.command("deliveries")(deliveries_command)
+app.add_typer(jobs_app, name="jobs")
 add_matching_commands(app)
 add_feed_commands(app)
 add_search_commands(app)

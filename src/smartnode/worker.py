@@ -191,7 +191,7 @@ class Worker:
 
     async def _retry_job(self, job_id: int, attempts: int, now: datetime, error: Exception) -> None:
         later = next_attempt_at(attempts, now, None, self.rng)
-        why = error.message if isinstance(error, FetchError) else type(error).__name__
+        why = error.message if isinstance(error, FetchError) else f"{type(error).__name__}: {error}"
         async with self.db.session() as session, session.begin():
             if later is None or attempts >= MAX_JOB_ATTEMPTS:
                 await queue.fail(session, table(Job), job_id, error=why)
@@ -222,10 +222,15 @@ class Worker:
                 session, table(Job), now=now, lease=LEASE, limit=FANOUT_BATCH,
                 where=table(Job).c.kind == FANOUT,
             )  # fmt: skip
-        for job in jobs:
-            async with self.db.session() as session, session.begin():
-                await expand(session, self.uris, int(job.payload["activity_id"]), now)
-                await queue.complete(session, table(Job), [job.id])
+        for job in jobs:  # one transaction each: a job that raises never holds back the others
+            try:
+                async with self.db.session() as session, session.begin():
+                    await expand(session, self.uris, int(job.payload["activity_id"]), now)
+                    await queue.complete(session, table(Job), [job.id])
+            except Exception as error:
+                log.exception("fan-out job %s failed", job.id)
+                await self._retry_job(job.id, job.attempts, now, error)
+                continue
             done += 1
         return done
 
