@@ -21,6 +21,7 @@ from tests.conftest import make_member
 from tests.inbox import NOW, Fediverse, count, follow_activity, inbox_context, receive
 
 BOB = "https://remote.example/users/bob"
+BOB_FINGER = Fediverse.fingered("bob@remote.example")
 
 
 async def _member(session, username: str) -> Actor:
@@ -80,7 +81,7 @@ async def test_following_a_remote_actor_publishes_a_follow_and_stays_pending(db,
     async with inbox_context(db, settings, fediverse) as ctx:
         anna = await _member(ctx.session, "anna")
         row = await follow(ctx.session, ctx.uris, anna, BOB, ctx.resolver, NOW)
-    assert fediverse.fetched() == [BOB]
+    assert fediverse.fetched() == [BOB, BOB_FINGER]
     [sent] = await _activities(db)
     assert row.state == "pending" and row.uri == sent.uri
     assert (sent.activity_type, sent.document["object"], sent.document["to"]) == (
@@ -219,7 +220,7 @@ async def test_a_stored_actor_is_reused_for_a_day_then_refreshed(db, settings) -
     async with inbox_context(db, settings, fediverse, NOW + timedelta(hours=23)) as ctx:
         bob = await ctx.resolver.actor(BOB)
         assert bob is not None and bob.name == "Bob One"
-    assert fediverse.fetched() == [BOB]
+    assert fediverse.fetched() == [BOB, BOB_FINGER]
     async with inbox_context(db, settings, fediverse, NOW + timedelta(days=2)) as ctx:
         bob = await ctx.resolver.actor(BOB)
         assert bob is not None and bob.name == "Bob Two"
@@ -227,7 +228,7 @@ async def test_a_stored_actor_is_reused_for_a_day_then_refreshed(db, settings) -
     async with inbox_context(db, settings, fediverse, NOW + timedelta(days=4)) as ctx:
         bob = await ctx.resolver.actor(BOB)  # the stored copy serves while the origin is down
         assert bob is not None and bob.name == "Bob Two"
-    assert fediverse.fetched() == [BOB, BOB, BOB]
+    assert fediverse.fetched() == [BOB, BOB_FINGER, BOB, BOB_FINGER, BOB]
 
 
 async def test_a_deleted_actor_is_not_fetched_again(db, settings) -> None:
@@ -240,4 +241,4 @@ async def test_a_deleted_actor_is_not_fetched_again(db, settings) -> None:
     async with inbox_context(db, settings, fediverse, NOW + timedelta(days=3)) as ctx:
         assert await ctx.resolver.actor(BOB) is None
         assert await ctx.resolver.actor(BOB, refresh=True) is None
-    assert fediverse.fetched() == [BOB]
+    assert fediverse.fetched() == [BOB, BOB_FINGER]

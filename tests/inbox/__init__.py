@@ -99,6 +99,11 @@ class Fediverse:
     def fetched(self) -> list[str]:
         return [str(r.url) for r in self.requests]
 
+    @staticmethod
+    def fingered(handle: str, scheme: str = "https") -> str:
+        """The WebFinger URL asked for `user@host` (as `fetched()` lists it)."""
+        return f"{scheme}://{handle.rpartition('@')[2]}/.well-known/webfinger?resource=acct:{handle}"
+
 
 @asynccontextmanager
 async def inbox_context(

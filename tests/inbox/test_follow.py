@@ -31,7 +31,8 @@ async def test_follow_from_mastodon_is_accepted_and_accept_embeds_follow(db, set
     outcome = await receive(db, settings, fediverse, follow)
 
     assert outcome.status == "processed"
-    assert fediverse.fetched() == [ALICE]  # the follower is fetched from its own id
+    # the follower is fetched from its own id, and its handle confirmed by WebFinger
+    assert fediverse.fetched() == [ALICE, Fediverse.fingered("alice@mastodon.example")]
     async with db.session() as s:
         alice = await s.scalar(select(Actor).where(Actor.uri == ALICE))
         assert alice is not None and not alice.local

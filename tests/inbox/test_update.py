@@ -44,7 +44,7 @@ async def test_update_refetches_the_actor_and_ignores_the_embedded_copy(db, sett
     outcome = await receive(db, settings, fediverse, update(ALICE, embedded))
 
     assert outcome.status == "processed"
-    assert fediverse.fetched() == [ALICE]
+    assert fediverse.fetched() == [ALICE, Fediverse.fingered("alice@mastodon.example")]
     row = await _row(db, ALICE)
     assert (row.name, row.summary, row.inbox_uri) == (
         "Alice Served",

@@ -3,6 +3,11 @@
 Rules (PROTOCOL.md "Origin and authority"): the key must belong to the actor (owner == id, key id
 on the actor's origin, RSA ≥ 2048 or Ed25519); a stored key is replaced only on the rotation
 path (a cached key failed and the actor was refetched), never by a plain profile refresh.
+
+Handles (actors/handles.py): an actor without `preferredUsername` is accepted and named from
+its id. The row keeps the handle the resolver confirmed through WebFinger (`fetched_at` = when
+the document and handle were last resolved); an actor stored from its key alone (inbox edge)
+is shown by the authority of its id, with `fetched_at` unset, until the resolver confirms it.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import derived_username
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.sanitize import clean_html
+from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.vocab import as_list, id_of, link_href, text_of
+from smartnode.federation.webfinger_client import Handle
 from smartnode.storage.models import Actor, DeadInbox
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
@@ -37,8 +45,8 @@ class RemoteActorData:
 
     uri: str
     ap_type: str
-    username: str
-    domain: str
+    username: str  # preferredUsername, or derived from the id
+    domain: str  # authority of the id (host[:port]); the WebFinger domain is the resolver's
     name: str
     summary: str
     inbox_uri: str
@@ -107,9 +115,7 @@ def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
     ap_type = doc.get("type")
     if ap_type not in ACTOR_TYPES:
         raise BadActor(f"{ap_type!r} is not an actor type")
-    username = text_of(doc.get("preferredUsername"), 200).strip()
-    if not username:
-        raise BadActor("actor has no preferredUsername")
+    username = text_of(doc.get("preferredUsername"), 200).strip() or derived_username(uri)
     key_id, pem = _main_key(doc, uri)
     raw_endpoints = doc.get("endpoints")
     endpoints: dict[str, Any] = raw_endpoints if isinstance(raw_endpoints, dict) else {}
@@ -118,7 +124,7 @@ def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
         uri=uri,
         ap_type=str(ap_type),
         username=username,
-        domain=(urlsplit(uri).hostname or "").lower(),
+        domain=authority_of(uri),
         name=text_of(doc.get("name"), 200),
         summary=clean_html(text_of(doc.get("summary"), 20_000)),
         inbox_uri=_http_url(id_of(doc.get("inbox")), "inbox"),
@@ -143,9 +149,15 @@ async def get_remote_actor(session: AsyncSession, uri: str) -> Actor | None:
 
 
 async def store_remote_actor(
-    session: AsyncSession, data: RemoteActorData, now: datetime, *, key_rotation: bool = False
+    session: AsyncSession,
+    data: RemoteActorData,
+    now: datetime,
+    *,
+    key_rotation: bool = False,
+    handle: Handle | None = None,
 ) -> Actor:
-    """Insert or refresh a remote actor row. A different key is taken only when `key_rotation`."""
+    """Insert or refresh a remote actor row. A different key is taken only when `key_rotation`;
+    `handle` is the one WebFinger confirmed (None: stored from its key alone, not resolved)."""
     actor = await session.scalar(select(Actor).where(Actor.uri == data.uri))
     if actor is not None and actor.local:
         raise Forbidden("a remote document claims one of our own actor ids")
@@ -155,8 +167,7 @@ async def store_remote_actor(
     elif actor.public_key_pem != data.public_key_pem and not key_rotation:
         raise Forbidden("a refetched actor may not silently swap its key")
     actor.ap_type = data.ap_type
-    actor.username = data.username
-    actor.domain = data.domain
+    _keep_handle(actor, data, handle, now)
     actor.name = data.name
     actor.summary = data.summary
     actor.inbox_uri = data.inbox_uri
@@ -172,11 +183,19 @@ async def store_remote_actor(
     actor.also_known_as = data.also_known_as
     actor.moved_to_uri = data.moved_to_uri
     actor.deleted_at = None
-    actor.fetched_at = now
     actor.updated_at = now
     await revive_inboxes(session, actor)
     await session.flush()
     return actor
+
+
+def _keep_handle(actor: Actor, data: RemoteActorData, handle: Handle | None, now: datetime) -> None:
+    """A confirmed handle is taken (and the row counts as resolved); without one, a new or
+    renamed actor is shown by the authority of its id until the resolver confirms it."""
+    if handle is not None:
+        actor.username, actor.domain, actor.fetched_at = handle.username, handle.host, now
+    elif actor.domain is None or actor.username.lower() != data.username.lower():
+        actor.username, actor.domain, actor.fetched_at = data.username, data.domain, None
 
 
 async def revive_inboxes(session: AsyncSession, actor: Actor) -> None:

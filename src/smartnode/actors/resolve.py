@@ -5,13 +5,19 @@ its own id through the Fetcher (SSRF guard, caps) and stored with store_remote_a
 refuses a silent key swap and any document claiming a local id. Failures that will not heal
 (404/410, a refused document, a blocked domain, a swapped key) give None; a failure that
 may heal (timeout, network, 5xx, 429) raises FetchError so the worker retries the message.
+
+Handles (Mastodon's rule): each fetch confirms the handle the actor claims through WebFinger
+(loop-back checked, the subject's domain wins); when WebFinger refuses it, the actor is shown
+by the authority of its id; when WebFinger cannot answer now, the row stays unresolved and the
+next use (in another resolver) tries again. Rows fetched more than a day ago, or stored from
+their key alone by the inbox edge, are refetched on use, so a stored domain is corrected there.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +28,7 @@ from smartnode.actors.blocks import host_of, is_blocked
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.remote import (
     BadActor,
+    RemoteActorData,
     get_remote_actor,
     remote_actor_from_ap,
     store_remote_actor,
@@ -37,7 +44,13 @@ from smartnode.federation.fetch import (
     RefusedUrl,
 )
 from smartnode.federation.uris import NodeUris
-from smartnode.federation.webfinger_client import WebFingerClient, WebFingerError, parse_handle
+from smartnode.federation.webfinger_client import (
+    Handle,
+    WebFingerClient,
+    WebFingerError,
+    claimed_handle,
+    parse_handle,
+)
 from smartnode.storage.models import Actor, DomainBlock
 
 log = logging.getLogger(__name__)
@@ -83,6 +96,7 @@ class FetchingResolver:
         self.now = now
         self.signer = signer
         self.budget = budget
+        self._refreshed: set[str] = set()
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
         """A live actor row for `uri`; refetched when asked, unknown or older than a day."""
@@ -99,6 +113,8 @@ class FetchingResolver:
             return await self._fetch_and_store(uri)
         if stored.fetched_at is not None and self.now - stored.fetched_at < MAX_AGE:
             return stored
+        if uri in self._refreshed:
+            return stored  # tried once already in this unit of work
         try:  # stale: refresh, but the stored copy still serves when the origin fails
             return await self._fetch_and_store(uri) or stored
         except FetchError:
@@ -116,24 +132,23 @@ class FetchingResolver:
             return None
         if await self._blocked(f"https://{host}/"):
             return None
-        client = WebFingerClient(
-            self.fetcher, scheme=self._scheme(), signer=self.signer, budget=self.budget
-        )
         try:
-            result = await client.lookup(handle)
+            result = await self._webfinger().lookup(handle)
         except FetchError as error:
             return self._failed(handle, error)
-        return await self._store(result.actor)
+        return await self._store(result.actor, handle=result.handle)
 
-    def _scheme(self) -> str:
+    def _webfinger(self) -> WebFingerClient:
         """https, or http when this node itself runs on http (a local demo network)."""
-        return urlsplit(self.uris.base_url).scheme
+        scheme = urlsplit(self.uris.base_url).scheme
+        return WebFingerClient(self.fetcher, scheme=scheme, signer=self.signer, budget=self.budget)
 
     async def _blocked(self, uri: str) -> bool:
         blocked = set((await self.session.scalars(select(DomainBlock.domain))).all())
         return is_blocked(host_of(uri), blocked)
 
     async def _fetch_and_store(self, uri: str) -> Actor | None:
+        self._refreshed.add(uri)
         if await self._blocked(uri):
             log.info("not fetching %s: blocked domain", uri)
             return None
@@ -143,7 +158,9 @@ class FetchingResolver:
             return self._failed(uri, error)
         return await self._store(document, expected=uri)
 
-    async def _store(self, document: FetchedDocument, expected: str | None = None) -> Actor | None:
+    async def _store(
+        self, document: FetchedDocument, expected: str | None = None, handle: Handle | None = None
+    ) -> Actor | None:
         """Store a fetched actor; None when refused, or when a redirect led to another id."""
         try:
             data = remote_actor_from_ap(document.data)
@@ -152,10 +169,29 @@ class FetchingResolver:
                 return None
             if await self._blocked(data.uri):
                 return None
-            return await store_remote_actor(self.session, data, self.now)
+            if handle is None:
+                handle = await self._confirmed_handle(document.data, data)
+            return await store_remote_actor(self.session, data, self.now, handle=handle)
         except (BadActor, Forbidden) as error:
             log.info("refused actor %s: %s", document.url_final, error.message)
             return None
+
+    async def _confirmed_handle(self, doc: dict[str, Any], data: RemoteActorData) -> Handle | None:
+        """The claimed handle once WebFinger loops back, else `username@authority of the id`;
+        None when WebFinger could not answer now (the row stays unresolved)."""
+        fallback = Handle(data.username, data.domain)
+        claimed = claimed_handle(doc, data.uri)
+        if claimed is None or await self._blocked(f"https://{claimed.host}/"):
+            return fallback
+        try:
+            return await self._webfinger().loop_back(data.uri, claimed)
+        except BudgetExhausted:
+            return None
+        except FetchError as error:
+            if _transient(error):
+                return None
+            log.info("%s: WebFinger did not confirm %s (%s)", data.uri, claimed.acct, error.message)
+            return fallback
 
     @staticmethod
     def _failed(what: str, error: FetchError) -> None:

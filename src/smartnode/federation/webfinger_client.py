@@ -1,10 +1,11 @@
 """WebFinger client: `acct:user@host` / `@user@host` → the actor document, loop-back checked.
 
-Interop (Mastodon's check_webfinger!): after fetching the actor, `preferredUsername@actor-host`
-is fingered again; its `self` link must be the actor id. When that answer's subject names
-another domain (handle domain ≠ actor host), the subject is fingered once more, must answer
-with itself, and must point at the same actor. Every request goes through the Fetcher
-(`fetch_jrd` for the JRDs, `fetch_json` for the actor), so the SSRF guard and caps apply.
+Interop (Mastodon's check_webfinger!): the handle an actor claims (FEP-2c59 `webfinger`, else
+`preferredUsername@actor-authority`, the port kept) is fingered; its `self` link must be the
+actor id. When that answer's subject names another domain (handle domain ≠ actor host), the
+subject is fingered once more, must answer with itself, and must point at the same actor: the
+subject is then the actor's handle. Every request goes through the Fetcher (`fetch_jrd` for
+the JRDs, `fetch_json` for the actor), so the SSRF guard and caps apply.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from smartnode.federation.fetch import (
     FetchError,
     is_activity_media_type,
 )
+from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.vocab import as_list
 
 _USER = re.compile(r"^[A-Za-z0-9_.~-]{1,200}$")
@@ -68,6 +70,26 @@ def parse_handle(value: str) -> Handle:
     if not sep or not _USER.match(user) or not _HOST.match(host):
         raise BadRequest(f"{value!r} is not a handle like @user@host")
     return Handle(user, host)
+
+
+def claimed_handle(doc: dict[str, Any], actor_uri: str) -> Handle | None:
+    """The handle an actor document claims, still to be confirmed by WebFinger; None if none.
+
+    Interop: FEP-2c59 `webfinger` first (as Mastodon reads it), else `preferredUsername` at the
+    authority of the actor id (host, and port unless the scheme's default)."""
+    claim = doc.get("webfinger")
+    if isinstance(claim, str):
+        try:
+            return parse_handle(claim)
+        except BadRequest:
+            pass
+    username = doc.get("preferredUsername")
+    if not isinstance(username, str) or not _USER.match(username):
+        return None
+    try:
+        return Handle(username, authority_of(actor_uri))
+    except ValueError:
+        return None
 
 
 def webfinger_url(handle: Handle, scheme: str = "https") -> str:
@@ -131,17 +153,18 @@ class WebFingerClient:
             if not again.same_as(subject) or href_again != href:
                 raise WebFingerError(f"{asked.acct}: the WebFinger subject does not settle")
         actor = await self.fetcher.fetch_json(href, signer=self.signer, budget=self.budget)
-        username = actor.data.get("preferredUsername")
-        if not isinstance(username, str) or not username:
-            raise WebFingerError(f"{href} has no preferredUsername")
-        host = httpx.URL(actor.url_final).netloc.decode().lower()
-        local = Handle(username, host)
-        if subject.same_as(local) and href == actor.url_final:
+        uri = actor.url_final
+        claim = claimed_handle(actor.data, uri)
+        if claim is None:  # no name of its own: only its own host may name it
+            if href == uri and subject.host == authority_of(uri):
+                return WebFingerResult(actor, subject)
+            raise WebFingerError(f"{href} claims no handle that could loop back")
+        if subject.same_as(claim) and href == uri:
             return WebFingerResult(actor, subject)  # the answer above already looped back
-        return WebFingerResult(actor, await self.loop_back(actor.url_final, local))
+        return WebFingerResult(actor, await self.loop_back(uri, claim))
 
     async def loop_back(self, actor_uri: str, local: Handle) -> Handle:
-        """Check that `preferredUsername@actor-host` leads back to `actor_uri`; its handle."""
+        """Check that the claimed handle leads back to `actor_uri`; the handle it settles on."""
         subject, href = await self.finger(local)
         if not subject.same_as(local):
             again, href = await self.finger(subject)
