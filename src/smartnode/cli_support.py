@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_for
 from smartnode.actors.identity import check_node_identity
 from smartnode.actors.node import ensure_node_actor, get_node_actor
 from smartnode.config import Settings, load_settings
@@ -144,7 +145,8 @@ def split_list(value: str) -> list[str]:
 
 
 def handle(username: str, settings: Settings) -> str:
-    return f"@{username}@{settings.domain}"
+    """The handle of one of our actors, `@username@SMARTNODE_DOMAIN`."""
+    return handle_for(username, settings.domain)
 
 
 @asynccontextmanager

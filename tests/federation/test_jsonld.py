@@ -179,6 +179,15 @@ def test_forbidden_keywords_are_refused_deep_inside(keyword: str) -> None:
         {"extra": {"@id": "ex:extra", "@container": ["@included", "@set"]}},
         {"@import": "https://evil.example/context.jsonld"},
         {"scoped": {"@id": "ex:scoped", "@context": {"id": "@type"}}},
+        {"@type": "@id"},
+        {"@vocab": "@type"},
+        {"actor": "https://evil.example/ns#actor"},
+        {"inReplyTo": None},
+        {"as": "https://evil.example/ns#"},
+        {"object": {"@id": "as:object", "@type": "@json"}},
+        {"to": {"@id": "as:to", "@container": "@index"}},
+        {"owner": {"@id": "https://evil.example/ns#owner", "@type": "@id"}},
+        {"Note": {"@id": "as:Note", "@context": {"content": "https://evil.example/ns#c"}}},
     ],
 )
 def test_keyword_aliasing_in_inline_contexts_is_refused(inline: dict[str, Any]) -> None:
@@ -196,6 +205,28 @@ def test_aliasing_in_an_embedded_objects_context_is_refused() -> None:
     }
     with pytest.raises(DocumentRejected, match="core term 'id'"):
         check_document(doc)
+
+
+@pytest.mark.parametrize("key", ["@id", "@type", "@nest"])
+def test_keyword_spellings_of_what_we_read_are_refused_in_objects(key: str) -> None:
+    doc = _actor(AS_CONTEXT_URL) | {"attachment": [{"type": "PropertyValue", key: {}}]}
+    with pytest.raises(DocumentRejected, match=f"the key {key} is not accepted"):
+        check_document(doc)
+
+
+@pytest.mark.parametrize(
+    "inline",
+    [
+        {"ext": "https://www.w3.org/ns/activitystreams#", "actor": "ext:actor"},
+        {"actor": "http://www.w3.org/ns/activitystreams#actor"},
+        {"published": {"@id": "as:published", "@type": "xsd:dateTime"}},
+        {"contentMap": {"@id": "as:content", "@container": "@language"}},
+        {"location": {"@id": "http://schema.org/location", "@type": "http://schema.org/Place"}},
+        {"expires": "as:endTime"},
+    ],
+)
+def test_repeating_or_tolerated_meanings_pass(inline: dict[str, Any]) -> None:
+    check_document(_actor([AS_CONTEXT_URL, SECURITY_V1_URL, inline]))
 
 
 @pytest.mark.parametrize("entry", [1, True, [AS_CONTEXT_URL]])

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_for, remote_domain
 from smartnode.actors.projects import Role
 from smartnode.actors.resolve import ActorResolver
 from smartnode.content.announcements import create_announcement
@@ -68,7 +68,7 @@ def check_transition(app: Application, decision: str) -> str:
 
 def handle_of(actor: Actor) -> str:
     """@user@domain of a remote actor."""
-    return f"@{actor.username}@{actor.domain or urlsplit(actor.uri).netloc}"
+    return handle_for(actor.username, remote_domain(actor.uri, actor.domain))
 
 
 async def direct_message(

@@ -1,8 +1,10 @@
 """Remote JSON documents: bounded parsing, forbidden JSON-LD features, bundled contexts only.
 
 `parse_object` turns bytes into a dict with a depth limit (≤ 32) and array-length caps;
-`check_document` rejects `@graph`, `@included`, `@reverse` anywhere and inline contexts that
-alias keywords or redefine `id`/`type`. Both raise DocumentRejected (a 400). JSON-LD
+`check_document` rejects `@graph`, `@included`, `@reverse`, `@nest`, `@id`, `@type` as keys and
+inline contexts that alias keywords or give a term we read as plain JSON (the AS context's, and
+publicKey/owner/publicKeyPem) another meaning (FEDERATION.md "Inline @context"). Both raise
+DocumentRejected (a 400). JSON-LD
 processing (`expand`, `compact`) uses an offline loader that serves the bundled contexts
 (contexts/, see contexts/SOURCES.md) and refuses every other URL — never the network.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -22,9 +25,47 @@ from smartnode.errors import BadRequest
 MAX_DEPTH = 32
 MAX_ARRAY_ITEMS = 5_000
 FORBIDDEN_KEYWORDS = frozenset({"@graph", "@included", "@reverse"})
+#: Keyword spellings a JSON-LD processor reads and we do not, with the reason given back.
+_UNREAD_KEYWORDS = {
+    "@id": "we read an object's id as `id`",
+    "@type": "we read an object's type as `type`",
+    "@nest": "its properties would belong to the object around it",
+}
 _FORBIDDEN_CONTAINERS = frozenset({"@graph", "@included"})
 # Interop: the AS context itself maps these two; an inline context may repeat them, no more.
 _CORE_ALIASES = {"id": "@id", "type": "@type"}
+#: What an inline context may set besides terms, and the JSON types of its value.
+_CONTEXT_KEYWORDS: dict[str, type | tuple[type, ...]] = {
+    "@base": (str, type(None)),
+    "@direction": (str, type(None)),
+    "@language": (str, type(None)),
+    "@propagate": bool,
+    "@protected": bool,
+    "@version": (int, float),
+    "@vocab": (str, type(None)),
+}
+_DEFINITION_KEYS = frozenset(
+    {"@id", "@type", "@container", "@context", "@language", "@direction", "@index", "@nest",
+     "@prefix", "@protected"}
+)  # fmt: skip
+#: Containers that leave a term we read as plain JSON readable the same way.
+_READ_CONTAINERS = frozenset({"@set", "@list"})
+#: The security terms we read (the AS context's terms are all read).
+_READ_SECURITY_TERMS = ("publicKey", "owner", "publicKeyPem")
+# Interop: Mobilizon and PeerTube map `location` to schema.org's, a place all the same.
+_TOLERATED = {
+    "location": (
+        "http://schema.org#location",
+        "http://schema.org/location",
+        "https://schema.org/location",
+        "https://schema.org#location",
+    )
+}
+_HTTPS_SPELLINGS = (
+    ("http://www.w3.org/ns/activitystreams#", "https://www.w3.org/ns/activitystreams#"),
+    ("http://w3id.org/security#", "https://w3id.org/security#"),
+)
+_NO_IRI = object()
 
 AS_CONTEXT_URL = "https://www.w3.org/ns/activitystreams"
 SECURITY_V1_URL = "https://w3id.org/security/v1"
@@ -76,7 +117,7 @@ def check_shape(
 
 
 def check_document(doc: Any) -> None:
-    """Refuse @graph/@included/@reverse anywhere and keyword aliasing in inline contexts."""
+    """Refuse keyword spellings we do not read and inline contexts that change what we read."""
     stack: list[Any] = [doc]
     while stack:
         item = stack.pop()
@@ -88,39 +129,146 @@ def check_document(doc: Any) -> None:
         for key, value in item.items():
             if key in FORBIDDEN_KEYWORDS:
                 raise DocumentRejected(f"{key} is not accepted")
+            if key in _UNREAD_KEYWORDS:
+                raise DocumentRejected(f"the key {key} is not accepted: {_UNREAD_KEYWORDS[key]}")
             if key == "@context":
-                _check_context(value)
-            stack.append(value)
+                check_context(value)
+            else:
+                stack.append(value)
 
 
-def _check_context(context: Any) -> None:
-    """An inline @context: URLs pass (they are resolved only from the bundle); objects are read."""
+def check_context(context: Any) -> None:
+    """An inline @context: URLs pass (resolved only from the bundle); objects are read in order,
+    each term checked against what we read and with the prefixes defined so far."""
+    prefixes = dict(_bundled_terms().prefixes)
     for entry in context if isinstance(context, list) else [context]:
         if entry is None or isinstance(entry, str):
             continue
         if not isinstance(entry, dict):
             raise DocumentRejected("@context entries must be URLs or objects")
+        prefixes.update((k, v) for k, v in entry.items() if isinstance(v, str) and k[:1] != "@")
         for term, definition in entry.items():
-            _check_term(term, definition)
+            if term.startswith("@"):
+                _check_context_keyword(term, definition)
+            else:
+                _check_term(term, definition, prefixes)
 
 
-def _check_term(term: str, definition: Any) -> None:
-    if term.startswith("@"):
-        if term == "@import":
-            raise DocumentRejected("@import in a context is not accepted")
-        return
-    target = definition.get("@id") if isinstance(definition, dict) else definition
+def _check_context_keyword(key: str, value: Any) -> None:
+    if key == "@import":
+        raise DocumentRejected("@import in a context is not accepted")
+    allowed = _CONTEXT_KEYWORDS.get(key)
+    if allowed is None:
+        raise DocumentRejected(f"the context key {key} is not accepted")
+    if not isinstance(value, allowed) or (isinstance(value, str) and value.startswith("@")):
+        raise DocumentRejected(f"the context's {key} has a value we do not accept")
+
+
+def _check_term(term: str, definition: Any, prefixes: dict[str, str]) -> None:
+    """One term definition: no keyword alias, no graph container, no change to a term we read."""
     if isinstance(definition, dict):
-        container = definition.get("@container")
-        containers = container if isinstance(container, list) else [container]
-        if _FORBIDDEN_CONTAINERS.intersection(c for c in containers if isinstance(c, str)):
-            raise DocumentRejected(f"the term {term!r} declares a graph or included container")
+        _check_definition_keys(term, definition)
+        target = definition.get("@id", _NO_IRI)
+    elif definition is None or isinstance(definition, str):
+        target = definition
+    else:
+        raise DocumentRejected(f"the term {term!r} has a definition that is not a term definition")
     if term in _CORE_ALIASES:
         if target != _CORE_ALIASES[term]:
             raise DocumentRejected(f"the context redefines the core term {term!r}")
         return
     if isinstance(target, str) and target.startswith("@"):
         raise DocumentRejected(f"the term {term!r} aliases the keyword {target}")
+    read = _bundled_terms().terms.get(term)
+    if read is not None:
+        _check_read_term(term, read, definition, prefixes)
+
+
+def _check_definition_keys(term: str, definition: dict[str, Any]) -> None:
+    for key in definition:
+        if key == "@reverse":
+            raise DocumentRejected(f"@reverse is not accepted (the term {term!r})")
+        if key not in _DEFINITION_KEYS:
+            raise DocumentRejected(f"the term {term!r} has the key {key!r}, not a term definition")
+    if _FORBIDDEN_CONTAINERS.intersection(_containers(definition)):
+        raise DocumentRejected(f"the term {term!r} declares a graph or included container")
+    if "@context" in definition:
+        check_context(definition["@context"])
+
+
+def _check_read_term(term: str, read: _ReadTerm, definition: Any, prefixes: dict[str, str]) -> None:
+    """A term we read as plain JSON keeps its IRI; it may be coerced to IRIs or made a set/list."""
+    target = definition.get("@id", _NO_IRI) if isinstance(definition, dict) else definition
+    iri = _expand(target, prefixes)
+    if iri not in (read.iri, *_TOLERATED.get(term, ())):
+        raise DocumentRejected(
+            f"the context gives the {read.vocabulary} term {term!r} another meaning "
+            f"({iri or 'no IRI'})"
+        )
+    if iri != read.iri or not isinstance(definition, dict):
+        return
+    coercion = _expand(definition.get("@type"), prefixes)
+    if coercion not in (None, "@id", "@vocab", read.coercion):
+        raise DocumentRejected(f"the context changes how the term {term!r} is read ({coercion})")
+    extra = _containers(definition) - _READ_CONTAINERS - read.containers
+    if extra:
+        raise DocumentRejected(
+            f"the context changes how the term {term!r} is read ({sorted(extra)[0]})"
+        )
+
+
+def _containers(definition: dict[str, Any]) -> frozenset[str]:
+    container = definition.get("@container")
+    listed = container if isinstance(container, list) else [container]
+    return frozenset(c for c in listed if isinstance(c, str))
+
+
+def _expand(value: Any, prefixes: dict[str, str]) -> str | None:
+    """A term's IRI: a compact IRI expanded with the known prefixes, AS spelt with https."""
+    if not isinstance(value, str):
+        return None
+    iri: str = value
+    prefix, colon, suffix = iri.partition(":")
+    if colon and not suffix.startswith("//") and prefix in prefixes:
+        iri = prefixes[prefix] + suffix
+    for http, https in _HTTPS_SPELLINGS:
+        if iri.startswith(http):
+            return https + iri[len(http) :]
+    return iri
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadTerm:
+    """A term of the bundled contexts that we read as plain JSON: its IRI, coercion, containers."""
+
+    vocabulary: str
+    iri: str
+    coercion: str | None
+    containers: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Bundled:
+    terms: dict[str, _ReadTerm]
+    prefixes: dict[str, str]
+
+
+@functools.cache
+def _bundled_terms() -> _Bundled:
+    """Every term of the AS context and the security terms we read, with their full IRIs."""
+    activitystreams = orjson.loads(_bundled_bytes(AS_CONTEXT_URL))["@context"]
+    security = orjson.loads(_bundled_bytes(SECURITY_V1_URL))["@context"]
+    prefixes = {k: v for doc in (activitystreams, security) for k, v in doc.items()
+                if isinstance(v, str) and v.endswith(("#", "/"))}  # fmt: skip
+    terms: dict[str, _ReadTerm] = {}
+    chosen = [("ActivityStreams", t, d) for t, d in activitystreams.items() if t[:1] != "@"]
+    chosen += [("security", t, security[t]) for t in _READ_SECURITY_TERMS]
+    for vocabulary, term, definition in chosen:
+        shape = definition if isinstance(definition, dict) else {"@id": definition}
+        iri = _expand(shape.get("@id"), prefixes) or ""
+        coercion = _expand(shape.get("@type"), prefixes)
+        terms[term] = _ReadTerm(vocabulary, iri, coercion, _containers(shape))
+    return _Bundled(terms=terms, prefixes=prefixes)
 
 
 @functools.cache

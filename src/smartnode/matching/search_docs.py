@@ -17,6 +17,7 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from smartnode.actors.handles import handle_for, remote_domain
 from smartnode.matching.terms import fold
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
@@ -164,7 +165,8 @@ def project_doc(conn: Connection, actor: _Row) -> Doc:
 
 def remote_actor_doc(actor: _Row) -> Doc:
     """A cached remote person or group: what its own document says (language unknown)."""
-    body = _join([f"@{actor['username']}@{actor['domain']}", plain(actor["summary"])])
+    handle = handle_for(actor["username"], remote_domain(actor["uri"], actor["domain"]))
+    body = _join([handle, plain(actor["summary"])])
     return Doc(
         kind=REMOTE_KINDS[actor["ap_type"]], uri=actor["uri"], local=False, language="und",
         title=actor["name"] or actor["username"], body=body, country="", remote=False,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_of
 from smartnode.config import Settings
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.feeds import latest_calls
@@ -33,7 +34,7 @@ async def feed_page(
     calls = await latest_calls(session, topic, datetime.now(UTC), limit=PAGE_ITEMS)
     view: dict[str, Any] = {
         "name": actor.name,
-        "handle": f"@{actor.username}@{settings.domain}",
+        "handle": handle_of(actor, settings.domain),
         "summary": Markup(actor.summary),  # noqa: S704 - built from escaped text when created
         "rss": uris.syndication(actor.username, "rss"),
         "atom": uris.syndication(actor.username, "atom"),

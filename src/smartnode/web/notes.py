@@ -7,13 +7,13 @@ Only the content, its translations and replies' content (sanitised when stored) 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_of
 from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
 from smartnode.config import Settings
 from smartnode.content.compose import excerpt
@@ -47,7 +47,7 @@ def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str
         "url": obj.uri,
         "author": {
             "name": author.name,
-            "handle": f"@{author.username}@{settings.domain}",
+            "handle": handle_of(author, settings.domain),
             "url": author.uri,
             "icon_url": author.icon_url,
         },
@@ -77,12 +77,11 @@ _WEB = ("https://", "http://")
 
 def _reply_view(item: Item, settings: Settings) -> dict[str, Any]:
     obj, author = item
-    domain = settings.domain if author.local else (author.domain or urlsplit(author.uri).netloc)
     profile = author.uri if author.local else (author.url or author.uri)
     return {
         "author": {
             "name": author.name or author.username,
-            "handle": f"@{author.username}@{domain}",
+            "handle": handle_of(author, settings.domain),
             "url": profile if profile.startswith(_WEB) else None,
         },
         "content": Markup(obj.content),  # noqa: S704 - sanitised by clean_html when stored

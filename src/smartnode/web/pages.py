@@ -24,6 +24,7 @@ from smartnode.actors.collections import (
     tagged_members,
     tagged_projects,
 )
+from smartnode.actors.handles import handle_of
 from smartnode.actors.members import list_members
 from smartnode.actors.node import get_node_actor
 from smartnode.actors.projects import team
@@ -87,10 +88,6 @@ def error_page(
     )
 
 
-def _handle(actor: Actor, settings: Settings) -> str:
-    return f"@{actor.username}@{settings.domain}"
-
-
 def _place(city: str, country: str) -> str:
     return ", ".join(p for p in (city, country) if p)
 
@@ -115,7 +112,7 @@ def _translations(actor: Actor) -> list[dict[str, Any]]:
 def _actor_view(actor: Actor, settings: Settings) -> dict[str, Any]:
     return {
         "name": actor.name,
-        "handle": _handle(actor, settings),
+        "handle": handle_of(actor, settings.domain),
         "url": actor.uri,
         "icon_url": actor.icon_url,
         "image_url": actor.image_url,
@@ -200,7 +197,7 @@ async def _project_page(
     view = project_view(actor, project, settings, request.app.state.uris)
     rows = await team(session, actor, limit=TEAM_LIMIT)
     view["team"] = [
-        {"name": a.name, "handle": _handle(a, settings), "url": a.uri, "role": m.role}
+        {"name": a.name, "handle": handle_of(a, settings.domain), "url": a.uri, "role": m.role}
         for m, a in reversed(rows)
     ]
     return render(
@@ -211,7 +208,7 @@ async def _project_page(
 def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:
     settings: Settings = request.app.state.settings
     about = {
-        "handle": _handle(node_actor, settings),
+        "handle": handle_of(node_actor, settings.domain),
         "actor_uri": node_actor.uri,
         "contact_email": settings.contact_email,
         "version": __version__,

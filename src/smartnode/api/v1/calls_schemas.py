@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
@@ -68,10 +69,6 @@ class CallPage(BaseModel):
     next: str | None = Field(description="URL of the next (older) page; null on the last page.")
 
 
-def _handle(author: Actor, uris: NodeUris) -> str:
-    return f"@{author.username}@{author.domain if not author.local else uris.domain}"
-
-
 def call_out(obj: ContentObject, author: Actor, uris: NodeUris) -> CallOut:
     terms: dict[str, Any] = obj.extra.get("call", {}) if isinstance(obj.extra, dict) else {}
     token = uris.call_token(obj.uri) if obj.local else None
@@ -81,7 +78,7 @@ def call_out(obj: ContentObject, author: Actor, uris: NodeUris) -> CallOut:
         local=obj.local,
         author=author.uri,
         author_name=author.name,
-        author_handle=_handle(author, uris),
+        author_handle=handle_of(author, uris.domain),
         visibility=obj.visibility,
         state=obj.state or "open",
         title=terms.get("title") or obj.name,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.content.events_inputs import EventVisibility, JoinMode
 from smartnode.content.participation import remaining
@@ -82,7 +83,7 @@ def event_out(obj: ContentObject, author: Actor, uris: NodeUris, base_url: str) 
         id=token,
         uri=obj.uri,
         author=author.uri,
-        author_handle=f"@{author.username}@{uris.domain}",
+        author_handle=handle_of(author, uris.domain),
         project=author.username if author.kind == "project" else None,
         visibility=obj.visibility,  # events are never team/direct
         name=obj.name or "",

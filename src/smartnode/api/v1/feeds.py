@@ -21,6 +21,7 @@ from smartnode.actors.feeds import (
     get_feed,
     live_feeds,
 )
+from smartnode.actors.handles import handle_of
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import AdminDep, ChallengeRoute
 from smartnode.api.v1.schemas import errors, json_response
@@ -62,7 +63,7 @@ async def feed_out(
         slug=actor.username,
         name=actor.name,
         summary=feed.description,
-        handle=f"@{actor.username}@{settings.domain}",
+        handle=handle_of(actor, settings.domain),
         uri=actor.uri,
         rss=uris.syndication(actor.username, "rss"),
         atom=uris.syndication(actor.username, "atom"),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor
@@ -55,7 +56,7 @@ class RelationOut(BaseModel):
     """The actor on the other side of a follow."""
 
     actor_uri: str = Field(description="ActivityPub id of the actor.")
-    handle: str | None = Field(description="`@user@domain`; null when not known.")
+    handle: str = Field(description="`@user@domain` (the domain with its port, if any).")
     name: str
     since: datetime = Field(description="When the follow was made or asked for.")
 
@@ -68,10 +69,9 @@ class RelationPage(BaseModel):
 
 
 def relation_out(actor: Actor, since: datetime, uris: NodeUris) -> RelationOut:
-    domain = uris.domain if actor.local else actor.domain
     return RelationOut(
         actor_uri=actor.uri,
-        handle=f"@{actor.username}@{domain}" if actor.username and domain else None,
+        handle=handle_of(actor, uris.domain),
         name=actor.name,
         since=since,
     )

@@ -100,20 +100,19 @@ async def _followed_uri(
     if "://" in target:
         return target
     handle = parse_handle(target)
-    if ":" not in handle.host:  # stored remote actors keep the host without its port
-        stored = await session.scalar(
-            select(Actor.uri)
-            .join(Follow, Follow.followed_id == Actor.id)
-            .where(
-                Follow.follower_id == follower.id,
-                Actor.local.is_(False),
-                Actor.domain == handle.host,
-                func.lower(Actor.username) == handle.username.lower(),
-            )
-            .limit(1)
+    stored = await session.scalar(
+        select(Actor.uri)
+        .join(Follow, Follow.followed_id == Actor.id)
+        .where(
+            Follow.follower_id == follower.id,
+            Actor.local.is_(False),
+            Actor.domain == handle.host,
+            func.lower(Actor.username) == handle.username.lower(),
         )
-        if stored is not None:
-            return stored
+        .limit(1)
+    )
+    if stored is not None:
+        return stored
     found = await resolver.account(target)
     if found is None:
         raise NotFound(f"no actor found for {target!r}")

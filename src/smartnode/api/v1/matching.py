@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_of
 from smartnode.actors.projects import get_project
 from smartnode.api.deps import SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1.auth import ChallengeRoute, MemberDep
@@ -61,7 +62,7 @@ async def _explained(
     labels = await labels_for(session, uris_of(all_parts), language)
     items = [
         CandidateOut(
-            username=actors[i].username, handle=f"@{actors[i].username}@{uris.domain}",
+            username=actors[i].username, handle=handle_of(actors[i], uris.domain),
             actor_uri=actors[i].uri, name=actors[i].name, score=score, components=components,
             explanation=render(parts, language, labels), parts=parts,
         )

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.content.participation import MESSAGE_LIMIT
 from smartnode.storage.models import Actor, ContentObject
@@ -81,9 +82,8 @@ def participation_out(row: EventParticipant, event: ContentObject) -> Participat
 
 
 def participant_out(row: EventParticipant, actor: Actor, domain: str) -> ParticipantOut:
-    host = domain if actor.local else (actor.domain or "")
     return ParticipantOut(
         id=row.id, actor=actor.uri, name=actor.name or actor.username,
-        handle=f"@{actor.username}@{host}", state=row.state,
+        handle=handle_of(actor, domain), state=row.state,
         message=row.message, created_at=row.created_at, answered_at=row.answered_at,
     )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
 from smartnode.content.inputs import Visibility
 from smartnode.federation.uris import NodeUris
@@ -58,7 +59,7 @@ def post_out(obj: ContentObject, author: Actor, project: Actor | None, uris: Nod
         uri=obj.uri,
         type="Article" if obj.ap_type == "Article" else "Note",
         author=author.uri,
-        author_handle=f"@{author.username}@{uris.domain}",
+        author_handle=handle_of(author, uris.domain),
         project=project.username if project is not None else None,
         visibility=Visibility(obj.visibility),
         name=obj.name,

@@ -11,6 +11,7 @@ from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.main import IncEx
 
+from smartnode.actors.handles import handle_of
 from smartnode.actors.projects import Role
 from smartnode.errors import ValidationFailed
 from smartnode.federation.uris import NodeUris
@@ -174,7 +175,7 @@ def json_response(
 def member_out(actor: Actor, profile: MemberProfile, uris: NodeUris) -> MemberOut:
     return MemberOut(
         username=actor.username,
-        handle=f"@{actor.username}@{uris.domain}",
+        handle=handle_of(actor, uris.domain),
         actor_uri=actor.uri,
         url=actor.uri,
         name=actor.name,
@@ -200,7 +201,7 @@ def member_out(actor: Actor, profile: MemberProfile, uris: NodeUris) -> MemberOu
 def _project_fields(actor: Actor, project: Project, uris: NodeUris) -> dict[str, Any]:
     return {
         "slug": actor.username,
-        "handle": f"@{actor.username}@{uris.domain}",
+        "handle": handle_of(actor, uris.domain),
         "actor_uri": actor.uri,
         "url": actor.uri,
         "name": actor.name,
@@ -226,7 +227,7 @@ def project_out(actor: Actor, project: Project, uris: NodeUris) -> ProjectOut:
 def team_member_out(row: ProjectMember, member: Actor, uris: NodeUris) -> TeamMemberOut:
     return TeamMemberOut(
         username=member.username,
-        handle=f"@{member.username}@{member.domain or uris.domain}",
+        handle=handle_of(member, uris.domain),
         actor_uri=member.uri,
         name=member.name,
         role=Role(row.role),

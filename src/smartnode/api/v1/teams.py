@@ -85,12 +85,12 @@ def _unreachable(error: FetchError) -> Response:
     return JSONResponse(body, status_code=502)
 
 
-async def _request_out(session: AsyncSession, row: TeamRequest) -> TeamRequestOut:
+async def _request_out(session: AsyncSession, row: TeamRequest, domain: str) -> TeamRequestOut:
     project = await session.get(Actor, row.project_id)
     actor = await session.get(Actor, row.actor_id)
     if project is None or actor is None:
         raise NotFound("the request's project or person no longer exists")
-    return request_out(row, project, actor)
+    return request_out(row, project, actor, domain)
 
 
 @router.post(
@@ -110,7 +110,7 @@ async def post_invitation(
             await require_coordinator(session, project, member)
             invitee = await _actor(_resolver(request, session, uris), body.actor)
             row = await invite(session, uris, project, member, invitee, body.role, _now())
-            out = request_out(row, project, invitee)
+            out = request_out(row, project, invitee, uris.domain)
     except FetchError as error:
         return _unreachable(error)
     return json_response(out, status_code=201)
@@ -122,7 +122,9 @@ async def post_invitation(
     summary="Pending join requests and invitations of a project (coordinator)",
     responses=team_errors(401, 403, 404, 410),
 )
-async def list_requests(slug: Slug, member: MemberDep, session: SessionDep) -> Response:
+async def list_requests(
+    slug: Slug, member: MemberDep, session: SessionDep, uris: UrisDep
+) -> Response:
     async with session.begin():
         project, _ = await get_project(session, slug)
         await require_coordinator(session, project, member)
@@ -131,7 +133,7 @@ async def list_requests(slug: Slug, member: MemberDep, session: SessionDep) -> R
             .where(TeamRequest.project_id == project.id, TeamRequest.state == PENDING)
             .order_by(TeamRequest.id)
         )
-        items = [await _request_out(session, row) for row in rows.all()]
+        items = [await _request_out(session, row, uris.domain) for row in rows.all()]
     return json_response(TeamRequestList(items=items))
 
 
@@ -153,7 +155,7 @@ async def decide_request(
         if row is None or row.project_id != project.id or row.kind != JOIN:
             raise NotFound("no such join request for this project")
         await answer_join(session, uris, row, decision == "accept", _now())
-        out = await _request_out(session, row)
+        out = await _request_out(session, row, uris.domain)
     documents.clear()
     return json_response(out)
 
@@ -221,7 +223,7 @@ async def join_project(
                 row = await record_join(session, uri, project, member, moment)
             else:
                 row = await join_remote(session, uris, project, member, moment)
-            out = request_out(row, project, member)
+            out = request_out(row, project, member, uris.domain)
     except FetchError as error:
         return _unreachable(error)
     return json_response(out, status_code=202)
@@ -254,7 +256,7 @@ async def leave_project(
     summary="My pending invitations",
     responses=team_errors(401),
 )
-async def my_invitations(member: MemberDep, session: SessionDep) -> Response:
+async def my_invitations(member: MemberDep, session: SessionDep, uris: UrisDep) -> Response:
     async with session.begin():
         rows = await session.scalars(
             select(TeamRequest)
@@ -262,7 +264,7 @@ async def my_invitations(member: MemberDep, session: SessionDep) -> Response:
             .where(TeamRequest.state == PENDING)
             .order_by(TeamRequest.id)
         )
-        items = [await _request_out(session, row) for row in rows.all()]
+        items = [await _request_out(session, row, uris.domain) for row in rows.all()]
     return json_response(TeamRequestList(items=items))
 
 
@@ -282,7 +284,7 @@ async def answer_my_invitation(
         if row is None or row.actor_id != member.id or row.kind != INVITE:
             raise NotFound("no such invitation of yours")
         await answer_invitation(session, uris, row, decision == "accept", _now())
-        out = await _request_out(session, row)
+        out = await _request_out(session, row, uris.domain)
     documents.clear()
     return json_response(out)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartnode.actors.handles import handle_of
 from smartnode.actors.projects import Role
 from smartnode.api.v1.schemas import ErrorOut, TeamMemberOut
 from smartnode.storage.models import Actor
@@ -65,7 +66,9 @@ class TeamRequestOut(BaseModel):
     id: int
     kind: str
     project: str
+    project_handle: str = Field(description="`@slug@domain` of the project.")
     actor: str
+    actor_handle: str = Field(description="`@user@domain` of the person (port kept).")
     role: Role
     state: str
     created_at: datetime
@@ -83,12 +86,15 @@ class TeamOut(BaseModel):
     team: list[TeamMemberOut]
 
 
-def request_out(row: TeamRequest, project: Actor, actor: Actor) -> TeamRequestOut:
+def request_out(row: TeamRequest, project: Actor, actor: Actor, domain: str) -> TeamRequestOut:
+    """`domain` is this node's handle domain (SMARTNODE_DOMAIN)."""
     return TeamRequestOut(
         id=row.id,
         kind=row.kind,
         project=project.uri,
+        project_handle=handle_of(project, domain),
         actor=actor.uri,
+        actor_handle=handle_of(actor, domain),
         role=Role(row.role),
         state=row.state,
         created_at=row.created_at,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handle_of
 from smartnode.api.deps import SessionDep, UrisDep
 from smartnode.api.v1.auth import ActingAs, ChallengeRoute, Declared, bearer_token, require_member
 from smartnode.api.v1.posts_schemas import post_errors
@@ -72,17 +72,12 @@ async def optional_member(
 MaybeMemberDep = Annotated[Actor | None, Depends(optional_member)]
 
 
-def _handle(actor: Actor, uris: NodeUris) -> str:
-    domain = uris.domain if actor.local else (actor.domain or urlsplit(actor.uri).netloc)
-    return f"@{actor.username}@{domain}"
-
-
 def thread_item(item: Item, uris: NodeUris) -> ThreadItem:
     obj, author = item
     url = obj.url if obj.url and obj.url.startswith(("https://", "http://")) else obj.uri
     return ThreadItem(
         uri=obj.uri, url=url, type=obj.ap_type, name=obj.name,
-        author=ThreadAuthor(uri=author.uri, name=author.name, handle=_handle(author, uris),
+        author=ThreadAuthor(uri=author.uri, name=author.name, handle=handle_of(author, uris.domain),
                             url=author.uri if author.local else (author.url or author.uri)),
         content=obj.content, in_reply_to=obj.in_reply_to_uri, published_at=obj.published_at,
     )  # fmt: skip
