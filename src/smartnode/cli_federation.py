@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import block_domain, unblock_domain
 from smartnode.actors.follows import follow, unfollow
+from smartnode.actors.handles import handle_of
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import add_peer, list_peers, remove_peer
 from smartnode.actors.records import find_local_actor, node_uris
@@ -63,17 +64,19 @@ class _Acting:
 def follow_command(local: Local, target: Target) -> None:
     """Make a local member or project follow an actor on any server."""
 
-    async def work(settings: Settings) -> str:
+    async def work(settings: Settings) -> tuple[str, str]:
         async with _acting(settings, local) as acting:
             row = await follow(
                 acting.session, acting.uris, acting.actor, target, acting.resolver, now()
             )
-            return row.state
+            followed = await acting.session.get(Actor, row.followed_id)
+            return row.state, handle_of(followed, settings.domain) if followed else target
 
-    if run(work) == "accepted":
-        out().print(f"{local} now follows {target}.")
+    state, shown = run(work)
+    if state == "accepted":
+        out().print(f"{local} now follows {shown}.")
     else:
-        out().print(f"{local} asked to follow {target}; it shows once they accept.")
+        out().print(f"{local} asked to follow {shown}; it shows once they accept.")
 
 
 def unfollow_command(local: Local, target: Target) -> None:

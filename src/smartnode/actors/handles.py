@@ -10,7 +10,11 @@ by `derived_username` of its id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.names import to_ascii
 from smartnode.federation.signatures_core import authority_of
@@ -42,6 +46,17 @@ def handle_of(actor: Actor, local_domain: str) -> str:
     if actor.local:
         return handle_for(actor.username, local_domain)
     return handle_for(actor.username, remote_domain(actor.uri, actor.domain))
+
+
+async def handles_by_uri(
+    session: AsyncSession, uris: Iterable[str], local_domain: str
+) -> dict[str, str]:
+    """The handles of the actors among `uris` that we know (other strings are left out)."""
+    wanted = {u for u in uris if u.startswith(("https://", "http://"))}
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Actor).where(Actor.uri.in_(sorted(wanted))))
+    return {actor.uri: handle_of(actor, local_domain) for actor in rows}
 
 
 def derived_username(uri: str) -> str:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import handles_by_uri
 from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.api.v1.auth import ChallengeRoute, MemberDep
 from smartnode.api.v1.schemas import After, Limit, errors, json_response, next_url, parse_cursor
@@ -43,6 +44,9 @@ class NotificationOut(BaseModel):
     score: float | None = Field(description="A call match's score, 0-1.")
     explanation: str | None = Field(description="Why it matched, in the asked language.")
     data: dict[str, Any] = Field(description="The details stored with it (explanation parts).")
+    handles: dict[str, str] = Field(
+        description="`@user@domain` of each actor `data` names (applicant, project, …), by id."
+    )
 
 
 class NotificationPage(BaseModel):
@@ -52,23 +56,30 @@ class NotificationPage(BaseModel):
     next: str | None
 
 
-def notification_out(row: Notification, language: str, labels: Labels) -> NotificationOut:
+def notification_out(
+    row: Notification, language: str, labels: Labels, handles: dict[str, str]
+) -> NotificationOut:
     parts = row.data.get("parts") if isinstance(row.data.get("parts"), list) else None
     score = row.data.get("score")
     return NotificationOut(
         id=row.id, kind=row.kind, object_uri=row.object_uri, created_at=row.created_at,
         read_at=row.read_at, score=score if isinstance(score, int | float) else None,
         explanation=render(parts, language, labels) if parts is not None else None,
-        data=row.data,
+        data=row.data, handles={u: h for u, h in handles.items() if u in _strings(row.data)},
     )  # fmt: skip
 
 
+def _strings(data: dict[str, Any]) -> set[str]:
+    return {value for value in data.values() if isinstance(value, str)}
+
+
 async def _rendered(
-    session: AsyncSession, rows: list[Notification], language: str
+    session: AsyncSession, rows: list[Notification], language: str, domain: str
 ) -> list[NotificationOut]:
     uris = set().union(*(uris_of(r.data.get("parts") or []) for r in rows)) if rows else set()
     labels = await labels_for(session, uris, language)
-    return [notification_out(row, language, labels) for row in rows]
+    handles = await handles_by_uri(session, (s for r in rows for s in _strings(r.data)), domain)
+    return [notification_out(row, language, labels, handles) for row in rows]
 
 
 @router.get(
@@ -96,7 +107,7 @@ async def list_notifications(
         query = query.where(Notification.id < after_id)
     async with session.begin():
         rows = list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
-        items = await _rendered(session, rows[:limit], _language(member, lang))
+        items = await _rendered(session, rows[:limit], _language(member, lang), settings.domain)
     last = items[-1].id if len(rows) > limit else None
     url = next_url(settings.base_url, f"/api/v1{PATH}", limit=limit, last_id=last)
     if url and unread:
@@ -119,6 +130,7 @@ async def read_notification(
     notification_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     member: MemberDep,
     session: SessionDep,
+    settings: SettingsDep,
     lang: Lang = None,
 ) -> Response:
     async with session.begin():
@@ -127,5 +139,5 @@ async def read_notification(
             raise NotFound("no such notification of yours")
         if row.read_at is None:
             row.read_at = datetime.now(UTC)
-        (item,) = await _rendered(session, [row], _language(member, lang))
+        (item,) = await _rendered(session, [row], _language(member, lang), settings.domain)
     return json_response(item)
