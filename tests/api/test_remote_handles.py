@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from smartnode.actors.records import node_uris
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.storage.db import Database
+from smartnode.storage.models_search import SearchDocument
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import Invoke, make_member, make_project
 from tests.content import member_headers
@@ -122,6 +124,15 @@ async def test_follow_lists_show_the_port_and_a_handle_with_a_port_finds_a_store
     ended = await api.delete("/api/v1/actors/anna/following", params=params, headers=admin)
     assert ended.status_code == 204
     assert world.fetched()[asked:] == []  # matched among the stored follows, port and all
+
+
+async def test_a_remote_persons_search_document_carries_their_handle(db, settings, world) -> None:
+    async with world.fetcher(settings) as fetcher, db.session() as s, s.begin():
+        resolver = FetchingResolver(s, node_uris(settings), fetcher, now=datetime.now(UTC))
+        assert await resolver.actor(LOTTE) is not None  # discoverable: indexed
+    async with db.session() as s:
+        body = await s.scalar(select(SearchDocument.body).where(SearchDocument.uri == LOTTE))
+    assert body is not None and body.split()[0] == LOTTE_HANDLE
 
 
 def test_the_cli_shows_the_remote_handle_with_its_port(
