@@ -48,6 +48,11 @@ def handle_of(actor: Actor, local_domain: str) -> str:
     return handle_for(actor.username, remote_domain(actor.uri, actor.domain))
 
 
+def address_of(actor: Actor, local_domain: str) -> str:
+    """`username@domain`: the handle without its leading `@` (as WebFinger's `acct:` has it)."""
+    return handle_of(actor, local_domain).removeprefix("@")
+
+
 async def handles_by_uri(
     session: AsyncSession, uris: Iterable[str], local_domain: str
 ) -> dict[str, str]:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.handles import address_of
 from smartnode.actors.projects import Role, team_row
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import ActorResolver
@@ -106,9 +107,8 @@ async def mention_refs(
 
 
 def _ref(actor: Actor, uris: NodeUris) -> MentionRef:
-    domain = uris.domain if actor.local else (actor.domain or urlsplit(actor.uri).netloc)
     url = actor.uri if actor.local else (actor.url or actor.uri)
-    return MentionRef(uri=actor.uri, handle=f"{actor.username}@{domain}", url=url)
+    return MentionRef(uri=actor.uri, handle=address_of(actor, uris.domain), url=url)
 
 
 async def _stored_refs(session: AsyncSession, uris: NodeUris, tags: list[Any]) -> list[MentionRef]:
