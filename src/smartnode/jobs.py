@@ -1,5 +1,6 @@
-"""Background jobs other than fan-out, run by the worker one transaction each: a call's
-matching and topic feeds, and our node actor's Follow of a trusted peer."""
+"""Background jobs other than fan-out: a call's matching and topic feeds, run by the worker
+one transaction each; and the jobs that fetch (our node actor's Follow of a trusted peer, the
+back-fill of a peer's board), which open their own short transactions around their fetches."""
 
 from __future__ import annotations
 
@@ -8,15 +9,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.peers import FOLLOW_PEER, follow_peer
+from smartnode.actors.peer_follow_job import run_follow_peer
+from smartnode.actors.peering import BACKFILL_PEER, FOLLOW_PEER
 from smartnode.actors.records import node_uris
 from smartnode.actors.resolve import ActorResolver
 from smartnode.config import Settings
+from smartnode.content.backfill import run_backfill
+from smartnode.job_run import FetchingJob
 from smartnode.matching.feeds import announce_call_to_feeds
 from smartnode.matching.notify import MATCH_CALL, run_call_matching
 from smartnode.matching.semantic import semantic_reorder
 
-JOB_KINDS = (MATCH_CALL, FOLLOW_PEER)
+#: Jobs that fetch: run outside the worker's transaction (job_run.py).
+FETCHING_JOBS: dict[str, FetchingJob] = {FOLLOW_PEER: run_follow_peer, BACKFILL_PEER: run_backfill}
+JOB_KINDS = (MATCH_CALL, *FETCHING_JOBS)
 
 
 async def run_job(
@@ -34,7 +40,5 @@ async def run_job(
         reorder = semantic_reorder(settings.semantic_rerank)
         await run_call_matching(session, uris, call_id, now, reorder)
         await announce_call_to_feeds(session, uris, call_id, now)
-    elif kind == FOLLOW_PEER:
-        await follow_peer(session, uris, resolver, str(payload["actor_uri"]), now)
     else:
         raise ValueError(f"unknown job kind {kind!r}")

@@ -13,7 +13,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import update
@@ -28,7 +28,8 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
-from smartnode.jobs import JOB_KINDS, run_job
+from smartnode.job_run import JobRun
+from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
 from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
@@ -175,6 +176,9 @@ class Worker:
                 where=table(Job).c.kind.in_(JOB_KINDS),
             )  # fmt: skip
         for job in jobs:
+            if job.kind in FETCHING_JOBS:
+                await self._run_fetching_job(job.id, job.kind, job.payload, job.attempts, now)
+                continue
             try:
                 async with self.db.session() as session, session.begin():
                     resolver = FetchingResolver(
@@ -188,6 +192,25 @@ class Worker:
                     log.exception("job %s failed", job.id)
                 await self._retry_job(job.id, job.attempts, now, error)
         return len(jobs)
+
+    async def _run_fetching_job(
+        self, job_id: int, kind: str, payload: dict[str, Any], attempts: int, now: datetime
+    ) -> None:
+        """A job that fetches: outside any transaction of ours; it settles as it says."""
+        run = JobRun(self.db, self.settings, self.uris, self.fetcher, self.signer, self.rng,
+                     attempts, now)  # fmt: skip
+        try:
+            again = await FETCHING_JOBS[kind](run, payload)
+        except Exception as error:  # a failed job must not stop the loop: retry, then fail
+            if not isinstance(error, FetchError):
+                log.exception("job %s failed", job_id)
+            await self._retry_job(job_id, attempts, now, error)
+            return
+        async with self.db.session() as session, session.begin():
+            if again is None:
+                await queue.complete(session, table(Job), [job_id])
+            else:
+                await queue.retry(session, table(Job), job_id, run_at=again.at, error=again.why)
 
     async def _retry_job(self, job_id: int, attempts: int, now: datetime, error: Exception) -> None:
         later = next_attempt_at(attempts, now, None, self.rng)

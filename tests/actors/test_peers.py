@@ -1,14 +1,18 @@
 """Trusted peers: adding one makes our node actor follow the peer's node actor, through a
-worker job that waits out an unreachable peer and does nothing once the peer is removed."""
+worker job that waits out an unreachable peer with growing delays, runs again until the peer
+answers, and does nothing once the peer is removed."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.actors.peer_follow_job import MAX_ATTEMPTS, follow_retry_delay
 from smartnode.actors.peers import FOLLOW_PEER, add_peer, remove_peer
 from smartnode.actors.records import node_uris
 from smartnode.storage.models import Activity, Delivery, Follow, InboxMessage, Job, Peer
@@ -19,16 +23,30 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PEER = "https://be.smart.test/actor"
 
 
+class Network(Fediverse):
+    """The fake fediverse, where whole hosts can be down (connection refused)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down: set[str] = set()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self.down:
+            self.requests.append(request)
+            raise httpx.ConnectError("connection refused", request=request)
+        return super().handle(request)
+
+
 @pytest.fixture
 async def world(db, settings):
     async with db.session() as session, session.begin():
         node = await ensure_node_actor(session, settings, NOW)
-    fediverse = Fediverse()
+    network = Network()
     worker = Worker(
-        settings, db, fediverse.fetcher(settings), signer=node_signer(node, settings),
-        deliverer=None,
+        settings, db, network.fetcher(settings), signer=node_signer(node, settings),
+        deliverer=None, rng=random.Random(7),
     )  # fmt: skip
-    yield worker, fediverse, node
+    yield worker, network, node
 
 
 async def _jobs(db) -> list[tuple[str, str, int]]:
@@ -37,9 +55,19 @@ async def _jobs(db) -> list[tuple[str, str, int]]:
         return [(j.payload["actor_uri"], j.state, j.attempts) for j in rows.all()]
 
 
+async def _job(db) -> Job:
+    async with db.session() as session:
+        return (await session.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).one()
+
+
+async def _peer(db) -> Peer:
+    async with db.session() as session:
+        return (await session.scalars(select(Peer))).one()
+
+
 async def test_a_new_peer_is_followed_by_our_node_actor(db, world) -> None:
-    worker, fediverse, node = world
-    fediverse.actor(PEER, type="Application", preferredUsername="be.smart.test")
+    worker, network, node = world
+    network.actor(PEER, type="Application", preferredUsername="be.smart.test")
     async with db.session() as session, session.begin():
         await add_peer(session, "https://be.smart.test", NOW)
         await add_peer(session, "https://be.smart.test/", NOW)  # again: one job only
@@ -48,7 +76,9 @@ async def test_a_new_peer_is_followed_by_our_node_actor(db, world) -> None:
     await worker.run_once(NOW)
     await worker.run_once(NOW)  # fan-out of the Follow
 
-    assert await _jobs(db) == [(PEER, "done", 1)]
+    job = await _job(db)
+    assert (job.state, job.attempts) == ("pending", 1)  # it looks again for the answer
+    assert timedelta(seconds=30) <= job.run_at - NOW <= timedelta(seconds=37.5)
     async with db.session() as session:
         follow = (await session.scalars(select(Follow))).one()
         sent = (await session.scalars(select(Activity).where(Activity.uri == follow.uri))).one()
@@ -56,30 +86,76 @@ async def test_a_new_peer_is_followed_by_our_node_actor(db, world) -> None:
     assert (follow.follower_id, follow.state) == (node.id, "pending")
     assert (sent.activity_type, sent.document["object"]) == ("Follow", PEER)
     assert list(inboxes) == ["https://be.smart.test/inbox"]
+    peer = await _peer(db)
+    assert (peer.ours_state, peer.theirs_state, peer.last_error) == ("pending", "not asked", None)
 
 
-async def test_an_unreachable_peer_is_tried_again_later(db, world) -> None:
-    worker, fediverse, _ = world
+async def test_an_unreachable_peer_is_tried_again_with_growing_delays(db, world) -> None:
+    worker, network, _ = world
+    network.down.add("be.smart.test")
     async with db.session() as session, session.begin():
         await add_peer(session, "https://be.smart.test", NOW)
 
-    await worker.run_once(NOW)  # the peer's actor answers 404 for now
+    moment, delays = NOW, []
+    for _ in range(4):
+        await worker.run_once(moment)
+        job = await _job(db)
+        assert job.state == "pending" and job.run_at > moment
+        delays.append(job.run_at - moment)
+        moment = job.run_at
 
-    [(uri, state, attempts)] = await _jobs(db)
-    assert (uri, state, attempts) == (PEER, "pending", 1)
+    for delay, seconds in zip(delays, (30, 60, 120, 240), strict=True):  # doubling, jittered
+        assert timedelta(seconds=seconds) <= delay <= timedelta(seconds=seconds * 1.25)
+    peer = await _peer(db)
+    assert peer.ours_state == "unreachable" and "could not fetch its node actor" in peer.last_error
+    assert "ConnectError" in peer.last_error
+    assert peer.last_error_at == peer.ours_changed_at + sum(delays[:-1], timedelta())
     async with db.session() as session:
         assert (await session.scalars(select(Follow))).all() == []
-        job = (await session.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).one()
-    assert job.run_at > NOW and job.last_error
 
-    fediverse.actor(PEER, type="Application", preferredUsername="be.smart.test")
-    await worker.run_once(job.run_at + timedelta(seconds=1))
-    assert await _jobs(db) == [(PEER, "done", 2)]
+    network.down.clear()  # the peer comes up
+    network.actor(PEER, type="Application", preferredUsername="be.smart.test")
+    await worker.run_once(moment)
+    async with db.session() as session:
+        follow = (await session.scalars(select(Follow))).one()
+    assert follow.state == "pending" and (await _peer(db)).ours_state == "pending"
+    await _received(db, worker.settings, {
+        "id": "https://be.smart.test/activities/a1", "type": "Accept", "actor": PEER,
+        "object": follow.uri,
+    })  # fmt: skip
+    await worker.run_once(moment)
+    assert (await _peer(db)).ours_state == "accepted"
+    job = await _job(db)
+    await worker.run_once(job.run_at)
+    assert (await _job(db)).state == "done"  # accepted: the job ends
+
+
+def test_the_retry_delays_double_from_half_a_minute_to_an_hour_with_bounded_jitter() -> None:
+    rng = random.Random(1)
+    delays = [follow_retry_delay(attempt, rng) for attempt in range(1, MAX_ATTEMPTS + 1)]
+    assert all(timedelta(seconds=30) <= d <= timedelta(minutes=75) for d in delays)
+    assert follow_retry_delay(8, random.Random(2)) >= timedelta(hours=1)  # the cap, then jitter
+    jittered = {follow_retry_delay(3, random.Random(seed)) for seed in range(20)}
+    assert len(jittered) > 1 and all(timedelta(minutes=2) <= d <= timedelta(minutes=2.5)
+                                     for d in jittered)  # fmt: skip
+    assert sum(delays, timedelta()) > timedelta(days=6)  # it keeps trying for about a week
+
+
+async def test_the_job_gives_up_after_its_last_attempt(db, world) -> None:
+    worker, network, _ = world
+    network.down.add("be.smart.test")
+    async with db.session() as session, session.begin():
+        await add_peer(session, "https://be.smart.test", NOW)
+        job = (await session.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).one()
+        job.attempts = MAX_ATTEMPTS - 1
+    await worker.run_once(NOW)
+    assert (await _job(db)).state == "done"
+    assert "gave up after" in (await _peer(db)).last_error
 
 
 async def test_a_peer_removed_before_the_job_runs_is_not_followed(db, settings, world) -> None:
-    worker, fediverse, _ = world
-    fediverse.actor(PEER, type="Application", preferredUsername="be.smart.test")
+    worker, network, _ = world
+    network.actor(PEER, type="Application", preferredUsername="be.smart.test")
     async with db.session() as session, session.begin():
         await add_peer(session, "https://be.smart.test", NOW)
     async with db.session() as session, session.begin():
@@ -88,7 +164,7 @@ async def test_a_peer_removed_before_the_job_runs_is_not_followed(db, settings, 
     await worker.run_once(NOW)
 
     assert await _jobs(db) == [(PEER, "done", 1)]
-    assert fediverse.fetched() == []
+    assert network.fetched() == []
 
 
 async def _activities(db, kind: str) -> list[Activity]:
@@ -116,8 +192,8 @@ async def _received(db, settings, body: dict) -> None:
 
 
 async def test_removing_a_peer_ends_the_follows_both_ways(db, settings, world) -> None:
-    worker, fediverse, node = world
-    fediverse.actor(PEER, type="Application", preferredUsername="be.smart.test")
+    worker, network, node = world
+    network.actor(PEER, type="Application", preferredUsername="be.smart.test")
     async with db.session() as session, session.begin():
         await add_peer(session, "https://be.smart.test", NOW)
     await worker.run_once(NOW)  # our node actor follows the peer's
@@ -164,3 +240,11 @@ async def test_removing_a_peer_not_followed_either_way_sends_nothing(db, setting
     assert await _activities(db, "Undo") == [] and await _activities(db, "Reject") == []
     async with db.session() as session:
         assert (await session.scalars(select(Peer))).all() == []
+
+
+async def test_this_node_cannot_be_its_own_peer(db, settings, world) -> None:
+    from smartnode.errors import ValidationFailed
+
+    async with db.session() as session, session.begin():
+        with pytest.raises(ValidationFailed, match="this node itself"):
+            await add_peer(session, settings.base_url, NOW, uris=node_uris(settings))

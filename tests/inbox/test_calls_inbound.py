@@ -12,7 +12,7 @@ from sqlalchemy import select
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import FOLLOW_PEER, add_peer
 from smartnode.matching.notify import MATCH_CALL
-from smartnode.storage.models import ContentObject, Follow, Job
+from smartnode.storage.models import ContentObject, Follow, Job, Peer
 from smartnode.worker import Worker
 from tests.content import activities as sent_activities
 from tests.content import activity, node_client
@@ -191,8 +191,11 @@ async def test_our_node_follows_the_trusted_peers_and_then_takes_their_calls(
     assert follow.document["object"] == PEER
     async with db.session() as s:
         jobs = (await s.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).all()
+        peers = (await s.scalars(select(Peer).order_by(Peer.host))).all()
     assert sorted((j.payload["actor_uri"], j.state) for j in jobs) == [
-        (PEER, "done"), ("https://gone.smart.example/actor", "pending")]  # fmt: skip
+        (PEER, "pending"), ("https://gone.smart.example/actor", "pending")]  # both run again
+    assert [(p.actor_uri, p.ours_state) for p in peers] == [
+        (PEER, "pending"), ("https://gone.smart.example/actor", "unreachable")]  # fmt: skip
     early = await receive(db, settings, world, activity("Announce", PEER, call_doc(), f"{PEER}#0"))
     assert early.status == "ignored" and await stored(db) == []  # pending: not yet
     accept = activity("Accept", PEER, follow.document["id"], f"{PEER}#accept")

@@ -82,7 +82,9 @@ async def test_follow_of_a_member_who_approves_by_hand_stays_pending(db, setting
     assert await count(db, Job) == 0
 
 
-async def test_repeated_follow_resends_accept_and_changes_nothing_else(db, settings) -> None:
+async def test_repeated_follow_resends_accept_and_takes_the_new_id(db, settings) -> None:
+    """As Mastodon: the kept follow takes the repeated Follow's id (a later Reject or Undo
+    names it), and nothing else changes."""
     anna = await make_member(db, settings, "anna")
     fediverse = Fediverse()
     fediverse.actor(ALICE)
@@ -99,7 +101,7 @@ async def test_repeated_follow_resends_accept_and_changes_nothing_else(db, setti
     async with db.session() as s:
         rows = (await s.scalars(select(Follow))).all()
     assert [(r.id, r.uri, r.state, r.created_at) for r in rows] == [
-        (before.id, "https://mastodon.example/1", "accepted", before.created_at)
+        (before.id, "https://mastodon.example/2", "accepted", before.created_at)
     ]
     accepts = await _accepts(db)
     assert [a.document["object"]["id"] for a in accepts] == [

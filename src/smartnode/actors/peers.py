@@ -1,4 +1,6 @@
-"""Trusted peer nodes of the federation: listed in config or added by the operator."""
+"""Trusted peer nodes of the federation, as the operator adds, lists and removes them (the CLI,
+SMARTNODE_TRUSTED_PEERS, the demo). How the follows between the node actors then go is in
+peering.py and peer_follow_job.py. Services never commit."""
 
 from __future__ import annotations
 
@@ -9,16 +11,31 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.follows import follow, follow_to_ap, unfollow
+from smartnode.actors.follows import follow_to_ap, unfollow
 from smartnode.actors.node import get_node_actor
-from smartnode.actors.resolve import ActorResolver
+from smartnode.actors.peer_states import ACCEPTED, PENDING, log, note_ours
+from smartnode.actors.peering import (
+    FOLLOW_PEER,
+    accept_waiting_follow,
+    follow_pair,
+    restart_our_follow,
+    send_our_follow,
+)
+from smartnode.actors.remote import get_remote_actor
 from smartnode.errors import ValidationFailed
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Actor, Follow, Job, Peer
+from smartnode.storage.models import Actor, Follow, Peer
 
-#: The job that makes our node actor follow a peer's (retried while the peer is unreachable).
-FOLLOW_PEER = "follow_peer"
+__all__ = [
+    "FOLLOW_PEER",
+    "add_peer",
+    "end_peer_follows",
+    "list_peers",
+    "peer_actor_uri",
+    "remove_peer",
+    "sync_config_peers",
+]
 
 
 def peer_actor_uri(base_url: str) -> str:
@@ -29,33 +46,43 @@ def peer_actor_uri(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}/actor"
 
 
-async def add_peer(session: AsyncSession, base_url: str, now: datetime) -> Peer:
-    """Trust a peer node (idempotent); our node actor will follow the peer's."""
+async def add_peer(
+    session: AsyncSession, base_url: str, now: datetime, *, uris: NodeUris | None = None
+) -> Peer:
+    """Trust a peer node (idempotent) and (re)start our node actor's follow of its.
+
+    With `uris` (the CLI, the demo) it also acts at once: the peer's Follow that waited for
+    our trust is accepted, and our Follow still unanswered is sent again; without (config
+    peers at start-up) the follow job does the first and simply runs again."""
     actor_uri = peer_actor_uri(base_url)
+    if uris is not None and actor_uri == uris.node_actor:
+        raise ValidationFailed(f"{base_url} is this node itself")
     host = urlsplit(actor_uri).netloc  # with the port: demo nodes share 127.0.0.1
     peer = await session.get(Peer, host)
     if peer is None:
-        peer = Peer(host=host, actor_uri=actor_uri, created_at=now)
+        peer = Peer(host=host, actor_uri=actor_uri, created_at=now, ours_state=PENDING,
+                    ours_changed_at=now, theirs_state="not asked")  # fmt: skip
         session.add(peer)
-        session.add(
-            Job(kind=FOLLOW_PEER, payload={"actor_uri": actor_uri}, state="pending", run_at=now,
-                attempts=0, created_at=now)
-        )  # fmt: skip
-    else:
-        peer.actor_uri = actor_uri
+        log.info("peer %s: trusted; our node actor will follow %s", host, actor_uri)
+    peer.actor_uri = actor_uri
     await session.flush()
+    if uris is not None:
+        await _act_now(session, uris, peer, now)
+    await restart_our_follow(session, peer, now, "the operator added the peer again")
     return peer
 
 
-async def follow_peer(
-    session: AsyncSession, uris: NodeUris, resolver: ActorResolver, actor_uri: str, now: datetime
-) -> None:
-    """Our node actor follows a trusted peer's node actor (a FetchError means: try later)."""
-    peer = await session.scalar(select(Peer).where(Peer.actor_uri == actor_uri))
+async def _act_now(session: AsyncSession, uris: NodeUris, peer: Peer, now: datetime) -> None:
+    """Accept the peer's waiting Follow; send ours again when it is still unanswered."""
     node = await get_node_actor(session)
-    if peer is None or node is None:
-        return  # no longer trusted, or a node without its actor yet: nothing to do
-    await follow(session, uris, node, actor_uri, resolver, now)
+    their = await get_remote_actor(session, peer.actor_uri)
+    if node is None or their is None:
+        return
+    await accept_waiting_follow(session, uris, node, peer, now)
+    ours = await follow_pair(session, node.id, their.id)
+    if ours is not None and ours.state != ACCEPTED:
+        await send_our_follow(session, uris, node, their, now)
+        note_ours(peer, PENDING, now, "Follow sent again on peer add")
 
 
 async def remove_peer(session: AsyncSession, host: str, uris: NodeUris, now: datetime) -> bool:
@@ -66,6 +93,7 @@ async def remove_peer(session: AsyncSession, host: str, uris: NodeUris, now: dat
         return False
     await end_peer_follows(session, uris, peer.actor_uri, now)
     await session.execute(delete(Peer).where(Peer.host == peer.host))
+    log.info("peer %s: no longer trusted; follows ended both ways", peer.host)
     return True
 
 

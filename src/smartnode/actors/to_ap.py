@@ -146,10 +146,14 @@ def project_to_ap(actor: Actor, project: Project, uris: NodeUris) -> dict[str, A
 
 
 def node_to_ap(actor: Actor, uris: NodeUris) -> dict[str, Any]:
-    """The node actor as an Application; Mastodon's instance actor is shaped the same way."""
+    """The node actor as an Application; Mastodon's instance actor is shaped the same way.
+
+    `board` (sm:board) is the collection of our open calls and upcoming events that a peer
+    reads once it follows the node actor (back-fill)."""
     doc = actor_base(actor, uris)
     doc["url"] = f"{uris.base_url}/about"
     doc["manuallyApprovesFollowers"] = True
+    doc["board"] = uris.collection(actor.uri, "board")
     del doc["attachment"], doc["tag"]
     return doc
 

@@ -27,6 +27,13 @@ from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
 from smartnode.content.calls import featured_calls
+from smartnode.content.node_board import (
+    board_page_to_ap,
+    board_rows,
+    board_to_ap,
+    board_total,
+    board_uri,
+)
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
@@ -241,6 +248,31 @@ def _collection_endpoint(kind: ActorKind, name: str) -> Callable[[Request], Awai
     return endpoint
 
 
+async def node_board(request: Request) -> Response:
+    """The node actor's board: our open public calls and upcoming public events (back-fill)."""
+    refused = await signed_fetch.refusal(request)
+    if refused is not None:
+        return refused
+    try:
+        want = _page_request(request, request.app.state.settings.collection_page_size)
+        if want is not None and want.min_id is not None:
+            raise BadRequest("the board pages with max_id only")
+    except BadRequest as exc:
+        return _error(400, exc.message)
+    db: Database = request.app.state.db
+    now = datetime.now(UTC)
+    async with db.session() as session:
+        node = await get_node_actor(session)
+        if node is None:
+            return _error(404, "this node has no node actor yet")
+        uri = board_uri(node.uri)
+        if want is None:
+            return _json(board_to_ap(uri, await board_total(session, now))).to_response()
+        rows, more = await board_rows(session, now, limit=want.limit, max_id=want.max_id)
+        doc = board_page_to_ap(uri, want.max_id, rows, more)
+    return _json(doc).to_response()
+
+
 async def inbox_get(request: Request) -> Response:
     """Inboxes take POST only (delivery); a GET is answered 405."""
     return _error(405, "this inbox accepts POST only", Allow="POST")
@@ -260,3 +292,4 @@ for _kind, _prefix in _PREFIXES.items():
         )
     router.add_api_route(f"{_prefix}/inbox", inbox_get, methods=["GET"], name=f"{_kind}_inbox")
 router.add_api_route("/inbox", inbox_get, methods=["GET"], name="shared_inbox_get")
+router.add_api_route("/actor/board", node_board, methods=["GET"])

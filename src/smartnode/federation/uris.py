@@ -28,7 +28,7 @@ _PREFIX = {ActorKind.MEMBER: "members", ActorKind.PROJECT: "projects", ActorKind
 _BY_PREFIX = {v: k for k, v in _PREFIX.items()}
 _LOCAL_PATH = re.compile(r"^/(members|projects|feeds)/([a-z0-9_.-]+)$")
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
-COLLECTIONS = ("inbox", "outbox", "followers", "following", "featured", "members")
+COLLECTIONS = ("inbox", "outbox", "followers", "following", "featured", "members", "board")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ EXTENSIONS: dict[str, Any] = {
     "sm": SMART_NS,
     "country": "sm:country",
     "city": "sm:city",
+    "board": {"@id": "sm:board", "@type": "@id"},
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]

@@ -275,13 +275,25 @@ class DomainBlock(Base):
 
 
 class Peer(Base):
-    """A trusted peer node of the federation (its node actor is followed)."""
+    """A trusted peer node of the federation (its node actor is followed), and where the
+    follows between our node actor and its stand (actors/peer_states.py)."""
 
     __tablename__ = "peers"
 
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     actor_uri: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # ours → theirs: pending | accepted | refused | unreachable
+    ours_state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    ours_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # theirs → ours: not asked | pending | accepted | refused
+    theirs_state: Mapped[str] = mapped_column(
+        String(16), default="not asked", server_default="not asked"
+    )
+    theirs_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    backfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class NodeIdentity(Base):

@@ -7,6 +7,7 @@ Nothing in an embedded copy of the Follow is trusted beyond its id.
 
 from __future__ import annotations
 
+from smartnode.actors.peering import our_follow_accepted
 from smartnode.federation.vocab import id_of
 from smartnode.inbox.context import (
     ACCEPTED,
@@ -57,4 +58,5 @@ async def on_accept(ctx: InboxContext, incoming: Incoming) -> Outcome:
         return ignored("the follow was already accepted")
     follow.state = ACCEPTED
     await ctx.session.flush()
+    await our_follow_accepted(ctx.session, follow, ctx.now)  # a peer's node actor: back-fill
     return processed("follow accepted by the followed actor")

@@ -1,16 +1,21 @@
 """Follow of one of our actors by a remote actor: store it and, unless approval is needed, Accept.
 
 Interop: Mastodon only takes an Accept whose `object` embeds the Follow, so the Accept carries
-the Follow as received. A repeated Follow of the same pair (the sender lost our Accept or
-follows again after a lost Undo) gets the Accept again and changes nothing else.
+the Follow as received. A repeated Follow of the same pair (the sender lost our Accept, or sends
+its request again) takes the place of the one we keep, as in Mastodon: the stored follow gets
+its id, and an accepted one gets the Accept again. Our node actor takes trusted peers' node
+actors only; another node's Follow waits until its node is added as a peer (actors/peering.py
+then accepts it).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.actors.peering import their_follow_accepted
 from smartnode.inbox.context import (
     ACCEPTED,
     PENDING,
@@ -24,6 +29,8 @@ from smartnode.inbox.context import (
 )
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Actor, Follow, Peer
+
+log = logging.getLogger("smartnode.peers")
 
 #: Document-level keys that do not belong to an embedded copy of the Follow.
 _NOT_EMBEDDED = ("@context", "signature")
@@ -62,13 +69,11 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
     existing = await ctx.session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )
-    if existing is not None:
-        if existing.state != ACCEPTED:
-            return ignored("this follow request is already pending")
-        await send_accept(ctx, target, follower, embedded_follow(incoming.body))
-        return processed("repeated Follow: Accept sent again")
-    if await ctx.session.scalar(select(Follow.id).where(Follow.uri == incoming.id)) is not None:
+    taken = await ctx.session.scalar(select(Follow).where(Follow.uri == incoming.id))
+    if taken is not None and taken is not existing:
         return ignored("the Follow id is already used by another follow")
+    if existing is not None:
+        return await _repeated(ctx, incoming, existing, target, follower)
     state = await follow_state(ctx, target, follower)
     ctx.session.add(
         Follow(
@@ -81,6 +86,28 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
     )
     await ctx.session.flush()
     if state == PENDING:
+        if target.kind == "node":
+            log.info("Follow of our node actor by %s waits: not a trusted peer", follower.uri)
         return processed("follow request awaits approval")
     await send_accept(ctx, target, follower, embedded_follow(incoming.body))
+    if target.kind == "node":
+        await their_follow_accepted(ctx.session, follower, ctx.now, new=True)
     return processed("follow accepted")
+
+
+async def _repeated(
+    ctx: InboxContext, incoming: Incoming, existing: Follow, target: Actor, follower: Actor
+) -> Outcome:
+    """A Follow of a pair we keep: it takes the stored one's id; accepted, Accept again. A
+    peer's request that waited is accepted now if its node has become trusted meanwhile."""
+    existing.uri = incoming.id
+    waited = existing.state != ACCEPTED
+    if waited and target.kind == "node" and await follow_state(ctx, target, follower) == ACCEPTED:
+        existing.state = ACCEPTED
+    await ctx.session.flush()
+    if existing.state != ACCEPTED:
+        return processed("repeated follow request: it now has the new Follow's id")
+    await send_accept(ctx, target, follower, embedded_follow(incoming.body))
+    if target.kind == "node":
+        await their_follow_accepted(ctx.session, follower, ctx.now, new=waited)
+    return processed("follow request accepted" if waited else "repeated Follow: Accept sent again")

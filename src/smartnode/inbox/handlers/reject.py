@@ -6,6 +6,7 @@ The same matching as Accept applies: our Follow's id, answered by the actor it w
 
 from __future__ import annotations
 
+from smartnode.actors.peering import our_follow_refused
 from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed
 from smartnode.inbox.handlers.accept import answered_follow, answered_other
 
@@ -19,6 +20,7 @@ async def on_reject(ctx: InboxContext, incoming: Incoming) -> Outcome:
     follow = await answered_follow(ctx, incoming)
     if isinstance(follow, str):
         return ignored(follow)
+    await our_follow_refused(ctx.session, follow, ctx.now)  # a peer's node actor: refused
     await ctx.session.delete(follow)
     await ctx.session.flush()
     return processed("follow rejected by the followed actor")

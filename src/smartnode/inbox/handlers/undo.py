@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from smartnode.actors.peer_states import their_follow_ended
 from smartnode.content.reactions import ANNOUNCE, LIKE, reaction_of, remove_reaction
 from smartnode.federation.vocab import id_of
 from smartnode.inbox.context import (
@@ -112,6 +113,8 @@ async def on_undo(ctx: InboxContext, incoming: Incoming) -> Outcome:
     follow = await undone_follow(ctx, incoming, incoming.object)
     if isinstance(follow, str):
         return ignored(follow)
+    followed_id = follow.followed_id
     await ctx.session.delete(follow)
     await ctx.session.flush()
+    await their_follow_ended(ctx.session, incoming.actor_uri, followed_id, ctx.now)
     return processed("follow undone by its follower")
