@@ -1,6 +1,7 @@
 """Fediverse users apply by a direct reply to a call: the reply becomes an application, the
-author gets a direct Note (Mastodon-valid DM) in the call's language, and later the decision
-as another direct Note. A public reply is only a reply."""
+author gets a direct Note (Mastodon-valid DM) in the reply's language (English when it has
+none; never the node's), and later the decision as another direct Note in the same language.
+A public reply is only a reply."""
 
 from __future__ import annotations
 
@@ -43,13 +44,18 @@ async def api(settings, world) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def reply(call_uri: str, project_uri: str, *, direct: bool = True) -> dict[str, Any]:
-    """Alice's reply to a call, as Mastodon sends it (a DM to the project, or public)."""
+def reply(
+    call_uri: str, project_uri: str, *, direct: bool = True, language: str | None = None
+) -> dict[str, Any]:
+    """Alice's reply to a call, as Mastodon sends it (a DM to the project, or public), with
+    `contentMap` when its language is known."""
     audience = {"to": [project_uri], "cc": []} if direct else {}
+    text = "<p>@jazz I play the drums!</p>"
+    languages = {"contentMap": {language: text}} if language else {}
     return remote_note(
-        REPLY, ALICE, inReplyTo=call_uri, content="<p>@jazz I play the drums!</p>",
+        REPLY, ALICE, inReplyTo=call_uri, content=text,
         tag=[{"type": "Mention", "href": project_uri, "name": "@jazz@se.smart.test"}],
-        **audience,
+        **audience, **languages,
     )  # fmt: skip
 
 
@@ -58,7 +64,7 @@ async def test_a_direct_reply_is_an_application_acknowledged_by_a_direct_note(
 ) -> None:
     call = await make_call(db, settings, jazz, language="fr", title="Batteur")
     outcome = await receive(
-        db, settings, world, activity("Create", ALICE, reply(call.uri, jazz.uri))
+        db, settings, world, activity("Create", ALICE, reply(call.uri, jazz.uri, language="fr"))
     )
     assert outcome.status == "processed" and "application" in outcome.reason
     [app] = await applications(db)
@@ -118,3 +124,31 @@ async def test_the_decision_is_sent_as_another_direct_note(
     assert await fan_out(db, settings, told) == ["https://mastodon.example/inbox"]
     [stored] = await applications(db)
     assert stored.decision_uri == dm["id"]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "thanks", "welcome"),
+    [("nl", "nl", "Bedankt! Je sollicitatie voor", "Goed nieuws: je sollicitatie voor"),
+     ("nl-BE", "nl", "Bedankt! Je sollicitatie voor", "Goed nieuws: je sollicitatie voor"),
+     (None, "en", "Thank you! Your application to", "Good news: your application to"),
+     ("fi", "en", "Thank you! Your application to", "Good news: your application to")],
+)  # fmt: skip
+async def test_the_acknowledgement_and_decision_are_in_the_applicants_language_not_the_nodes(
+    api, db, settings, world, anna, jazz, language, shown, thanks, welcome
+) -> None:
+    call = await make_call(db, settings, jazz, language="sv", title="Trumslagare")
+    body = activity("Create", ALICE, reply(call.uri, jazz.uri, language=language))
+    assert (await receive(db, settings, world, body)).status == "processed"
+    [ack] = await sent(db, "Create")
+    dm = ack.document["object"]
+    assert thanks in dm["content"] and "Trumslagare" in dm["content"]
+    assert list(dm["contentMap"]) == [shown] and "Tack" not in dm["content"]
+
+    [app] = await applications(db)
+    headers = await member_headers(db, anna)
+    accepted = await api.post(f"/api/v1/applications/{app.id}/accept", headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    _ack, told = await sent(db, "Create")
+    decision = told.document["object"]
+    assert welcome in decision["content"] and list(decision["contentMap"]) == [shown]
+    assert decision["to"] == [ALICE] and "Goda nyheter" not in decision["content"]

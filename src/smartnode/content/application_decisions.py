@@ -5,7 +5,8 @@ On the project's node a decision goes to the applicant ONLY: TentativeAccept{Off
 Accept{Offer, result: <the finalized Agreement>} or Reject{Offer}, by the project; an applicant
 who applied by a direct reply gets a direct Note instead. Acceptance finalizes the Agreement
 (FEP-0837): its id is minted here (`agreement_uri`) and served to its parties at that id; it
-also puts the applicant in the team.
+also puts the applicant in the team, and the acceptance that takes a call's last place fills
+the call (content/calls.fill_when_taken).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from smartnode.content.applications_to_ap import (
     finalized_agreement,
     reply_message,
 )
+from smartnode.content.calls import fill_when_taken
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.content.notices import notify
 from smartnode.content.proposals import agreed_proposal
@@ -71,6 +73,12 @@ def handle_of(actor: Actor) -> str:
     return handle_for(actor.username, remote_domain(actor.uri, actor.domain))
 
 
+async def reply_language(session: AsyncSession, reply_uri: str) -> str | None:
+    """The language of a stored reply (its `contentMap`'s first key, as Mastodon reads it)."""
+    query = select(ContentObject.language).where(ContentObject.uri == reply_uri)
+    return await session.scalar(query) or None
+
+
 async def direct_message(
     session: AsyncSession,
     uris: NodeUris,
@@ -82,8 +90,10 @@ async def direct_message(
     in_reply_to: str,
     now: datetime,
 ) -> ContentObject:
-    """A direct Note from the project to one person (Mention + `to`, nothing public)."""
-    language, text = reply_message(kind, call.language, call_title(call))
+    """A direct Note from the project to one person (Mention + `to`, nothing public), in the
+    language of the reply it answers (the applicant's), else English; never the node's."""
+    applicant_language = await reply_language(session, in_reply_to)
+    language, text = reply_message(kind, applicant_language, call_title(call))
     data = AnnouncementInput.model_validate(
         {
             "content": f"{handle_of(to)} {text}",
@@ -201,6 +211,8 @@ async def decide(
     await _tell_applicant(session, uris, resolver, app, (project, applicant, call), decision, now)
     if decision == "accept" and applicant.deleted_at is None:
         await add_member(session, uris, project, applicant, team_role, now)
+    if decision == "accept":
+        await fill_when_taken(session, uris, call, now)
     await session.flush()
     return app
 

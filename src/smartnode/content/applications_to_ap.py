@@ -164,7 +164,9 @@ MESSAGES = {"received": _ACK, "accepted": _ACCEPTED, "rejected": _REJECTED}
 
 
 def reply_message(kind: str, language: str | None, title: str) -> tuple[str, str]:
-    """(language, plain text) of the direct message for `kind`, in the call's language."""
+    """(language, plain text) of the direct message for `kind`, in the applicant's `language`
+    (its base: `nl-BE` → `nl`); English when it is unknown or not one of ours."""
     texts = MESSAGES[kind]
-    lang = language if language in texts else "en"
+    base = (language or "en").split("-")[0].lower()
+    lang = base if base in texts else "en"
     return lang, texts[lang].format(title=title)

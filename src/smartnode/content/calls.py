@@ -6,19 +6,22 @@ The coordinator's input is kept in `extra["source"]` (re-validated and re-render
 edit), the terms other nodes read in `extra["call"]` (see calls_to_ap). A public call is also
 announced by the node actor to its followers (the peer nodes), and its Update and Delete are
 addressed to them too, so their call boards stay in step.
+
+A call is filled by a coordinator, or by the acceptance that takes its last place
+(`fill_when_taken`); a coordinator re-opens a closed or filled call (`reopen_call`), and raising
+`positions` of a filled call above the places taken re-opens it too. Re-opened, it is announced
+and pinned again as a new open call is; closed or filled, it is unpinned and its boosts undone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.to_ap import hashtag_name, iso
+from smartnode.content.applications import ACCEPTED
 from smartnode.content.audience import addressing
 from smartnode.content.call_boosts import undo_call_boosts
 from smartnode.content.calls_federate import (
@@ -30,22 +33,18 @@ from smartnode.content.calls_federate import (
 )
 from smartnode.content.calls_federate import featured_calls as featured_calls
 from smartnode.content.calls_inputs import CallInput, CallUpdate
+from smartnode.content.calls_render import rendered
 from smartnode.content.calls_to_ap import CALL_CONTEXT
-from smartnode.content.calls_wording import terms_html
-from smartnode.content.compose import body_html, plain_text, text_hashtags
 from smartnode.content.inputs import Visibility
 from smartnode.content.lifecycle import local_object, retire
 from smartnode.content.terms import CALL
 from smartnode.errors import Conflict, Forbidden, ValidationFailed
-from smartnode.federation.sanitize import clean_html, escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.feeds import refresh_call_feeds
 from smartnode.matching.notify import enqueue_call_matching
-from smartnode.matching.taxonomy import preferred_labels
-from smartnode.matching.terms import SkillTerm, defined_terms
 from smartnode.outbox.publish import new_token
 from smartnode.storage.models import Actor, ContentObject
-from smartnode.storage.models_matching import SkillConcept
+from smartnode.storage.models_work import Application
 
 OPEN, CLOSED, FILLED = "open", "closed", "filled"
 #: Calls past their deadline a worker sweep closes at most.
@@ -68,104 +67,6 @@ async def call_by_uri(session: AsyncSession, uri: str) -> ContentObject | None:
     )
 
 
-# ---------------------------------------------------------------- rendering
-
-
-def _number(value: Any) -> str:
-    """A decimal amount without trailing zeros: `3000.00` → `3000`."""
-    number = Decimal(str(value)).normalize()
-    return format(number, "f")
-
-
-async def _concepts(
-    session: AsyncSession, data: CallInput, language: str
-) -> tuple[list[SkillTerm], list[str]]:
-    """The wanted skills (labelled in `language`) and their English hashtags; ValidationFailed
-    for a URI that is not in the taxonomy."""
-    wanted = [*([data.occupation] if data.occupation else []), *(data.skills or [])]
-    rows = await session.scalars(select(SkillConcept).where(SkillConcept.uri.in_(wanted)))
-    kinds = {row.uri: row.kind for row in rows.all()}
-    if data.occupation and kinds.get(data.occupation) != "occupation":
-        raise ValidationFailed(f"occupation: {data.occupation} is not an ESCO occupation here")
-    skills = list(dict.fromkeys(data.skills or []))
-    for uri in skills:
-        if uri not in kinds:
-            raise ValidationFailed(f"skills: {uri} is not in this node's taxonomy")
-    shown = await preferred_labels(session, skills, language)
-    english = await preferred_labels(session, skills, "en")
-    terms = [SkillTerm(name=shown.get(u, (u,))[0], uri=u) for u in skills]
-    tags = [hashtag_name(english[u][0]) for u in skills if u in english]
-    return terms, [t for t in tags if t]
-
-
-def _terms(data: CallInput, skills: list[SkillTerm]) -> dict[str, Any]:
-    """The terms other nodes read (extra["call"])."""
-    effort, paid = data.effort, data.paid
-    return {
-        "title": data.title,
-        "occupation": data.occupation,
-        "skills": [{"uri": s.uri, "name": s.name} for s in skills],
-        "languages": list(dict.fromkeys(data.languages or [])),
-        "starts_on": data.starts_on.isoformat() if data.starts_on else None,
-        "ends_on": data.ends_on.isoformat() if data.ends_on else None,
-        "country": data.place.country if data.place else None,
-        "city": (data.place.city or None) if data.place else None,
-        "remote": data.remote,
-        "positions": data.positions,
-        "effort": {"amount": _number(effort.amount), "unit": effort.unit} if effort else None,
-        "paid": {"amount": _number(paid.amount), "currency": paid.currency, "unit": paid.unit}
-        if paid
-        else None,
-    }
-
-
-def _body(
-    uris: NodeUris, data: CallInput, text: str, terms: dict[str, Any], language: str
-) -> tuple[str, list[str]]:
-    """One language's HTML: title, text and terms in words (the hashtags follow)."""
-    closes = iso(data.closes_at) if data.closes_at else None
-    body = body_html(uris, text, data.format, [], [])
-    written = text_hashtags(text if data.format == "text" else plain_text(clean_html(text)))
-    title = f"<p><strong>{escape_text(data.title)}</strong></p>"
-    return title + body + terms_html(terms, closes, language), written
-
-
-def _render(
-    obj: ContentObject, uris: NodeUris, data: CallInput, skills: list[SkillTerm], tags: list[str]
-) -> None:
-    """Content, translations, tags, terms and columns of a call from its source."""
-    language = data.language or obj.language or "en"
-    terms = dict(_terms(data, skills), state=obj.state)
-    main, written = _body(uris, data, data.description, terms, language)
-    given = (hashtag_name(n) for n in [*written, *(data.hashtags or []), *tags])
-    names = list({n.lower(): n for n in given if n}.values())
-    missing = [n for n in names if n.lower() not in {w.lower() for w in written}]
-    trailer = body_html(uris, "", "html", [], missing) if missing else ""
-    obj.content = clean_html(main + trailer)
-    others = {
-        lang: clean_html(_body(uris, data, text, terms, lang)[0] + trailer)
-        for lang, text in (data.content_map or {}).items()
-        if lang != language and text.strip()
-    }
-    obj.content_map = {language: obj.content, **others}
-    obj.language, obj.name, obj.summary = language, data.title, None
-    hashtags = [{"type": "Hashtag", "href": uris.tag(n), "name": f"#{n}"} for n in names]
-    obj.tags = hashtags + defined_terms(skills)
-    obj.starts_at = datetime.combine(data.starts_on, time(), UTC) if data.starts_on else None
-    obj.ends_at = datetime.combine(data.ends_on, time(), UTC) if data.ends_on else None
-    obj.closes_at = data.closes_at
-    source = data.model_dump(mode="json", exclude={"visibility"})
-    terms.pop("state")
-    obj.extra = {"source": source, "call": terms}
-
-
-async def _rendered(
-    session: AsyncSession, uris: NodeUris, obj: ContentObject, data: CallInput
-) -> None:
-    skills, tags = await _concepts(session, data, data.language or obj.language or "en")
-    _render(obj, uris, data, skills, tags)
-
-
 # ---------------------------------------------------------------- use cases
 
 
@@ -185,7 +86,7 @@ async def create_call(
         audience=addressing(visibility, project.uri, []).as_dict(), attachments=[], extra={},
         language=data.language or project.language, published_at=now, updated_at=now,
     )  # fmt: skip
-    await _rendered(session, uris, obj, data)
+    await rendered(session, uris, obj, data)
     session.add(obj)
     await session.flush()
     await publish_call(session, uris, project, obj, "Create", now)
@@ -212,18 +113,39 @@ def _edited(obj: ContentObject, data: CallUpdate) -> CallInput:
 async def edit_call(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, data: CallUpdate, now: datetime
 ) -> ContentObject:
-    """Change a live call and publish its Update; its audience never changes."""
+    """Change a live call and publish its Update; its audience never changes. Raising
+    `positions` of a filled call above the places taken opens it again."""
     merged = _edited(obj, data)
     if "closes_at" in data.model_fields_set and merged.closes_at and merged.closes_at <= now:
         raise ValidationFailed("closes_at: the deadline has passed already")
-    await _rendered(session, uris, obj, merged)
-    return await _changed(session, uris, obj, now)
+    reopens = "positions" in data.model_fields_set and await _position_added(
+        session, obj, merged, now
+    )
+    if reopens:
+        obj.state = OPEN
+    await rendered(session, uris, obj, merged)
+    await _changed(session, uris, obj, now)
+    if reopens:
+        await _announce_again(session, uris, obj, now)
+    return obj
+
+
+async def _position_added(
+    session: AsyncSession, obj: ContentObject, merged: CallInput, now: datetime
+) -> bool:
+    """True when a filled call now seeks more people than were accepted (deadline ahead)."""
+    if obj.state != FILLED or (merged.closes_at is not None and merged.closes_at <= now):
+        return False
+    return merged.positions > await accepted_count(session, obj)
 
 
 async def set_state(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, state: str, now: datetime
 ) -> ContentObject:
-    """Close or fill a call (no more applications): its Update says so, and it is unpinned."""
+    """Close or fill a call (no more applications): its Update says so, and it is unpinned.
+    `open` re-opens a closed or filled one (`reopen_call`)."""
+    if state == OPEN:
+        return await reopen_call(session, uris, obj, now)
     if obj.state == state:
         raise Conflict(f"this call is {state} already")
     if obj.state == FILLED:
@@ -232,14 +154,84 @@ async def set_state(
     return await _announce_state(session, uris, obj, was_open, now)
 
 
+async def reopen_call(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> ContentObject:
+    """Open a closed or filled call again, as it was when published: Update, announced by the
+    node actor and the feeds again, pinned again. Its deadline must be ahead."""
+    if (obj.state or OPEN) == OPEN:
+        raise Conflict("this call is open already")
+    if obj.closes_at is not None and obj.closes_at <= now:
+        raise Conflict("the call's deadline has passed: set a later closes_at first")
+    obj.state = OPEN
+    await _rerendered(session, uris, obj)
+    await _changed(session, uris, obj, now)
+    await _announce_again(session, uris, obj, now)
+    return obj
+
+
+async def _announce_again(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> None:
+    """A public call open again: the node actor announces it and the project pins it."""
+    if obj.visibility == Visibility.PUBLIC.value:
+        project = await call_author(session, obj)
+        await node_announce(session, uris, project, obj, now)
+        await pin(session, uris, project, obj, "Add", now)
+
+
+async def accepted_count(session: AsyncSession, obj: ContentObject) -> int:
+    """How many applications to the call were accepted (the places taken)."""
+    found = await session.scalar(
+        select(func.count(Application.id)).where(
+            Application.call_id == obj.id, Application.state == ACCEPTED
+        )
+    )
+    return int(found or 0)
+
+
+def positions_of(obj: ContentObject) -> int:
+    """How many people the call seeks (1 when its terms do not say)."""
+    terms = obj.extra.get("call") if isinstance(obj.extra, dict) else None
+    value = terms.get("positions") if isinstance(terms, dict) else None
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+async def fill_when_taken(
+    session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
+) -> bool:
+    """After an acceptance: our call whose places are all taken is filled exactly as a
+    coordinator filling it would (Update, unpinned, boosts undone); True when it was. The
+    call row is locked first (PostgreSQL), so two last acceptances at once still fill it."""
+    if not obj.local or obj.deleted_at is not None:
+        return False
+    locked = await session.scalar(
+        select(ContentObject)
+        .where(ContentObject.id == obj.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or locked.state == FILLED:
+        return False
+    if await accepted_count(session, locked) < positions_of(locked):
+        return False
+    await set_state(session, uris, locked, FILLED, now)
+    return True
+
+
+async def _rerendered(session: AsyncSession, uris: NodeUris, obj: ContentObject) -> None:
+    """Render a call again from its stored source (its state changed)."""
+    source = obj.extra.get("source")
+    if isinstance(source, dict) and source:
+        merged = {**source, "visibility": obj.visibility}
+        await rendered(session, uris, obj, CallInput.model_validate(merged))
+
+
 async def _announce_state(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, was_open: bool, now: datetime
 ) -> ContentObject:
     """After a state change: re-render, send Update, undo boosts, unpin if it was open."""
-    source = obj.extra.get("source")
-    if isinstance(source, dict) and source:  # the text says the call is closed or filled
-        merged = {**source, "visibility": obj.visibility}
-        await _rendered(session, uris, obj, CallInput.model_validate(merged))
+    await _rerendered(session, uris, obj)  # the text says the call is closed or filled
     await _changed(session, uris, obj, now)
     await undo_call_boosts(session, uris, obj, now)
     if was_open:

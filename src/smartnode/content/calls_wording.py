@@ -1,8 +1,9 @@
 """A call's terms in plain words, in the language of each version of its text (pure).
 
 Interop: Mastodon shows only `content`, so the terms other servers read from FEP-0837 properties
-are also written out for people. Languages: en, sv, fr, nl, de, it, es (others fall back to
-English).
+are also written out for people, and an open call ends with how to apply from Mastodon (a
+private mention of the project, see `apply_html`). Languages: en, sv, fr, nl, de, it, es (others
+fall back to English).
 """
 
 from __future__ import annotations
@@ -128,3 +129,42 @@ def terms_html(terms: dict[str, Any], closes_at: str | None, language: str | Non
     """The terms as one paragraph of escaped lines."""
     lines = terms_lines(terms, closes_at, language)
     return "<p>" + "<br>".join(f"{escape_text(k)}: {escape_text(v)}" for k, v in lines) + "</p>"
+
+
+#: How to apply from Mastodon: a private reply to the project (`{handle}` is its mention link).
+#: Mastodon's own words for that visibility are "private mention" (4.3+) and "direct message".
+_APPLY = {
+    "en": "To apply from Mastodon, reply to this post with a private mention (a direct message) "
+          "to {handle}.",
+    "sv": "För att söka via Mastodon svarar du på det här inlägget med ett privat omnämnande "
+          "(direktmeddelande) till {handle}.",
+    "fr": "Pour postuler depuis Mastodon, répondez à cette publication par une mention privée "
+          "(message direct) à {handle}.",
+    "nl": "Wil je via Mastodon solliciteren? Reageer dan op dit bericht met een privébericht "
+          "aan {handle}.",
+    "de": "Um dich über Mastodon zu bewerben, antworte auf diesen Beitrag mit einer privaten "
+          "Erwähnung (Direktnachricht) an {handle}.",
+    "it": "Per candidarti da Mastodon, rispondi a questo post con una menzione privata "
+          "(messaggio diretto) a {handle}.",
+    "es": "Para presentar tu candidatura desde Mastodon, responde a esta publicación con una "
+          "mención privada (mensaje directo) a {handle}.",
+}  # fmt: skip
+
+
+def mention_html(handle: str, url: str) -> str:
+    """A mention link as Mastodon writes one (h-card, `u-url mention`), showing the whole
+    `@user@domain`; Mastodon links it to the account whose `url` equals `href`."""
+    user, _, domain = handle.lstrip("@").partition("@")
+    shown = f"{escape_text(user)}@{escape_text(domain)}" if domain else escape_text(user)
+    return (
+        f'<span class="h-card"><a href="{escape_text(url)}" class="u-url mention">'
+        f"@<span>{shown}</span></a></span>"
+    )
+
+
+def apply_html(language: str | None, handle: str, url: str) -> str:
+    """The last line of an open call: how to apply from Mastodon, in `language` (its base;
+    English when unknown), with the project's handle as a mention link."""
+    base = (language or "en").split("-")[0].lower()
+    before, _, after = _APPLY.get(base, _APPLY["en"]).partition("{handle}")
+    return f"<p>{escape_text(before)}{mention_html(handle, url)}{escape_text(after)}</p>"

@@ -35,6 +35,7 @@ from smartnode.content.board import (
 from smartnode.content.calls import (
     CLOSED,
     FILLED,
+    OPEN,
     create_call,
     delete_call,
     edit_call,
@@ -215,7 +216,8 @@ async def read_call(token: Token, session: SessionDep, uris: UrisDep) -> Respons
     response_model=CallOut,
     summary="Edit a call (coordinator)",
     description="Only the fields given change (`null` clears `paid`, `place`, `closes_at`, "
-    "dates, `occupation`); sends Update to the call's audience and the peer nodes.",
+    "dates, `occupation`); sends Update to the call's audience and the peer nodes. Raising "
+    "`positions` of a filled call above the places taken re-opens it.",
     responses=call_errors(401, 403, 404, 410),
 )
 async def change_call(
@@ -263,13 +265,29 @@ async def close_call(
     "/calls/{token}/fill",
     response_model=CallOut,
     summary="Mark a call filled (coordinator)",
-    description="Every position is taken: state `filled`, unpinned, off the boards; sends Update.",
+    description="Every position is taken: state `filled`, unpinned, off the boards; sends Update. "
+    "Accepting the application that takes the last position fills the call the same way.",
     responses=call_errors(401, 403, 404, 409, 410),
 )
 async def fill_call(
     token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
 ) -> Response:
     return await _set_state(token, FILLED, member, session, uris, documents)
+
+
+@router.post(
+    "/calls/{token}/reopen",
+    response_model=CallOut,
+    summary="Re-open a closed or filled call (coordinator)",
+    description="State `open` again (e.g. an accepted applicant withdrew): sends Update, the "
+    "node actor announces it and the project pins it again, the matching topic feeds boost it "
+    "again. 409 when it is open already or its deadline has passed (edit `closes_at` first).",
+    responses=call_errors(401, 403, 404, 409, 410),
+)
+async def reopen_call(
+    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> Response:
+    return await _set_state(token, OPEN, member, session, uris, documents)
 
 
 @router.delete(
