@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 
 from smartnode import __version__
 from smartnode.actors.blocks import BlockList
@@ -19,9 +16,10 @@ from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
 from smartnode.api import activitypub, agreements, calendar, feeds, inbox, objects, wellknown
 from smartnode.api.cache import DocumentCache
+from smartnode.api.errors import add_error_handlers
+from smartnode.api.limits import BodyLimit
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
-from smartnode.errors import SmartnodeError
 from smartnode.federation.fetch import Fetcher
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.keys import KeyStore
@@ -33,8 +31,6 @@ from smartnode.storage.db import Database
 from smartnode.web import pages
 from smartnode.web import search as search_page
 from smartnode.worker import make_worker
-
-log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -109,26 +105,9 @@ def create_app(
     app.include_router(v1_router.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(search_page.router)
-    app.add_exception_handler(SmartnodeError, _smartnode_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    add_error_handlers(app)
+    app.add_middleware(BodyLimit)  # every request body ≤ 1 MiB, refused before it is parsed
     return app
-
-
-async def _smartnode_error(request: Request, exc: SmartnodeError) -> Response:
-    if exc.status_code >= 500:
-        log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
-        return JSONResponse({"error": "internal error"}, status_code=500)
-    return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status_code)
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    problems = [
-        f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()
-    ]
-    return JSONResponse(
-        {"error": "; ".join(problems) or "invalid request", "code": "validation_failed"},
-        status_code=422,
-    )
 
 
 def app_from_env() -> FastAPI:
