@@ -7,6 +7,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -26,7 +27,7 @@ from smartnode.config import Settings
 from smartnode.errors import NotFound
 from smartnode.federation.fetch import Fetcher
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock
+from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Peer
 from smartnode.worker import run_worker
 
 block_app = typer.Typer(help="Domains this node refuses to talk to.", no_args_is_help=True)
@@ -184,13 +185,18 @@ def block_list() -> None:
 
 @peer_app.command("add")
 def peer_add(base_url: Annotated[str, typer.Argument(help="e.g. https://be.smart.coop")]) -> None:
-    """Trust another national node (its node actor's follows are accepted)."""
+    """Trust another national node: accept its node actor's Follow (now, if it came already)
+    and follow its node actor; run again to send a still unanswered Follow once more."""
 
-    async def work(settings: Settings) -> str:
+    async def work(settings: Settings) -> tuple[str, str, str]:
         async with database_session(settings) as session, session.begin():
-            return (await add_peer(session, base_url, now())).actor_uri
+            peer = await add_peer(session, base_url, now(), uris=node_uris(settings))
+            return peer.actor_uri, peer.ours_state, peer.theirs_state
 
-    out().print(f"Trusted {run(work)}.")
+    actor_uri, ours, theirs = run(work)
+    out().print(f"Trusted {actor_uri}.")
+    out().print(f"Our follow of it: {ours}; its follow of us: {theirs}.")
+    out().print("The worker sends and retries our Follow; `smartnode peer list` shows progress.")
 
 
 @peer_app.command("remove")
@@ -204,15 +210,31 @@ def peer_remove(host: Annotated[str, typer.Argument(help="The peer's host[:port]
     out().print(f"{host} is no longer a trusted peer." if run(work) else f"{host} was not one.")
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else ""
+
+
+def peer_row(peer: Peer) -> tuple[str, str, str, str, str, str, str]:
+    """One line of `peer list`: both directions with when each last changed, the last error
+    (with its time) and the last back-fill."""
+    error = f"{peer.last_error} ({_when(peer.last_error_at)})" if peer.last_error else ""
+    return (
+        peer.host, peer.ours_state, _when(peer.ours_changed_at), peer.theirs_state,
+        _when(peer.theirs_changed_at), error, _when(peer.backfilled_at),
+    )  # fmt: skip
+
+
 @peer_app.command("list")
 def peer_list() -> None:
-    """The trusted peer nodes."""
+    """The trusted peer nodes: where both follows stand, since when, and the last error."""
 
-    async def work(settings: Settings) -> list[tuple[str, str]]:
+    async def work(settings: Settings) -> list[tuple[str, str, str, str, str, str, str]]:
         async with database_session(settings) as session:
-            return [(p.host, p.actor_uri) for p in await list_peers(session)]
+            return [peer_row(p) for p in await list_peers(session)]
 
-    table = Table("host", "node actor")
-    for host, actor_uri in run(work):
-        table.add_row(host, actor_uri)
+    table = Table(
+        "peer", "we follow it", "since", "it follows us", "since", "last error", "back-filled"
+    )
+    for row in run(work):
+        table.add_row(*row)
     out().print(table)

@@ -157,7 +157,7 @@ async def test_the_job_sends_a_delivered_but_unanswered_follow_again_and_waits_o
     await add(db, settings)
     await worker.run_once(NOW)
     await worker.run_once(NOW)  # the Follow's delivery row
-    [first] = await sent(db, "Follow")
+    assert len(await sent(db, "Follow")) == 1
     async with db.session() as session, session.begin():
         delivery = (await session.scalars(select(Delivery))).one()
         delivery.state, delivery.attempts = "pending", 2
@@ -173,7 +173,7 @@ async def test_the_job_sends_a_delivered_but_unanswered_follow_again_and_waits_o
         delivery.state, delivery.delivered_at = "done", NOW
     [job] = await jobs(db, FOLLOW_PEER)
     await worker.run_once(job.run_at)
-    first_again, second = await sent(db, "Follow")  # delivered, unanswered: sent again
+    _, second = await sent(db, "Follow")  # delivered, unanswered: sent again
     assert (await follows(db, node.id))["ours"] == ("pending", second.uri)
     assert (await peer_row(db)).ours_state == "pending"
 
@@ -185,7 +185,7 @@ async def test_the_job_sends_a_delivered_but_unanswered_follow_again_and_waits_o
 
 
 async def test_their_accept_makes_ours_accepted_and_starts_a_backfill(db, settings, world) -> None:
-    worker, node = world
+    worker, _ = world
     await add(db, settings)
     await worker.run_once(NOW)
     [follow] = await sent(db, "Follow")
@@ -196,7 +196,8 @@ async def test_their_accept_makes_ours_accepted_and_starts_a_backfill(db, settin
     peer = await peer_row(db)
     assert (peer.ours_state, peer.ours_changed_at) == ("accepted", NOW)
     assert [(j.payload, j.state) for j in await jobs(db, BACKFILL_PEER)] == [
-        ({"actor_uri": PEER}, "done")]  # fmt: skip  (the worker ran it: nothing served)
+        ({"actor_uri": PEER}, "done")
+    ]  # fmt: skip  (the worker ran it: nothing served)
     await receive(db, settings, worker, answer("Accept", follow.uri, 2), NOW)  # again: ignored
     assert len(await jobs(db, BACKFILL_PEER)) == 1
 
