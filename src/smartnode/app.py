@@ -16,6 +16,7 @@ from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
 from smartnode.api import activitypub, agreements, calendar, feeds, inbox, objects, wellknown
 from smartnode.api.cache import DocumentCache
+from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
 from smartnode.api.limits import BodyLimit
 from smartnode.api.v1 import router as v1_router
@@ -31,6 +32,8 @@ from smartnode.storage.db import Database
 from smartnode.web import pages
 from smartnode.web import search as search_page
 from smartnode.worker import make_worker
+
+OPENAPI_URL = "/api/v1/openapi.json"
 
 
 def create_app(
@@ -87,8 +90,9 @@ def create_app(
         title=f"smartnode — {settings.node_name}",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # /docs and /redoc come from add_docs_routes: packaged assets, no CDN
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
     )
     app.state.settings = settings
     app.state.uris = node_uris(settings)
@@ -103,6 +107,7 @@ def create_app(
     app.include_router(agreements.router)  # /agreements/{token}, to its parties only
     app.include_router(calendar.router)  # {member or project}/events.ics
     app.include_router(v1_router.router, prefix="/api/v1")
+    add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)
     app.include_router(search_page.router)
     add_error_handlers(app)
