@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smartnode.cli import app
-from tests.servers import HOST, free_ports, node_env, started
+from tests.servers import HOST, RunningProcess, free_ports, node_env, started
 
 
 def members_in(db_file: Path) -> list[tuple[str, str]]:
@@ -136,3 +138,57 @@ def test_demo_fresh_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> No
     )
     assert result.exit_code == 2 and "not deleting" in result.output
     assert (tmp_path / "se" / "notes.txt").read_text() == "mine"
+
+
+def board_of(base_url: str) -> list[str]:
+    """The calls a node's board lists (first 100)."""
+    answer = httpx.get(f"{base_url}/api/v1/board", params={"limit": 100}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [item["uri"] for item in answer.json()["items"]]
+
+
+def wait_for_line(demo: RunningProcess, text: str, timeout: float) -> None:
+    """Until the demo's output shows `text`; fails quoting the log otherwise."""
+    deadline = time.monotonic() + timeout
+    while text not in demo.log():
+        if time.monotonic() > deadline or demo.process.poll() is not None:
+            raise demo.fail(f"{text!r} did not show within {timeout:g} s")
+        time.sleep(0.2)
+
+
+def test_demo_peers_every_node_with_every_other_and_fills_every_board(tmp_path: Path) -> None:
+    port = free_ports(3)
+    urls = [f"http://{HOST}:{port + offset}" for offset in range(3)]
+    args = ["demo", "--nodes", "se,be,fr", "--base-port", str(port), "--data-dir", str(tmp_path)]
+    with started(
+        [*args, "--duration", "120"], node_env(tmp_path, port), tmp_path / "d.log"
+    ) as demo:
+        wait_for_line(demo, "Boards complete", timeout=90)
+        boards = {url: board_of(url) for url in urls}
+        assert demo.stop(signal.SIGINT) == 0, demo.log()
+
+    log = demo.log()
+    assert "Peering: each node added the 2 others (6 adds, shuffled)." in log
+    assert re.search(r"Federation complete: 3 nodes, 6 follows accepted in \d+ s\.", log), log
+    for url, board in boards.items():
+        authors = {uri.split("/calls/")[0] for uri in board}
+        assert authors == set(urls), (url, board)  # its own calls and every other node's
+        assert len(board) == 6  # two open calls seeded per country
+    for code in ("se", "be", "fr"):
+        with sqlite3.connect(tmp_path / code / "smartnode.db") as conn:
+            peers = conn.execute("SELECT ours_state, theirs_state FROM peers").fetchall()
+            events = conn.execute("SELECT count(*) FROM objects WHERE kind = 'event'").fetchone()
+        assert peers == [("accepted", "accepted")] * 2
+        assert events == (3,)  # its own and the other two nodes' upcoming events
+
+
+def test_demo_without_peering_leaves_the_nodes_unpeered(tmp_path: Path) -> None:
+    port = free_ports(2)
+    args = ["demo", "--nodes", "nl,it", "--base-port", str(port), "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--duration", "3", "--no-peering"])
+    assert result.exit_code == 0, result.output
+    assert "Peering" not in result.output and "Federation complete" not in result.output
+    for code in ("nl", "it"):
+        with sqlite3.connect(tmp_path / code / "smartnode.db") as conn:
+            assert conn.execute("SELECT count(*) FROM peers").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM objects WHERE local = 0").fetchone() == (0,)

@@ -128,6 +128,7 @@ def serve(
     import uvicorn
 
     from smartnode.app import create_app
+    from smartnode.logs import server_log_config
 
     async def ready(settings: Settings) -> Settings:
         return settings
@@ -148,6 +149,7 @@ def serve(
         http="httptools",
         access_log=access_log,
         log_level=log_level.value,
+        log_config=server_log_config(log_level.value),  # smartnode's own lines too (peering)
     )
 
 

@@ -74,8 +74,15 @@ def demo(
         float | None, typer.Option(min=0, help="Stop after this many seconds.")
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    peering: Annotated[
+        bool,
+        typer.Option(
+            "--peering/--no-peering", help="Make every node a peer of every other (default)."
+        ),
+    ] = True,
 ) -> None:
-    """Run several seeded nodes on consecutive 127.0.0.1 ports in one process (Ctrl-C stops)."""
+    """Run several seeded nodes on consecutive 127.0.0.1 ports in one process (Ctrl-C stops);
+    each adds the others as peers, so their boards fill with every node's open calls."""
     from smartnode.demo import DemoOptions, run_demo
 
     options = DemoOptions(
@@ -85,5 +92,6 @@ def demo(
         fresh=fresh,
         duration=duration,
         access_log=access_log,
+        peering=peering,
     )
     guarded(lambda: run_demo(options, out()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ from smartnode.actors.records import node_uris
 from smartnode.app import create_app
 from smartnode.cli_support import database_session, init_node, now
 from smartnode.config import Settings, load_settings
+from smartnode.demo_peering import await_federation, peer_everyone
 from smartnode.errors import ConfigError
 from smartnode.seed import SeedReport, load_country, seed_country
 from smartnode.seed.catalog import country_code
@@ -38,6 +40,7 @@ class DemoOptions:
     fresh: bool = False
     duration: float | None = None
     access_log: bool = False
+    peering: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ async def serve_nodes(nodes: list[DemoNode], options: DemoOptions, console: Cons
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    peering: asyncio.Task[None] | None = None
     try:
         await _until_started(servers, tasks)
         console.print(node_table(nodes))
@@ -161,18 +165,30 @@ async def serve_nodes(nodes: list[DemoNode], options: DemoOptions, console: Cons
             f"after {options.duration:g} seconds" if options.duration is not None else "on Ctrl-C"
         )
         console.print(f"All {len(nodes)} nodes are up; they stop {ending}.")
+        if options.peering and len(nodes) > 1:
+            peering = asyncio.create_task(federate([node.settings for node in nodes], console))
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait(
             [waiter, *tasks], timeout=options.duration, return_when=asyncio.FIRST_COMPLETED
         )
         waiter.cancel()
     finally:
+        if peering is not None:
+            peering.cancel()
+            await asyncio.gather(peering, return_exceptions=True)
         for server in servers:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     console.print("Stopped all nodes.")
+
+
+async def federate(nodes: list[Settings], console: Console) -> None:
+    """Every node adds every other as a peer, in a shuffled order; then wait until done."""
+    adds = await peer_everyone(nodes, random.Random())
+    console.print(f"Peering: each node added the {len(nodes) - 1} others ({adds} adds, shuffled).")
+    await await_federation(nodes, console)
 
 
 def node_table(nodes: list[DemoNode]) -> Table:

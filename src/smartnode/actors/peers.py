@@ -33,6 +33,7 @@ __all__ = [
     "end_peer_follows",
     "list_peers",
     "peer_actor_uri",
+    "peering_progress",
     "remove_peer",
     "sync_config_peers",
 ]
@@ -125,6 +126,13 @@ async def end_peer_follows(
 
 async def list_peers(session: AsyncSession) -> Sequence[Peer]:
     return (await session.scalars(select(Peer).order_by(Peer.host))).all()
+
+
+async def peering_progress(session: AsyncSession) -> tuple[int, int, int]:
+    """(peers, peers that accepted our node actor's Follow, peers whose board we back-filled)."""
+    peers = await list_peers(session)
+    accepted = [peer for peer in peers if peer.ours_state == ACCEPTED]
+    return len(peers), len(accepted), sum(1 for peer in accepted if peer.backfilled_at)
 
 
 async def sync_config_peers(session: AsyncSession, base_urls: list[str], now: datetime) -> None:
