@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.blocks import BlockList
 from smartnode.actors.records import node_uris
 from smartnode.actors.remote import get_remote_actor, revive_inboxes
 from smartnode.actors.resolve import FetchingResolver
@@ -28,17 +30,18 @@ from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.inbox.triage import record_settled, triage
 from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
 from smartnode.outbox.fanout import delivery_host, expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
 from smartnode.storage.db import Database
-from smartnode.storage.models import Host, InboxMessage, Job, table
+from smartnode.storage.models import Actor, DeadInbox, Host, InboxMessage, Job, table
 
 log = logging.getLogger(__name__)
 
-INBOX_BATCH = 50
+INBOX_BATCH = 200
 FANOUT_BATCH = 20
 JOB_BATCH = 10
 MAX_JOB_ATTEMPTS = 12
@@ -94,6 +97,7 @@ class Worker:
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
         self._next_sweep: datetime | None = None
+        self.blocks = BlockList(db)
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
@@ -125,14 +129,27 @@ class Worker:
                 waiting.cancel()
 
     async def process_inbox(self, now: datetime) -> int:
-        """Dispatch due inbox messages, each in its own transaction; how many were handled."""
+        """Settle what concerns no one in one transaction (inbox/triage.py), then dispatch the
+        rest, each in its own transaction; how many messages were handled."""
         async with self.db.session() as session, session.begin():
             rows = await queue.claim(
                 session, table(InboxMessage), now=now, lease=LEASE, limit=INBOX_BATCH
             )
-        for row in rows:
+        if not rows:
+            return 0
+        remaining = await self._settle(rows, now)
+        for row in remaining:
             await self._process_one(row.id, row.attempts, delivery_host(row.actor_uri), now)
         return len(rows)
+
+    async def _settle(self, rows: Sequence[Row[Any]], now: datetime) -> list[Row[Any]]:
+        """Triage the batch; the messages whose handlers must run."""
+        async with self.db.session() as session, session.begin():
+            settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
+            await record_settled(session, settled, now)
+            ids = {outcome.message_id for outcome in settled}
+            await _revive_senders(session, {row.actor_uri for row in rows if row.id in ids})
+        return remaining
 
     async def _process_one(self, message_id: int, attempts: int, host: str, now: datetime) -> None:
         try:
@@ -267,6 +284,25 @@ async def _revive_host(session: AsyncSession, host: str) -> None:
             .values(unavailable=False, failure_days=[]),
             execution_options={"synchronize_session": False},
         )
+
+
+async def _revive_senders(session: AsyncSession, senders: set[str]) -> None:
+    """Signed requests from these actors: their hosts and inboxes are alive (batched)."""
+    if not senders:
+        return
+    hosts = {host for host in map(delivery_host, senders) if host}
+    await session.execute(
+        update(Host)
+        .where(Host.host.in_(hosts), Host.unavailable.is_(True))
+        .values(unavailable=False, failure_days=[]),
+        execution_options={"synchronize_session": False},
+    )
+    found = await session.execute(
+        select(Actor.inbox_uri, Actor.shared_inbox_uri).where(Actor.uri.in_(senders))
+    )
+    inboxes = {uri for pair in found.all() for uri in pair if uri}
+    if inboxes:
+        await session.execute(delete(DeadInbox).where(DeadInbox.inbox_uri.in_(inboxes)))
 
 
 def make_worker(settings: Settings, db: Database, fetcher: Fetcher, signer: httpx.Auth) -> Worker:
