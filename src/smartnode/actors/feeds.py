@@ -25,8 +25,8 @@ from smartnode.matching.inputs import EscoUri
 from smartnode.storage.models import Activity, Actor
 from smartnode.storage.models_work import TopicFeed
 
-#: Suffixes served as RSS / Atom at /feeds/{slug}.rss and .atom: never part of a slug.
-SYNDICATION_SUFFIXES = (".rss", ".atom")
+#: Suffixes served as RSS / Atom / iCalendar at /feeds/{slug}.rss, .atom, .ics: never in a slug.
+SYNDICATION_SUFFIXES = (".rss", ".atom", ".ics")
 FILTER_KEYS = ("sector", "skill", "occupation", "country", "remote")
 
 
@@ -72,7 +72,7 @@ class FeedInput(FeedFilter):
     def _slug(cls, value: str) -> str:
         slug = check_username(value, max_length=MAX_SLUG, what="slug")
         if slug.endswith(SYNDICATION_SUFFIXES):
-            raise ValidationFailed(f"slug {slug!r} must not end in .rss or .atom")
+            raise ValidationFailed(f"slug {slug!r} must not end in .rss, .atom or .ics")
         return slug
 
     def feed_filter(self) -> FeedFilter:

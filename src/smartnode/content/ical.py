@@ -1,9 +1,11 @@
-"""Events → iCalendar (RFC 5545) with the `icalendar` library (pure: rows in, bytes out).
+"""Events and call deadlines → iCalendar (RFC 5545) with the `icalendar` library (pure: rows
+in, bytes out).
 
-Every text property is plain text (HTML stripped) and escaped by the library (commas,
-semicolons, backslashes, newlines), so no stored text can start a property or a component.
-Times carry the event's TZID (with its VTIMEZONE) or are UTC (`Z`) for UTC events; DTSTAMP is
-UTC. UID is the event's ActivityPub id, so every calendar sees one event however it got it.
+Every text property is plain text (HTML stripped, control characters dropped) and escaped by the
+library (commas, semicolons, backslashes, newlines), so no stored text can start a property or
+a component. Times carry the event's TZID (with its VTIMEZONE) or are UTC (`Z`) for UTC events;
+a deadline is a moment in UTC; DTSTAMP is UTC. UID is the event's ActivityPub id (a deadline's:
+the call's id with `#deadline`), so every calendar sees one entry however it got it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import contextlib
 import html
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import nh3
 from icalendar import Calendar
 from icalendar import Event as VEvent
+from icalendar.prop import vDuration
 
 from smartnode.content.events_wording import place_line
 from smartnode.storage.models import ContentObject
@@ -43,12 +47,30 @@ def description_text(body: str) -> str:
     text = _BLOCK.sub("\n\n", _BREAK.sub("\n", body.replace("\x00", "")))
     with contextlib.suppress(Exception):  # nh3 refuses some input: the text stays as it is
         text = nh3.clean(text, tags=set())
-    lines = (" ".join(line.split()) for line in html.unescape(text).split("\n"))
+    lines = (" ".join(line.split()) for line in _CONTROL.sub("", html.unescape(text)).split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()[:MAX_DESCRIPTION]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _line(value: Any, limit: int = 500) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return " ".join(_CONTROL.sub("", str(value or "")).split())[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A call's deadline as a calendar entry (plain text; escaped when written)."""
+
+    call_uri: str
+    title: str
+    url: str
+    closes_at: datetime
+    description: str
+    author: str
+    categories: tuple[str, ...]
+    published: datetime
+    updated: datetime
 
 
 def location_text(facts: Mapping[str, Any]) -> str:
@@ -91,8 +113,39 @@ def vevent(obj: ContentObject) -> VEvent:
     return item
 
 
-def calendar(events: Iterable[ContentObject], name: str = "") -> bytes:
-    """A VCALENDAR of live events, with the VTIMEZONEs they use."""
+def deadline_vevent(deadline: Deadline) -> VEvent:
+    """A call's deadline as a VEVENT at that moment (UTC), free time, linking the call's page."""
+    closes = deadline.closes_at.astimezone(UTC)
+    item = VEvent()
+    item.add("uid", f"{deadline.call_uri}#deadline")
+    item.add("dtstamp", deadline.updated.astimezone(UTC))
+    item.add("created", deadline.published.astimezone(UTC))
+    item.add("last-modified", deadline.updated.astimezone(UTC))
+    item.add("summary", _line(f"Deadline: {_line(deadline.title, 400)}", 500))
+    item.add("dtstart", closes)
+    item.add("transp", "TRANSPARENT")
+    when = closes.strftime("%Y-%m-%d %H:%M UTC")
+    text = description_text(deadline.description)
+    about = f"Open call by {_line(deadline.author, 200)}. Apply by {when}: {deadline.url}"
+    item.add("description", f"{about}\n\n{text}".strip()[:MAX_DESCRIPTION])
+    item.add("url", deadline.url)
+    categories = [_line(c, 100) for c in deadline.categories if _line(c, 100)]
+    if categories:
+        item.add("categories", categories)
+    item.add("class", "PUBLIC")
+    item.add("status", "CONFIRMED")
+    return item
+
+
+def calendar(
+    events: Iterable[ContentObject],
+    name: str = "",
+    *,
+    deadlines: Iterable[Deadline] = (),
+    refresh: timedelta | None = None,
+) -> bytes:
+    """A VCALENDAR of live events and call deadlines, with the VTIMEZONEs the events use;
+    `refresh` tells subscribers how often to fetch it again (RFC 7986 REFRESH-INTERVAL)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -100,7 +153,12 @@ def calendar(events: Iterable[ContentObject], name: str = "") -> bytes:
     cal.add("method", "PUBLISH")
     if name:
         cal.add("x-wr-calname", _line(name, 200))
+    if refresh is not None:
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(refresh))
     for obj in events:
         cal.add_component(vevent(obj))
+    for deadline in deadlines:
+        cal.add_component(deadline_vevent(deadline))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

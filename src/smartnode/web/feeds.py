@@ -38,6 +38,7 @@ async def feed_page(
         "summary": Markup(actor.summary),  # noqa: S704 - built from escaped text when created
         "rss": uris.syndication(actor.username, "rss"),
         "atom": uris.syndication(actor.username, "atom"),
+        "ics": uris.syndication(actor.username, "ics"),
         "calls": [
             {"item": call_item(obj, author), "closes": obj.closes_at} for obj, author in calls
         ],

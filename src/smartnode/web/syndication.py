@@ -1,7 +1,9 @@
-"""RSS 2.0 and Atom 1.0 documents of a topic feed (pure: rows in, bytes out).
+"""RSS 2.0 and Atom 1.0 documents of a topic feed (pure: rows in, bytes out), and its calls as
+calendar deadlines.
 
 Built with xml.etree, which escapes every text and attribute; characters XML 1.0 forbids
-(control characters, lone surrogates) are dropped first, so hostile titles stay text.
+(control characters, lone surrogates) are dropped first, so hostile titles stay text. Both
+documents link the feed's calendar (`.ics`) as an alternate.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from xml.etree import ElementTree as ET
 
 from smartnode.actors.to_ap import iso
 from smartnode.content.compose import excerpt
+from smartnode.content.ical import Deadline
 from smartnode.matching.feeds import call_terms
 from smartnode.storage.models import Actor, ContentObject
 
 RSS_MEDIA = "application/rss+xml"
 ATOM_MEDIA = "application/atom+xml"
+CALENDAR_MEDIA = "text/calendar"
 RSS_TYPE = f"{RSS_MEDIA}; charset=utf-8"
 ATOM_TYPE = f"{ATOM_MEDIA}; charset=utf-8"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -39,6 +43,7 @@ class Channel:
     description: str
     language: str
     updated: datetime
+    calendar_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,24 @@ def call_item(obj: ContentObject, author: Actor) -> Item:
     )
 
 
+def call_deadline(obj: ContentObject, author: Actor) -> Deadline | None:
+    """A call's deadline as a calendar entry (None for a call without one)."""
+    if obj.closes_at is None:
+        return None
+    item = call_item(obj, author)
+    return Deadline(
+        call_uri=obj.uri,
+        title=item.title,
+        url=item.link,
+        closes_at=obj.closes_at,
+        description=obj.content,
+        author=item.author,
+        categories=item.categories,
+        published=item.published,
+        updated=item.updated,
+    )
+
+
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
@@ -105,6 +128,9 @@ def rss(channel: Channel, items: Sequence[Item]) -> bytes:
     _add(head, "language", channel.language)
     _add(head, "lastBuildDate", format_datetime(channel.updated, usegmt=True))
     _add(head, f"{{{ATOM_NS}}}link", href=channel.self_url, rel="self", type=RSS_MEDIA)
+    if channel.calendar_url:
+        _add(head, f"{{{ATOM_NS}}}link", href=channel.calendar_url, rel="alternate",
+             type=CALENDAR_MEDIA)  # fmt: skip
     for item in items:
         entry = _add(head, "item")
         _add(entry, "title", item.title)
@@ -129,6 +155,8 @@ def atom(channel: Channel, items: Sequence[Item]) -> bytes:
     add(root, "updated", iso(channel.updated))
     add(root, "link", href=channel.self_url, rel="self", type=ATOM_MEDIA)
     add(root, "link", href=channel.page_url, rel="alternate", type="text/html")
+    if channel.calendar_url:
+        add(root, "link", href=channel.calendar_url, rel="alternate", type=CALENDAR_MEDIA)
     for item in items:
         entry = add(root, "entry")
         add(entry, "id", item.guid)
