@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from smartnode.api.errors import field_path, validation_message
+from smartnode.validation_words import field_path, validation_message
 from tests.api.test_v1_auth import admin_headers, count_actors
 from tests.conftest import make_member, make_project
 from tests.content import member_headers
@@ -69,6 +69,22 @@ async def test_a_check_across_fields_names_its_field_without_pydantic_words(
     call = {"title": "Sound", "description": "Mix it", "remote": False}
     response = await client.post(
         "/api/v1/actors/opera/calls", json=call, headers=await member_headers(db, anna)
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "place: give a place (country, city) or set remote to true"
+
+
+async def test_an_edit_that_breaks_a_check_across_fields_says_so_in_words(
+    client, db, settings
+) -> None:
+    anna = await make_member(db, settings, "anna")
+    await make_project(db, settings, "opera", coordinator="anna")
+    headers = await member_headers(db, anna)
+    call = {"title": "Sound", "description": "Mix it", "place": {"country": "SE"}}
+    created = await client.post("/api/v1/actors/opera/calls", json=call, headers=headers)
+    assert created.status_code == 201, created.text
+    response = await client.patch(
+        f"/api/v1/calls/{created.json()['id']}", json={"place": None}, headers=headers
     )
     assert response.status_code == 422
     assert response.json()["error"] == "place: give a place (country, city) or set remote to true"

@@ -45,6 +45,7 @@ from smartnode.matching.notify import enqueue_call_matching
 from smartnode.outbox.publish import new_token
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application
+from smartnode.validation_words import validation_message
 
 OPEN, CLOSED, FILLED = "open", "closed", "filled"
 #: Calls past their deadline a worker sweep closes at most.
@@ -105,9 +106,7 @@ def _edited(obj: ContentObject, data: CallUpdate) -> CallInput:
     try:
         return CallInput.model_validate(source)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "call"
-        raise ValidationFailed(f"{where}: {first['msg']}") from error
+        raise ValidationFailed(validation_message(error.errors(), whole="call")) from error
 
 
 async def edit_call(

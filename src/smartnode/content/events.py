@@ -29,6 +29,7 @@ from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.validation_words import validation_message
 
 
 def facts_of(data: EventInput) -> dict[str, Any]:
@@ -118,9 +119,7 @@ def edited_input(source: dict[str, Any], data: EventUpdate) -> EventInput:
     try:
         return EventInput.model_validate(merged)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "event"
-        raise ValidationFailed(f"{where}: {first['msg']}") from None
+        raise ValidationFailed(validation_message(error.errors(), whole="event")) from None
 
 
 async def edit_event(
