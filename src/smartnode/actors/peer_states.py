@@ -15,7 +15,8 @@ from smartnode.storage.models import Actor, Peer
 
 log = logging.getLogger("smartnode.peers")
 
-#: ours → theirs (our node actor's Follow of the peer's) and theirs → ours.
+#: ours → theirs (our node actor's Follow of the peer's): pending, accepted, refused,
+#: unreachable; theirs → ours: not asked or accepted (we accept every trusted peer at once).
 PENDING: Final = "pending"
 ACCEPTED: Final = "accepted"
 REFUSED: Final = "refused"

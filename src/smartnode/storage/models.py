@@ -286,7 +286,7 @@ class Peer(Base):
     # ours → theirs: pending | accepted | refused | unreachable
     ours_state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     ours_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # theirs → ours: not asked | pending | accepted | refused
+    # theirs → ours: not asked | accepted (a trusted peer's Follow is accepted at once)
     theirs_state: Mapped[str] = mapped_column(
         String(16), default="not asked", server_default="not asked"
     )
