@@ -34,6 +34,7 @@ EXPECTED = {
     "/api/v1/calls/{token}": {"get", "patch", "delete"},
     "/api/v1/calls/{token}/close": {"post"},
     "/api/v1/calls/{token}/fill": {"post"},
+    "/api/v1/calls/{token}/reopen": {"post"},
     "/api/v1/applications": {"get", "post"},
     "/api/v1/projects/{slug}/applications": {"get"},
     "/api/v1/applications/{app_id}": {"get", "delete"},
