@@ -16,7 +16,9 @@ import uvicorn
 import uvloop
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
+from smartnode.actors.identity import IdentityMismatch
 from smartnode.actors.records import node_uris
 from smartnode.app import create_app
 from smartnode.cli_support import database_session, init_node, now
@@ -25,6 +27,8 @@ from smartnode.demo_peering import await_federation, peer_everyone
 from smartnode.errors import ConfigError
 from smartnode.seed import SeedReport, load_country, seed_country
 from smartnode.seed.catalog import country_code
+from smartnode.storage.db import Database
+from smartnode.storage.models import NodeIdentity
 
 HOST = "127.0.0.1"  # the demo never binds anything but loopback
 DB_FILE = "smartnode.db"
@@ -109,13 +113,19 @@ def check_port_free(port: int) -> None:
 
 async def prepare_node(node: DemoNode) -> SeedReport:
     """Migrate, create the node actor and seed the node's country (idempotent)."""
-    report = await init_node(node.settings)
-    wanted = node_uris(node.settings).node_actor
-    if report.node_uri != wanted:
+    try:
+        await init_node(node.settings)
+    except IdentityMismatch:
+        db = Database(node.settings)
+        try:
+            async with db.session() as session:
+                made_for = await session.scalar(select(NodeIdentity.base_url))
+        finally:
+            await db.dispose()
         raise ConfigError(
-            f"{node.folder} holds a node made for {report.node_uri.removesuffix('/actor')}, "
-            f"not {node.settings.base_url}: add --fresh or use the ports it was made with"
-        )
+            f"{node.folder} holds a node made for {made_for}, not {node.settings.base_url}: "
+            "add --fresh or use the ports it was made with"
+        ) from None
     async with database_session(node.settings) as session, session.begin():
         return await seed_country(session, node.settings, node.country, now())
 
