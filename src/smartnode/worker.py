@@ -1,54 +1,52 @@
-"""The worker: processes stored inbox messages, expands fan-out jobs, delivers.
+"""The worker: processes stored inbox messages, expands fan-out jobs, delivers, runs jobs.
 
 `Worker.run_once(now)` does one round of each and returns what it did (tests drive it
-directly); `run_forever(stop)` loops, woken early when the inbox stores something. The same
-loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any number
-of workers share the queues (claims use SKIP LOCKED).
+directly). `run_forever(stop)` runs two lanes side by side, so neither waits on the other: the
+inbox lane (inbox/lane.py: triage, then handlers concurrently across actors), woken when the
+inbox stores something, and the outbox lane (fan-out, delivery, jobs, the deadline sweep). The
+same loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any
+number of workers share the queues (claims use SKIP LOCKED).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import Row, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.blocks import BlockList
 from smartnode.actors.records import node_uris
-from smartnode.actors.remote import get_remote_actor, revive_inboxes
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import Settings
 from smartnode.content.calls import close_expired_call, expired_calls
 from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.prefetch import NeedsFetch, Prefetched
 from smartnode.federation.signer import utc_now
-from smartnode.inbox.dispatch import InboxContext, dispatch
-from smartnode.inbox.triage import record_settled, triage
+from smartnode.inbox.lane import InboxLane
 from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
-from smartnode.outbox.fanout import delivery_host, expand
+from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, DeadInbox, Host, InboxMessage, Job, table
+from smartnode.storage.models import Job, table
 
 log = logging.getLogger(__name__)
 
-INBOX_BATCH = 200
 FANOUT_BATCH = 20
 JOB_BATCH = 10
 MAX_JOB_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)
-MAX_INBOX_ATTEMPTS = 8
-FETCHES_PER_ACTIVITY = 10
+FETCHES_PER_JOB = 10
 IDLE_SECONDS = 1.0
+#: The outbox lane looks for due rows this often when idle (deliveries come due by time).
+OUTBOX_IDLE_SECONDS = 0.5
 #: How often a worker looks for calls whose deadline has passed.
 SWEEP = timedelta(seconds=30)
 
@@ -97,93 +95,46 @@ class Worker:
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
         self._next_sweep: datetime | None = None
-        self.blocks = BlockList(db)
+        self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
-        fanout = await self.expand_fanouts(now)
-        delivered = await self.deliverer.run_once(now) if self.deliverer else 0
-        jobs = await self.run_jobs(now)
-        return Round(inbox, fanout, delivered, jobs, await self.close_expired(now))
+        outbox = await self.run_outbox_once(now)
+        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed)
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
             await self.deliverer.aclose()
 
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
-        """Loop until `stop` is set; sleep when idle unless woken."""
+        """Both lanes until `stop` is set: the inbox lane (woken when the inbox stores
+        something) and the outbox lane; a slow one never holds the other back."""
+        await asyncio.gather(
+            self.inbox.run_forever(stop, wake or asyncio.Event(), IDLE_SECONDS),
+            self._outbox_lane(stop),
+        )
+
+    async def run_outbox_once(self, now: datetime) -> Round:
+        """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep."""
+        fanout = await self.expand_fanouts(now)
+        delivered = await self.deliverer.run_once(now) if self.deliverer else 0
+        jobs = await self.run_jobs(now)
+        return Round(0, fanout, delivered, jobs, await self.close_expired(now))
+
+    async def _outbox_lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                done = await self.run_once(utc_now())
-            except Exception:  # keep the loop alive; rows keep their leases and come back
-                log.exception("worker round failed")
+                done = await self.run_outbox_once(utc_now())
+            except Exception:  # keep the lane alive; rows keep their leases and come back
+                log.exception("outbox round failed")
                 done = Round()
-            if done.busy:
-                continue
-            waits = [asyncio.ensure_future(stop.wait())]
-            if wake is not None:
-                wake.clear()
-                waits.append(asyncio.ensure_future(wake.wait()))
-            await asyncio.wait(waits, timeout=IDLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
+            if not done.busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=OUTBOX_IDLE_SECONDS)
 
     async def process_inbox(self, now: datetime) -> int:
-        """Settle what concerns no one in one transaction (inbox/triage.py), then dispatch the
-        rest, each in its own transaction; how many messages were handled."""
-        async with self.db.session() as session, session.begin():
-            rows = await queue.claim(
-                session, table(InboxMessage), now=now, lease=LEASE, limit=INBOX_BATCH
-            )
-        if not rows:
-            return 0
-        remaining = await self._settle(rows, now)
-        for row in remaining:
-            await self._process_one(row.id, row.attempts, delivery_host(row.actor_uri), now)
-        return len(rows)
-
-    async def _settle(self, rows: Sequence[Row[Any]], now: datetime) -> list[Row[Any]]:
-        """Triage the batch; the messages whose handlers must run."""
-        async with self.db.session() as session, session.begin():
-            settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
-            await record_settled(session, settled, now)
-            ids = {outcome.message_id for outcome in settled}
-            await _revive_senders(session, {row.actor_uri for row in rows if row.id in ids})
-        return remaining
-
-    async def _process_one(self, message_id: int, attempts: int, host: str, now: datetime) -> None:
-        try:
-            async with self.db.session() as session, session.begin():
-                message = await session.get(InboxMessage, message_id)
-                if message is None:
-                    return
-                resolver = FetchingResolver(
-                    session, self.uris, self.fetcher, now=now, signer=self.signer,
-                    budget=FetchBudget(FETCHES_PER_ACTIVITY),
-                )  # fmt: skip
-                context = InboxContext(session, self.settings, self.uris, now, resolver)
-                outcome = await dispatch(context, message)
-                reason = outcome.reason if outcome.status == "ignored" else None
-                await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
-                await _revive_host(session, host)
-                sender = await get_remote_actor(session, message.actor_uri)
-                if sender is not None:
-                    await revive_inboxes(session, sender)
-        except FetchError as error:
-            await self._retry(message_id, attempts, now, error.message)
-        except Exception as error:  # a handler bug must not lose the message: retry, then fail
-            log.exception("inbox message %s failed", message_id)
-            await self._retry(message_id, attempts, now, f"{type(error).__name__}: {error}")
-
-    async def _retry(self, message_id: int, attempts: int, now: datetime, error: str) -> None:
-        later = next_attempt_at(attempts, now, None, self.rng)
-        async with self.db.session() as session, session.begin():
-            if later is None or attempts >= MAX_INBOX_ATTEMPTS:
-                await queue.fail(session, table(InboxMessage), message_id, error=error)
-            else:
-                await queue.retry(
-                    session, table(InboxMessage), message_id, run_at=later, error=error
-                )
+        """One inbox batch seen through (triage, then handlers); how many messages it held."""
+        return await self.inbox.run_once(now)
 
     async def run_jobs(self, now: datetime) -> int:
         """Run due background jobs other than fan-out, one transaction each."""
@@ -197,18 +148,31 @@ class Worker:
                 await self._run_fetching_job(job.id, job.kind, job.payload, job.attempts, now)
                 continue
             try:
-                async with self.db.session() as session, session.begin():
-                    resolver = FetchingResolver(
-                        session, self.uris, self.fetcher, now=now, signer=self.signer,
-                        budget=FetchBudget(FETCHES_PER_ACTIVITY),
-                    )  # fmt: skip
-                    await run_job(session, self.settings, resolver, job.kind, job.payload, now)
-                    await queue.complete(session, table(Job), [job.id])
+                await self._run_job(job.id, job.kind, job.payload, now)
             except Exception as error:  # a failed job must not stop the loop: retry, then fail
                 if not isinstance(error, FetchError):
                     log.exception("job %s failed", job.id)
                 await self._retry_job(job.id, job.attempts, now, error)
         return len(jobs)
+
+    async def _run_job(
+        self, job_id: int, kind: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """One job in one transaction; what it must fetch is fetched between tries (prefetch)."""
+        budget = FetchBudget(FETCHES_PER_JOB)
+        source = Prefetched(self.fetcher)
+        for _ in range(2 * FETCHES_PER_JOB):
+            try:
+                async with self.db.session() as session, session.begin():
+                    resolver = FetchingResolver(
+                        session, self.uris, source, now=now, signer=self.signer, budget=budget
+                    )
+                    await run_job(session, self.settings, resolver, kind, payload, now)
+                    await queue.complete(session, table(Job), [job_id])
+                return
+            except NeedsFetch as need:
+                await source.fetch(need.request, budget)
+        raise FetchError(f"more than {FETCHES_PER_JOB} documents needed")
 
     async def _run_fetching_job(
         self, job_id: int, kind: str, payload: dict[str, Any], attempts: int, now: datetime
@@ -273,36 +237,6 @@ class Worker:
                 continue
             done += 1
         return done
-
-
-async def _revive_host(session: AsyncSession, host: str) -> None:
-    """A signed request from a host proves it is alive again (PROTOCOL.md "Delivery")."""
-    if host:
-        await session.execute(
-            update(Host)
-            .where(Host.host == host, Host.unavailable.is_(True))
-            .values(unavailable=False, failure_days=[]),
-            execution_options={"synchronize_session": False},
-        )
-
-
-async def _revive_senders(session: AsyncSession, senders: set[str]) -> None:
-    """Signed requests from these actors: their hosts and inboxes are alive (batched)."""
-    if not senders:
-        return
-    hosts = {host for host in map(delivery_host, senders) if host}
-    await session.execute(
-        update(Host)
-        .where(Host.host.in_(hosts), Host.unavailable.is_(True))
-        .values(unavailable=False, failure_days=[]),
-        execution_options={"synchronize_session": False},
-    )
-    found = await session.execute(
-        select(Actor.inbox_uri, Actor.shared_inbox_uri).where(Actor.uri.in_(senders))
-    )
-    inboxes = {uri for pair in found.all() for uri in pair if uri}
-    if inboxes:
-        await session.execute(delete(DeadInbox).where(DeadInbox.inbox_uri.in_(inboxes)))
 
 
 def make_worker(settings: Settings, db: Database, fetcher: Fetcher, signer: httpx.Auth) -> Worker:

@@ -36,9 +36,9 @@ from smartnode.actors.remote import (
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.fetch import (
     BudgetExhausted,
+    DocumentSource,
     FetchBudget,
     FetchedDocument,
-    Fetcher,
     FetchError,
     HTTPStatusError,
     RefusedUrl,
@@ -84,7 +84,7 @@ class FetchingResolver:
         self,
         session: AsyncSession,
         uris: NodeUris,
-        fetcher: Fetcher,
+        fetcher: DocumentSource,
         *,
         now: datetime,
         signer: httpx.Auth | None = None,

@@ -28,7 +28,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -108,6 +108,25 @@ class FetchBudget:
         if self.used >= self.max_fetches:
             raise BudgetExhausted(f"fetch budget of {self.max_fetches} spent before {url}")
         self.used += 1
+
+
+class DocumentSource(Protocol):
+    """What reads remote documents: the Fetcher itself, or federation/prefetch.py's Prefetched
+    for code running inside a transaction."""
+
+    async def fetch_json(
+        self,
+        url: str,
+        *,
+        signer: httpx.Auth | None = None,
+        accept: str = ...,
+        budget: FetchBudget | None = None,
+        allow_local: bool = False,
+    ) -> FetchedDocument: ...
+
+    async def fetch_jrd(
+        self, url: str, *, budget: FetchBudget | None = None, allow_local: bool = False
+    ) -> FetchedDocument: ...
 
 
 class Fetcher:

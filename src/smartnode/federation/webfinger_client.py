@@ -19,9 +19,9 @@ import httpx
 
 from smartnode.errors import BadRequest
 from smartnode.federation.fetch import (
+    DocumentSource,
     FetchBudget,
     FetchedDocument,
-    Fetcher,
     FetchError,
     is_activity_media_type,
 )
@@ -125,7 +125,7 @@ class WebFingerClient:
 
     def __init__(
         self,
-        fetcher: Fetcher,
+        fetcher: DocumentSource,
         *,
         scheme: str = "https",
         signer: httpx.Auth | None = None,

@@ -187,13 +187,20 @@ def settle(message_id: int, inbox: str, body: Any, uris: NodeUris, facts: Facts)
 async def triage(
     session: AsyncSession, uris: NodeUris, rows: Sequence[Row[Any]], blocked: frozenset[str]
 ) -> tuple[list[Settled], list[Row[Any]]]:
-    """The batch split into settled messages and those whose handler must run (in order)."""
+    """The batch split into settled messages and those whose handler must run (in order).
+
+    Once an actor has a message for its handler, its later messages go to their handlers too:
+    an Update settled ahead of the Create it edits would be lost."""
     facts = await gather_facts(session, (r.body for r in rows if isinstance(r.body, dict)), blocked)
     settled, remaining = [], []
+    waiting: set[str] = set()  # actors with an earlier message for its handler: keep their order
     for row in rows:
-        outcome = settle(row.id, row.inbox, row.body, uris, facts)
+        outcome = None
+        if row.actor_uri not in waiting:
+            outcome = settle(row.id, row.inbox, row.body, uris, facts)
         if outcome is None:
             remaining.append(row)
+            waiting.add(row.actor_uri)
         else:
             settled.append(outcome)
     return settled, remaining

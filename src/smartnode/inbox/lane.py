@@ -1,0 +1,213 @@
+"""The worker's inbox lane: claim stored messages, settle what concerns no one (triage), and run
+the rest through their handlers, concurrently across actors and in order within one actor.
+
+Order: a claim never takes a message while an earlier message of the same actor is leased (in
+flight, here or in another worker), and one actor's messages of a batch run one after the
+other, so a Create, its Update and its Delete end as they were sent. Network: handlers run with
+`Prefetched` (federation/prefetch.py), so every fetch happens with no transaction open and a
+slow origin delays only the messages that need it. Every message ends: done with its outcome,
+or retried with jittered backoff and failed with its reason after MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Row, and_, delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors.blocks import BlockList
+from smartnode.actors.resolve import FetchingResolver
+from smartnode.config import Settings
+from smartnode.federation.delivery import next_attempt_at
+from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.prefetch import NeedsFetch, Prefetched
+from smartnode.federation.signer import utc_now
+from smartnode.federation.uris import NodeUris
+from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.inbox.triage import record_settled, triage
+from smartnode.outbox.fanout import delivery_host
+from smartnode.storage import queue
+from smartnode.storage.db import Database
+from smartnode.storage.models import Actor, DeadInbox, Host, InboxMessage, table
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+CONCURRENCY = 16
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+FETCHES_PER_ACTIVITY = 10
+
+
+def _not_behind_a_leased_message(now: datetime) -> Any:
+    """No earlier message of the same actor is in flight right now (kept per actor order)."""
+    inbox = table(InboxMessage)
+    earlier = inbox.alias("earlier")
+    return ~exists().where(
+        and_(
+            earlier.c.actor_uri == inbox.c.actor_uri,
+            earlier.c.state == queue.PENDING,
+            earlier.c.locked_until > now,
+            earlier.c.id < inbox.c.id,
+        )
+    )
+
+
+class InboxLane:
+    """Stored inbox messages through triage and their handlers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        uris: NodeUris,
+        db: Database,
+        fetcher: Fetcher,
+        signer: httpx.Auth | None,
+        rng: random.Random,
+    ) -> None:
+        self.settings, self.uris, self.db = settings, uris, db
+        self.fetcher, self.signer, self.rng = fetcher, signer, rng
+        self.blocks = BlockList(db)
+        self._running: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    async def run_once(self, now: datetime) -> int:
+        """Claim one batch and see all of it through; how many messages it held."""
+        claimed = await self.start(now)
+        await self.wait_all()
+        return claimed
+
+    async def start(self, now: datetime, limit: int = BATCH) -> int:
+        """Claim up to `limit` messages, settle what triage can, start the rest (one task per
+        actor); how many were claimed."""
+        async with self.db.session() as session, session.begin():
+            rows = await queue.claim(
+                session, table(InboxMessage), now=now, lease=LEASE, limit=limit,
+                where=_not_behind_a_leased_message(now),
+            )  # fmt: skip
+        if not rows:
+            return 0
+        by_actor: dict[str, list[Row[Any]]] = {}
+        for row in await self._settle(rows, now):
+            by_actor.setdefault(row.actor_uri, []).append(row)
+        for actor_rows in by_actor.values():
+            task = asyncio.create_task(self._run_in_order(actor_rows, now))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return len(rows)
+
+    async def wait_all(self) -> None:
+        while self._running:
+            await asyncio.wait(set(self._running))
+
+    async def _settle(self, rows: Sequence[Row[Any]], now: datetime) -> list[Row[Any]]:
+        """Triage the batch in one transaction; the messages whose handlers must run."""
+        async with self.db.session() as session, session.begin():
+            settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
+            await record_settled(session, settled, now)
+            ids = {outcome.message_id for outcome in settled}
+            await revive_senders(session, {row.actor_uri for row in rows if row.id in ids})
+        return remaining
+
+    async def _run_in_order(self, rows: list[Row[Any]], now: datetime) -> None:
+        async with self._slots:
+            for row in rows:
+                await self.process_one(row.id, row.attempts, row.actor_uri, now)
+
+    async def process_one(
+        self, message_id: int, attempts: int, actor_uri: str, now: datetime
+    ) -> None:
+        """Dispatch one message; fetch what it needs between tries, never inside one."""
+        budget = FetchBudget(FETCHES_PER_ACTIVITY)
+        source = Prefetched(self.fetcher)
+        try:
+            for _ in range(2 * FETCHES_PER_ACTIVITY):
+                try:
+                    await self._dispatch(message_id, actor_uri, source, budget, now)
+                    return
+                except NeedsFetch as need:
+                    await source.fetch(need.request, budget)
+            raise FetchError(f"more than {FETCHES_PER_ACTIVITY} documents needed")
+        except FetchError as error:
+            await self._retry(message_id, attempts, now, error.message)
+        except Exception as error:  # a handler bug must not lose the message: retry, then fail
+            log.exception("inbox message %s failed", message_id)
+            await self._retry(message_id, attempts, now, f"{type(error).__name__}: {error}")
+
+    async def _dispatch(
+        self, message_id: int, actor_uri: str, source: Prefetched, budget: FetchBudget,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        """One try, in one transaction: dispatch, complete, and note that the sender lives."""
+        async with self.db.session() as session, session.begin():
+            message = await session.get(InboxMessage, message_id)
+            if message is None:
+                return
+            resolver = FetchingResolver(
+                session, self.uris, source, now=now, signer=self.signer, budget=budget
+            )
+            context = InboxContext(session, self.settings, self.uris, now, resolver)
+            outcome = await dispatch(context, message)
+            reason = outcome.reason if outcome.status == "ignored" else None
+            await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
+            await revive_senders(session, {actor_uri})
+
+    async def _retry(self, message_id: int, attempts: int, now: datetime, error: str) -> None:
+        later = next_attempt_at(attempts, now, None, self.rng)
+        async with self.db.session() as session, session.begin():
+            if later is None or attempts >= MAX_ATTEMPTS:
+                await queue.fail(session, table(InboxMessage), message_id, error=error)
+            else:
+                await queue.retry(
+                    session, table(InboxMessage), message_id, run_at=later, error=error
+                )
+
+    async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event, idle: float) -> None:
+        """Claim batches while fewer than CONCURRENCY actors are in flight; sleep when idle."""
+        while not stop.is_set():
+            started = 0
+            if self.in_flight < CONCURRENCY:
+                try:
+                    started = await self.start(utc_now())
+                except Exception:  # keep the lane alive; claimed rows come back after the lease
+                    log.exception("inbox batch failed")
+            if started:
+                continue
+            wake.clear()
+            signals = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            waits: set[asyncio.Future[Any]] = {*signals, *self._running}
+            await asyncio.wait(waits, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            for signal in signals:
+                signal.cancel()
+        await self.wait_all()
+
+
+async def revive_senders(session: AsyncSession, senders: set[str]) -> None:
+    """Signed requests from these actors: their hosts and inboxes are alive again (PROTOCOL.md
+    "Delivery"), in two statements for the lot."""
+    hosts = {host for host in map(delivery_host, senders) if host}
+    if not hosts:
+        return
+    await session.execute(
+        update(Host)
+        .where(Host.host.in_(hosts), Host.unavailable.is_(True))
+        .values(unavailable=False, failure_days=[]),
+        execution_options={"synchronize_session": False},
+    )
+    found = await session.execute(
+        select(Actor.inbox_uri, Actor.shared_inbox_uri).where(Actor.uri.in_(senders))
+    )
+    inboxes = {uri for pair in found.all() for uri in pair if uri}
+    if inboxes:
+        await session.execute(delete(DeadInbox).where(DeadInbox.inbox_uri.in_(inboxes)))
