@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peer_follow_job import MAX_ATTEMPTS, follow_retry_delay
 from smartnode.actors.peers import FOLLOW_PEER, add_peer, remove_peer
 from smartnode.actors.records import node_uris
-from smartnode.storage.models import Activity, Delivery, Follow, InboxMessage, Job, Peer
+from smartnode.actors.remote import remote_actor_from_ap
+from smartnode.storage.models import Activity, Actor, Delivery, Follow, InboxMessage, Job, Peer
 from smartnode.worker import Worker
 from tests.inbox import Fediverse, follow_activity
 
@@ -248,3 +249,42 @@ async def test_this_node_cannot_be_its_own_peer(db, settings, world) -> None:
     async with db.session() as session, session.begin():
         with pytest.raises(ValidationFailed, match="this node itself"):
             await add_peer(session, settings.base_url, NOW, uris=node_uris(settings))
+
+
+async def test_a_peer_actor_stored_meanwhile_by_the_inbox_does_not_fail_the_job(
+    db, settings, world
+) -> None:
+    """Both operators add each other at once: the peer's Follow reaches our inbox, which
+    stores the peer's node actor just as our follow job stores the copy it fetched."""
+    worker, network, _ = world
+    doc = network.actor(PEER, type="Application", preferredUsername="be.smart.test")
+    row = remote_actor_from_ap(doc)
+
+    def another_writer_first(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith("INSERT INTO actors") and not raced:
+            raced.append(True)  # the inbox's own connection commits the same actor first
+            with conn.engine.connect() as other:
+                other.execute(insert(Actor).values(
+                    uri=row.uri, local=False, kind="remote", ap_type=row.ap_type,
+                    username=row.username, domain=row.domain, name=row.name,
+                    inbox_uri=row.inbox_uri, public_key_pem=row.public_key_pem,
+                    key_id=row.key_id, created_at=NOW, updated_at=NOW,
+                ))  # fmt: skip
+                other.commit()
+
+    raced: list[bool] = []
+    async with db.session() as session, session.begin():
+        await add_peer(session, "https://be.smart.test", NOW)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", another_writer_first)
+    try:
+        await worker.run_once(NOW)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", another_writer_first)
+
+    assert raced
+    job = await _job(db)
+    assert job.state == "pending" and job.attempts == 1
+    assert job.last_error == "Follow sent; waiting for its answer"
+    async with db.session() as session:
+        assert (await session.scalars(select(Follow))).one().state == "pending"
+    assert (await _peer(db)).ours_state == "pending"

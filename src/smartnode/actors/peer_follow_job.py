@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.node import get_node_actor
@@ -29,6 +30,7 @@ from smartnode.actors.peer_states import (
     peer_of_actor,
 )
 from smartnode.actors.peering import accept_waiting_follow, follow_pair, send_our_follow
+from smartnode.actors.remote import get_remote_actor
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.federation.fetch import FetchBudget, FetchError
 from smartnode.job_run import Again, JobRun
@@ -59,9 +61,12 @@ async def _resolve(run: JobRun, actor_uri: str) -> tuple[int | None, str | None]
         )  # fmt: skip
         try:
             actor = await resolver.actor(actor_uri)
+            await session.commit()
         except FetchError as error:
             return None, f"could not fetch its node actor: {error.message}"
-        await session.commit()
+        except IntegrityError:  # stored meanwhile (its Follow reached our inbox as we fetched)
+            await session.rollback()
+            actor = await get_remote_actor(session, actor_uri)
         if actor is None:
             return None, f"its node actor {actor_uri} could not be fetched or was refused"
         return actor.id, None

@@ -15,9 +15,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.peer_states import ACCEPTED, note_error, peer_of_actor
+from smartnode.actors.remote import get_remote_actor
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.content.backfill_read import BoardRead, NoBoard, read_board
 from smartnode.content.remote import deleted_before, store_note, stored_object
@@ -70,10 +72,14 @@ async def _authors(run: JobRun, found: BoardRead) -> dict[str, int]:
             budget=FetchBudget(len(wanted) * 2),
         )  # fmt: skip
         for uri in wanted:
-            actor = await resolver.actor(uri)
+            try:
+                actor = await resolver.actor(uri)
+                await session.commit()
+            except IntegrityError:  # stored meanwhile by another message: use that row
+                await session.rollback()
+                actor = await get_remote_actor(session, uri)
             if actor is not None and not actor.local:
                 known[uri] = actor.id
-        await session.commit()
     return known
 
 
