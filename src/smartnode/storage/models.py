@@ -187,6 +187,8 @@ class InboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("activity_uri", "inbox"),
         Index("ix_inbox_messages_claim", "state", "run_at"),
+        # The claim's "no earlier message of this actor in flight" rule (inbox/lane.py).
+        Index("ix_inbox_messages_actor", "actor_uri", "state", "id"),
     )
 
 
