@@ -200,3 +200,18 @@ async def test_announce_of_an_activity_by_a_person_is_ignored(db, settings, worl
     assert outcome.status == "ignored" and "unless a Group relays it" in outcome.reason
     assert NOTE not in world.fetched()
     assert await objects(db) == []
+
+
+async def test_a_like_of_our_call_or_event_counts(db, settings, world, anna) -> None:
+    """Mastodon shows our calls and events as posts, and its users favourite them."""
+    from tests.conftest import make_project
+    from tests.inbox.applications import make_call
+    from tests.inbox.test_participation import an_event
+
+    project = await make_project(db, settings, "Jazz Night", "anna")
+    call = await make_call(db, settings, project)
+    event = await an_event(db, settings, anna)
+    for n, target in enumerate((call.uri, event.uri)):
+        liked = await receive(db, settings, world, activity("Like", ALICE, target, f"{ALICE}#c{n}"))
+        assert liked.status == "processed", liked.reason
+        assert await counts(db, target) == (1, 0)

@@ -29,7 +29,9 @@ async def on_like(ctx: InboxContext, incoming: Incoming) -> Outcome:
         return ignored("the Like names no object id")
     if not same_origin(incoming.id, incoming.actor_uri):
         return ignored("the Like id is not on its actor's origin")
-    target = await stored_object(ctx, object_id) if ctx.uris.note_token(object_id) else None
+    ours = ctx.uris.note_token(object_id) or ctx.uris.call_token(object_id)
+    ours = ours or ctx.uris.event_token(object_id)  # Mastodon users favourite calls and events
+    target = await stored_object(ctx, object_id) if ours else None
     if target is None or not target.local or target.deleted_at is not None:
         return ignored("the Like names none of our live posts")
     author = await ctx.session.get(Actor, target.actor_id)
