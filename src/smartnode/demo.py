@@ -196,9 +196,14 @@ async def serve_nodes(nodes: list[DemoNode], options: DemoOptions, console: Cons
 
 async def federate(nodes: list[Settings], console: Console) -> None:
     """Every node adds every other as a peer, in a shuffled order; then wait until done."""
-    adds = await peer_everyone(nodes, random.Random())
-    console.print(f"Peering: each node added the {len(nodes) - 1} others ({adds} adds, shuffled).")
-    await await_federation(nodes, console)
+    try:
+        adds = await peer_everyone(nodes, random.Random())
+        console.print(
+            f"Peering: each node added the {len(nodes) - 1} others ({adds} adds, shuffled)."
+        )
+        await await_federation(nodes, console)
+    except Exception as error:  # the nodes keep running; say why peering stopped
+        console.print(f"Peering stopped: {type(error).__name__}: {error}")
 
 
 def node_table(nodes: list[DemoNode]) -> Table:
