@@ -36,6 +36,7 @@ class InboxContext:
     uris: NodeUris
     now: datetime
     resolver: ActorResolver
+    blocked: frozenset[str] | None = None  # the domain blocks when the caller holds them
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,9 @@ async def _refusal(ctx: InboxContext, incoming: Incoming) -> str | None:
     """Why an activity is refused before any handler runs, or None."""
     if ctx.uris.is_local(incoming.actor_uri) or ctx.uris.is_local(incoming.id):
         return "a remote activity claims one of our ids"
-    blocked = set((await ctx.session.scalars(select(DomainBlock.domain))).all())
+    blocked = ctx.blocked
+    if blocked is None:
+        blocked = frozenset((await ctx.session.scalars(select(DomainBlock.domain))).all())
     if blocked:
         for iri in linked_iris(incoming.body):
             if is_blocked(host_of(iri), blocked):

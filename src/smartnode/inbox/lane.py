@@ -112,29 +112,27 @@ class InboxLane:
             await asyncio.wait(set(self._running))
 
     async def _settle(self, rows: Sequence[Row[Any]], now: datetime) -> list[Row[Any]]:
-        """Triage the batch in one transaction; the messages whose handlers must run."""
+        """Triage the batch in one transaction (and note that its senders live, PROTOCOL.md
+        "Delivery"); the messages whose handlers must run."""
         async with self.db.session() as session, session.begin():
             settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
             await record_settled(session, settled, now)
-            ids = {outcome.message_id for outcome in settled}
-            await revive_senders(session, {row.actor_uri for row in rows if row.id in ids})
+            await revive_senders(session, {row.actor_uri for row in rows})
         return remaining
 
     async def _run_in_order(self, rows: list[Row[Any]], now: datetime) -> None:
         async with self._slots:
             for row in rows:
-                await self.process_one(row.id, row.attempts, row.actor_uri, now)
+                await self.process_one(row.id, row.attempts, now)
 
-    async def process_one(
-        self, message_id: int, attempts: int, actor_uri: str, now: datetime
-    ) -> None:
+    async def process_one(self, message_id: int, attempts: int, now: datetime) -> None:
         """Dispatch one message; fetch what it needs between tries, never inside one."""
         budget = FetchBudget(FETCHES_PER_ACTIVITY)
         source = Prefetched(self.fetcher)
         try:
             for _ in range(2 * FETCHES_PER_ACTIVITY):
                 try:
-                    await self._dispatch(message_id, actor_uri, source, budget, now)
+                    await self._dispatch(message_id, source, budget, now)
                     return
                 except NeedsFetch as need:
                     await source.fetch(need.request, budget)
@@ -146,10 +144,9 @@ class InboxLane:
             await self._retry(message_id, attempts, now, f"{type(error).__name__}: {error}")
 
     async def _dispatch(
-        self, message_id: int, actor_uri: str, source: Prefetched, budget: FetchBudget,
-        now: datetime,
-    ) -> None:  # fmt: skip
-        """One try, in one transaction: dispatch, complete, and note that the sender lives."""
+        self, message_id: int, source: Prefetched, budget: FetchBudget, now: datetime
+    ) -> None:
+        """One try, in one transaction: dispatch and complete."""
         async with self.db.session() as session, session.begin():
             message = await session.get(InboxMessage, message_id)
             if message is None:
@@ -157,11 +154,11 @@ class InboxLane:
             resolver = FetchingResolver(
                 session, self.uris, source, now=now, signer=self.signer, budget=budget
             )
-            context = InboxContext(session, self.settings, self.uris, now, resolver)
+            blocked = await self.blocks.domains()
+            context = InboxContext(session, self.settings, self.uris, now, resolver, blocked)
             outcome = await dispatch(context, message)
             reason = outcome.reason if outcome.status == "ignored" else None
             await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
-            await revive_senders(session, {actor_uri})
 
     async def _retry(self, message_id: int, attempts: int, now: datetime, error: str) -> None:
         later = next_attempt_at(attempts, now, None, self.rng)
