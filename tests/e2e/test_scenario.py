@@ -123,7 +123,7 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
     call(be, "POST", f"/api/v1/invitations/{invitation['id']}/accept", as_="bea")
     wait(lambda: team(se, project).get(bea) == "coordinator", "bea coordinating on se")
     wait(lambda: team(be, project).get(bea) == "coordinator", "be knowing bea's role")
-    assert "asked to follow" in be.cli("follow", "bob", se.handle(PROJECT))
+    assert f"asked to follow {se.handle(PROJECT)}" in be.cli("follow", "bob", se.handle(PROJECT))
     wait(lambda: se.follow_state(bob, project) == "accepted", "bob following the project")
 
     # 2. The call reaches every board.
@@ -165,6 +165,12 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
     assert team(se, project)[fleur] == "member"
     wait(lambda: team(fr, project).get(fleur) == "member", "fr knowing fleur's place")
     wait(lambda: team(be, project).get(fleur) == "member", "be knowing fleur's place")
+    for node in (se, be):  # each person by their own handle, port and all, on every node
+        known = httpx.get(node.url("/api/v1/teams"), params={"project": project}, timeout=30)
+        handles = {m["actor_uri"]: m["handle"] for m in known.json()["team"]}
+        assert (handles[bea], handles[fleur]) == (be.handle("bea"), fr.handle("fleur"))
+    page = httpx.get(project, headers={"Accept": "text/html"}, timeout=30).text
+    assert be.handle("bea") in page and fr.handle("fleur") in page
     decided = call(se, "GET", f"/api/v1/projects/{PROJECT}/applications", as_="sven")["items"]
     assert [(a["applicant"], a["state"], a["role"]) for a in decided] == [
         (fleur, "accepted", "member")
