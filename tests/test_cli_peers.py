@@ -47,9 +47,7 @@ async def test_peer_list_shows_both_directions_when_they_changed_and_the_last_er
     assert "we follow it" in listed.stdout and "it follows us" in listed.stdout
 
 
-def test_peer_add_says_where_both_follows_stand(
-    smartnode: Invoke, database_url: str
-) -> None:
+def test_peer_add_says_where_both_follows_stand(smartnode: Invoke, database_url: str) -> None:
     first = smartnode("peer", "add", "https://be.smart.coop")
     assert first.exit_code == 0 and "Trusted https://be.smart.coop/actor." in first.stdout
     assert "Our follow of it: pending; its follow of us: not asked." in first.stdout

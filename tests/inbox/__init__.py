@@ -102,7 +102,9 @@ class Fediverse:
     @staticmethod
     def fingered(handle: str, scheme: str = "https") -> str:
         """The WebFinger URL asked for `user@host` (as `fetched()` lists it)."""
-        return f"{scheme}://{handle.rpartition('@')[2]}/.well-known/webfinger?resource=acct:{handle}"
+        return (
+            f"{scheme}://{handle.rpartition('@')[2]}/.well-known/webfinger?resource=acct:{handle}"
+        )
 
 
 @asynccontextmanager

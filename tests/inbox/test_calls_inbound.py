@@ -193,7 +193,9 @@ async def test_our_node_follows_the_trusted_peers_and_then_takes_their_calls(
         jobs = (await s.scalars(select(Job).where(Job.kind == FOLLOW_PEER))).all()
         peers = (await s.scalars(select(Peer).order_by(Peer.host))).all()
     assert sorted((j.payload["actor_uri"], j.state) for j in jobs) == [
-        (PEER, "pending"), ("https://gone.smart.example/actor", "pending")]  # both run again
+        (PEER, "pending"),
+        ("https://gone.smart.example/actor", "pending"),
+    ]  # both run again
     assert [(p.actor_uri, p.ours_state) for p in peers] == [
         (PEER, "pending"), ("https://gone.smart.example/actor", "unreachable")]  # fmt: skip
     early = await receive(db, settings, world, activity("Announce", PEER, call_doc(), f"{PEER}#0"))
