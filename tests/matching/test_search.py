@@ -263,3 +263,38 @@ async def test_reindex_all_rebuilds_what_the_listener_wrote(db, settings) -> Non
         with pytest.raises(ValidationFailed):
             await reindex(s, "robot", 1)
     assert await documents(db) == {members["sv"].uri: "member"}
+
+
+async def test_counters_and_fetch_bookkeeping_leave_documents_alone(db, settings) -> None:
+    """A Like or a reply count on a call, or a refetch that changes nothing a document shows,
+    does not rewrite the document (an edit does): each rewrite costs every index a write."""
+    _, monnaie = await _remote_world(db, settings)
+    await make_member(db, settings, "astrid")
+    opera = await project(db, settings, "Malmö Opera", "astrid")
+    call = await call_row(db, opera, {}, name="Ljudtekniker till Tosca", token="c9")
+
+    async def mark(uri: str) -> None:  # a marker only a rewrite of the document would remove
+        async with db.session() as s, s.begin():
+            doc = await s.scalar(select(SearchDocument).where(SearchDocument.uri == uri))
+            assert doc is not None
+            doc.title = "MARKED"
+
+    async def title(uri: str) -> str:
+        async with db.session() as s:
+            return str(
+                await s.scalar(select(SearchDocument.title).where(SearchDocument.uri == uri))
+            )
+
+    await mark(call.uri)
+    await mark(REMOTE_GROUP)
+    async with db.session() as s, s.begin():
+        row = await s.get(ContentObject, call.id)
+        row.likes_count, row.replies_count, row.updated_at = 3, 2, NOW
+        remote = await s.get(Actor, monnaie.id)
+        remote.fetched_at, remote.updated_at, remote.inbox_uri = NOW, NOW, f"{REMOTE_GROUP}/in"
+    assert (await title(call.uri), await title(REMOTE_GROUP)) == ("MARKED", "MARKED")
+    async with db.session() as s, s.begin():
+        (await s.get(ContentObject, call.id)).name = "Ljudtekniker till Carmen"
+        (await s.get(Actor, monnaie.id)).name = "La Monnaie / De Munt"
+    assert await title(call.uri) == "Ljudtekniker till Tosca"  # rewritten (its terms' title)
+    assert await title(REMOTE_GROUP) == "La Monnaie / De Munt"

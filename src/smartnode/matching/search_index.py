@@ -136,9 +136,29 @@ def _ref(obj: object, source: str, attribute: str) -> tuple[str, int] | None:
     return (source, value) if isinstance(value, int) else None
 
 
+#: Changes that no document shows: bookkeeping of a fetch, delivery details, counters. A row
+#: whose only changes are these keeps its document (a Like must not rewrite a call's).
+_UNSEEN: dict[type[Any], frozenset[str]] = {
+    Actor: frozenset({"fetched_at", "updated_at", "inbox_uri", "shared_inbox_uri",
+                      "followers_uri", "key_id", "public_key_pem", "private_key_enc"}),
+    ContentObject: frozenset({"likes_count", "announces_count", "replies_count", "updated_at"}),
+}  # fmt: skip
+
+
+def _shows_a_change(obj: object) -> bool:
+    """Whether a dirty row changed anything its document may show (history is still there
+    in after_flush)."""
+    unseen = _UNSEEN.get(type(obj))
+    if unseen is None:
+        return True
+    state = inspect(obj)
+    return any(attr.key not in unseen and attr.history.has_changes() for attr in state.attrs)
+
+
 def _after_flush(session: Session, _context: object) -> None:
     pending: set[tuple[str, int]] = session.info.setdefault(_PENDING, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = [obj for obj in session.dirty if _shows_a_change(obj)]
+    for obj in (*session.new, *dirty, *session.deleted):
         spec = _TRACKED.get(type(obj))
         ref = _ref(obj, *spec) if spec else None
         if ref is not None:
