@@ -89,6 +89,7 @@ class FetchingResolver:
         now: datetime,
         signer: httpx.Auth | None = None,
         budget: FetchBudget | None = None,
+        blocked: frozenset[str] | None = None,
     ) -> None:
         self.session = session
         self.uris = uris
@@ -97,6 +98,7 @@ class FetchingResolver:
         self.signer = signer
         self.budget = budget
         self._refreshed: set[str] = set()
+        self._blocked_domains = blocked  # the caller's cached domain blocks, else read here
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
         """A live actor row for `uri`; refetched when asked, unknown or older than a day."""
@@ -144,8 +146,10 @@ class FetchingResolver:
         return WebFingerClient(self.fetcher, scheme=scheme, signer=self.signer, budget=self.budget)
 
     async def _blocked(self, uri: str) -> bool:
-        blocked = set((await self.session.scalars(select(DomainBlock.domain))).all())
-        return is_blocked(host_of(uri), blocked)
+        if self._blocked_domains is None:
+            found = await self.session.scalars(select(DomainBlock.domain))
+            self._blocked_domains = frozenset(found.all())
+        return is_blocked(host_of(uri), self._blocked_domains)
 
     async def _fetch_and_store(self, uri: str) -> Actor | None:
         self._refreshed.add(uri)

@@ -151,10 +151,11 @@ class InboxLane:
             message = await session.get(InboxMessage, message_id)
             if message is None:
                 return
-            resolver = FetchingResolver(
-                session, self.uris, source, now=now, signer=self.signer, budget=budget
-            )
             blocked = await self.blocks.domains()
+            resolver = FetchingResolver(
+                session, self.uris, source, now=now, signer=self.signer, budget=budget,
+                blocked=blocked,
+            )  # fmt: skip
             context = InboxContext(session, self.settings, self.uris, now, resolver, blocked)
             outcome = await dispatch(context, message)
             reason = outcome.reason if outcome.status == "ignored" else None
