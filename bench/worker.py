@@ -6,7 +6,8 @@ Run: .venv/bin/python -m bench.worker [--activities 6000] [--databases sqlite,po
 
 Each configuration starts from a fresh database: `smartnode init`, `smartnode seed` (the SE
 node: members, projects, open calls, events), then 200 remote actors with RSA-2048 keys stored as
-if fetched, a remote project a local member follows, and the mix of bench/_worker_mix.py signed
+resolved (document and handle, as a node holds actors it has heard from before), a remote
+project a local member follows, and the mix of bench/_worker_mix.py signed
 before any measurement. The remote actors' origin is a counting server on loopback (it serves
 their documents and answers deliveries with 202).
 
@@ -45,12 +46,12 @@ from bench._inbox_setup import (
     counting_origin,
     recreate_database,
     remote_actors,
-    seed_actors,
 )
 from bench._servers import free_port, running
 from bench._worker_mix import RELEVANT, Local, kinds, sign_mix
-from smartnode.actors.remote import get_remote_actor
+from smartnode.actors.remote import get_remote_actor, remote_actor_from_ap, store_remote_actor
 from smartnode.config import Settings, load_settings
+from smartnode.federation.webfinger_client import Handle
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, ContentObject, Follow, InboxMessage
 
@@ -101,6 +102,20 @@ def cli(env: dict[str, str], *args: str) -> None:
     done = subprocess.run([SMARTNODE, *args], env={**os.environ, **env}, capture_output=True)
     if done.returncode != 0:
         raise RuntimeError(f"smartnode {' '.join(args)}: {done.stderr.decode()}")
+
+
+async def seed_known_actors(settings: Settings, actors: list[RemoteActor]) -> None:
+    """Store the remote actors as resolved (document and handle), as a node that has heard
+    from them before holds them: a steady state, not a first contact."""
+    db = Database(settings)
+    try:
+        async with db.session() as session, session.begin():
+            for actor in actors:
+                data = remote_actor_from_ap(actor.document)
+                handle = Handle(data.username, data.domain)
+                await store_remote_actor(session, data, datetime.now(UTC), handle=handle)
+    finally:
+        await db.dispose()
 
 
 async def arrange(settings: Settings, project: RemoteActor) -> Local:
@@ -211,7 +226,7 @@ def configuration(
     settings = settings_of(env)
     cli(env, "init")
     cli(env, "seed")
-    asyncio.run(seed_actors(settings, [*actors, project]))
+    asyncio.run(seed_known_actors(settings, [*actors, project]))
     local = asyncio.run(arrange(settings, project))
     mix = kinds(options.activities)
     signed = sign_mix(f"http://127.0.0.1:{port}/inbox", actors, project, local, mix)

@@ -203,3 +203,19 @@ class FetchingResolver:
             raise error
         log.info("could not resolve %s: %s", what, error.message)
         return None
+
+
+async def fresh_actors(session: AsyncSession, uris: set[str], now: datetime) -> set[str]:
+    """Which of these remote actors we hold resolved and younger than MAX_AGE (the resolver
+    will not fetch them)."""
+    if not uris:
+        return set()
+    found = await session.scalars(
+        select(Actor.uri).where(
+            Actor.uri.in_(uris),
+            Actor.local.is_(False),
+            Actor.deleted_at.is_(None),
+            Actor.fetched_at > now - MAX_AGE,
+        )
+    )
+    return set(found.all())

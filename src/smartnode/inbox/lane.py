@@ -12,9 +12,10 @@ or retried with jittered backoff and failed with its reason after MAX_ATTEMPTS.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy import Row, and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import BlockList
-from smartnode.actors.resolve import FetchingResolver
+from smartnode.actors.resolve import FetchingResolver, fresh_actors
 from smartnode.config import Settings
 from smartnode.federation.delivery import next_attempt_at
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
@@ -40,6 +41,8 @@ from smartnode.storage.models import Actor, DeadInbox, Host, InboxMessage, table
 log = logging.getLogger(__name__)
 
 BATCH = 200
+#: Messages of actors we hold fresh are handled this many to a transaction.
+GROUP = 50
 CONCURRENCY = 16
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -77,6 +80,9 @@ class InboxLane:
         self.blocks = BlockList(db)
         self._running: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        # SQLite has one writer: transactions that queue here instead of in its busy handler
+        # (which sleeps) run back to back; fetches still overlap, being outside them.
+        self._one_writer = asyncio.Lock() if settings.database_url.startswith("sqlite") else None
 
     @property
     def in_flight(self) -> int:
@@ -98,27 +104,90 @@ class InboxLane:
             )  # fmt: skip
         if not rows:
             return 0
+        remaining, warm = await self._settle(rows, now)
+        grouped = [row for row in remaining if row.actor_uri in warm]
         by_actor: dict[str, list[Row[Any]]] = {}
-        for row in await self._settle(rows, now):
-            by_actor.setdefault(row.actor_uri, []).append(row)
+        for row in remaining:
+            if row.actor_uri not in warm:
+                by_actor.setdefault(row.actor_uri, []).append(row)
+        if grouped:
+            self._spawn(self._run_grouped(grouped, now))
         for actor_rows in by_actor.values():
-            task = asyncio.create_task(self._run_in_order(actor_rows, now))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._spawn(self._run_in_order(actor_rows, now))
         return len(rows)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def wait_all(self) -> None:
         while self._running:
             await asyncio.wait(set(self._running))
 
-    async def _settle(self, rows: Sequence[Row[Any]], now: datetime) -> list[Row[Any]]:
+    async def _settle(
+        self, rows: Sequence[Row[Any]], now: datetime
+    ) -> tuple[list[Row[Any]], set[str]]:
         """Triage the batch in one transaction (and note that its senders live, PROTOCOL.md
-        "Delivery"); the messages whose handlers must run."""
-        async with self.db.session() as session, session.begin():
+        "Delivery"); the messages whose handlers must run, and which of their actors we hold
+        fresh (their messages likely need no fetch)."""
+        async with self._writer(), self.db.session() as session, session.begin():
             settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
             await record_settled(session, settled, now)
             await revive_senders(session, {row.actor_uri for row in rows})
-        return remaining
+            warm = await fresh_actors(session, {row.actor_uri for row in remaining}, now)
+        return remaining, warm
+
+    async def _run_grouped(self, rows: list[Row[Any]], now: datetime) -> None:
+        """Messages of actors we hold fresh, GROUP to a transaction, in order."""
+        async with self._slots:
+            for start in range(0, len(rows), GROUP):
+                await self._run_group(rows[start : start + GROUP], now)
+
+    async def _run_group(self, rows: list[Row[Any]], now: datetime) -> None:
+        """One transaction for the lot; when one message fails or needs a fetch, the others
+        are committed without it and it (with its actor's later ones) goes on alone."""
+        while rows:
+            failed_at = await self._try_group(rows, now)
+            if failed_at is None:
+                return
+            if failed_at:
+                await self._run_group(rows[:failed_at], now)
+            actor = rows[failed_at].actor_uri
+            self._spawn(
+                self._run_in_order([r for r in rows[failed_at:] if r.actor_uri == actor], now)
+            )
+            rows = [row for row in rows[failed_at:] if row.actor_uri != actor]
+
+    async def _try_group(self, rows: list[Row[Any]], now: datetime) -> int | None:
+        """Dispatch every message in one transaction; None when committed, else the index of
+        the message that raised (or needed a fetch): then nothing is kept."""
+        done = 0
+        try:
+            async with self._writer(), self.db.session() as session, session.begin():
+                blocked = await self.blocks.domains()
+                reasons: dict[str | None, list[int]] = {}
+                for row in rows:
+                    reason = await self._handle(session, row, blocked, now)
+                    reasons.setdefault(reason, []).append(row.id)
+                    done += 1
+                for reason, ids in reasons.items():
+                    await queue.complete(session, table(InboxMessage), ids, last_error=reason)
+        except Exception:  # the message goes on alone, where a failure is reported
+            return min(done, len(rows) - 1)
+        return None
+
+    async def _handle(
+        self, session: AsyncSession, row: Row[Any], blocked: frozenset[str], now: datetime
+    ) -> str | None:
+        """Dispatch one claimed message with no fetch allowed; the reason when ignored."""
+        resolver = FetchingResolver(
+            session, self.uris, Prefetched(self.fetcher), now=now, signer=self.signer,
+            budget=FetchBudget(FETCHES_PER_ACTIVITY), blocked=blocked,
+        )  # fmt: skip
+        context = InboxContext(session, self.settings, self.uris, now, resolver, blocked)
+        outcome = await dispatch(context, InboxMessage(**row._mapping))
+        return outcome.reason if outcome.status == "ignored" else None
 
     async def _run_in_order(self, rows: list[Row[Any]], now: datetime) -> None:
         async with self._slots:
@@ -147,7 +216,7 @@ class InboxLane:
         self, message_id: int, source: Prefetched, budget: FetchBudget, now: datetime
     ) -> None:
         """One try, in one transaction: dispatch and complete."""
-        async with self.db.session() as session, session.begin():
+        async with self._writer(), self.db.session() as session, session.begin():
             message = await session.get(InboxMessage, message_id)
             if message is None:
                 return
@@ -160,6 +229,9 @@ class InboxLane:
             outcome = await dispatch(context, message)
             reason = outcome.reason if outcome.status == "ignored" else None
             await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
+
+    def _writer(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self._one_writer if self._one_writer is not None else contextlib.nullcontext()
 
     async def _retry(self, message_id: int, attempts: int, now: datetime, error: str) -> None:
         later = next_attempt_at(attempts, now, None, self.rng)

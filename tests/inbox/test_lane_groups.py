@@ -1,0 +1,70 @@
+"""Messages of actors we hold fresh are handled many to a transaction; one that needs a fetch
+leaves the group (with its actor's later messages, in order) and the others are kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.federation.fetch import Fetcher
+from smartnode.storage.models import ContentObject, InboxMessage
+from smartnode.worker import Worker
+from tests.conftest import make_member
+from tests.content import activity, make_post, remote_note
+from tests.inbox import Fediverse, inbox_context
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+ALICE = "https://mastodon.example/users/alice"
+BOB = "https://bob.example/users/bob"
+CAROL = "https://carol.example/users/carol"
+
+
+async def _store(db, settings, bodies: list[dict[str, Any]]) -> None:
+    async with db.session() as s, s.begin():
+        s.add_all([InboxMessage(
+            activity_uri=b["id"], inbox=f"{settings.base_url}/inbox", actor_uri=b["actor"],
+            activity_type=b["type"], body=b, received_at=NOW, state="pending", run_at=NOW,
+            attempts=0,
+        ) for b in bodies])  # fmt: skip
+
+
+async def test_a_message_that_needs_a_fetch_leaves_its_group_in_order(db, settings) -> None:
+    world = Fediverse()
+    for uri in (ALICE, BOB, CAROL):
+        world.actor(uri)
+    anna = await make_member(db, settings, "anna")
+    post = await make_post(db, settings, anna, visibility="public")
+    async with inbox_context(db, settings, world, NOW) as ctx:  # all three held fresh
+        for uri in (ALICE, BOB, CAROL):
+            assert await ctx.resolver.actor(uri) is not None
+        node = await ensure_node_actor(ctx.session, settings, NOW)
+    note_uri = f"{BOB}/statuses/1"
+    note = remote_note(note_uri, BOB, cc=[anna.uri],
+                       tag=[{"type": "Mention", "href": anna.uri, "name": "@anna"}])  # fmt: skip
+    world.serve(note_uri, note)
+    edited = {**note, "content": "<p>Edited</p>", "updated": "2026-11-26T12:00:00Z"}
+    await _store(db, settings, [
+        activity("Like", ALICE, post.uri, f"{ALICE}#like"),
+        activity("Create", BOB, note_uri, f"{note_uri}/activity"),  # by id: must be fetched
+        activity("Update", BOB, edited, f"{note_uri}#update"),
+        activity("Like", CAROL, post.uri, f"{CAROL}#like"),
+    ])  # fmt: skip
+    world.requests.clear()
+    fetcher = Fetcher(settings, transport=httpx.MockTransport(world.handle))
+    worker = Worker(settings, db, fetcher, signer=node_signer(node, settings), deliverer=None)
+    try:
+        assert await worker.process_inbox(NOW) == 4
+    finally:
+        await fetcher.aclose()
+    async with db.session() as s:
+        states = (await s.execute(select(InboxMessage.state, InboxMessage.last_error))).all()
+        liked = await s.get(ContentObject, post.id)
+        stored = await s.scalar(select(ContentObject).where(ContentObject.uri == note_uri))
+    assert [tuple(row) for row in states] == [("done", None)] * 4
+    assert liked is not None and liked.likes_count == 2
+    assert stored is not None and "Edited" in stored.content  # the Update waited its turn
+    assert world.fetched() == [note_uri]  # fetched once, with no transaction open
