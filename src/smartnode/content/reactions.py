@@ -1,12 +1,14 @@
 """Likes and Announces of stored objects, counted on the object. Counters change by one SQL
-UPDATE each (`count = count + 1`), so concurrent workers never lose a count."""
+UPDATE each (`count = count + delta`) at commit, so concurrent workers never lose a count."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from smartnode.storage.models import Actor, ContentObject, Reaction, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
@@ -20,16 +22,43 @@ _COUNTERS = {
 }
 
 
+_DELTAS = "smartnode.reactions.deltas"
+
+
 async def bump(session: AsyncSession, object_id: int, counter: str, delta: int) -> None:
-    """Add `delta` to one of an object's counters, never going below zero."""
-    column = _COUNTERS[counter]
-    statement = update(ContentObject).where(ContentObject.id == object_id)
-    if delta < 0:
-        statement = statement.where(column >= -delta)
-    await session.execute(
-        statement.values({column.key: column + delta}),
-        execution_options={"synchronize_session": False},
-    )
+    """Add `delta` to one of an object's counters when the transaction commits (never below
+    zero): a counter is a hot row many transactions touch; written at commit, in id order, its
+    lock is held for a moment, not for a whole transaction."""
+    deltas: Counter[tuple[int, str]] = session.sync_session.info.setdefault(_DELTAS, Counter())
+    deltas[(object_id, counter)] += delta
+
+
+def _apply_deltas(session: Session) -> None:
+    """before_commit: one UPDATE per changed counter, in id order (no deadlock between two)."""
+    deltas: Counter[tuple[int, str]] = session.info.pop(_DELTAS, Counter())
+    for (object_id, counter), delta in sorted(deltas.items()):
+        if delta == 0:
+            continue
+        column = _COUNTERS[counter]
+        statement = update(ContentObject).where(ContentObject.id == object_id)
+        if delta < 0:
+            statement = statement.where(column >= -delta)
+        session.execute(
+            statement.values({column.key: column + delta}),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _forget_deltas(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:
+        session.info.pop(_DELTAS, None)
+
+
+def install_listeners() -> None:
+    """Counters are written just before each commit and forgotten on a rollback."""
+    if not event.contains(Session, "before_commit", _apply_deltas):
+        event.listen(Session, "before_commit", _apply_deltas)
+        event.listen(Session, "after_soft_rollback", _forget_deltas)
 
 
 async def count_reply(session: AsyncSession, in_reply_to: str | None, delta: int) -> None:

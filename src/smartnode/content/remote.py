@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from smartnode.actors.follows import ACCEPTED
@@ -71,21 +71,25 @@ async def deleted_before(ctx: InboxContext, uri: str, author_uri: str) -> bool:
     return marker is not None and marker.actor_uri == author_uri
 
 
+_follower, _followed = aliased(Actor), aliased(Actor)
+#: Built once: building it per call (a fresh alias each time) cost more than running it.
+_FOLLOWED_HERE = (
+    select(Follow.id)
+    .join(_follower, _follower.id == Follow.follower_id)
+    .join(_followed, _followed.id == Follow.followed_id)
+    .where(
+        Follow.state == ACCEPTED,
+        _followed.uri == bindparam("actor_uri"),
+        _follower.local.is_(True),
+        _follower.deleted_at.is_(None),
+    )
+    .limit(1)
+)
+
+
 async def followed_here(ctx: InboxContext, actor_uri: str) -> bool:
     """True when one of our live actors follows `actor_uri` (accepted)."""
-    follower, followed = aliased(Actor), aliased(Actor)
-    found = await ctx.session.scalar(
-        select(Follow.id)
-        .join(follower, follower.id == Follow.follower_id)
-        .join(followed, followed.id == Follow.followed_id)
-        .where(
-            Follow.state == ACCEPTED,
-            followed.uri == actor_uri,
-            follower.local.is_(True),
-            follower.deleted_at.is_(None),
-        )
-        .limit(1)
-    )
+    found = await ctx.session.scalar(_FOLLOWED_HERE, {"actor_uri": actor_uri})
     return found is not None
 
 

@@ -83,6 +83,9 @@ class InboxLane:
         # SQLite has one writer: transactions that queue here instead of in its busy handler
         # (which sleeps) run back to back; fetches still overlap, being outside them.
         self._one_writer = asyncio.Lock() if settings.database_url.startswith("sqlite") else None
+        # One group at a time: two long transactions bumping the same counters (a call's likes)
+        # would wait on each other's row locks.
+        self._one_group = asyncio.Lock()
 
     @property
     def in_flight(self) -> int:
@@ -244,7 +247,8 @@ class InboxLane:
                 )
 
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event, idle: float) -> None:
-        """Claim batches while fewer than CONCURRENCY actors are in flight; sleep when idle."""
+        """Claim batches while fewer than CONCURRENCY tasks are in flight; after a short batch
+        wait for a task to finish, a new message or `idle` seconds (no claim storms)."""
         while not stop.is_set():
             started = 0
             if self.in_flight < CONCURRENCY:
@@ -252,8 +256,9 @@ class InboxLane:
                     started = await self.start(utc_now())
                 except Exception:  # keep the lane alive; claimed rows come back after the lease
                     log.exception("inbox batch failed")
-            if started:
-                continue
+            if started >= BATCH:
+                continue  # a backlog: take the next batch at once
+            # What is left waits on messages in flight (one actor's order), or on new ones.
             wake.clear()
             signals = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             waits: set[asyncio.Future[Any]] = {*signals, *self._running}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from smartnode.config import Settings
+from smartnode.content.reactions import install_listeners as install_counters
 from smartnode.errors import ConfigError
 from smartnode.matching.search_index import install_listeners
 
@@ -56,6 +57,7 @@ class Database:
         self.engine = create_engine(settings.database_url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         install_listeners()  # the search index follows every committed change
+        install_counters()  # reaction counters are written at commit
 
     def session(self) -> AsyncSession:
         return self.sessions()
