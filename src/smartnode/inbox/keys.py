@@ -22,6 +22,7 @@ from urllib.parse import urldefrag
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from smartnode.actors.blocks import host_of
 from smartnode.actors.remote import (
@@ -177,11 +178,18 @@ class KeyStore:
         _seen(done)
 
     async def _store(self, data: RemoteActorData, now: datetime) -> None:
-        try:
-            async with self.db.session() as session, session.begin():
-                await store_remote_actor(session, data, now, key_rotation=True)
-        except Forbidden as error:  # a document claiming one of our own ids
-            raise KeyUnavailable(error.message) from None
+        """Insert or refresh the actor; when another transaction (the worker resolving the same
+        actor) inserted it between our read and our write, refresh that row instead."""
+        for last_try in (False, True):
+            try:
+                async with self.db.session() as session, session.begin():
+                    await store_remote_actor(session, data, now, key_rotation=True)
+                return
+            except Forbidden as error:  # a document claiming one of our own ids
+                raise KeyUnavailable(error.message) from None
+            except IntegrityError:
+                if last_try:
+                    raise
 
     def forget(self, key_id: str) -> None:
         self._memory.pop(key_id, None)
