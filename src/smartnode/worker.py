@@ -250,7 +250,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """`smartnode worker`: the loop alone, until `stop` is set."""
     from smartnode.actors.node import ensure_node_actor, node_signer
 
-    db = Database(settings)
+    db = Database(settings, sqlite_in_loop=True)  # this loop runs nothing else
     try:
         async with db.session() as session, session.begin():
             node = await ensure_node_actor(session, settings, utc_now())

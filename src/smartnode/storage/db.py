@@ -18,6 +18,7 @@ from smartnode.config import Settings
 from smartnode.content.reactions import install_listeners as install_counters
 from smartnode.errors import ConfigError
 from smartnode.matching.search_index import install_listeners
+from smartnode.storage.sqlite_in_loop import in_loop_creator
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,8 +30,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine for SQLite or PostgreSQL; creates the SQLite file's folder if needed."""
+def _sqlite_pragmas_in_loop(dbapi_connection: Any, record: Any) -> None:
+    """The same, with no busy timeout: a lock is waited for by sleeping on the loop."""
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.close()
+
+
+def create_engine(database_url: str, *, sqlite_in_loop: bool = False) -> AsyncEngine:
+    """An async engine for SQLite or PostgreSQL; creates the SQLite file's folder if needed.
+    `sqlite_in_loop`: SQLite calls run on the event loop's thread (storage/sqlite_in_loop.py)."""
     try:
         url = make_url(database_url)
     except Exception:
@@ -40,6 +50,10 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if sqlite_in_loop and url.database and url.database != ":memory:":
+            engine = create_async_engine(url, async_creator=in_loop_creator(url.database))
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas_in_loop)
+            return engine
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -53,8 +67,10 @@ def create_engine(database_url: str) -> AsyncEngine:
 class Database:
     """The engine and a session factory; one per process, created in the app lifespan."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.engine = create_engine(settings.database_url)
+    def __init__(self, settings: Settings, *, sqlite_in_loop: bool = False) -> None:
+        """`sqlite_in_loop` is for a process whose loop runs only the worker (`smartnode
+        worker`): SQLite calls then skip aiosqlite's thread."""
+        self.engine = create_engine(settings.database_url, sqlite_in_loop=sqlite_in_loop)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         install_listeners()  # the search index follows every committed change
         install_counters()  # reaction counters are written at commit
