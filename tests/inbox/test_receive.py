@@ -251,3 +251,12 @@ async def test_storage_failure_is_503_never_202(node, inbox, db, settings) -> No
     response = await post(inbox, "/inbox", follow(anna.uri))
     assert response.status_code == 503
     assert await count(db, InboxMessage) == 0
+
+
+async def test_a_refusal_has_the_apis_error_shape(inbox, db) -> None:
+    body = json.dumps(follow("https://se.smart.test/members/anna")).encode()
+    headers = {"Content-Type": "application/activity+json"}  # no signature
+    response = await inbox.post("/inbox", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "missing_signature" and response.json()["error"]
+    assert await count(db, InboxMessage) == 0

@@ -24,7 +24,10 @@ def _answer(received: Received) -> Response:
         headers["Retry-After"] = str(max(int(received.retry_after + 0.999), 1))
     if received.status == 202:
         return Response(status_code=202, headers=headers)
-    body = orjson.dumps({"error": received.message})
+    error = {"error": received.message}
+    if received.code is not None:
+        error["code"] = received.code
+    body = orjson.dumps(error)
     return Response(body, received.status, headers, media_type="application/json")
 
 

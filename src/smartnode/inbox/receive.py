@@ -70,6 +70,7 @@ class Received:
     status: int
     message: str
     retry_after: float | None = None
+    code: str | None = None  # the error's code (errors.py), as the API's error bodies carry it
 
 
 class InboxReceiver:
@@ -100,7 +101,7 @@ class InboxReceiver:
         try:
             return await self._receive(request, inbox_uri)
         except TooManyRequests as error:
-            return Received(429, error.message, error.retry_after)
+            return Received(429, error.message, error.retry_after, error.code)
         except _Dropped as dropped:
             return Received(202, dropped.message)
         except SmartnodeError as error:
@@ -108,9 +109,11 @@ class InboxReceiver:
                 log.error("inbox %s: %s", inbox_uri, error.message)
             else:
                 log.info("inbox %s refused (%d): %s", inbox_uri, error.status_code, error.message)
-            return Received(error.status_code, error.message)
+            return Received(error.status_code, error.message, code=error.code)
         except ConnectionError:
-            return Received(503, "the activity could not be stored; retry later")
+            return Received(
+                503, "the activity could not be stored; retry later", code="unavailable"
+            )
 
     async def _receive(self, request: Request, inbox_uri: str) -> Received:
         body = await _read_body(request)
