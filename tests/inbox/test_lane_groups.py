@@ -68,3 +68,36 @@ async def test_a_message_that_needs_a_fetch_leaves_its_group_in_order(db, settin
     assert liked is not None and liked.likes_count == 2
     assert stored is not None and "Edited" in stored.content  # the Update waited its turn
     assert world.fetched() == [note_uri]  # fetched once, with no transaction open
+
+
+async def test_a_delete_before_its_create_in_one_batch_wins(db, settings) -> None:
+    # Deletion markers are read once per batch, after triage has recorded the batch's own
+    # Deletes: a Create that arrives after its Delete is still refused, in a group or alone.
+    world = Fediverse()
+    world.actor(BOB)
+    anna = await make_member(db, settings, "anna")
+    async with inbox_context(db, settings, world, NOW) as ctx:
+        assert await ctx.resolver.actor(BOB) is not None  # held fresh: the grouped path
+        node = await ensure_node_actor(ctx.session, settings, NOW)
+    gone, kept = f"{BOB}/statuses/1", f"{BOB}/statuses/2"
+    mention = {"cc": [anna.uri], "tag": [{"type": "Mention", "href": anna.uri, "name": "@anna"}]}
+    await _store(db, settings, [
+        activity("Delete", BOB, {"id": gone, "type": "Tombstone"}, f"{gone}#delete"),
+        activity("Create", BOB, remote_note(gone, BOB, **mention), f"{gone}/activity"),
+        activity("Create", BOB, remote_note(kept, BOB, **mention), f"{kept}/activity"),
+    ])  # fmt: skip
+    fetcher = Fetcher(settings, transport=httpx.MockTransport(world.handle))
+    worker = Worker(settings, db, fetcher, signer=node_signer(node, settings), deliverer=None)
+    try:
+        assert await worker.process_inbox(NOW) == 3
+    finally:
+        await fetcher.aclose()
+    async with db.session() as s:
+        outcomes = dict(
+            (await s.execute(select(InboxMessage.activity_uri, InboxMessage.last_error))).all()
+        )
+        stored = set((await s.scalars(select(ContentObject.uri).where(
+            ContentObject.local.is_(False)))).all())  # fmt: skip
+    assert outcomes[f"{gone}/activity"] == "the object was deleted before its Create arrived"
+    assert outcomes[f"{kept}/activity"] is None
+    assert stored == {kept}

@@ -23,9 +23,9 @@ from smartnode.content.notes_from_ap import RemoteNote
 from smartnode.content.reactions import count_reply
 from smartnode.content.terms import CALL
 from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusError, RefusedUrl
-from smartnode.inbox.context import InboxContext, Incoming
+from smartnode.inbox.context import InboxContext, Incoming, deletion_marker
 from smartnode.matching.notify import enqueue_call_matching
-from smartnode.storage.models import Actor, ContentObject, DeletedObject, Follow
+from smartnode.storage.models import Actor, ContentObject, Follow
 
 log = logging.getLogger(__name__)
 _TRANSIENT = frozenset({408, 429})
@@ -67,7 +67,7 @@ async def stored_object(ctx: InboxContext, uri: str) -> ContentObject | None:
 
 async def deleted_before(ctx: InboxContext, uri: str, author_uri: str) -> bool:
     """True when the author deleted this object before we saw it (a DeletedObject marker)."""
-    marker = await ctx.session.get(DeletedObject, uri)
+    marker = await deletion_marker(ctx, uri)
     return marker is not None and marker.actor_uri == author_uri
 
 

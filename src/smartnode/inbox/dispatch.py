@@ -20,6 +20,7 @@ from smartnode.inbox.context import (
     InboxContext,
     Incoming,
     Outcome,
+    deletion_marker,
     ignored,
     processed,
 )
@@ -39,7 +40,7 @@ from smartnode.inbox.handlers import (
     undo,
     update,
 )
-from smartnode.storage.models import DeletedObject, DomainBlock, InboxMessage
+from smartnode.storage.models import DomainBlock, InboxMessage
 
 __all__ = ["HANDLERS", "InboxContext", "Outcome", "dispatch", "ignored", "processed"]
 
@@ -123,7 +124,7 @@ async def _refusal(ctx: InboxContext, incoming: Incoming) -> str | None:
         for iri in linked_iris(incoming.body):
             if is_blocked(host_of(iri), blocked):
                 return f"{host_of(iri)} is a blocked domain"
-    marker = await ctx.session.get(DeletedObject, incoming.id)
+    marker = await deletion_marker(ctx, incoming.id)
     if marker is not None and marker.actor_uri == incoming.actor_uri:
         return "the activity was deleted before it arrived"
     return None

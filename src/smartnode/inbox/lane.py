@@ -31,12 +31,13 @@ from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.prefetch import NeedsFetch, Prefetched
 from smartnode.federation.signer import utc_now
 from smartnode.federation.uris import NodeUris
+from smartnode.federation.vocab import first_id, id_of
 from smartnode.inbox.dispatch import InboxContext, dispatch
 from smartnode.inbox.triage import record_settled, triage
 from smartnode.outbox.fanout import delivery_host
 from smartnode.storage import queue
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, DeadInbox, Host, InboxMessage, table
+from smartnode.storage.models import Actor, DeadInbox, DeletedObject, Host, InboxMessage, table
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +108,16 @@ class InboxLane:
             )  # fmt: skip
         if not rows:
             return 0
-        remaining, warm = await self._settle(rows, now)
+        remaining, warm, unmarked = await self._settle(rows, now)
         grouped = [row for row in remaining if row.actor_uri in warm]
         by_actor: dict[str, list[Row[Any]]] = {}
         for row in remaining:
             if row.actor_uri not in warm:
                 by_actor.setdefault(row.actor_uri, []).append(row)
         if grouped:
-            self._spawn(self._run_grouped(grouped, now))
+            self._spawn(self._run_grouped(grouped, now, unmarked))
         for actor_rows in by_actor.values():
-            self._spawn(self._run_in_order(actor_rows, now))
+            self._spawn(self._run_in_order(actor_rows, now, unmarked))
         return len(rows)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -130,39 +131,42 @@ class InboxLane:
 
     async def _settle(
         self, rows: Sequence[Row[Any]], now: datetime
-    ) -> tuple[list[Row[Any]], set[str]]:
+    ) -> tuple[list[Row[Any]], set[str], set[str]]:
         """Triage the batch in one transaction (and note that its senders live, PROTOCOL.md
-        "Delivery"); the messages whose handlers must run, and which of their actors we hold
-        fresh (their messages likely need no fetch)."""
+        "Delivery"); the messages whose handlers must run, which of their actors we hold fresh
+        (their messages likely need no fetch), and which of their activity and object ids have
+        no deletion marker (read once here instead of once per message)."""
         async with self._writer(), self.db.session() as session, session.begin():
             settled, remaining = await triage(session, self.uris, rows, await self.blocks.domains())
             await record_settled(session, settled, now)
             await revive_senders(session, {row.actor_uri for row in rows})
             warm = await fresh_actors(session, {row.actor_uri for row in remaining}, now)
-        return remaining, warm
+            unmarked = await unmarked_ids(session, remaining)
+        return remaining, warm, unmarked
 
-    async def _run_grouped(self, rows: list[Row[Any]], now: datetime) -> None:
+    async def _run_grouped(self, rows: list[Row[Any]], now: datetime, unmarked: set[str]) -> None:
         """Messages of actors we hold fresh, GROUP to a transaction, in order."""
         async with self._slots:
             for start in range(0, len(rows), GROUP):
-                await self._run_group(rows[start : start + GROUP], now)
+                await self._run_group(rows[start : start + GROUP], now, unmarked)
 
-    async def _run_group(self, rows: list[Row[Any]], now: datetime) -> None:
+    async def _run_group(self, rows: list[Row[Any]], now: datetime, unmarked: set[str]) -> None:
         """One transaction for the lot; when one message fails or needs a fetch, the others
         are committed without it and it (with its actor's later ones) goes on alone."""
         while rows:
-            failed_at = await self._try_group(rows, now)
+            failed_at = await self._try_group(rows, now, unmarked)
             if failed_at is None:
                 return
             if failed_at:
-                await self._run_group(rows[:failed_at], now)
+                await self._run_group(rows[:failed_at], now, unmarked)
             actor = rows[failed_at].actor_uri
-            self._spawn(
-                self._run_in_order([r for r in rows[failed_at:] if r.actor_uri == actor], now)
-            )
+            alone = [r for r in rows[failed_at:] if r.actor_uri == actor]
+            self._spawn(self._run_in_order(alone, now, unmarked))
             rows = [row for row in rows[failed_at:] if row.actor_uri != actor]
 
-    async def _try_group(self, rows: list[Row[Any]], now: datetime) -> int | None:
+    async def _try_group(
+        self, rows: list[Row[Any]], now: datetime, unmarked: set[str]
+    ) -> int | None:
         """Dispatch every message in one transaction; None when committed, else the index of
         the message that raised (or needed a fetch): then nothing is kept."""
         done = 0
@@ -171,7 +175,7 @@ class InboxLane:
                 blocked = await self.blocks.domains()
                 reasons: dict[str | None, list[int]] = {}
                 for row in rows:
-                    reason = await self._handle(session, row, blocked, now)
+                    reason = await self._handle(session, row, blocked, now, unmarked)
                     reasons.setdefault(reason, []).append(row.id)
                     done += 1
                 for reason, ids in reasons.items():
@@ -181,30 +185,40 @@ class InboxLane:
         return None
 
     async def _handle(
-        self, session: AsyncSession, row: Row[Any], blocked: frozenset[str], now: datetime
+        self,
+        session: AsyncSession,
+        row: Row[Any],
+        blocked: frozenset[str],
+        now: datetime,
+        unmarked: set[str],
     ) -> str | None:
         """Dispatch one claimed message with no fetch allowed; the reason when ignored."""
         resolver = FetchingResolver(
             session, self.uris, Prefetched(self.fetcher), now=now, signer=self.signer,
             budget=FetchBudget(FETCHES_PER_ACTIVITY), blocked=blocked,
         )  # fmt: skip
-        context = InboxContext(session, self.settings, self.uris, now, resolver, blocked)
+        context = InboxContext(session, self.settings, self.uris, now, resolver, blocked, unmarked)
         outcome = await dispatch(context, InboxMessage(**row._mapping))
         return outcome.reason if outcome.status == "ignored" else None
 
-    async def _run_in_order(self, rows: list[Row[Any]], now: datetime) -> None:
+    async def _run_in_order(
+        self, rows: list[Row[Any]], now: datetime, unmarked: set[str] | None = None
+    ) -> None:
         async with self._slots:
             for row in rows:
-                await self.process_one(row.id, row.attempts, now)
+                await self.process_one(row.id, row.attempts, now, unmarked)
 
-    async def process_one(self, message_id: int, attempts: int, now: datetime) -> None:
-        """Dispatch one message; fetch what it needs between tries, never inside one."""
+    async def process_one(
+        self, message_id: int, attempts: int, now: datetime, unmarked: set[str] | None = None
+    ) -> None:
+        """Dispatch one message; fetch what it needs between tries, never inside one.
+        `unmarked`: ids known to have no deletion marker (InboxContext.unmarked)."""
         budget = FetchBudget(FETCHES_PER_ACTIVITY)
         source = Prefetched(self.fetcher)
         try:
             for _ in range(2 * FETCHES_PER_ACTIVITY):
                 try:
-                    await self._dispatch(message_id, source, budget, now)
+                    await self._dispatch(message_id, source, budget, now, unmarked)
                     return
                 except NeedsFetch as need:
                     await source.fetch(need.request, budget)
@@ -216,7 +230,12 @@ class InboxLane:
             await self._retry(message_id, attempts, now, f"{type(error).__name__}: {error}")
 
     async def _dispatch(
-        self, message_id: int, source: Prefetched, budget: FetchBudget, now: datetime
+        self,
+        message_id: int,
+        source: Prefetched,
+        budget: FetchBudget,
+        now: datetime,
+        unmarked: set[str] | None,
     ) -> None:
         """One try, in one transaction: dispatch and complete."""
         async with self._writer(), self.db.session() as session, session.begin():
@@ -228,7 +247,9 @@ class InboxLane:
                 session, self.uris, source, now=now, signer=self.signer, budget=budget,
                 blocked=blocked,
             )  # fmt: skip
-            context = InboxContext(session, self.settings, self.uris, now, resolver, blocked)
+            context = InboxContext(
+                session, self.settings, self.uris, now, resolver, blocked, unmarked
+            )
             outcome = await dispatch(context, message)
             reason = outcome.reason if outcome.status == "ignored" else None
             await queue.complete(session, table(InboxMessage), [message_id], last_error=reason)
@@ -266,6 +287,18 @@ class InboxLane:
             for signal in signals:
                 signal.cancel()
         await self.wait_all()
+
+
+async def unmarked_ids(session: AsyncSession, rows: Sequence[Row[Any]]) -> set[str]:
+    """The activity and object ids of `rows` that no deletion marker names, in one query."""
+    ids: set[str] = set()
+    for row in rows:
+        body = row.body if isinstance(row.body, dict) else {}
+        ids.update(uri for uri in (id_of(body.get("id")), first_id(body.get("object"))) if uri)
+    if not ids:
+        return ids
+    marked = await session.scalars(select(DeletedObject.uri).where(DeletedObject.uri.in_(ids)))
+    return ids - set(marked.all())
 
 
 async def revive_senders(session: AsyncSession, senders: set[str]) -> None:
