@@ -17,8 +17,10 @@ their documents and answers deliveries with 202).
       fan-out and deliveries it causes) until no inbox message is pending: activities per
       second, from the first handled message to the last.
 
-Printed per configuration: (e), (w), the ratio w/e (target ≥ 0.5 with one worker) and what the
-activities came to (handled, ignored with reasons, failed; requests the origin got).
+Printed per configuration: (e), (w), the ratio w/e (target ≥ 0.5 with one worker), the cores
+busy while draining (the machine's, and the worker processes' own: two workers can only double
+one while cores are left) and what the activities came to (handled, ignored with reasons,
+failed; requests the origin got).
 """
 
 from __future__ import annotations
@@ -62,6 +64,27 @@ PG_NAME = "bench_worker"
 
 
 @dataclass(frozen=True, slots=True)
+class CpuUse:
+    """Cores busy during the drain: the whole machine, and the worker processes alone."""
+
+    machine: float
+    workers: float
+
+
+def _machine_busy() -> float:
+    """Seconds of CPU time the machine spent not idle (all cores), from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """Seconds of CPU time (user + system) a live process has used, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """One configuration's figures."""
 
@@ -70,6 +93,7 @@ class Result:
     drain: float
     outcomes: Counter[str]
     origin_requests: int
+    cpu: CpuUse
 
     @property
     def ratio(self) -> float:
@@ -181,29 +205,43 @@ def intake(work: Path, env: dict[str, str], port: int, pool: list[bytes]) -> flo
     return float(result["rate"])
 
 
-def drain(settings: Settings, env: dict[str, str], workers: int, total: int) -> float:
-    """(w): `workers` worker processes until no inbox message is pending; activities/s."""
+def drain(
+    work: Path, settings: Settings, env: dict[str, str], workers: int, total: int
+) -> tuple[float, CpuUse]:
+    """(w): `workers` worker processes until no inbox message is pending; activities/s and
+    the cores busy meanwhile. Each worker's output goes to work/worker-N.log."""
+    logs = [work / f"worker-{n}.log" for n in range(workers)]
     processes = [
         subprocess.Popen([SMARTNODE, "worker"], env={**os.environ, **env},
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         stdout=log.open("wb"), stderr=subprocess.STDOUT,
                          start_new_session=True)
-        for _ in range(workers)
+        for log in logs
     ]  # fmt: skip
     try:
         first: tuple[float, int] | None = None
+        busy_at_first = workers_at_first = 0.0
         while True:
             pending, _ = asyncio.run(inbox_state(settings))
             moment = time.monotonic()
             if first is None and pending < total:
                 first = (moment, total - pending)
+                busy_at_first = _machine_busy()
+                workers_at_first = sum(_process_cpu(p.pid) for p in processes)
             if pending == 0:
                 break
             if any(p.poll() is not None for p in processes):
-                raise RuntimeError("a worker process exited")
+                ended = next(
+                    log for p, log in zip(processes, logs, strict=True) if p.poll() is not None
+                )
+                raise RuntimeError(f"a worker process exited:\n{ended[0].read_text()[-3000:]}")
             time.sleep(0.1)
         assert first is not None
         elapsed = moment - first[0]
-        return (total - first[1]) / elapsed if elapsed > 0 else float("inf")
+        if elapsed <= 0:
+            return float("inf"), CpuUse(0.0, 0.0)
+        machine = (_machine_busy() - busy_at_first) / elapsed
+        own = (sum(_process_cpu(p.pid) for p in processes) - workers_at_first) / elapsed
+        return (total - first[1]) / elapsed, CpuUse(machine, own)
     finally:
         for process in processes:
             process.terminate()
@@ -232,10 +270,10 @@ def configuration(
     signed = sign_mix(f"http://127.0.0.1:{port}/inbox", actors, project, local, mix)
     before = origin.requests
     rate_in = intake(work, env, port, [raw for raw, _ in signed])
-    rate_out = drain(settings, env, workers, len(signed))
+    rate_out, cpu = drain(work, settings, env, workers, len(signed))
     _, outcomes = asyncio.run(inbox_state(settings))
     name = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
-    return Result(name, rate_in, rate_out, outcomes, origin.requests - before)
+    return Result(name, rate_in, rate_out, outcomes, origin.requests - before, cpu)
 
 
 def report(result: Result, relevant: int, total: int) -> None:
@@ -244,6 +282,10 @@ def report(result: Result, relevant: int, total: int) -> None:
     print(f"(w) worker, handled/s       {result.drain:10.0f}")
     verdict = "meets" if result.ratio >= TARGET else "BELOW"
     print(f"w/e                         {result.ratio:10.2f}   ({verdict} the target {TARGET})")
+    cores = os.cpu_count() or 1
+    print(f"cores busy while draining: {result.cpu.machine:.2f} of {cores} "
+          f"(the worker processes {result.cpu.workers:.2f}; the rest is the database, the "
+          "origin and this script's polling)")  # fmt: skip
     print(f"origin requests (fetches and deliveries): {result.origin_requests}")
     for outcome, count in result.outcomes.most_common():
         print(f"  {count:6d}  {outcome}")
