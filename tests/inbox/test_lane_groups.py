@@ -32,6 +32,16 @@ async def _store(db, settings, bodies: list[dict[str, Any]]) -> None:
         ) for b in bodies])  # fmt: skip
 
 
+async def _one_batch(db, settings, world: Fediverse, node: Any) -> int:
+    """One inbox batch through a worker whose remote servers are `world`; how many it held."""
+    fetcher = Fetcher(settings, transport=httpx.MockTransport(world.handle))
+    worker = Worker(settings, db, fetcher, signer=node_signer(node, settings), deliverer=None)
+    try:
+        return await worker.process_inbox(NOW)
+    finally:
+        await fetcher.aclose()
+
+
 async def test_a_message_that_needs_a_fetch_leaves_its_group_in_order(db, settings) -> None:
     world = Fediverse()
     for uri in (ALICE, BOB, CAROL):
@@ -54,12 +64,7 @@ async def test_a_message_that_needs_a_fetch_leaves_its_group_in_order(db, settin
         activity("Like", CAROL, post.uri, f"{CAROL}#like"),
     ])  # fmt: skip
     world.requests.clear()
-    fetcher = Fetcher(settings, transport=httpx.MockTransport(world.handle))
-    worker = Worker(settings, db, fetcher, signer=node_signer(node, settings), deliverer=None)
-    try:
-        assert await worker.process_inbox(NOW) == 4
-    finally:
-        await fetcher.aclose()
+    assert await _one_batch(db, settings, world, node) == 4
     async with db.session() as s:
         states = (await s.execute(select(InboxMessage.state, InboxMessage.last_error))).all()
         liked = await s.get(ContentObject, post.id)
@@ -86,12 +91,7 @@ async def test_a_delete_before_its_create_in_one_batch_wins(db, settings) -> Non
         activity("Create", BOB, remote_note(gone, BOB, **mention), f"{gone}/activity"),
         activity("Create", BOB, remote_note(kept, BOB, **mention), f"{kept}/activity"),
     ])  # fmt: skip
-    fetcher = Fetcher(settings, transport=httpx.MockTransport(world.handle))
-    worker = Worker(settings, db, fetcher, signer=node_signer(node, settings), deliverer=None)
-    try:
-        assert await worker.process_inbox(NOW) == 3
-    finally:
-        await fetcher.aclose()
+    assert await _one_batch(db, settings, world, node) == 3
     async with db.session() as s:
         outcomes = dict(
             (await s.execute(select(InboxMessage.activity_uri, InboxMessage.last_error))).all()
