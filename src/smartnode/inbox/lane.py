@@ -201,9 +201,7 @@ class InboxLane:
         outcome = await dispatch(context, InboxMessage(**row._mapping))
         return outcome.reason if outcome.status == "ignored" else None
 
-    async def _run_in_order(
-        self, rows: list[Row[Any]], now: datetime, unmarked: set[str] | None = None
-    ) -> None:
+    async def _run_in_order(self, rows: list[Row[Any]], now: datetime, unmarked: set[str]) -> None:
         async with self._slots:
             for row in rows:
                 await self.process_one(row.id, row.attempts, now, unmarked)

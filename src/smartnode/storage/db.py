@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +22,19 @@ from smartnode.matching.search_index import install_listeners
 from smartnode.storage.sqlite_in_loop import in_loop_creator
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """The connect listener: WAL, foreign keys, and how long a statement waits for a lock
+    (0 for connections run on the loop, which wait by sleeping on it instead)."""
 
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
 
-def _sqlite_pragmas_in_loop(dbapi_connection: Any, record: Any) -> None:
-    """The same, with no busy timeout: a lock is waited for by sleeping on the loop."""
-    _sqlite_pragmas(dbapi_connection, record)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")
-    cursor.close()
+    return on_connect
 
 
 def create_engine(database_url: str, *, sqlite_in_loop: bool = False) -> AsyncEngine:
@@ -48,14 +47,15 @@ def create_engine(database_url: str, *, sqlite_in_loop: bool = False) -> AsyncEn
             f"SMARTNODE_DATABASE_URL is not a database URL: {database_url!r}"
         ) from None
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        if sqlite_in_loop and url.database and url.database != ":memory:":
-            engine = create_async_engine(url, async_creator=in_loop_creator(url.database))
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas_in_loop)
+        on_file = bool(url.database) and url.database != ":memory:"
+        if on_file:
+            Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+        if sqlite_in_loop and on_file:
+            engine = create_async_engine(url, async_creator=in_loop_creator(str(url.database)))
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas(0))
             return engine
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(10_000))
         return engine
     if url.get_backend_name() == "postgresql":
         if url.get_driver_name() != "asyncpg":
