@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from smartnode.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("data")
+#: The languages of the pages and mail (complete gettext catalogs for each).
+UI_LANGUAGES = ("en", "sv", "fr", "nl", "de", "it", "es")
 
 
 class Settings(BaseSettings):
@@ -64,6 +66,36 @@ class Settings(BaseSettings):
     authorized_fetch: bool = Field(
         default=False, description="Require signed GETs for our documents (node actor excepted)."
     )
+    language: str = Field(
+        default="en",
+        description="The node's default language for pages and mail: en, sv, fr, nl, de, it, es.",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Mail server, e.g. smtp://user:password@mail.example:587 (STARTTLS when "
+        "offered) or smtps://…:465. Unset: links are logged and the CLI prints them.",
+    )
+    mail_from: str = Field(default="", description="Sender of mail. Default: no-reply@DOMAIN.")
+    session_idle_hours: int = Field(
+        default=24 * 14, ge=1, description="A browser session unused this long ends."
+    )
+    session_max_days: int = Field(
+        default=90, ge=1, description="A browser session ends this long after sign-in, used or not."
+    )
+    invitation_days: int = Field(default=14, ge=1, description="How long an invitation works.")
+    reset_minutes: int = Field(default=60, ge=5, description="How long a password reset works.")
+    oidc_issuer: str = Field(
+        default="", description="The cooperative's OpenID provider (issuer URL); unset: off."
+    )
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr | None = None
+    oidc_name: str = Field(
+        default="Smart", description="The provider's name on the sign-in button."
+    )
+    oidc_create_members: bool = Field(
+        default=False,
+        description="A first OpenID sign-in with no member of that verified email creates one.",
+    )
     semantic_rerank: bool = Field(
         default=False,
         description="Re-rank match results with a small multilingual embedding model "
@@ -76,6 +108,14 @@ class Settings(BaseSettings):
         value = value.strip().lower().rstrip("/")
         if not value or "/" in value or "@" in value or " " in value:
             raise ValueError("SMARTNODE_DOMAIN must be a host name, optionally with :port")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in UI_LANGUAGES:
+            raise ValueError(f"SMARTNODE_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}")
         return value
 
     @field_validator("trusted_peers", mode="before")
@@ -99,6 +139,8 @@ class Settings(BaseSettings):
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
             raise ValueError("SMARTNODE_BASE_URL must look like https://host[:port] with no path")
+        if not self.mail_from:
+            self.mail_from = f"no-reply@{self.domain.split(':')[0]}"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'smartnode.db'}"
         return self
@@ -107,6 +149,11 @@ class Settings(BaseSettings):
     def base_host(self) -> str:
         """Host (with port if any) of BASE_URL, as peers see it in our ids."""
         return urlsplit(self.base_url).netloc
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry `Secure` when the node is served over https."""
+        return self.base_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

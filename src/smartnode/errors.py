@@ -9,7 +9,8 @@ SmartnodeError
  ├── NotFound               (404)
  ├── Gone                   (410)  existed once, deleted (Tombstone)
  ├── Conflict               (409)  e.g. username taken
- └── PayloadTooLarge        (413)
+ ├── PayloadTooLarge        (413)
+ └── TooManyRequests        (429)  slowed down: try again after `retry_after` seconds
 
 Errors are mapped to responses at the edge (api/, web/) and to one line in the CLI.
 """
@@ -70,3 +71,12 @@ class Conflict(SmartnodeError):
 class PayloadTooLarge(SmartnodeError):
     status_code = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(SmartnodeError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from smartnode.errors import SmartnodeError
+from smartnode.errors import SmartnodeError, TooManyRequests
 from smartnode.validation_words import validation_message
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ async def smartnode_error(request: Request, exc: SmartnodeError) -> Response:
     if exc.status_code >= 500:
         log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
         return error_response("internal error", "internal_error", 500)
-    return error_response(exc.message, exc.code, exc.status_code)
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(exc.message, exc.code, exc.status_code, headers)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:

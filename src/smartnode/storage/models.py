@@ -155,12 +155,19 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
-    scope: Mapped[str] = mapped_column(String(16))  # admin | member
+    scope: Mapped[str] = mapped_column(String(16))  # admin | member | app
     actor_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
-    )  # the member a member token acts for
+    )  # the member a member (or app) token acts for
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # OAuth 2 tokens (scope "app"): the app, its granted scopes, refresh token and expiry
+    client_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    scopes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class InboxMessage(Base):
@@ -413,6 +420,7 @@ def table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+from smartnode.storage import models_accounts as models_accounts  # noqa: E402  (register tables)
 from smartnode.storage import models_matching as models_matching  # noqa: E402  (register tables)
 from smartnode.storage import models_search as models_search  # noqa: E402  (register tables)
 from smartnode.storage import models_work as models_work  # noqa: E402  (register tables)

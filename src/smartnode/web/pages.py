@@ -33,6 +33,7 @@ from smartnode.api.deps import SessionDep
 from smartnode.config import Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
+from smartnode.web import i18n
 
 HERE = Path(__file__).parent
 UI_LANG = "en"
@@ -50,6 +51,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+i18n.install(_env)
 
 
 def render(
@@ -58,9 +60,13 @@ def render(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    lang: str = UI_LANG,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a template with the node's name, description and domain in `node`."""
+    """Render a template in `lang` with the node's name, description and domain in `node`.
+
+    Pages whose every string goes through gettext pass the viewer's language; the others are
+    still English only."""
     settings: Settings = request.app.state.settings
     node = {
         "name": settings.node_name,
@@ -68,7 +74,11 @@ def render(
         "domain": settings.domain,
         "country": settings.node_country,
     }
-    html = _env.get_template(template).render(ui_lang=UI_LANG, node=node, **context)
+    token = i18n.current_language.set(lang)
+    try:
+        html = _env.get_template(template).render(ui_lang=lang, node=node, **context)
+    finally:
+        i18n.current_language.reset(token)
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 

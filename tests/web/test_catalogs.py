@@ -1,0 +1,78 @@
+"""Every user-facing string goes through gettext and has a translation in every language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+
+from smartnode.config import UI_LANGUAGES
+from smartnode.web import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _extracted() -> set[str | tuple[str, ...]]:
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: set[str | tuple[str, ...]] = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+EXTRACTED = _extracted()
+
+
+def test_strings_are_found() -> None:
+    assert "Sign in" in EXTRACTED
+    assert "Skip to content" in EXTRACTED
+
+
+@pytest.mark.parametrize("language", [lang for lang in UI_LANGUAGES if lang != "en"])
+def test_every_string_is_translated(language: str) -> None:
+    catalog = i18n.translations(language)
+    missing = []
+    for message in sorted(EXTRACTED, key=str):
+        if isinstance(message, tuple):
+            singular, plural = message[0], message[1]
+            if (
+                catalog.ngettext(singular, plural, 1) == singular
+                and catalog.ngettext(singular, plural, 5) == plural
+            ):
+                missing.append(singular)
+        elif catalog.gettext(message) == message:
+            missing.append(message)
+    assert not missing, f"{language} lacks: {missing}"
+
+
+@pytest.mark.parametrize("language", [lang for lang in UI_LANGUAGES if lang != "en"])
+def test_translations_keep_their_variables(language: str) -> None:
+    """A translation names the same %(variables)s as its English message."""
+    pattern = re.compile(r"%\((\w+)\)s")
+    catalog = i18n.translations(language)
+    for message in EXTRACTED:
+        if isinstance(message, str):
+            assert set(pattern.findall(catalog.gettext(message))) == set(
+                pattern.findall(message)
+            ), message
+
+
+def test_the_current_language_is_used_and_restored() -> None:
+    token = i18n.current_language.set("sv")
+    try:
+        assert i18n.gettext("Sign in") == "Logga in"
+    finally:
+        i18n.current_language.reset(token)
+    assert i18n.gettext("Sign in") == "Sign in"
+
+
+def test_negotiation() -> None:
+    assert i18n.negotiate("fr-BE,fr;q=0.9,en;q=0.8", None, "en") == "fr"
+    assert i18n.negotiate("ja,de;q=0.5", None, "sv") == "de"
+    assert i18n.negotiate("ja", None, "sv") == "sv"
+    assert i18n.negotiate("fr", "nl", "en") == "nl"
+    assert i18n.negotiate("fr;q=0,es", None, "en") == "es"
