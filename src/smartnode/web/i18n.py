@@ -53,7 +53,7 @@ def translations(language: str) -> NullTranslations:
     return Translations(buffer)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
+def N_(message: str) -> str:
     """Mark a message for the catalogs where it is defined; translate it where it is shown."""
     return message
 
