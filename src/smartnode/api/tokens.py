@@ -17,6 +17,7 @@ from smartnode.storage.models import ApiToken
 
 ADMIN_SCOPE = "admin"
 MEMBER_SCOPE = "member"
+APP_SCOPE = "app"  # an OAuth 2 access token: acts for `actor_id` within `scopes`
 TOKEN_BYTES = 32
 MAX_LABEL = 100
 #: last_used_at is written at most this often per token (reads stay read-only in between).
@@ -57,6 +58,8 @@ async def check_token(session: AsyncSession, token: str, now: datetime) -> ApiTo
     row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None:
         raise Unauthorized("the API token is not valid (unknown or revoked)")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("the API token has expired")
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
         await session.flush()

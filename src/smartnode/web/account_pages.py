@@ -4,13 +4,15 @@ in the viewer's language, never cached, never indexed, with the CSRF cookie set 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from smartnode.accounts.sessions import FULL, Started
 from smartnode.config import Settings
 from smartnode.storage.models_accounts import Account
-from smartnode.web.forms import Csrf
+from smartnode.web.forms import Csrf, set_session_cookie
 from smartnode.web.pages import render
 from smartnode.web.viewer import page_language
 
@@ -43,8 +45,26 @@ def render_account_page(
     return response
 
 
+def safe_next(url: str | None, default: str = "/account") -> str:
+    """A path on this node to go to after a form (`next`), never another site."""
+    url = url or ""
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or len(url) > 2000:
+        return default
+    return url
+
+
 def see_other(url: str) -> RedirectResponse:
     """The answer to a POST that worked: go to `url` (never a foreign one)."""
-    if not url.startswith("/") or url.startswith("//") or "\\" in url:
-        url = "/account"
-    return RedirectResponse(url, status_code=303, headers=dict(NO_STORE))
+    return RedirectResponse(safe_next(url), status_code=303, headers=dict(NO_STORE))
+
+
+def signed_in(request: Request, started: Started, next_url: str | None) -> RedirectResponse:
+    """After a first factor: set the new session's cookie and go on to `next`, or to the
+    second factor first when one is owed (`/signin/second-factor`)."""
+    settings: Settings = request.app.state.settings
+    target = safe_next(next_url)
+    if started.row.level != FULL:
+        target = f"/signin/second-factor?{urlencode({'next': target})}"
+    response = see_other(target)
+    set_session_cookie(response, settings, started.token)
+    return response

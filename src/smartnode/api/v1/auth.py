@@ -14,8 +14,10 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
+from smartnode.accounts import principal as principals
+from smartnode.accounts.principal import Principal
 from smartnode.api.deps import SessionDep
-from smartnode.api.tokens import ADMIN_SCOPE, MEMBER_SCOPE, check_token
+from smartnode.api.tokens import ADMIN_SCOPE, APP_SCOPE, MEMBER_SCOPE, check_token
 from smartnode.errors import Forbidden, NotFound, Unauthorized
 from smartnode.storage.models import Actor, ApiToken
 
@@ -111,6 +113,47 @@ async def require_member(
         return await _acting_member(session, row, as_)
 
 
+def _principal_of(row: ApiToken, acting: Actor | None) -> Principal:
+    if row.scope == APP_SCOPE and row.actor_id is not None and row.client_id is not None:
+        return principals.app(row.actor_id, row.client_id, frozenset((row.scopes or "").split()))
+    if row.scope == MEMBER_SCOPE and row.actor_id is not None:
+        return principals.member(row.actor_id)
+    return principals.admin(acting.id if acting is not None else None)
+
+
+async def optional_principal(
+    request: Request, session: SessionDep, _: Declared, as_: ActingAs = None
+) -> Principal:
+    """Who calls: the holder of a bearer token (admin, member or app), else anonymous.
+
+    An admin token acts for a member with `?as=`; a member or app token only for its own."""
+    token = bearer_token(request)
+    if token is None:
+        return principals.ANONYMOUS
+    async with session.begin():  # commits last_used_at; the route then opens its own transaction
+        row = await check_token(session, token, datetime.now(UTC))
+        if row.scope == APP_SCOPE:
+            if as_ is not None:
+                raise Forbidden("an app token acts only for the member who granted it")
+            if row.actor_id is None or await _live_member(session, id=row.actor_id) is None:
+                raise Forbidden("the member of this token no longer exists")
+            return _principal_of(row, None)
+        if row.scope == ADMIN_SCOPE and as_ is None:
+            return principals.admin()
+        return _principal_of(row, await _acting_member(session, row, as_))
+
+
+async def require_principal(
+    principal: Annotated[Principal, Depends(optional_principal)],
+) -> Principal:
+    """A caller with a valid token; Unauthorized for anonymous callers."""
+    if principal.kind == "anonymous":
+        raise Unauthorized("this needs a token: 'Authorization: Bearer <token>'")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+MaybePrincipalDep = Annotated[Principal, Depends(optional_principal)]
 AdminDep = Annotated[ApiToken, Depends(require_admin)]
 MemberDep = Annotated[Actor, Depends(require_member)]
 MaybeAdminDep = Annotated[ApiToken | None, Depends(optional_admin)]
