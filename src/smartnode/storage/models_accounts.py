@@ -38,6 +38,7 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True)  # encrypted
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigId, nullable=True)  # no code twice
     ui_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("totp_secret", sa.Text(), nullable=True),
         sa.Column("totp_enabled_at", UTCDateTime(), nullable=True),
+        sa.Column("totp_last_step", BigId, nullable=True),
         sa.Column("ui_language", sa.String(length=8), nullable=True),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
