@@ -19,6 +19,7 @@ from smartnode.api.cache import DocumentCache
 from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
 from smartnode.api.limits import BodyLimit
+from smartnode.api.oauth import router as oauth_router
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
 from smartnode.federation.fetch import Fetcher
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(objects.router)
     app.include_router(agreements.router)  # /agreements/{token}, to its parties only
     app.include_router(calendar.router)  # {member or project}/events.ics
+    app.include_router(oauth_router)  # /api/v1/apps, /oauth/*, the consent and apps pages
     app.include_router(v1_router.router, prefix="/api/v1")
     add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from smartnode.accounts import principal as principals
+from smartnode.accounts.oauth_tokens import CLIENT_SCOPE
 from smartnode.accounts.principal import Principal
 from smartnode.api.deps import SessionDep
 from smartnode.api.tokens import ADMIN_SCOPE, APP_SCOPE, MEMBER_SCOPE, check_token
@@ -114,11 +115,16 @@ async def require_member(
 
 
 def _principal_of(row: ApiToken, acting: Actor | None) -> Principal:
+    scopes = frozenset((row.scopes or "").split())
     if row.scope == APP_SCOPE and row.actor_id is not None and row.client_id is not None:
-        return principals.app(row.actor_id, row.client_id, frozenset((row.scopes or "").split()))
+        return principals.app(row.actor_id, row.client_id, scopes)
+    if row.scope == CLIENT_SCOPE and row.client_id is not None:  # an app's own token
+        return Principal(kind="app", actor_id=None, scopes=scopes, client_id=row.client_id)
     if row.scope == MEMBER_SCOPE and row.actor_id is not None:
         return principals.member(row.actor_id)
-    return principals.admin(acting.id if acting is not None else None)
+    if row.scope == ADMIN_SCOPE:
+        return principals.admin(acting.id if acting is not None else None)
+    raise Forbidden("this token acts for nobody on this node")
 
 
 async def optional_principal(
@@ -137,6 +143,10 @@ async def optional_principal(
                 raise Forbidden("an app token acts only for the member who granted it")
             if row.actor_id is None or await _live_member(session, id=row.actor_id) is None:
                 raise Forbidden("the member of this token no longer exists")
+            return _principal_of(row, None)
+        if row.scope == CLIENT_SCOPE:
+            if as_ is not None:
+                raise Forbidden("an app's own token acts for no member")
             return _principal_of(row, None)
         if row.scope == ADMIN_SCOPE and as_ is None:
             return principals.admin()

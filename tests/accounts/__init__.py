@@ -1,0 +1,1 @@
+"""Tests of accounts: sign-in, sessions, OAuth 2 for apps."""
