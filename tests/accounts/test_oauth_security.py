@@ -9,10 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from smartnode.accounts.oauth_codes import check_authorization_request, issue_code
+from smartnode.accounts.oauth_codes import (
+    check_authorization_request,
+    forget_old_codes,
+    issue_code,
+)
 from smartnode.storage.models_accounts import Account, OAuthCode
 from tests.accounts.test_oauth_support import (
     CALLBACK,
+    Member,
     authorization_code,
     bearer,
     browse_as,
@@ -27,6 +32,18 @@ from tests.accounts.test_oauth_support import (
 )
 
 EVIL = "https://evil.example/steal"
+
+
+async def code_issued_at(db, app: dict, member: Member, when: datetime) -> str:
+    """Arrange: a code the member granted the app at `when`, through the domain functions."""
+    async with db.session() as s, s.begin():
+        request = await check_authorization_request(
+            s, response_type="code", client_id=app["client_id"], redirect_uri=CALLBACK,
+            scope="read", state=None, code_challenge=None, code_challenge_method=None,
+        )  # fmt: skip
+        account = await s.get(Account, member.account_id)
+        assert account is not None
+        return await issue_code(s, request, account, when)
 
 
 async def count_codes(db) -> int:
@@ -156,15 +173,7 @@ async def test_a_replayed_code_is_refused_and_revokes_its_tokens(client, db, set
 async def test_an_expired_code_is_refused(client, db, settings) -> None:
     anna = await signed_in_member(db, settings)
     app = await register(client)
-    long_ago = datetime.now(UTC) - timedelta(minutes=11)
-    async with db.session() as s, s.begin():
-        request = await check_authorization_request(
-            s, response_type="code", client_id=app["client_id"], redirect_uri=CALLBACK,
-            scope="read", state=None, code_challenge=None, code_challenge_method=None,
-        )  # fmt: skip
-        account = await s.get(Account, anna.account_id)
-        assert account is not None
-        code = await issue_code(s, request, account, long_ago)
+    code = await code_issued_at(db, app, anna, datetime.now(UTC) - timedelta(minutes=11))
     answer = await exchange(
         client, code=code, client_id=app["client_id"], client_secret=app["client_secret"],
         redirect_uri=CALLBACK,
@@ -278,3 +287,14 @@ async def test_an_apps_name_cannot_inject_html_into_the_consent_page(client, db,
     assert page.status_code == 200
     assert "<script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+async def test_old_codes_are_forgotten_a_day_after_they_expire(client, db, settings) -> None:
+    anna = await signed_in_member(db, settings)
+    app = await register(client)
+    now = datetime.now(UTC)
+    for age in (timedelta(days=2), timedelta(hours=1), timedelta(0)):
+        await code_issued_at(db, app, anna, now - age)
+    async with db.session() as s, s.begin():
+        assert await forget_old_codes(s, now) == 1
+    assert await count_codes(db) == 2

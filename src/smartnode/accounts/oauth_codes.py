@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.accounts import ACTIVE
@@ -31,6 +31,8 @@ from smartnode.errors import Forbidden
 from smartnode.storage.models_accounts import Account, OAuthClient, OAuthCode
 
 CODE_LIFETIME = timedelta(minutes=10)
+#: How long a code row outlives its expiry (a replay after that is merely unknown).
+REPLAY_MEMORY = timedelta(days=1)
 S256 = "S256"
 #: RFC 7636 §4.1: 43 to 128 unreserved characters (a challenge has the same alphabet).
 _PKCE_VALUE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
@@ -198,3 +200,12 @@ def check_code(
         raise OAuthError(INVALID_GRANT, "code_verifier is missing or malformed")
     if not same(s256(code_verifier), row.code_challenge):
         raise OAuthError(INVALID_GRANT, "code_verifier does not match the code_challenge")
+
+
+async def forget_old_codes(session: AsyncSession, now: datetime) -> int:
+    """Delete codes expired a day ago or more (for a scheduled job); how many. A code is kept
+    that long after it expires so that a late replay still finds it and revokes its tokens."""
+    result = await session.execute(
+        delete(OAuthCode).where(OAuthCode.expires_at <= now - REPLAY_MEMORY)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
