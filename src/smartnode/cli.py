@@ -13,6 +13,7 @@ from rich.table import Table
 from smartnode.actors.inputs import MemberInput, ProjectInput
 from smartnode.actors.members import create_member, list_members
 from smartnode.actors.projects import create_project, list_projects
+from smartnode.cli_accounts import add_account_commands
 from smartnode.cli_demo import add_demo_commands
 from smartnode.cli_federation import (
     block_app,
@@ -55,6 +56,7 @@ member_app = typer.Typer(help="Members of this node.", no_args_is_help=True)
 project_app = typer.Typer(help="Projects hosted on this node.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the JSON API.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
+add_account_commands(member_app)
 app.add_typer(project_app, name="project")
 app.add_typer(token_app, name="token")
 app.add_typer(block_app, name="block")

@@ -10,10 +10,18 @@ from typing import Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.accounts.principal import Principal
 from smartnode.accounts.secrets import digest, new_secret
-from smartnode.errors import Conflict, NotFound, ValidationFailed
-from smartnode.storage.models import Actor
-from smartnode.storage.models_accounts import Account, AccountLink, WebSession
+from smartnode.config import UI_LANGUAGES
+from smartnode.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartnode.storage.models import Actor, ApiToken
+from smartnode.storage.models_accounts import (
+    Account,
+    AccountLink,
+    ExternalIdentity,
+    Passkey,
+    WebSession,
+)
 
 INVITED, ACTIVE, SUSPENDED = "invited", "active", "suspended"
 LinkPurpose = Literal["invite", "reset"]
@@ -42,6 +50,44 @@ async def account_by_email(session: AsyncSession, email: str) -> Account | None:
     if address is None:
         return None
     return await session.scalar(select(Account).where(Account.email == address))
+
+
+async def local_member_named(session: AsyncSession, username: str) -> Actor:
+    """The live local member of a username (`anna`, `@anna`); NotFound otherwise."""
+    actor = await session.scalar(
+        select(Actor).where(
+            Actor.local.is_(True),
+            Actor.kind == "member",
+            Actor.username == username.strip().lstrip("@").lower(),
+            Actor.deleted_at.is_(None),
+        )
+    )
+    if actor is None:
+        raise NotFound(f"no member named {username!r} on this node")
+    return actor
+
+
+async def change_state(
+    session: AsyncSession, by: Principal, username: str, state: str, now: datetime
+) -> Account:
+    """An admin suspends a member or makes them active again (an account that never chose
+    how to sign in goes back to invited)."""
+    if not by.is_admin:
+        raise Forbidden("only an admin of the node suspends or reactivates members")
+    account = await ensure_account(session, await local_member_named(session, username), now)
+    if state == ACTIVE and account.password_hash is None and not await _signs_in(session, account):
+        state = INVITED
+    await set_state(session, account, state, now)
+    return account
+
+
+async def _signs_in(session: AsyncSession, account: Account) -> bool:
+    """Whether the account has a way in other than a password (a passkey, the provider)."""
+    for table in (Passkey, ExternalIdentity):
+        found = await session.scalar(select(table.id).where(table.account_id == account.id))
+        if found is not None:
+            return True
+    return False
 
 
 async def member_of(session: AsyncSession, account: Account) -> Actor:
@@ -81,12 +127,16 @@ async def ensure_account(
 
 
 async def set_state(session: AsyncSession, account: Account, state: str, now: datetime) -> None:
-    """Suspend or reactivate; a suspension ends every browser session at once."""
+    """Suspend or reactivate; a suspension ends every browser session and revokes every
+    app's grant at once (a reactivated member signs in and grants again)."""
     if state not in (INVITED, ACTIVE, SUSPENDED):
         raise ValidationFailed(f"state must be one of {INVITED}, {ACTIVE}, {SUSPENDED}")
     account.state, account.updated_at = state, now
     if state == SUSPENDED:
         await session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+        await session.execute(
+            delete(ApiToken).where(ApiToken.actor_id == account.actor_id, ApiToken.scope == "app")
+        )
     await session.flush()
 
 
@@ -169,3 +219,13 @@ async def use_link(
     if account is None or account.state == SUSPENDED:
         return None
     return account
+
+
+async def set_ui_language(
+    session: AsyncSession, account: Account, language: str | None, now: datetime
+) -> None:
+    """The member's language for pages and mail (None: follow the browser)."""
+    if language is not None and language not in UI_LANGUAGES:
+        raise ValidationFailed(f"language must be one of {', '.join(UI_LANGUAGES)}")
+    account.ui_language, account.updated_at = language, now
+    await session.flush()

@@ -39,6 +39,7 @@ def render_account_page(
         csrf=csrf.token,
         noindex=True,
         signed_in=account is not None and account.state == "active",
+        account=account,
         **context,
     )
     csrf.set_on(response)

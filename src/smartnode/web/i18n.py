@@ -24,6 +24,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment
 
 from smartnode.config import UI_LANGUAGES
+from smartnode.translatable import N_ as N_
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 SOURCE_LANGUAGE = "en"
@@ -51,11 +52,6 @@ def translations(language: str) -> NullTranslations:
     write_mo(buffer, merged)
     buffer.seek(0)
     return Translations(buffer)
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogs where it is defined; translate it where it is shown."""
-    return message
 
 
 @contextmanager

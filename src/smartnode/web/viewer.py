@@ -45,15 +45,20 @@ async def session_of(
 
 
 async def viewer_of(request: Request, session: AsyncSession, settings: Settings) -> Viewer | None:
-    """The signed-in member (a full session) of this request, or None."""
-    found = await session_of(request, session, settings)
-    if found is None or found[0].level != FULL:
+    """The signed-in member (a full session) of this request, or None; read in its own
+    commit, so the route is free to begin its transaction."""
+    token = request.cookies.get(session_cookie_name(settings))
+    if not token:
         return None
-    row, account = found
-    try:
-        actor = await member_of(session, account)
-    except NotFound:
-        return None
+    async with session.begin():
+        found = await find_session(session, settings, token, utc_now())
+        if found is None or found[0].level != FULL:
+            return None
+        row, account = found
+        try:
+            actor = await member_of(session, account)
+        except NotFound:
+            return None
     return Viewer(account=account, web_session=row, actor=actor)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smartnode.api.v1 import (
+    accounts,
     applications,
     calls,
     events,
@@ -28,6 +29,7 @@ from smartnode.api.v1.skills import router as skills_router
 router = APIRouter()
 router.include_router(node.router)
 router.include_router(members.router)
+router.include_router(accounts.router)
 router.include_router(projects.router)
 router.include_router(follows.router)
 router.include_router(posts.router)

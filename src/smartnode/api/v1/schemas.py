@@ -148,6 +148,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the given error statuses, and 422 (every route has input)."""
     described = {
         401: "Missing or invalid admin token (send `Authorization: Bearer <token>`).",
+        403: "The token may not do this (not an admin, not the member, or an app without the "
+        "scope).",
         404: "No such member, project or team member.",
         409: "Conflicts with the current state (name taken, last coordinator).",
         410: "Deleted; the name is not reused.",
