@@ -68,9 +68,9 @@ def build_message(settings: Settings, mail: Mail) -> EmailMessage:
     message["From"] = f"{settings.node_name} <{settings.mail_from}>"
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Content-Language"] = mail.language
     message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
     message.set_content(mail.body)
+    message["Content-Language"] = mail.language  # after set_content, which clears Content-*
     return message
 
 

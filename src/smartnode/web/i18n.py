@@ -42,16 +42,21 @@ def translations(language: str) -> NullTranslations:
     """The merged catalogs of a language (English: the identity)."""
     if language == SOURCE_LANGUAGE or language not in UI_LANGUAGES:
         return NullTranslations()
+    buffer = io.BytesIO()
+    write_mo(buffer, merged_catalog(language))
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def merged_catalog(language: str) -> Catalog:
+    """Every translated message of a language's `.po` files (fuzzy and empty ones left out)."""
     merged = Catalog(locale=language)
     for path in catalog_files(language):
         with path.open("rb") as handle:
             for message in read_po(handle, locale=language):
                 if message.id and message.string and not message.fuzzy:
                     merged[message.id] = message
-    buffer = io.BytesIO()
-    write_mo(buffer, merged)
-    buffer.seek(0)
-    return Translations(buffer)
+    return merged
 
 
 @contextmanager
