@@ -55,8 +55,11 @@ async def test_an_invitation_from_the_cli_is_mailed_and_works_once(
     smtp: tuple[Inbox, int],
 ) -> None:  # fmt: skip
     await make_member(db, settings, "anna", name="Anna Lind")
-    result = await asyncio.to_thread(smartnode, "member", "invite", "anna", "--email", "anna@example.org",
-                       SMARTNODE_SMTP_URL=f"smtp://127.0.0.1:{smtp[1]}")  # fmt: skip
+    smtp_url = f"smtp://127.0.0.1:{smtp[1]}"
+    result = await asyncio.to_thread(
+        smartnode, "member", "invite", "anna", "--email", "anna@example.org",
+        SMARTNODE_SMTP_URL=smtp_url,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Mailed to anna@example.org." in result.output
     printed = link_in(result.output, "/invitation/")

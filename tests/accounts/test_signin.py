@@ -219,7 +219,8 @@ async def test_idle_and_absolute_expiry(
     async with db.session() as s, s.begin():
         account = await account_of(s, actor.id)
         assert account is not None
-        idle = await start_session(s, settings, account, now - timedelta(hours=settings.session_idle_hours + 1), method="password")  # fmt: skip
+        long_ago = now - timedelta(hours=settings.session_idle_hours + 1)
+        idle = await start_session(s, settings, account, long_ago, method="password")
         fresh = await start_session(s, settings, account, now, method="password")
         fresh.row.expires_at = now - timedelta(seconds=1)  # past its absolute limit
     for token in (idle.token, fresh.token):
