@@ -255,3 +255,16 @@ async def test_suspension_from_the_cli_ends_sessions_and_app_grants(
     assert (await client.get("/account")).status_code == 303
     result = await asyncio.to_thread(smartnode, "member", "reactivate", "anna")
     assert result.exit_code == 0 and "can sign in again" in result.output
+
+
+async def test_an_invitation_goes_to_the_address_smart_knows(
+    db: Database, settings: Settings, smartnode: Invoke, smtp: tuple[Inbox, int]
+) -> None:
+    await make_member(db, settings, "eva", email="eva@example.org")
+    result = await asyncio.to_thread(
+        smartnode, "member", "invite", "eva", SMARTNODE_SMTP_URL=f"smtp://127.0.0.1:{smtp[1]}"
+    )
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in smtp[0].messages] == ["eva@example.org"]
+    async with db.session() as s:
+        assert await s.scalar(select(Account.email)) == "eva@example.org"

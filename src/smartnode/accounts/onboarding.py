@@ -13,6 +13,7 @@ from smartnode.accounts.accounts import (
     INVITED,
     SUSPENDED,
     IssuedLink,
+    account_of,
     ensure_account,
     issue_link,
     local_member_named,
@@ -25,7 +26,7 @@ from smartnode.accounts.principal import Principal
 from smartnode.accounts.sessions import end_all_sessions
 from smartnode.config import Settings
 from smartnode.errors import Conflict, Forbidden
-from smartnode.storage.models import Actor
+from smartnode.storage.models import Actor, MemberProfile
 from smartnode.storage.models_accounts import Account
 
 
@@ -60,6 +61,9 @@ async def invite_member(
     if not by.is_admin:
         raise Forbidden("only an admin of the node invites members")
     actor = await local_member_named(session, username)
+    if email is None and await account_of(session, actor.id) is None:
+        profile = await session.get(MemberProfile, actor.id)
+        email = profile.email if profile is not None else None  # the address Smart knows
     account = await ensure_account(session, actor, now, email=email)
     if account.state == ACTIVE:
         raise Conflict("this member already signs in; a forgotten password is reset at /reset")
