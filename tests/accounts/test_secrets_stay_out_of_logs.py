@@ -43,6 +43,7 @@ async def test_no_secret_in_any_log_line(
 ) -> None:
     settings.smtp_url = SecretStr(f"smtp://127.0.0.1:{smtp[1]}")
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # statements and parameters
     await member_with_password(db, settings, "anna")
     await sign_in(client, "anna", "a wrong password for the log")
     await sign_in(client, "anna")
