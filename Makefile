@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FEDIFY := tests/interop/fedify
+OIDC_PROVIDER := tests/accounts/oidc_provider
 
 .PHONY: run test lint check clean
 
@@ -30,7 +31,13 @@ $(FEDIFY)/node_modules/.installed: $(FEDIFY)/package.json $(FEDIFY)/package-lock
 	cd $(FEDIFY) && npm ci --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed
+# oidc-provider (npm) for the OpenID sign-in tests; they fail, never skip, without it.
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for the OpenID sign-in tests"; exit 1; }
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -30,7 +30,7 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.semantic import shared_reranker
 from smartnode.storage.db import Database
-from smartnode.web import account_home, factor_pages, pages, signin_pages
+from smartnode.web import account_home, factor_pages, pages, provider_pages, signin_pages
 from smartnode.web import search as search_page
 from smartnode.worker import make_worker
 
@@ -114,6 +114,7 @@ def create_app(
     app.include_router(search_page.router)
     app.include_router(signin_pages.router)  # /signin, /signout, /invitation, /reset
     app.include_router(account_home.router)  # /account, its language, password and sessions
+    app.include_router(provider_pages.router)  # /signin/provider: the cooperative's OpenID provider
     app.include_router(factor_pages.router)  # second factor (TOTP, recovery codes), passkeys
     add_error_handlers(app)
     app.add_middleware(BodyLimit)  # every request body ≤ 1 MiB, refused before it is parsed
