@@ -100,9 +100,11 @@ async def test_a_form_without_its_token_is_refused_with_a_page(
     await client.get("/account/passkeys")
 
     refused = await client.post("/account/passkeys/1/remove", data={"csrf": "forged"})
+    swedish = await client.post("/account/passkeys/1/remove", data={}, headers=SV)
 
-    assert refused.status_code == 403
+    assert refused.status_code == swedish.status_code == 403
     assert "This form has expired" in refused.text
+    assert '<html lang="sv">' in swedish.text and "Formuläret har gått ut" in swedish.text
 
 
 async def test_the_sign_in_page_offers_passkeys_to_scripts(
