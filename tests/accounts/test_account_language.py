@@ -42,3 +42,12 @@ async def test_the_nodes_language_when_the_browser_asks_for_none_we_speak(
     settings.language = "nl"
     page = await client.get("/signin", headers={"accept-language": "ja"})
     assert '<html lang="nl">' in page.text and "Wachtwoord vergeten?" in page.text
+
+
+async def test_the_providers_button_shows_when_one_is_set(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    assert "/signin/provider" not in (await client.get("/signin")).text
+    settings.oidc_issuer, settings.oidc_name = "https://id.smart.test", "Smart ID"
+    page = await client.get("/signin?next=/account/apps", headers={"accept-language": "de"})
+    assert "Smart ID" in page.text and "/signin/provider?next=/account/apps" in page.text

@@ -22,12 +22,14 @@ from smartnode.accounts.onboarding import (
 from smartnode.accounts.passwords import WeakPassword, sign_in_with_password
 from smartnode.accounts.sessions import end_session, start_session
 from smartnode.api.deps import SessionDep, SettingsDep
+from smartnode.config import Settings
 from smartnode.errors import TooManyRequests
 from smartnode.federation.signer import utc_now
 from smartnode.web.account_pages import render_account_page, safe_next, see_other, signed_in
 from smartnode.web.forms import check_form, clear_session_cookie
 from smartnode.web.i18n import N_
 from smartnode.web.mail_text import reset_mail
+from smartnode.web.provider_pages import provider_button
 from smartnode.web.viewer import page_language, session_of
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +51,17 @@ def _slowed(request: Request, exc: TooManyRequests, template: str, **context: An
     return response
 
 
+def _ways_in(settings: Settings) -> dict[str, Any]:
+    """What the sign-in and invitation pages offer besides a password."""
+    return {"provider_name": provider_button(settings)}
+
+
 @router.get("/signin")
 async def signin_form(
-    request: Request, next: str | None = None, signed_out: bool = False
+    request: Request, settings: SettingsDep, next: str | None = None, signed_out: bool = False
 ) -> HTMLResponse:
     return render_account_page(request, "account/signin.html", next=safe_next(next), typed="",
-                               signed_out=signed_out)  # fmt: skip
+                               signed_out=signed_out, **_ways_in(settings))  # fmt: skip
 
 
 @router.post("/signin")
@@ -69,7 +76,7 @@ async def signin(
     form = await request.form()
     check_form(request, settings, form)
     now, target = utc_now(), safe_next(next)
-    context: dict[str, Any] = {"next": target, "typed": name}
+    context: dict[str, Any] = {"next": target, "typed": name, **_ways_in(settings)}
     try:
         async with session.begin():
             outcome = await sign_in_with_password(session, name, password, _address(request), now)
@@ -102,13 +109,16 @@ async def signout(request: Request, session: SessionDep, settings: SettingsDep) 
 
 
 @router.get("/invitation/{token}")
-async def invitation_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+async def invitation_form(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str
+) -> HTMLResponse:
     async with session.begin():
         account = await peek_link(session, token, "invite", utc_now())
     if account is None:
         return render_account_page(request, "account/link_gone.html", status_code=410,
                                    message=LINK_GONE)  # fmt: skip
-    return render_account_page(request, "account/invitation.html", token=token)
+    return render_account_page(request, "account/invitation.html", token=token,
+                               **_ways_in(settings))  # fmt: skip
 
 
 @router.post("/invitation/{token}")
