@@ -3,6 +3,7 @@ in the viewer's language, never cached, never indexed, with the CSRF cookie set 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,39 @@ from smartnode.web.pages import render
 from smartnode.web.viewer import page_language
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+#: No other site may frame these pages (a hidden button under a decoy).
+NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every account page needs of its viewer: the language and whether they signed in.
+    Taken before the route's transaction (a rollback expires the viewer's rows)."""
+
+    language: str
+    signed_in: bool
+
+
+def render_framed(
+    request: Request, template: str, frame: Frame, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """An account page in the frame's language with a CSRF token for its forms; never cached,
+    never indexed, never framed."""
+    settings: Settings = request.app.state.settings
+    csrf = Csrf(request, settings)
+    response = render(
+        request,
+        template,
+        status_code=status_code,
+        headers={**NO_STORE, **NOT_FRAMED},
+        lang=frame.language,
+        csrf=csrf.token,
+        noindex=True,
+        signed_in=frame.signed_in,
+        **context,
+    )
+    csrf.set_on(response)
+    return response
 
 
 def render_account_page(
@@ -27,23 +61,12 @@ def render_account_page(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """An account page in the viewer's language, with a CSRF token for its forms."""
+    """An account page in the language of `account` (else the browser's, else the node's)."""
     settings: Settings = request.app.state.settings
-    csrf = Csrf(request, settings)
-    response = render(
-        request,
-        template,
-        status_code=status_code,
-        headers=dict(NO_STORE),
-        lang=page_language(request, settings, account),
-        csrf=csrf.token,
-        noindex=True,
-        signed_in=account is not None and account.state == "active",
-        account=account,
-        **context,
-    )
-    csrf.set_on(response)
-    return response
+    signed_in = account is not None and account.state == "active"
+    frame = Frame(page_language(request, settings, account), signed_in)
+    return render_framed(request, template, frame, status_code=status_code, account=account,
+                         **context)  # fmt: skip
 
 
 def safe_next(url: str | None, default: str = "/account") -> str:

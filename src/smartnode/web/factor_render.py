@@ -4,9 +4,7 @@ the page shown for a form that came from elsewhere or expired."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from babel.dates import format_datetime
 from fastapi import Request
@@ -14,50 +12,23 @@ from fastapi.responses import HTMLResponse
 
 from smartnode.config import Settings
 from smartnode.storage.models_accounts import Account
-from smartnode.web.account_pages import NO_STORE
-from smartnode.web.forms import Csrf
+from smartnode.web.account_pages import Frame, render_framed
 from smartnode.web.i18n import N_
-from smartnode.web.pages import render
 from smartnode.web.viewer import page_language
 
-#: No other site may frame these pages (a hidden button under a decoy).
-NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 FORM_EXPIRED = N_("This form has expired or came from another site. Reload the page and try again.")
 SLOW_DOWN = N_("Too many attempts. Wait a few minutes, then try again.")
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """What every page needs of its viewer: the language and whether they are signed in."""
-
-    language: str
-    signed_in: bool
+#: The frame of the second-factor and passkey pages.
+Page = Frame
+#: Those pages render as every account page does.
+render_page = render_framed
 
 
 def page_of(request: Request, settings: Settings, account: Account | None, full: bool) -> Page:
     """The page frame of a viewer (`full`: signed in with every factor owed)."""
     return Page(page_language(request, settings, account), full)
-
-
-def render_page(
-    request: Request, template: str, page: Page, *, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    """A page in the viewer's language with a CSRF token for its forms."""
-    settings: Settings = request.app.state.settings
-    csrf = Csrf(request, settings)
-    response = render(
-        request,
-        template,
-        status_code=status_code,
-        headers={**NO_STORE, **NOT_FRAMED},
-        lang=page.language,
-        csrf=csrf.token,
-        noindex=True,
-        signed_in=page.signed_in,
-        **context,
-    )
-    csrf.set_on(response)
-    return response
 
 
 def form_refused(request: Request, page: Page, back: str) -> HTMLResponse:

@@ -25,9 +25,9 @@ from smartnode.accounts.oauth_errors import ACCESS_DENIED, INVALID_CLIENT, OAuth
 from smartnode.actors.handles import handle_of
 from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.federation.signer import utc_now
+from smartnode.web.account_pages import Frame
 from smartnode.web.forms import FormRefused, check_form
 from smartnode.web.oauth_render import (
-    Frame,
     frame_of,
     redirect_to_app,
     render_oauth_page,

@@ -3,41 +3,17 @@ never framed by another site (no clickjacking of a consent), and the redirects o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.responses import RedirectResponse
 
 from smartnode.config import UI_LANGUAGES, Settings
-from smartnode.web.account_pages import NO_STORE, see_other
-from smartnode.web.forms import Csrf
-from smartnode.web.pages import render
+from smartnode.web.account_pages import NO_STORE, Frame, render_framed, see_other
 from smartnode.web.viewer import Viewer, page_language, viewer_of
 
-#: No other site may frame these pages (a hidden consent under a decoy button).
-NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
-
-
-async def signed_in_viewer(
-    request: Request, session: AsyncSession, settings: Settings
-) -> Viewer | None:
-    """The signed-in member, with the session free for the route's own transaction
-    (viewer_of reads the member after its commit, which begins another)."""
-    viewer = await viewer_of(request, session, settings)
-    if session.in_transaction():
-        await session.commit()
-    return viewer
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """What every OAuth page needs of its viewer: the language and whether they signed in."""
-
-    language: str
-    signed_in: bool
+#: The signed-in member, read in its own commit (the route then begins its transaction).
+signed_in_viewer = viewer_of
 
 
 def frame_of(
@@ -50,31 +26,8 @@ def frame_of(
     return Frame(language or page_language(request, settings, account), viewer is not None)
 
 
-def render_oauth_page(
-    request: Request,
-    template: str,
-    frame: Frame,
-    *,
-    status_code: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    """An OAuth page in the frame's language, with a CSRF token for its forms; never cached,
-    never framed."""
-    settings: Settings = request.app.state.settings
-    csrf = Csrf(request, settings)
-    response = render(
-        request,
-        template,
-        status_code=status_code,
-        headers={**NO_STORE, **NOT_FRAMED},
-        lang=frame.language,
-        csrf=csrf.token,
-        noindex=True,
-        signed_in=frame.signed_in,
-        **context,
-    )
-    csrf.set_on(response)
-    return response
+#: The OAuth pages render as every account page does.
+render_oauth_page = render_framed
 
 
 def sign_in_first(next_url: str) -> RedirectResponse:
