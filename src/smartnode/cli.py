@@ -10,10 +10,13 @@ import orjson
 import typer
 from rich.table import Table
 
+from smartnode.actors import member_cases, project_cases
 from smartnode.actors.inputs import MemberInput, ProjectInput
-from smartnode.actors.members import create_member, list_members
-from smartnode.actors.projects import create_project, list_projects
+from smartnode.actors.members import list_members
+from smartnode.actors.projects import list_projects
 from smartnode.cli_accounts import add_account_commands
+from smartnode.cli_acting import acting, acting_for, acting_token
+from smartnode.cli_changes import add_change_commands
 from smartnode.cli_demo import add_demo_commands
 from smartnode.cli_federation import (
     block_app,
@@ -70,6 +73,7 @@ add_matching_commands(app)
 add_feed_commands(app)
 add_search_commands(app)
 add_demo_commands(app)
+add_change_commands(app, member_app, project_app)
 
 
 # ---------------------------------------------------------------- init
@@ -194,8 +198,8 @@ def member_create(
         data = MemberInput.model_validate(
             {**fields, "country": settings.node_country if country is None else country}
         )
-        async with database_session(settings) as session, session.begin():
-            actor = await create_member(session, settings, data, now())
+        async with acting(settings) as a:
+            actor, _ = await member_cases.add_member(a.session, settings, a.principal, data, a.now)
             return f"Created member {handle(actor.username, settings)}: {actor.uri}"
 
     out().print(run(create))
@@ -250,7 +254,10 @@ def _yes(flag: bool) -> str:
 @project_app.command("create")
 def project_create(
     name: Annotated[str, typer.Option(help="Project name, any script.")],
-    coordinator: Annotated[str, typer.Option(help="Username of the coordinating member.")],
+    coordinator: Annotated[
+        str | None,
+        typer.Option(help="Username of the coordinating member (default: the one acted for)."),
+    ] = None,
     slug: Annotated[
         str | None, typer.Argument(help="ASCII slug; default: made from --name.")
     ] = None,
@@ -277,8 +284,10 @@ def project_create(
         data = ProjectInput.model_validate(
             {**fields, "country": settings.node_country if country is None else country}
         )
-        async with database_session(settings) as session, session.begin():
-            actor = await create_project(session, settings, data, now())
+        async with acting(settings) as a:
+            actor, _, _ = await project_cases.add_project(
+                a.session, settings, a.principal, data, a.now
+            )
             return f"Created project {handle(actor.username, settings)}: {actor.uri}"
 
     out().print(run(create))
@@ -359,9 +368,25 @@ def root(
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Show the traceback of an unexpected error.")
     ] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="SMARTNODE_TOKEN",
+            show_default=False,
+            help="Act as this API token's holder (admin, member or app) instead of as the "
+            "operator, with the API's rules.",
+        ),
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="Act for this member (as an admin token with ?as= does)."),
+    ] = None,
 ) -> None:
     """Run and administer a national node of the Smart cooperative."""
     show_traceback.set(traceback)
+    acting_token.set(token)
+    acting_for.set(as_)
 
 
 def main() -> None:

@@ -6,28 +6,26 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import block_domain, unblock_domain
-from smartnode.actors.follows import follow, unfollow
+from smartnode.actors.follow_cases import NotFollowing, follow_as, unfollow_as
 from smartnode.actors.handles import handle_of
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import add_peer, list_peers, remove_peer
 from smartnode.actors.records import find_local_actor, node_uris
 from smartnode.actors.resolve import FetchingResolver
+from smartnode.cli_acting import Acting, acting
 from smartnode.cli_support import database_session, err, now, out, run
 from smartnode.config import Settings
 from smartnode.errors import NotFound
 from smartnode.federation.fetch import Fetcher
-from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Activity, Actor, Delivery, DomainBlock, Peer
+from smartnode.storage.models import Activity, Delivery, DomainBlock, Peer
 from smartnode.worker import run_worker
 
 block_app = typer.Typer(help="Domains this node refuses to talk to.", no_args_is_help=True)
@@ -38,43 +36,28 @@ Target = Annotated[str, typer.Argument(help="@user@host, acct:user@host or an ac
 
 
 @asynccontextmanager
-async def _acting(settings: Settings, local: str) -> AsyncIterator[_Acting]:
-    """A transaction in which the local actor `local` acts, with a resolver for remote actors."""
-    uris = node_uris(settings)
-    async with (
-        Fetcher(settings) as fetcher,
-        database_session(settings) as session,
-        session.begin(),
-    ):
-        actor = await find_local_actor(session, local)
-        if actor is None or actor.deleted_at is not None:
-            raise NotFound(f"no member or project named {local!r} on this node")
-        signer = node_signer(await ensure_node_actor(session, settings, now()), settings)
-        resolver = FetchingResolver(session, uris, fetcher, now=now(), signer=signer)
-        yield _Acting(session, uris, actor, resolver)
-
-
-@dataclass(frozen=True, slots=True)
-class _Acting:
-    session: AsyncSession
-    uris: NodeUris
-    actor: Actor
-    resolver: FetchingResolver
+async def _following(settings: Settings) -> AsyncIterator[tuple[Acting, FetchingResolver]]:
+    """A transaction in which this command's principal acts, with a resolver for remote
+    actors (signed by the node actor)."""
+    async with Fetcher(settings) as fetcher, acting(settings) as a:
+        node = await ensure_node_actor(a.session, settings, a.now)
+        resolver = FetchingResolver(a.session, a.uris, fetcher, now=a.now,
+                                    signer=node_signer(node, settings))  # fmt: skip
+        yield a, resolver
 
 
 def follow_command(local: Local, target: Target) -> None:
-    """Make a local member or project follow an actor on any server."""
+    """Make a local member or project follow an actor on any server (the member, a
+    coordinator of the project, or an admin)."""
 
-    async def work(settings: Settings) -> tuple[str, str]:
-        async with _acting(settings, local) as acting:
-            row = await follow(
-                acting.session, acting.uris, acting.actor, target, acting.resolver, now()
-            )
-            followed = await acting.session.get(Actor, row.followed_id)
-            return row.state, handle_of(followed, settings.domain) if followed else target
+    async def work(settings: Settings) -> tuple[bool, str]:
+        async with _following(settings) as (a, resolver):
+            found = await follow_as(a.session, a.uris, a.principal, local, target, resolver,
+                                    a.now)  # fmt: skip
+            return found.pending, handle_of(found.target, settings.domain)
 
-    state, shown = run(work)
-    if state == "accepted":
+    pending, shown = run(work)
+    if not pending:
         out().print(f"{local} now follows {shown}.")
     else:
         out().print(f"{local} asked to follow {shown}; it shows once they accept.")
@@ -84,14 +67,12 @@ def unfollow_command(local: Local, target: Target) -> None:
     """Stop following an actor (sends Undo to remote servers)."""
 
     async def work(settings: Settings) -> bool:
-        async with _acting(settings, local) as acting:
-            target_uri = target
-            if "://" not in target:
-                found = await acting.resolver.account(target)
-                if found is None:
-                    raise NotFound(f"no actor found for {target!r}")
-                target_uri = found.uri
-            return await unfollow(acting.session, acting.uris, acting.actor, target_uri, now())
+        async with _following(settings) as (a, resolver):
+            try:
+                await unfollow_as(a.session, a.uris, a.principal, local, target, resolver, a.now)
+            except NotFollowing:
+                return False
+            return True
 
     if run(work):
         out().print(f"{local} no longer follows {target}.")

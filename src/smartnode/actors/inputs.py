@@ -132,7 +132,11 @@ class ProjectInput(ProfileInput):
     """A new project; the slug is made from the name when not given."""
 
     slug: str | None = Field(default=None, description="ASCII slug; default: from the name.")
-    coordinator: str = Field(description="Username of the local member who coordinates it.")
+    coordinator: str | None = Field(
+        default=None,
+        description="Username of the local member who coordinates it; default: the member "
+        "who creates it (an admin names one, or acts for one with `?as=`).",
+    )
     sectors: list[Tag] = Field(default_factory=list, max_length=10)
     website: HttpUrl | None = None
 
@@ -140,3 +144,21 @@ class ProjectInput(ProfileInput):
     @classmethod
     def _slug(cls, value: str | None) -> str | None:
         return None if value is None else check_username(value, max_length=MAX_SLUG, what="slug")
+
+
+class ProjectUpdate(BaseModel):
+    """A change to a project: only the fields given are changed (the slug never changes)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    summary: str | None = Field(default=None, max_length=5000)
+    summary_map: dict[Language, str] | None = None
+    language: Language | None = None
+    country: Country | None = None
+    city: str | None = Field(default=None, max_length=100)
+    avatar_url: HttpUrl | None = None
+    header_url: HttpUrl | None = None
+    manually_approves_followers: bool | None = None
+    sectors: list[Tag] | None = Field(default=None, max_length=10)
+    website: HttpUrl | None = None

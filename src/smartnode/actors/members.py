@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.inputs import MemberInput, MemberUpdate
-from smartnode.actors.records import get_local_actor, new_local_actor
+from smartnode.actors.records import get_local_actor, new_local_actor, set_images, set_summaries
 from smartnode.config import Settings
-from smartnode.federation.sanitize import clean_html
 from smartnode.federation.uris import ActorKind
 from smartnode.storage.models import Actor, MemberProfile
 
@@ -72,20 +71,8 @@ async def update_member(
     if change.language is not None:
         actor.language = change.language
     if "summary" in given or "summary_map" in given:
-        translations = {
-            lang: clean_html(text)
-            for lang, text in (change.summary_map or actor.summary_map).items()
-            if text
-        }
-        if change.summary is not None:
-            translations[actor.language] = clean_html(change.summary)
-        actor.summary = translations.get(actor.language, "")
-        others = {k: v for k, v in translations.items() if k != actor.language and v}
-        actor.summary_map = {actor.language: actor.summary, **others} if actor.summary else others
-    for url_field, column in (("avatar_url", "icon_url"), ("header_url", "image_url")):
-        if url_field in given:
-            value = getattr(change, url_field)
-            setattr(actor, column, str(value) if value else None)
+        set_summaries(actor, change.summary, change.summary_map)
+    set_images(actor, given)
     for flag in ("discoverable", "indexable", "hide_network", "manually_approves_followers"):
         if given.get(flag) is not None:
             setattr(actor, flag, given[flag])

@@ -9,11 +9,11 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.inputs import ProjectInput
+from smartnode.actors.inputs import ProjectInput, ProjectUpdate
 from smartnode.actors.names import slugify
-from smartnode.actors.records import get_local_actor, new_local_actor
+from smartnode.actors.records import get_local_actor, new_local_actor, set_images, set_summaries
 from smartnode.config import Settings
-from smartnode.errors import Conflict, NotFound
+from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.uris import ActorKind
 from smartnode.storage.models import Actor, Project, ProjectMember
 
@@ -30,6 +30,8 @@ async def create_project(
     session: AsyncSession, settings: Settings, data: ProjectInput, now: datetime
 ) -> Actor:
     """A new project with its coordinator; the coordinator must be a live local member."""
+    if data.coordinator is None:
+        raise ValidationFailed("coordinator: name the member who coordinates the project")
     coordinator = await get_local_actor(session, ActorKind.MEMBER, data.coordinator)
     slug = data.slug or slugify(data.name)
     actor = await new_local_actor(
@@ -59,6 +61,29 @@ async def create_project(
     )
     await add_to_team(session, actor, coordinator, Role.COORDINATOR, now)
     return actor
+
+
+def update_project(actor: Actor, project: Project, change: ProjectUpdate, now: datetime) -> None:
+    """Apply the given fields of `change` to a project (its slug never changes)."""
+    given = change.model_dump(exclude_unset=True)
+    if change.name is not None:
+        actor.name = change.name
+    if change.language is not None:
+        actor.language = change.language
+    if "summary" in given or "summary_map" in given:
+        set_summaries(actor, change.summary, change.summary_map)
+    set_images(actor, given)
+    if change.manually_approves_followers is not None:
+        actor.manually_approves_followers = change.manually_approves_followers
+    if change.country is not None:
+        project.country = change.country
+    if change.city is not None:
+        project.city = change.city
+    if change.sectors is not None:
+        project.sectors = list(dict.fromkeys(change.sectors))
+    if "website" in given:
+        project.website = str(change.website) if change.website else None
+    actor.updated_at = now
 
 
 async def get_project(session: AsyncSession, slug: str) -> tuple[Actor, Project]:

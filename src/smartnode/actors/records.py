@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,3 +107,24 @@ async def count_live(session: AsyncSession, kind: ActorKind) -> int:
         .where(Actor.local.is_(True), Actor.kind == kind.value, Actor.deleted_at.is_(None))
     )
     return int(found or 0)
+
+
+def set_summaries(actor: Actor, summary: str | None, summary_map: dict[str, str] | None) -> None:
+    """A changed bio: `summary` in the actor's language, `summary_map` its translations
+    (None: unchanged); the stored map keeps the actor's language first."""
+    translations = {
+        lang: clean_html(text) for lang, text in (summary_map or actor.summary_map).items() if text
+    }
+    if summary is not None:
+        translations[actor.language] = clean_html(summary)
+    actor.summary = translations.get(actor.language, "")
+    others = {k: v for k, v in translations.items() if k != actor.language and v}
+    actor.summary_map = {actor.language: actor.summary, **others} if actor.summary else others
+
+
+def set_images(actor: Actor, given: dict[str, Any]) -> None:
+    """The avatar and header given in a change (null clears one)."""
+    for url_field, column in (("avatar_url", "icon_url"), ("header_url", "image_url")):
+        if url_field in given:
+            value = given[url_field]
+            setattr(actor, column, str(value) if value else None)

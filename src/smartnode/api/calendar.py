@@ -6,17 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from smartnode.api.deps import SessionDep
-from smartnode.api.v1.events import Username, feed, publisher
-from smartnode.errors import NotFound
+from smartnode.api.v1.events import Username, feed
 
 router = APIRouter(include_in_schema=False)
 
 
 async def _feed(session: SessionDep, username: str, kind: str) -> Response:
-    actor = await publisher(session, username)
-    if actor.kind != kind:
-        raise NotFound(f"no {kind} named {username!r} on this node")
-    return await feed(session, actor)
+    return await feed(session, username, kind)
 
 
 @router.get("/members/{username}/events.ics")

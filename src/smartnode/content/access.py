@@ -1,14 +1,30 @@
-"""Who may read a non-public post or activity: an actor it is addressed to, or a follower when
-it is addressed to its author's followers. Everyone else is told it does not exist."""
+"""Who may read and who may change content: THE place of these rules.
+
+Reading: a non-public post or activity is read by an actor it is addressed to, or by a follower
+when it is addressed to its author's followers; everyone else is told it does not exist.
+Writing: a member posts as themselves or as a project they coordinate; a post, event or call is
+changed by its author or, for a project's, by any coordinator of the project; an admin may
+remove any (moderation). Someone who may not change what they cannot read is told it does not
+exist either.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.accounts.principal import Principal
+from smartnode.actors.acting import acting_member, coordinates, spoken_for
 from smartnode.actors.follows import ACCEPTED
+from smartnode.actors.records import find_local_actor
+from smartnode.content.audience import OPEN
+from smartnode.errors import Forbidden, Gone, NotFound
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, Follow
+from smartnode.storage.models import Actor, ContentObject, Follow
+
+OPEN_VALUES = tuple(v.value for v in OPEN)
 
 
 async def in_audience(
@@ -32,3 +48,66 @@ async def in_audience(
         )
     )
     return found is not None
+
+
+async def posting_as(
+    session: AsyncSession, principal: Principal, username: str, scope: str
+) -> tuple[Actor, Actor]:
+    """(author, writer): `username` names the acting member or a project they coordinate."""
+    member = await acting_member(session, principal, scope)
+    actor = await find_local_actor(session, username)
+    if actor is None or actor.kind not in ("member", "project"):
+        raise NotFound(f"no member or project named {username!r} on this node")
+    if actor.deleted_at is not None:
+        raise Gone(f"{username!r} was deleted")
+    if actor.id == member.id:
+        return actor, member
+    if actor.kind == "project" and await coordinates(session, member, actor):
+        return actor, member
+    raise Forbidden(f"{member.username!r} may not post as {actor.username!r}")
+
+
+async def may_change(session: AsyncSession, member: Actor, obj: ContentObject) -> bool:
+    """The author may change a post; a project's post, any of its coordinators."""
+    if obj.actor_id == member.id:
+        return True
+    author = await session.get(Actor, obj.actor_id)
+    return (
+        author is not None
+        and author.kind == "project"
+        and await coordinates(session, member, author)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Changer:
+    """Who asks to change content: the acting member (None: an admin alone), and whether
+    this is an admin removing it (moderation: any content)."""
+
+    member: Actor | None
+    moderator: bool = False
+
+
+async def changer(
+    session: AsyncSession, principal: Principal, scope: str, *, removing: bool = False
+) -> Changer:
+    """Who asks, checked before the content is looked up (401/403 first)."""
+    if removing and principal.is_admin:
+        return Changer(await spoken_for(session, principal), moderator=True)
+    return Changer(await acting_member(session, principal, scope))
+
+
+async def check_change(
+    session: AsyncSession, who: Changer, obj: ContentObject, what: str
+) -> Actor | None:
+    """The member changing `obj` when they may; else NotFound when they cannot read it (not
+    public or unlisted), Forbidden otherwise."""
+    if who.moderator:
+        return who.member
+    member = who.member
+    if member is not None and await may_change(session, member, obj):
+        return member
+    if obj.visibility not in OPEN_VALUES:
+        raise NotFound(f"no such {what} on this node")
+    name = member.username if member is not None else "this token"
+    raise Forbidden(f"{name!r} may not change this {what}")

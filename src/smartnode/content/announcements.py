@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.handles import address_of
-from smartnode.actors.projects import Role, team_row
+from smartnode.actors.projects import team_row
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import ActorResolver
 from smartnode.content.audience import addressing
@@ -33,7 +33,7 @@ from smartnode.content.lifecycle import local_object, publish_change, retire
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
 from smartnode.content.relay import relay_change, relay_post, relaying_projects
-from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
+from smartnode.errors import Forbidden, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token
@@ -56,38 +56,6 @@ class Source:
     def as_dict(self) -> dict[str, Any]:
         return {"content": self.content, "format": self.format, "language": self.language,
                 "content_map": dict(self.content_map), "hashtags": list(self.hashtags)}  # fmt: skip
-
-
-async def posting_as(session: AsyncSession, member: Actor, username: str) -> Actor:
-    """Whom `member` may post as under `username`: themselves, or a project they coordinate."""
-    actor = await find_local_actor(session, username)
-    if actor is None or actor.kind not in ("member", "project"):
-        raise NotFound(f"no member or project named {username!r} on this node")
-    if actor.deleted_at is not None:
-        raise Gone(f"{username!r} was deleted")
-    if actor.id == member.id:
-        return actor
-    if actor.kind == "project" and await coordinates(session, member, actor):
-        return actor
-    raise Forbidden(f"{member.username!r} may not post as {actor.username!r}")
-
-
-async def coordinates(session: AsyncSession, member: Actor, project: Actor) -> bool:
-    """True when `member` is a coordinator of `project`."""
-    row = await team_row(session, project, member)
-    return row is not None and row.role == Role.COORDINATOR.value
-
-
-async def may_change(session: AsyncSession, member: Actor, obj: ContentObject) -> bool:
-    """The author may change a post; a project's post, any of its coordinators."""
-    if obj.actor_id == member.id:
-        return True
-    author = await session.get(Actor, obj.actor_id)
-    return (
-        author is not None
-        and author.kind == "project"
-        and await coordinates(session, member, author)
-    )
 
 
 async def mention_refs(

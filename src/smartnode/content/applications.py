@@ -22,8 +22,10 @@ from smartnode.content.applications_to_ap import (
     agreement_document,
     offer_extra,
 )
+from smartnode.content.call_terms import call_terms
 from smartnode.content.notices import notify
 from smartnode.content.proposals import proposal_of, terms_of
+from smartnode.content.terms import CALL
 from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
@@ -39,16 +41,16 @@ APPLICATION, DECISION, WITHDRAWAL = "application", "decision", "withdrawal"
 
 def call_title(call: ContentObject) -> str:
     """A call's title for messages."""
-    terms = call.extra.get("call", {}) if isinstance(call.extra, dict) else {}
-    return str(call.name or terms.get("title") or "the call")
+    return call_terms(call).title or "the call"
 
 
-async def call_project(session: AsyncSession, call: ContentObject) -> Actor:
+async def call_project(session: AsyncSession, call: ContentObject, now: datetime) -> Actor:
     """The project that published a live, open call; Conflict when closed, NotFound if none."""
-    if call.deleted_at is not None or call.kind != "call":
+    if call.deleted_at is not None or call.kind != CALL:
         raise NotFound("no such call")
-    if call.state not in (None, "open"):
-        raise Conflict(f"the call is {call.state}: it takes no applications")
+    closed = call_terms(call).closed_because(now)
+    if closed is not None:
+        raise Conflict(closed)
     project = await session.get(Actor, call.project_id or call.actor_id)
     if project is None or project.deleted_at is not None:
         raise NotFound("the call's project no longer exists")
@@ -119,7 +121,7 @@ async def apply_to_call(
     now: datetime,
 ) -> Application:
     """`member` applies to a call (ours or another node's); motivation is sanitised HTML."""
-    project = await call_project(session, call)
+    project = await call_project(session, call, now)
     await _unique(session, call, member)
     app = Application(
         uri=uris.activity(new_token(now)), call_id=call.id, project_id=project.id,

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from smartnode.content.audience import visibility_of
+from smartnode.content.call_terms import read_terms
 from smartnode.content.inputs import Visibility
 from smartnode.content.notes_from_ap import BadNote, RemoteNote, note_from_ap
 from smartnode.content.terms import CALL, EVENT
@@ -55,8 +56,9 @@ def board_note(item: Any, origin: str, now: datetime) -> RemoteNote | None:
     if visibility_of(note.to, note.cc, None) is not Visibility.PUBLIC:
         return None
     if note.terms.kind == CALL:
-        closes = note.terms.closes_at
-        return note if note.terms.state == "open" and (closes is None or closes > now) else None
+        terms = read_terms(note.terms.extra, state=note.terms.state,
+                           closes_at=note.terms.closes_at)  # fmt: skip
+        return note if terms.is_open(now) else None
     if note.terms.kind == EVENT:
         ends = note.terms.ends_at or note.terms.starts_at
         return note if ends is not None and ends >= now else None

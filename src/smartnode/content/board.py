@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 from sqlalchemy import ColumnElement, Text, and_, cast, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.content.call_terms import call_terms, open_calls, stored_term
 from smartnode.content.terms import CALL
 from smartnode.errors import ValidationFailed
 from smartnode.matching.search_text import words
@@ -85,11 +86,10 @@ def cursor_in(sort: str, after: str | None) -> Position | None:
 
 
 def _matches(obj: ContentObject, wanted: BoardFilter) -> bool:
-    terms: dict[str, Any] = obj.extra.get("call", {}) if isinstance(obj.extra, dict) else {}
-    skills = {s.get("uri") for s in terms.get("skills", []) if isinstance(s, dict)}
-    if wanted.skill and wanted.skill not in skills and wanted.skill != terms.get("occupation"):
+    terms = call_terms(obj)
+    if wanted.skill and wanted.skill not in terms.skill_uris and wanted.skill != terms.occupation:
         return False
-    return not wanted.language or wanted.language in terms.get("languages", [])
+    return not wanted.language or wanted.language in terms.language_codes
 
 
 def _text_has_words(q: str) -> ColumnElement[bool]:
@@ -126,16 +126,14 @@ def _ordered(query: Any, sort: str) -> Any:
 def _query(wanted: BoardFilter, now: datetime, sort: str, at: Position | None) -> Any:
     query = select(ContentObject).where(
         ContentObject.kind == CALL,
-        ContentObject.state == "open",
+        open_calls(now),
         ContentObject.deleted_at.is_(None),
         ContentObject.visibility == "public",
-        or_(ContentObject.closes_at.is_(None), ContentObject.closes_at > now),
     )
-    call = ContentObject.extra["call"]
     if wanted.country:
-        query = query.where(call["country"].as_string() == wanted.country.upper())
+        query = query.where(stored_term("country").as_string() == wanted.country.upper())
     if wanted.remote is not None:
-        query = query.where(call["remote"].as_boolean() == wanted.remote)
+        query = query.where(stored_term("remote").as_boolean() == wanted.remote)
     if wanted.q:
         query = query.where(_text_has_words(wanted.q))
     for needle in (wanted.skill, wanted.language):

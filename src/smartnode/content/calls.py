@@ -3,7 +3,7 @@ calls for work. Each change and its activity are written in the caller's transac
 (transactional outbox); services never commit.
 
 The coordinator's input is kept in `extra["source"]` (re-validated and re-rendered on every
-edit), the terms other nodes read in `extra["call"]` (see calls_to_ap). A public call is also
+edit), the terms other nodes read in `extra["call"]` (see call_terms). A public call is also
 announced by the node actor to its followers (the peer nodes), and its Update and Delete are
 addressed to them too, so their call boards stay in step.
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.content.applications import ACCEPTED
 from smartnode.content.audience import addressing
 from smartnode.content.call_boosts import undo_call_boosts
+from smartnode.content.call_terms import CLOSED, FILLED, OPEN, call_terms
 from smartnode.content.calls_federate import (
     call_author,
     node_announce,
@@ -47,7 +48,6 @@ from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application
 from smartnode.validation_words import validation_message
 
-OPEN, CLOSED, FILLED = "open", "closed", "filled"
 #: Calls past their deadline a worker sweep closes at most.
 EXPIRY_BATCH = 50
 
@@ -158,9 +158,10 @@ async def reopen_call(
 ) -> ContentObject:
     """Open a closed or filled call again, as it was when published: Update, announced by the
     node actor and the feeds again, pinned again. Its deadline must be ahead."""
-    if (obj.state or OPEN) == OPEN:
+    terms = call_terms(obj)
+    if terms.state == OPEN:
         raise Conflict("this call is open already")
-    if obj.closes_at is not None and obj.closes_at <= now:
+    if terms.closes_at is not None and terms.closes_at <= now:
         raise Conflict("the call's deadline has passed: set a later closes_at first")
     obj.state = OPEN
     await _rerendered(session, uris, obj)
@@ -189,13 +190,6 @@ async def accepted_count(session: AsyncSession, obj: ContentObject) -> int:
     return int(found or 0)
 
 
-def positions_of(obj: ContentObject) -> int:
-    """How many people the call seeks (1 when its terms do not say)."""
-    terms = obj.extra.get("call") if isinstance(obj.extra, dict) else None
-    value = terms.get("positions") if isinstance(terms, dict) else None
-    return value if isinstance(value, int) and value > 0 else 1
-
-
 async def fill_when_taken(
     session: AsyncSession, uris: NodeUris, obj: ContentObject, now: datetime
 ) -> bool:
@@ -212,7 +206,7 @@ async def fill_when_taken(
     )
     if locked is None or locked.state == FILLED:
         return False
-    if await accepted_count(session, locked) < positions_of(locked):
+    if await accepted_count(session, locked) < call_terms(locked).positions:
         return False
     await set_state(session, uris, locked, FILLED, now)
     return True

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.node import get_node_actor
+from smartnode.content.call_terms import open_calls
 from smartnode.content.calls_to_ap import CALL_CONTEXT, call_to_ap
 from smartnode.content.inputs import Visibility
 from smartnode.content.lifecycle import publish_change
@@ -27,7 +28,6 @@ from smartnode.federation.vocab import AS_CONTEXT, PUBLIC
 from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, ContentObject, Follow
 
-OPEN = "open"
 log = logging.getLogger(__name__)
 
 
@@ -104,18 +104,14 @@ async def featured_calls(
             ContentObject.actor_id == actor.id,
             ContentObject.local.is_(True),
             ContentObject.kind == CALL,
-            ContentObject.state == OPEN,
+            open_calls(now),
             ContentObject.deleted_at.is_(None),
             ContentObject.visibility == Visibility.PUBLIC.value,
         )
         .order_by(ContentObject.id.desc())
         .limit(20)
     )
-    items = [
-        call_to_ap(obj, actor.uri, context=False)
-        for obj in rows.all()
-        if obj.closes_at is None or obj.closes_at > now
-    ]
+    items = [call_to_ap(obj, actor.uri, context=False) for obj in rows.all()]
     return {
         "@context": CALL_CONTEXT if items else AS_CONTEXT,  # as before calls, when empty
         "id": uri,

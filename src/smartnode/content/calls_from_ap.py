@@ -3,7 +3,7 @@
 
 Every value comes from a hostile document: what is malformed is dropped (never raises), text is
 stripped of markup and capped, lists are capped, URIs must be http(s), numbers finite and in
-range. The terms land in `extra["call"]` in the shape calls_to_ap documents; the intents as
+range. The terms land in `extra["call"]` as `CallTerms.stored` writes them; the intents as
 published (ids, units, amounts, `unitBased`) in `extra["proposal"]`, for the Agreement an
 application offers (see proposals.py).
 """
@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from smartnode.content.call_terms import OPEN, STATES, CallTerms, Effort, Pay, WantedSkill
 from smartnode.content.calls_inputs import EFFORT_UNITS, MAX_SKILLS, PAY_UNITS
 from smartnode.content.compose import plain_text
 from smartnode.content.proposals import (
@@ -30,7 +31,6 @@ from smartnode.content.terms import CALL, KindTerms, parse_time
 from smartnode.federation.vocab import as_list, text_of
 from smartnode.matching.terms import is_esco_uri
 
-STATES = ("open", "closed", "filled")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _CODE2 = re.compile(r"^[A-Z]{2}$")
 _CODE3 = re.compile(r"^[A-Z]{3}$")
@@ -179,24 +179,25 @@ def call_terms(doc: dict[str, Any]) -> KindTerms:
         starts = ends = None
     country, city = _place(doc)
     state = doc.get("state")
-    terms = {
-        "title": _text(doc.get("name"), 200),
-        "occupation": _esco(work.get("resourceConformsTo")),
-        "skills": _skills(doc.get("tag")),
-        "languages": _languages(doc.get("languages")),
-        "starts_on": starts.isoformat() if starts else None,
-        "ends_on": ends.isoformat() if ends else None,
-        "country": country,
-        "city": city,
-        "remote": doc.get("remote") is True,
-        "positions": _positions(doc.get("positions")),
-        "effort": _quantity(work, EFFORT_UNITS, 0, 100_000),
-        "paid": _paid(doc),
-    }
+    effort, paid = _quantity(work, EFFORT_UNITS, 0, 100_000), _paid(doc)
+    terms = CallTerms(
+        title=_text(doc.get("name"), 200),
+        occupation=_esco(work.get("resourceConformsTo")),
+        skills=tuple(WantedSkill(s["uri"], s["name"]) for s in _skills(doc.get("tag"))),
+        languages=tuple((code, None) for code in _languages(doc.get("languages"))),
+        starts_on=starts,
+        ends_on=ends,
+        country=country,
+        city=city,
+        remote=doc.get("remote") is True,
+        positions=_positions(doc.get("positions")),
+        effort=Effort(effort["amount"], effort["unit"]) if effort else None,
+        paid=Pay(paid["amount"], paid["currency"], paid["unit"]) if paid else None,
+    )
     return KindTerms(
         kind=CALL,
-        extra={"call": terms, "proposal": proposal_terms(doc)},
-        state=state if isinstance(state, str) and state in STATES else "open",
+        extra={"call": terms.stored(), "proposal": proposal_terms(doc)},
+        state=state if isinstance(state, str) and state in STATES else OPEN,
         starts_at=datetime.combine(starts, datetime.min.time(), UTC) if starts else None,
         ends_at=datetime.combine(ends, datetime.min.time(), UTC) if ends else None,
         closes_at=parse_time(doc.get("endTime")),

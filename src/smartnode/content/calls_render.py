@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.handles import handle_for
 from smartnode.actors.to_ap import hashtag_name, iso
+from smartnode.content.call_terms import OPEN, CallTerms, Effort, Pay, WantedSkill, call_terms
 from smartnode.content.calls_federate import call_author
 from smartnode.content.calls_inputs import CallInput
 from smartnode.content.calls_wording import apply_html, terms_html
@@ -30,8 +31,6 @@ from smartnode.matching.taxonomy import preferred_labels
 from smartnode.matching.terms import SkillTerm, defined_terms
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_matching import SkillConcept
-
-OPEN = "open"
 
 
 def _number(value: Any) -> str:
@@ -61,29 +60,28 @@ async def _concepts(
     return terms, [t for t in tags if t]
 
 
-def _terms(data: CallInput, skills: list[SkillTerm]) -> dict[str, Any]:
-    """The terms other nodes read (extra["call"])."""
+def _terms(data: CallInput, skills: list[SkillTerm], state: str | None) -> CallTerms:
+    """The terms other nodes read (stored as extra["call"])."""
     effort, paid = data.effort, data.paid
-    return {
-        "title": data.title,
-        "occupation": data.occupation,
-        "skills": [{"uri": s.uri, "name": s.name} for s in skills],
-        "languages": list(dict.fromkeys(data.languages or [])),
-        "starts_on": data.starts_on.isoformat() if data.starts_on else None,
-        "ends_on": data.ends_on.isoformat() if data.ends_on else None,
-        "country": data.place.country if data.place else None,
-        "city": (data.place.city or None) if data.place else None,
-        "remote": data.remote,
-        "positions": data.positions,
-        "effort": {"amount": _number(effort.amount), "unit": effort.unit} if effort else None,
-        "paid": {"amount": _number(paid.amount), "currency": paid.currency, "unit": paid.unit}
-        if paid
-        else None,
-    }
+    return CallTerms(
+        title=data.title,
+        occupation=data.occupation,
+        skills=tuple(WantedSkill(s.uri, s.name) for s in skills if s.uri),
+        languages=tuple((code, None) for code in dict.fromkeys(data.languages or [])),
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        country=data.place.country if data.place else None,
+        city=(data.place.city or None) if data.place else None,
+        remote=data.remote,
+        positions=data.positions,
+        effort=Effort(_number(effort.amount), effort.unit) if effort else None,
+        paid=Pay(_number(paid.amount), paid.currency, paid.unit) if paid else None,
+        state=state or OPEN,
+    )
 
 
 def _body(
-    uris: NodeUris, data: CallInput, text: str, terms: dict[str, Any], language: str
+    uris: NodeUris, data: CallInput, text: str, terms: CallTerms, language: str
 ) -> tuple[str, list[str]]:
     """One language's HTML: title, text and terms in words (the hashtags follow)."""
     closes = iso(data.closes_at) if data.closes_at else None
@@ -96,7 +94,7 @@ def _body(
 def _apply_line(obj: ContentObject, uris: NodeUris, project: Actor) -> Callable[[str], str]:
     """Each language's last line of an open call: how to apply from Mastodon (none once the
     call is closed or filled: its status line says so)."""
-    if (obj.state or OPEN) != OPEN:
+    if call_terms(obj).state != OPEN:
         return lambda language: ""
     handle = handle_for(project.username, uris.domain)
     return lambda language: apply_html(language, handle, project.uri)
@@ -112,7 +110,7 @@ def _render(
     """Content, translations, tags, terms and columns of a call from its source."""
     skills, tags = concepts
     language = data.language or obj.language or "en"
-    terms = dict(_terms(data, skills), state=obj.state)
+    terms = _terms(data, skills, obj.state)
     main, written = _body(uris, data, data.description, terms, language)
     given = (hashtag_name(n) for n in [*written, *(data.hashtags or []), *tags])
     names = list({n.lower(): n for n in given if n}.values())
@@ -134,8 +132,7 @@ def _render(
     obj.ends_at = datetime.combine(data.ends_on, time(), UTC) if data.ends_on else None
     obj.closes_at = data.closes_at
     source = data.model_dump(mode="json", exclude={"visibility"})
-    terms.pop("state")
-    obj.extra = {"source": source, "call": terms}
+    obj.extra = {"source": source, "call": terms.stored()}
 
 
 def _mention(uris: NodeUris, project: Actor) -> dict[str, str]:

@@ -14,7 +14,7 @@ is false: each applicant commits to the whole effort and pay of one position, ne
 request is not in stock; the number of people sought is our `positions` (in `one` it would
 mix units with an effort in days).
 
-The terms are stored in `extra["call"]`:
+The terms are stored in `extra["call"]` (read only through call_terms.py):
 title, occupation, skills [{uri, name}], languages, starts_on, ends_on (ISO dates), country,
 city, remote, positions, effort {amount, unit}, paid {amount, currency, unit} or None.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from smartnode.actors.to_ap import iso
+from smartnode.content.call_terms import CallTerms, call_terms
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT, note_to_ap
 from smartnode.content.proposals import proposal_of, quantity_to_ap
 from smartnode.federation.vocab import SMART_NS
@@ -66,7 +67,7 @@ CALL_TERMS: dict[str, Any] = {
 CALL_CONTEXT: list[Any] = [*CONTENT_CONTEXT[:-1], {**CONTENT_CONTEXT[-1], **CALL_TERMS}]
 
 
-def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:
+def _intents(obj: ContentObject, terms: CallTerms) -> dict[str, Any]:
     proposal = proposal_of(obj.uri, obj.extra)
     work: dict[str, Any] = {
         "id": proposal.primary.id,
@@ -74,32 +75,32 @@ def _intents(obj: ContentObject, terms: dict[str, Any]) -> dict[str, Any]:
         "action": "deliverService",
         "resourceQuantity": quantity_to_ap(proposal.primary.quantity),
     }
-    if terms.get("occupation"):
-        work["resourceConformsTo"] = terms["occupation"]
-    if terms.get("starts_on"):
-        work["hasBeginning"] = terms["starts_on"]
-    if terms.get("ends_on"):
-        work["hasEnd"] = terms["ends_on"]
+    if terms.occupation:
+        work["resourceConformsTo"] = terms.occupation
+    if terms.starts_on:
+        work["hasBeginning"] = terms.starts_on.isoformat()
+    if terms.ends_on:
+        work["hasEnd"] = terms.ends_on.isoformat()
     found: dict[str, Any] = {"purpose": "request", "unitBased": False, "publishes": work}
-    paid, reciprocal = terms.get("paid"), proposal.reciprocal
+    paid, reciprocal = terms.paid, proposal.reciprocal
     if paid and reciprocal is not None:
         found["reciprocal"] = {
             "id": reciprocal.id,
             "type": "Intent",
             "action": "transfer",
             "resourceQuantity": quantity_to_ap(reciprocal.quantity),
-            "per": paid["unit"],
+            "per": paid.unit,
         }
     return found
 
 
-def _location(terms: dict[str, Any]) -> dict[str, Any] | None:
-    if not terms.get("country"):
+def _location(terms: CallTerms) -> dict[str, Any] | None:
+    if not terms.country:
         return None
-    address = {"type": "PostalAddress", "addressCountry": terms["country"]}
-    if terms.get("city"):
-        address["addressLocality"] = terms["city"]
-    name = ", ".join(p for p in (terms.get("city"), terms["country"]) if p)
+    address = {"type": "PostalAddress", "addressCountry": terms.country}
+    if terms.city:
+        address["addressLocality"] = terms.city
+    name = ", ".join(p for p in (terms.city, terms.country) if p)
     return {"type": "Place", "name": name, "address": address}
 
 
@@ -107,15 +108,15 @@ def call_to_ap(obj: ContentObject, author_uri: str, *, context: bool = True) -> 
     """A live call as served at its id and embedded in Create/Update."""
     doc = note_to_ap(obj, author_uri, context=False)
     doc.pop("summary", None)
-    terms: dict[str, Any] = obj.extra.get("call", {})
+    terms = call_terms(obj)
     doc.update(_intents(obj, terms))
-    if obj.closes_at is not None:
-        doc["endTime"] = iso(obj.closes_at)
+    if terms.closes_at is not None:
+        doc["endTime"] = iso(terms.closes_at)
     location = _location(terms)
     if location:
         doc["location"] = location
-    doc["remote"] = bool(terms.get("remote"))
-    doc["positions"] = int(terms.get("positions", 1))
-    doc["languages"] = list(terms.get("languages", []))
-    doc["state"] = obj.state or "open"
+    doc["remote"] = terms.remote
+    doc["positions"] = terms.positions
+    doc["languages"] = terms.language_codes
+    doc["state"] = terms.state
     return {"@context": CALL_CONTEXT, **doc} if context else doc

@@ -8,10 +8,12 @@ fall back to English).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from smartnode.actors.to_ap import LANGUAGE_NAMES
+from smartnode.content.call_terms import OPEN, CallTerms, read_terms
 from smartnode.federation.sanitize import escape_text
 
 _LABELS = ("when", "where", "positions", "effort", "remuneration", "skills", "languages",
@@ -78,8 +80,8 @@ def _amount(w: CallWording, amount: Any, unit: str) -> str:
     return f"{amount} {w.words[unit if one else unit + 's']}"
 
 
-def _when(w: CallWording, terms: dict[str, Any]) -> str | None:
-    start, end = terms.get("starts_on"), terms.get("ends_on")
+def _when(w: CallWording, terms: CallTerms) -> str | None:
+    start, end = terms.starts_on, terms.ends_on
     if start and end:
         return f"{start} – {end}"
     if start:
@@ -87,45 +89,50 @@ def _when(w: CallWording, terms: dict[str, Any]) -> str | None:
     return f"{w.words['until']} {end}" if end else None
 
 
-def _where(w: CallWording, terms: dict[str, Any]) -> str | None:
-    place = ", ".join(p for p in (terms.get("city"), terms.get("country")) if p)
-    if terms.get("remote"):
+def _where(w: CallWording, terms: CallTerms) -> str | None:
+    place = ", ".join(p for p in (terms.city, terms.country) if p)
+    if terms.remote:
         return f"{place} {w.words['or_remote']}" if place else w.words["remote"]
     return place or None
 
 
-def _pay(w: CallWording, terms: dict[str, Any]) -> str:
-    paid = terms.get("paid")
+def _pay(w: CallWording, terms: CallTerms) -> str:
+    paid = terms.paid
     if not paid:
         return w.words["unpaid"]
-    unit = paid.get("unit", "project")
+    unit = paid.unit
     per = w.words["for_project"] if unit == "project" else w.words.get(f"per_{unit}", "")
-    return f"{w.words['paid']}, {paid['amount']} {paid['currency']} {per}".rstrip()
+    return f"{w.words['paid']}, {paid.amount} {paid.currency} {per}".rstrip()
 
 
 def terms_lines(
-    terms: dict[str, Any], closes_at: str | None, language: str | None = None
+    terms: CallTerms | Mapping[str, Any], closes_at: str | None, language: str | None = None
 ) -> list[tuple[str, str]]:
-    """The terms of a call in words, as (label, text) pairs, in `language`."""
+    """The terms of a call in words, as (label, text) pairs, in `language` (stored terms with
+    their `state` are read as call_terms reads them)."""
+    if not isinstance(terms, CallTerms):
+        terms = read_terms(terms, state=terms.get("state"))
     w = call_wording(language)
-    effort, state = terms.get("effort"), terms.get("state")
-    skills = [s["name"] for s in terms.get("skills", [])]
-    languages = [LANGUAGE_NAMES.get(c, c) for c in terms.get("languages", [])]
+    effort, state = terms.effort, terms.state
+    skills = [s.name or s.uri for s in terms.skills]
+    languages = [LANGUAGE_NAMES.get(c, c) for c in terms.language_codes]
     lines = [
         ("when", _when(w, terms)),
         ("where", _where(w, terms)),
-        ("positions", str(terms.get("positions", 1))),
-        ("effort", _amount(w, effort["amount"], effort["unit"]) if effort else None),
+        ("positions", str(terms.positions)),
+        ("effort", _amount(w, effort.amount, effort.unit) if effort else None),
         ("remuneration", _pay(w, terms)),
         ("skills", ", ".join(skills) or None),
         ("languages", ", ".join(languages) or None),
         ("apply_by", closes_at[:10] if closes_at else None),
-        ("status", w.words.get(state, state) if state not in (None, "open") else None),
+        ("status", w.words.get(state, state) if state != OPEN else None),
     ]
     return [(w.labels[key], text) for key, text in lines if text]
 
 
-def terms_html(terms: dict[str, Any], closes_at: str | None, language: str | None = None) -> str:
+def terms_html(
+    terms: CallTerms | Mapping[str, Any], closes_at: str | None, language: str | None = None
+) -> str:
     """The terms as one paragraph of escaped lines."""
     lines = terms_lines(terms, closes_at, language)
     return "<p>" + "<br>".join(f"{escape_text(k)}: {escape_text(v)}" for k, v in lines) + "</p>"

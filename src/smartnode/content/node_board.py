@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.content.call_terms import open_calls
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import CALL, EVENT
 from smartnode.content.to_ap import object_to_ap
@@ -24,7 +25,6 @@ from smartnode.federation.vocab import AS_CONTEXT
 from smartnode.storage.models import Actor, ContentObject
 
 BOARD = "board"
-OPEN = "open"
 
 
 def board_uri(node_uri: str) -> str:
@@ -62,11 +62,7 @@ def board_page_to_ap(
 def _board_query(now: datetime) -> Select[ContentObject, str]:
     """(object, author uri) of our open public calls and upcoming public events."""
     ends = func.coalesce(ContentObject.ends_at, ContentObject.starts_at)
-    open_call = and_(
-        ContentObject.kind == CALL,
-        ContentObject.state == OPEN,
-        or_(ContentObject.closes_at.is_(None), ContentObject.closes_at > now),
-    )
+    open_call = and_(ContentObject.kind == CALL, open_calls(now))
     upcoming_event = and_(ContentObject.kind == EVENT, ends >= now)
     return (
         select(ContentObject, Actor.uri)

@@ -19,8 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.projects import coordinators
-from smartnode.content.access import in_audience
-from smartnode.content.announcements import may_change
+from smartnode.content.access import in_audience, may_change
 from smartnode.content.audience import OPEN
 from smartnode.content.compose import plain_text
 from smartnode.content.events_to_ap import EVENT_CONTEXT

@@ -1,7 +1,7 @@
 """The FEP-0837 intents of a call (pure): what a call publishes and what an application must
 commit to.
 
-Our own calls derive them from their terms (`extra["call"]`); a remote call keeps the intents it
+Our own calls derive them from their terms (call_terms.py); a remote call keeps the intents it
 was received with in `extra["proposal"]` (see calls_from_ap), since its intent ids, units and
 amounts need not be ours. Amounts are normalised decimal strings; None means any amount.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from smartnode.content.call_terms import read_terms
 
 #: Unit of countable things (Ontology of units of Measure), FEP-0837's recommendation.
 ONE = "one"
@@ -77,12 +79,12 @@ def proposal_of(call_uri: str, extra: Any) -> Proposal:
     extra = extra if isinstance(extra, dict) else {}
     if isinstance(extra.get("proposal"), dict):
         return _stored(call_uri, extra["proposal"])
-    terms = extra.get("call") if isinstance(extra.get("call"), dict) else {}
-    effort, paid = terms.get("effort"), terms.get("paid")
-    work = Quantity(effort["unit"], str(effort["amount"])) if effort else Quantity(ONE, "1")
+    terms = read_terms(extra)
+    effort, paid = terms.effort, terms.paid
+    work = Quantity(effort.unit, effort.amount) if effort else Quantity(ONE, "1")
     reciprocal = None
     if paid:
-        money = Quantity(paid["currency"], str(paid["amount"]))
+        money = Quantity(paid.currency, paid.amount)
         reciprocal = Intent(f"{call_uri}#reciprocal", money)
     return Proposal(Intent(f"{call_uri}#primary", work), reciprocal, False)
 

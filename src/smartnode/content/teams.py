@@ -23,7 +23,7 @@ from smartnode.actors.projects import (
 )
 from smartnode.content.notices import notify
 from smartnode.content.team_to_ap import TEAM_CONTEXT, team_extra
-from smartnode.errors import Conflict, Forbidden, NotFound
+from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
 from smartnode.storage.models import Actor, ProjectMember
@@ -69,17 +69,6 @@ async def remove_member(
         session, uris, project, "Remove", obj=member.uri, to=[member.uri, _followers(project)],
         now=now, extra=team_extra(project.uri, member.uri, None),
     )  # fmt: skip
-
-
-async def is_coordinator(session: AsyncSession, project: Actor, actor: Actor) -> bool:
-    row = await team_row(session, project, actor)
-    return row is not None and row.role == Role.COORDINATOR.value
-
-
-async def require_coordinator(session: AsyncSession, project: Actor, actor: Actor) -> None:
-    """Forbidden unless `actor` coordinates `project`."""
-    if not await is_coordinator(session, project, actor):
-        raise Forbidden(f"only a coordinator of {project.username!r} may do this")
 
 
 async def notify_coordinators(
@@ -162,13 +151,13 @@ async def invite(
     session: AsyncSession,
     uris: NodeUris,
     project: Actor,
-    inviter: Actor,
+    inviter: Actor | None,
     invitee: Actor,
     role: Role,
     now: datetime,
 ) -> TeamRequest:
-    """A coordinator of one of our projects invites someone (of any node) with a role."""
-    await require_coordinator(session, project, inviter)
+    """One of our projects invites someone (of any node) with a role, in the name of
+    `inviter` (None: the node's admin). Who may invite is the caller's to check."""
     if await team_row(session, project, invitee) is not None:
         raise Conflict(f"{invitee.uri} is in the team of {project.username!r} already")
     if await pending_request(session, INVITE, project, invitee) is not None:

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.accounts.principal import Principal
+from smartnode.actors.acting import READ_STATUSES, maybe_member
 from smartnode.actors.collections import Source
 from smartnode.content.access import in_audience
 from smartnode.content.audience import OPEN, recipients
+from smartnode.content.lifecycle import local_object
+from smartnode.errors import Gone, NotFound
 from smartnode.storage.models import Actor, ContentObject
 
 MAX_ANCESTORS = 40
@@ -128,3 +132,19 @@ async def _children(
     scan = wanted if reader.actor is None else SCAN_PER_LEVEL
     ordered = query.order_by(ContentObject.published_at, ContentObject.id).limit(scan)
     return [(child, author) for child, author in (await session.execute(ordered)).all()]
+
+
+async def thread_of(
+    session: AsyncSession, principal: Principal, uri: str, what: str
+) -> tuple[list[Item], list[Item]]:
+    """(ancestors, descendants) of our object at `uri`, as the principal may read them: the
+    public and unlisted for everyone, and with `read:statuses` what is addressed to the
+    member. NotFound when they may not read the object itself."""
+    obj = await local_object(session, uri, what)
+    author = await session.get(Actor, obj.actor_id)
+    if author is None or author.deleted_at is not None:
+        raise Gone(f"the author of this {what} was deleted")
+    reader = Reader(await maybe_member(session, principal, READ_STATUSES))
+    if not await reader.may_read(session, obj, author):
+        raise NotFound(f"no such {what} on this node")
+    return await ancestors(session, obj, reader), await descendants(session, obj, reader)

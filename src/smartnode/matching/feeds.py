@@ -1,8 +1,8 @@
 """Topic feeds: Service actors that Announce the public calls matching their filter.
 
-A call's facts are read tolerantly from its row (ours or another node's): the terms in
-`extra["call"]` (calls_to_ap documents them), its Hashtag and DefinedTerm tags, and for our own
-calls the project's sectors. Every key of a feed's filter must match. `refresh_call_feeds` is
+A call's facts are read tolerantly from its row (ours or another node's): its terms (through
+content/call_terms.py), its Hashtag and DefinedTerm tags, and for our own calls the project's
+sectors. Every key of a feed's filter must match. `refresh_call_feeds` is
 the one hook that keeps the feeds' boosts in step whenever a call arrives, changes or goes.
 """
 
@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.feeds import live_feeds
 from smartnode.actors.to_ap import hashtag_name
 from smartnode.content.call_boosts import live_boosts, undo_boost
+from smartnode.content.call_terms import call_terms, open_calls
 from smartnode.content.terms import CALL
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import PUBLIC
@@ -26,7 +27,6 @@ from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Actor, ContentObject, Project
 from smartnode.storage.models_work import TopicFeed
 
-OPEN = "open"
 FEEDS = (ActorKind.FEED.value,)
 #: How many recent calls a syndication feed looks through to find its matching ones.
 SCAN_LIMIT = 500
@@ -53,14 +53,6 @@ class CallFacts:
     remote: bool
 
 
-def call_terms(obj: ContentObject) -> dict[str, Any]:
-    """The call's terms: `extra["call"]`, or `extra` itself for rows that keep them flat."""
-    terms = obj.extra.get("call") if isinstance(obj.extra, dict) else None
-    if isinstance(terms, dict):
-        return terms
-    return obj.extra if isinstance(obj.extra, dict) else {}
-
-
 def _uris_of(items: Any) -> set[str]:
     found: set[str] = set()
     for item in items if isinstance(items, list) else []:
@@ -70,32 +62,21 @@ def _uris_of(items: Any) -> set[str]:
     return found
 
 
-def _place(terms: dict[str, Any]) -> tuple[str | None, bool]:
-    given = terms.get("place")
-    place: dict[str, Any] = given if isinstance(given, dict) else {}
-    country = terms.get("country") or place.get("country")
-    code = country.upper() if isinstance(country, str) and len(country) == 2 else None
-    return code, terms.get("remote") is True
-
-
 def call_facts(obj: ContentObject, project_sectors: Sequence[str] = ()) -> CallFacts:
     """The facts of a call that feed filters test (pure)."""
     terms = call_terms(obj)
-    listed = terms.get("sectors")
-    names = [*project_sectors, *(listed if isinstance(listed, list) else [])]
+    names = [*project_sectors, *terms.sectors]
     tags = [t for t in obj.tags if isinstance(t, dict)] if isinstance(obj.tags, list) else []
     names += [t.get("name", "") for t in tags if t.get("type") == "Hashtag"]
     sectors = {hashtag_name(str(n).lstrip("#")).lower() for n in names if isinstance(n, str)}
-    skills = _uris_of(terms.get("skills"))
+    skills = set(terms.skill_uris)
     skills |= _uris_of([t for t in tags if t.get("type") == "DefinedTerm"])
-    occupation = terms.get("occupation")
-    country, remote = _place(terms)
     return CallFacts(
         sectors=frozenset(s for s in sectors if s),
         skills=frozenset(skills),
-        occupation=occupation if isinstance(occupation, str) else None,
-        country=country,
-        remote=remote,
+        occupation=terms.occupation,
+        country=terms.country,
+        remote=terms.remote,
     )
 
 
@@ -120,8 +101,7 @@ def is_open_public(obj: ContentObject, now: datetime) -> bool:
         obj.kind == CALL
         and obj.deleted_at is None
         and obj.visibility == "public"
-        and (obj.state or OPEN) == OPEN
-        and (obj.closes_at is None or obj.closes_at > now)
+        and call_terms(obj).is_open(now)
     )
 
 
@@ -189,8 +169,7 @@ async def latest_calls(
         .join(Actor, Actor.id == ContentObject.actor_id)
         .where(ContentObject.kind == CALL, ContentObject.deleted_at.is_(None))
         .where(ContentObject.visibility == "public", Actor.deleted_at.is_(None))
-        .where(or_(ContentObject.state.is_(None), ContentObject.state == OPEN))
-        .where(or_(ContentObject.closes_at.is_(None), ContentObject.closes_at > now))
+        .where(open_calls(now))
         .order_by(ContentObject.published_at.desc(), ContentObject.id.desc())
         .limit(SCAN_LIMIT)
     )

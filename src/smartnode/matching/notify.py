@@ -5,12 +5,13 @@ waits for it."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.content.call_terms import CallTerms, call_terms
 from smartnode.content.notices import notify
+from smartnode.content.terms import CALL
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.candidates import load_candidates, load_facts
 from smartnode.matching.rank import Reorder, rank
@@ -37,62 +38,35 @@ async def enqueue_call_matching(session: AsyncSession, call_id: int, now: dateti
 # ---------------------------------------------------------------- a call as a need
 
 
-def _day(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
 
 
-def _skills(entries: Any) -> tuple[tuple[Wanted, ...], tuple[Wanted, ...]]:
-    """(required, optional): an entry is a URI, or {uri, level?, required?}; plain = optional."""
-    required: list[Wanted] = []
-    optional: list[Wanted] = []
-    for entry in entries if isinstance(entries, list) else []:
-        item = entry if isinstance(entry, dict) else {"uri": entry}
-        uri, level = item.get("uri"), item.get("level", 1)
-        if not isinstance(uri, str) or not uri:
-            continue
-        wanted = Wanted(uri, level if isinstance(level, int) and 1 <= level <= 4 else 1)
-        (required if item.get("required") is True else optional).append(wanted)
-    return tuple(required), tuple(optional)
+def _wanted(terms: CallTerms) -> tuple[tuple[Wanted, ...], tuple[Wanted, ...]]:
+    """(required, optional): a skill is optional unless the call marks it required."""
+    required = tuple(Wanted(s.uri, s.level) for s in terms.skills if s.required)
+    optional = tuple(Wanted(s.uri, s.level) for s in terms.skills if not s.required)
+    return required, optional
 
 
-def _place(terms: dict[str, Any]) -> Place | None:
-    where: dict[str, Any] = terms["place"] if isinstance(terms.get("place"), dict) else terms
-    lat, lon, country = where.get("latitude"), where.get("longitude"), where.get("country")
-    country = country.upper() if isinstance(country, str) else ""
-    if isinstance(lat, int | float) and isinstance(lon, int | float):
-        return Place(float(lat), float(lon), country)
+def _place(terms: CallTerms) -> Place | None:
+    country = terms.country or ""
+    if terms.latitude is not None and terms.longitude is not None:
+        return Place(terms.latitude, terms.longitude, country)
     return Place(country=country) if country else None
 
 
-def _languages(value: Any) -> tuple[tuple[str, str], ...]:
-    found = []
-    for entry in value if isinstance(value, list) else []:
-        item = entry if isinstance(entry, dict) else {"language": entry}
-        code, level = item.get("language"), item.get("level", CALL_LANGUAGE_LEVEL)
-        if isinstance(code, str) and code:
-            found.append((code.lower(), level if isinstance(level, str) else CALL_LANGUAGE_LEVEL))
-    return tuple(dict.fromkeys(found))
-
-
 def need_from_call(call: ContentObject) -> Need:
-    """A call's terms (extra["call"], else extra itself) and period as a need."""
-    extra: dict[str, Any] = call.extra or {}
-    terms: dict[str, Any] = extra["call"] if isinstance(extra.get("call"), dict) else extra
-    required, optional = _skills(terms.get("skills"))
-    occupation = terms.get("occupation")
-    remote = terms.get("remote") is True
+    """A call's terms (call_terms) and period as a need."""
+    terms = call_terms(call)
+    required, optional = _wanted(terms)
+    languages = tuple((code, level or CALL_LANGUAGE_LEVEL) for code, level in terms.languages)
     return Need(
-        required=required, optional=optional,
-        occupation=occupation if isinstance(occupation, str) and occupation else None,
-        languages=_languages(terms.get("languages")),
-        starts_on=_day(call.starts_at) or _day(terms.get("starts_on")),
-        ends_on=_day(call.ends_at) or _day(terms.get("ends_on")),
-        place=None if remote else _place(terms), remote=remote,
+        required=required, optional=optional, occupation=terms.occupation,
+        languages=tuple(dict.fromkeys(languages)),
+        starts_on=_day(call.starts_at) or terms.starts_on,
+        ends_on=_day(call.ends_at) or terms.ends_on,
+        place=None if terms.remote else _place(terms), remote=terms.remote,
         text=" ".join(filter(None, [call.name, call.summary, call.content])),
     )  # fmt: skip
 
@@ -122,12 +96,7 @@ async def match_call(
 
 def is_open(call: ContentObject, now: datetime) -> bool:
     """A live call that still takes applications."""
-    return (
-        call.kind == "call"
-        and call.deleted_at is None
-        and call.state in (None, "open")
-        and (call.closes_at is None or call.closes_at > now)
-    )
+    return call.kind == CALL and call.deleted_at is None and call_terms(call).is_open(now)
 
 
 async def run_call_matching(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from smartnode.actors.handles import handle_for, remote_domain
+from smartnode.content.call_terms import CallTerms, read_terms
 from smartnode.matching.terms import fold
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
@@ -192,25 +193,17 @@ def actor_doc(conn: Connection, actor_id: int) -> Doc | None:
     return None
 
 
-def _day(value: object, fallback: datetime | None) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
+def _day(value: date | None, fallback: datetime | None) -> date | None:
+    if value is not None:
+        return value
     return fallback.date() if fallback is not None else None
 
 
-def _call_skills(terms: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+def _call_skills(terms: CallTerms) -> tuple[list[str], list[str]]:
     """Skill URIs (occupation first) and the names the call gives them."""
-    entries = [terms.get("occupation"), *(terms.get("skills") or [])]
-    uris, names = [], []
-    for entry in entries:
-        item = entry if isinstance(entry, dict) else {"uri": entry}
-        if isinstance(item.get("uri"), str) and len(item["uri"]) <= 255:
-            uris.append(item["uri"])
-        if isinstance(item.get("name"), str):
-            names.append(item["name"])
+    entries = [terms.occupation, *terms.skill_uris]
+    uris = [uri for uri in entries if uri is not None and len(uri) <= 255]
+    names = [skill.name for skill in terms.skills if skill.name]
     return list(dict.fromkeys(uris)), names
 
 
@@ -221,20 +214,19 @@ def call_doc(conn: Connection, object_id: int) -> Doc | None:
         return None
     if obj["visibility"] != "public":
         return None
-    terms: Mapping[str, Any] = (obj["extra"] or {}).get("call") or {}
-    terms = terms if isinstance(terms, dict) else {}
+    terms = read_terms(obj["extra"], name=obj["name"])
     uris, names = _call_skills(terms)
     text = _translations(obj["content"], obj["content_map"])
-    title = next((t for t in (terms.get("title"), obj["name"]) if isinstance(t, str) and t), "")
-    starts = _day(terms.get("starts_on"), obj["starts_at"])
-    ends = _day(terms.get("ends_on"), obj["ends_at"]) or starts
-    country = terms.get("country") if isinstance(terms.get("country"), str) else ""
+    title = terms.title or ""
+    starts = _day(terms.starts_on, obj["starts_at"])
+    ends = _day(terms.ends_on, obj["ends_at"]) or starts
+    country = terms.country or ""
     return Doc(
         kind="call", uri=obj["uri"], local=obj["local"], language=obj["language"] or "und",
         title=(title or next((t for t in text if t), ""))[:300],
-        body=_join([*text, *names, terms.get("city"), country, *_labels(conn, uris)]),
-        country=(country or "")[:2].upper(), remote=terms.get("remote") is True,
+        body=_join([*text, *names, terms.city, country, *_labels(conn, uris)]),
+        country=country, remote=terms.remote,
         published_at=obj["published_at"], updated_at=obj["updated_at"], skills=uris,
-        languages=_strings(terms.get("languages"), 16),
+        languages=_strings(terms.language_codes, 16),
         windows=[(starts, ends)] if starts and ends and starts <= ends else [],
     )  # fmt: skip

@@ -60,7 +60,7 @@ async def seed_country(
         report.members.append(member.username)
     for project in data.projects:
         slug = project.slug or slugify(project.name)
-        coordinator = await _live_member(session, project.coordinator)
+        coordinator = await _live_member(session, project.coordinator or "")
         if coordinator is None or await find_local_actor(session, slug) is not None:
             report.skipped.append(slug)
             continue

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.to_ap import iso
 from smartnode.config import Settings
-from smartnode.matching.feeds import call_terms
+from smartnode.content.call_terms import OPEN, CallTerms, Pay, call_terms
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
@@ -33,63 +33,54 @@ def script_json(doc: dict[str, Any]) -> Markup:
     return Markup(text)  # noqa: S704 - no <, > or & is left in it
 
 
-def _amount(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+def _salary(paid: Pay | None) -> dict[str, Any] | None:
+    amount = _amount(paid.amount) if paid else None
+    if paid is None or amount is None:
         return None
-
-
-def _positions(value: Any) -> int:
-    amount = _amount(value)
-    return int(amount) if amount is not None and 1 <= amount <= 100_000 else 1
-
-
-def _salary(paid: Any) -> dict[str, Any] | None:
-    if not isinstance(paid, dict) or _amount(paid.get("amount")) is None:
-        return None
-    value: dict[str, Any] = {"@type": "QuantitativeValue", "value": _amount(paid["amount"])}
-    unit = SALARY_UNITS.get(str(paid.get("unit")))
+    value: dict[str, Any] = {"@type": "QuantitativeValue", "value": amount}
+    unit = SALARY_UNITS.get(paid.unit)
     if unit:
         value["unitText"] = unit
-    return {"@type": "MonetaryAmount", "currency": str(paid.get("currency", "")), "value": value}
+    return {"@type": "MonetaryAmount", "currency": paid.currency, "value": value}
 
 
-def _location(terms: dict[str, Any], posting: dict[str, Any]) -> None:
-    country, city = terms.get("country"), terms.get("city")
-    place = terms.get("place")
-    if isinstance(place, dict):
-        country, city = country or place.get("country"), city or place.get("city")
+def _amount(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _location(terms: CallTerms, posting: dict[str, Any]) -> None:
+    country, city = terms.country, terms.city
     if country:
-        address = {"@type": "PostalAddress", "addressCountry": str(country)}
+        address = {"@type": "PostalAddress", "addressCountry": country}
         if city:
-            address["addressLocality"] = str(city)
+            address["addressLocality"] = city
         posting["jobLocation"] = {"@type": "Place", "address": address}
-    if terms.get("remote") is True:
+    if terms.remote:
         posting["jobLocationType"] = "TELECOMMUTE"
         if country:
-            posting["applicantLocationRequirements"] = {"@type": "Country", "name": str(country)}
+            posting["applicantLocationRequirements"] = {"@type": "Country", "name": country}
 
 
-def _skills(terms: dict[str, Any]) -> list[dict[str, Any]]:
+def _skills(terms: CallTerms) -> list[dict[str, Any]]:
     found = []
-    for skill in terms.get("skills") or []:
-        if isinstance(skill, dict) and skill.get("name"):
-            term = {"@type": "DefinedTerm", "name": str(skill["name"])}
-            if skill.get("uri"):
-                term.update(url=str(skill["uri"]), inDefinedTermSet=ESCO_SKILLS)
-            found.append(term)
+    for skill in terms.skills:
+        if skill.name:
+            found.append({"@type": "DefinedTerm", "name": skill.name, "url": skill.uri,
+                          "inDefinedTermSet": ESCO_SKILLS})  # fmt: skip
     return found
 
 
 def job_posting(obj: ContentObject, project: Actor) -> dict[str, Any]:
     """A call as a schema.org JobPosting (Google's required and recommended properties)."""
     terms = call_terms(obj)
-    salary = _salary(terms.get("paid"))
+    salary = _salary(terms.paid)
     posting: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "JobPosting",
-        "title": str(terms.get("title") or obj.name or ""),
+        "title": terms.title or "",
         "description": obj.content,
         "datePosted": iso(obj.published_at),
         "url": obj.uri,
@@ -100,17 +91,17 @@ def job_posting(obj: ContentObject, project: Actor) -> dict[str, Any]:
             "sameAs": project.uri,
             "url": project.uri,
         },
-        "totalJobOpenings": _positions(terms.get("positions")),
+        "totalJobOpenings": terms.positions if terms.positions <= 100_000 else 1,
         "directApply": False,
     }
-    if obj.closes_at is not None:
-        posting["validThrough"] = iso(obj.closes_at)
-    if terms.get("starts_on"):
-        posting["jobStartDate"] = str(terms["starts_on"])
+    if terms.closes_at is not None:
+        posting["validThrough"] = iso(terms.closes_at)
+    if terms.starts_on:
+        posting["jobStartDate"] = terms.starts_on.isoformat()
     if salary:
         posting["baseSalary"] = salary
-    if terms.get("occupation"):
-        posting["occupationalCategory"] = str(terms["occupation"])
+    if terms.occupation:
+        posting["occupationalCategory"] = terms.occupation
     if skills := _skills(terms):
         posting["skills"] = skills
     if project.icon_url:
@@ -125,8 +116,8 @@ async def call_page(
     """The page at a live, readable call's id; open public calls carry JobPosting JSON-LD."""
     settings: Settings = request.app.state.settings
     project = await session.get(Actor, obj.project_id) if obj.project_id else None
-    state = obj.state or "open"
-    listed = obj.visibility == "public" and state == "open"
+    state = call_terms(obj).state
+    listed = obj.visibility == "public" and state == OPEN
     return render(
         request,
         "call.html",

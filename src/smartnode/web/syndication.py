@@ -16,9 +16,9 @@ from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
 from smartnode.actors.to_ap import iso
+from smartnode.content.call_terms import call_terms
 from smartnode.content.compose import excerpt
 from smartnode.content.ical import Deadline
-from smartnode.matching.feeds import call_terms
 from smartnode.storage.models import Actor, ContentObject
 
 RSS_MEDIA = "application/rss+xml"
@@ -71,13 +71,12 @@ def _http(url: str | None) -> str | None:
 
 def call_item(obj: ContentObject, author: Actor) -> Item:
     """A call (ours or a remote one) as a syndication item."""
-    terms = call_terms(obj)
-    title = terms.get("title") if isinstance(terms.get("title"), str) else None
+    title = call_terms(obj).title
     listed = obj.tags if isinstance(obj.tags, list) else []
     tags = [t for t in listed if isinstance(t, dict) and t.get("type") == "Hashtag"]
     names = (str(t.get("name", "")).lstrip("#") for t in tags)
     return Item(
-        title=title or obj.name or excerpt(obj.content, 80) or "Open call",
+        title=title or excerpt(obj.content, 80) or "Open call",
         link=_http(obj.url) or obj.uri,
         guid=obj.uri,
         description=excerpt(obj.content, DESCRIPTION_LIMIT),

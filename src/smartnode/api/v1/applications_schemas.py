@@ -8,12 +8,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from smartnode.api.v1.schemas import ErrorOut
+from smartnode.content.call_terms import call_terms
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application
 
 _DESCRIBED = {
-    401: "No valid member token.",
-    403: "Not a coordinator of the project.",
+    401: "No valid token.",
+    403: "Not a coordinator of the project, an app without the scope, or an admin token "
+    "without `?as=`.",
     404: "No such call, project or application (or not yours to see).",
     409: "The call is not open, you already applied, or the application is past this step.",
     502: "The call's server could not be reached.",
@@ -80,7 +82,7 @@ class RemoteDecisionOut(BaseModel):
 def application_out(
     app: Application, call: ContentObject, project: Actor, applicant: Actor
 ) -> ApplicationOut:
-    title = call.name or (call.extra or {}).get("call", {}).get("title")
+    title = call_terms(call).title
     return ApplicationOut(
         id=app.id, uri=app.uri, call=call.uri, call_title=title, project=project.uri,
         applicant=applicant.uri, local=app.local, via="reply" if app.via == "reply" else "offer",

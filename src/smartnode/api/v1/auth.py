@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts import principal as principals
 from smartnode.accounts.oauth_tokens import CLIENT_SCOPE
@@ -151,6 +152,28 @@ async def optional_principal(
         if row.scope == ADMIN_SCOPE and as_ is None:
             return principals.admin()
         return _principal_of(row, await _acting_member(session, row, as_))
+
+
+async def principal_for_token(
+    session: AsyncSession, token: str, as_: str | None, now: datetime
+) -> Principal:
+    """The principal a bearer token stands for, by the rules `optional_principal` applies to a
+    request, for callers that hold a token without a request (the CLI's `--token`). The
+    caller owns the transaction (the token's last use is noted in it)."""
+    row = await check_token(session, token, now)
+    if row.scope == APP_SCOPE:
+        if as_ is not None:
+            raise Forbidden("an app token acts only for the member who granted it")
+        if row.actor_id is None or await _live_member(session, id=row.actor_id) is None:
+            raise Forbidden("the member of this token no longer exists")
+        return _principal_of(row, None)
+    if row.scope == CLIENT_SCOPE:
+        if as_ is not None:
+            raise Forbidden("an app's own token acts for no member")
+        return _principal_of(row, None)
+    if row.scope == ADMIN_SCOPE and as_ is None:
+        return principals.admin()
+    return _principal_of(row, await _acting_member(session, row, as_))
 
 
 async def require_principal(

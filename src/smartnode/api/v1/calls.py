@@ -1,52 +1,30 @@
 """/api/v1/actors/{slug}/calls, /api/v1/calls/{id} and /api/v1/board: open calls.
 
-Writes need a member token (or an admin token with `?as=username`) of a coordinator of the
-project; each write and its Create/Update/Delete (and the node's Announce) go out through the
+Writes need a coordinator of the project (a member token, an app granted `write:calls`, or an
+admin token with `?as=username`), and an admin may delete any call (content/call_cases.py
+decides); each write and its Create/Update/Delete (and the node's Announce) go out through the
 transactional outbox in one transaction. Reads are public: public and unlisted calls of a
 project, and the board of open public calls from this node and every node we hear from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.records import find_local_actor
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import ChallengeRoute, MemberDep
+from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.calls_schemas import CallOut, CallPage, call_errors, call_out
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
-from smartnode.content.announcements import may_change, posting_as
-from smartnode.content.board import (
-    NEWEST,
-    BoardFilter,
-    BoardSort,
-    Position,
-    board_page,
-    cursor_in,
-    cursor_out,
-)
-from smartnode.content.calls import (
-    CLOSED,
-    FILLED,
-    OPEN,
-    create_call,
-    delete_call,
-    edit_call,
-    local_call,
-    set_state,
-)
+from smartnode.content import call_cases as calls
+from smartnode.content.board import NEWEST, BoardFilter, BoardSort, Position, cursor_in, cursor_out
+from smartnode.content.call_cases import CallView
+from smartnode.content.call_terms import CLOSED, FILLED, OPEN
 from smartnode.content.calls_inputs import CallInput, CallUpdate
-from smartnode.content.terms import CALL
-from smartnode.errors import Forbidden, Gone, NotFound
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, ContentObject
 
 router = APIRouter(tags=["calls"], route_class=ChallengeRoute)
 
@@ -54,20 +32,8 @@ Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The call's `id`.")]
 
 
-async def _out(session: AsyncSession, obj: ContentObject, uris: NodeUris) -> CallOut:
-    author = await session.get(Actor, obj.actor_id)
-    if author is None:
-        raise NotFound("the project of this call no longer exists")
-    return call_out(obj, author, uris)
-
-
-async def _changeable(
-    session: AsyncSession, uris: NodeUris, member: Actor, token: str
-) -> ContentObject:
-    obj = await local_call(session, uris, token)
-    if not await may_change(session, member, obj):
-        raise Forbidden(f"{member.username!r} may not change this call")
-    return obj
+def _out(view: CallView, uris: NodeUris) -> CallOut:
+    return call_out(view.obj, view.author, uris)
 
 
 @router.post(
@@ -83,16 +49,15 @@ async def _changeable(
 async def add_call(
     slug: Slug,
     data: CallInput,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        project = await posting_as(session, member, slug)
-        obj = await create_call(session, uris, project=project, data=data, now=datetime.now(UTC))
-        out = await _out(session, obj, uris)
+        view = await calls.publish_call(session, uris, principal, slug, data, datetime.now(UTC))
+        out = _out(view, uris)
     documents.clear()
     location = {"Location": f"{settings.base_url}/api/v1/calls/{out.id}"}
     return json_response(out, status_code=201, headers=location)
@@ -114,25 +79,13 @@ async def list_calls(
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    project = await find_local_actor(session, slug)
-    if project is None or project.kind != "project":
-        raise NotFound(f"no project named {slug!r} on this node")
-    if project.deleted_at is not None:
-        raise Gone(f"{slug!r} was deleted")
-    query = select(ContentObject).where(
-        ContentObject.actor_id == project.id,
-        ContentObject.kind == CALL,
-        ContentObject.local.is_(True),
-        ContentObject.deleted_at.is_(None),
+    _project, rows = await calls.list_calls(
+        session, slug, limit=limit + 1, before_id=parse_cursor(after)
     )
-    before = parse_cursor(after)
-    if before is not None:
-        query = query.where(ContentObject.id < before)
-    rows = (await session.scalars(query.order_by(ContentObject.id.desc()).limit(limit + 1))).all()
     shown = rows[:limit]
-    last_id = shown[-1].id if len(rows) > limit else None
+    last_id = shown[-1].obj.id if len(rows) > limit else None
     page = CallPage(
-        items=[call_out(obj, project, uris) for obj in shown],
+        items=[_out(view, uris) for view in shown],
         next=next_url(settings.base_url, f"/api/v1/actors/{slug}/calls", limit=limit,
                       last_id=last_id),
     )  # fmt: skip
@@ -164,12 +117,11 @@ async def board(
     after: After = None,
 ) -> Response:
     wanted = BoardFilter(country=country, remote=remote, skill=skill, language=language, q=q)
-    rows, last = await board_page(
+    rows, last = await calls.board(
         session, wanted, datetime.now(UTC), limit=limit, after=cursor_in(sort, after), sort=sort
     )
-    authors = await _authors(session, rows)
     page = CallPage(
-        items=[call_out(obj, authors[obj.actor_id], uris) for obj in rows],
+        items=[_out(view, uris) for view in rows],
         next=_board_next(settings.base_url, wanted, sort, limit, last),
     )
     return json_response(page)
@@ -191,14 +143,6 @@ def _board_next(
     return f"{base_url}/api/v1/board?{urlencode(query)}"
 
 
-async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:
-    ids = {obj.actor_id for obj in rows}
-    if not ids:
-        return {}
-    found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
-    return {actor.id: actor for actor in found.all()}
-
-
 @router.get(
     "/calls/{token}",
     response_model=CallOut,
@@ -207,8 +151,7 @@ async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict
     responses=call_errors(404, 410),
 )
 async def read_call(token: Token, session: SessionDep, uris: UrisDep) -> Response:
-    obj = await local_call(session, uris, token)
-    return json_response(await _out(session, obj, uris))
+    return json_response(_out(await calls.read_call(session, uris, token), uris))
 
 
 @router.patch(
@@ -223,27 +166,26 @@ async def read_call(token: Token, session: SessionDep, uris: UrisDep) -> Respons
 async def change_call(
     token: Token,
     data: CallUpdate,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        obj = await _changeable(session, uris, member, token)
-        obj = await edit_call(session, uris, obj, data, datetime.now(UTC))
-        out = await _out(session, obj, uris)
+        view = await calls.change_call(session, uris, principal, token, data, datetime.now(UTC))
+        out = _out(view, uris)
     documents.clear()
     return json_response(out)
 
 
 async def _set_state(
-    token: str, state: str, member: Actor, session: AsyncSession, uris: NodeUris,
+    token: str, state: str, principal: PrincipalDep, session: SessionDep, uris: NodeUris,
     documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     async with session.begin():
-        obj = await _changeable(session, uris, member, token)
-        obj = await set_state(session, uris, obj, state, datetime.now(UTC))
-        out = await _out(session, obj, uris)
+        moment = datetime.now(UTC)
+        view = await calls.change_call_state(session, uris, principal, token, state, moment)
+        out = _out(view, uris)
     documents.clear()
     return json_response(out)
 
@@ -256,9 +198,13 @@ async def _set_state(
     responses=call_errors(401, 403, 404, 409, 410),
 )
 async def close_call(
-    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    token: Token,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
-    return await _set_state(token, CLOSED, member, session, uris, documents)
+    return await _set_state(token, CLOSED, principal, session, uris, documents)
 
 
 @router.post(
@@ -270,9 +216,13 @@ async def close_call(
     responses=call_errors(401, 403, 404, 409, 410),
 )
 async def fill_call(
-    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    token: Token,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
-    return await _set_state(token, FILLED, member, session, uris, documents)
+    return await _set_state(token, FILLED, principal, session, uris, documents)
 
 
 @router.post(
@@ -285,9 +235,13 @@ async def fill_call(
     responses=call_errors(401, 403, 404, 409, 410),
 )
 async def reopen_call(
-    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    token: Token,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
-    return await _set_state(token, OPEN, member, session, uris, documents)
+    return await _set_state(token, OPEN, principal, session, uris, documents)
 
 
 @router.delete(
@@ -296,14 +250,17 @@ async def reopen_call(
     response_class=Response,
     summary="Delete a call (coordinator)",
     description="The call answers 410 with a Tombstone from then on; sends Delete to its "
-    "audience and the peer nodes.",
+    "audience and the peer nodes. By a coordinator of the project, or an admin.",
     responses=call_errors(401, 403, 404, 410),
 )
 async def remove_call(
-    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    token: Token,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        obj = await _changeable(session, uris, member, token)
-        await delete_call(session, uris, obj, datetime.now(UTC))
+        await calls.remove_call(session, uris, principal, token, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)

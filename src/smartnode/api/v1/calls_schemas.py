@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from smartnode.actors.handles import handle_of
 from smartnode.api.v1.schemas import ErrorOut
+from smartnode.content.call_terms import call_terms
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 
@@ -70,7 +71,8 @@ class CallPage(BaseModel):
 
 
 def call_out(obj: ContentObject, author: Actor, uris: NodeUris) -> CallOut:
-    terms: dict[str, Any] = obj.extra.get("call", {}) if isinstance(obj.extra, dict) else {}
+    terms = call_terms(obj)
+    effort, paid = terms.effort, terms.paid
     token = uris.call_token(obj.uri) if obj.local else None
     return CallOut(
         id=token,
@@ -80,24 +82,24 @@ def call_out(obj: ContentObject, author: Actor, uris: NodeUris) -> CallOut:
         author_name=author.name,
         author_handle=handle_of(author, uris.domain),
         visibility=obj.visibility,
-        state=obj.state or "open",
-        title=terms.get("title") or obj.name,
+        state=terms.state,
+        title=terms.title,
         content=obj.content,
         content_map=obj.content_map,
         language=obj.language,
-        occupation=terms.get("occupation"),
-        skills=[SkillOut(**s) for s in terms.get("skills", [])],
-        languages=terms.get("languages", []),
-        starts_on=terms.get("starts_on"),
-        ends_on=terms.get("ends_on"),
-        country=terms.get("country"),
-        city=terms.get("city"),
-        remote=bool(terms.get("remote")),
-        positions=int(terms.get("positions") or 1),
-        effort=EffortOut(**terms["effort"]) if terms.get("effort") else None,
-        paid=PayOut(**terms["paid"]) if terms.get("paid") else None,
+        occupation=terms.occupation,
+        skills=[SkillOut(uri=s.uri, name=s.name or s.uri) for s in terms.skills],
+        languages=terms.language_codes,
+        starts_on=terms.starts_on.isoformat() if terms.starts_on else None,
+        ends_on=terms.ends_on.isoformat() if terms.ends_on else None,
+        country=terms.country,
+        city=terms.city,
+        remote=terms.remote,
+        positions=terms.positions,
+        effort=EffortOut(amount=effort.amount, unit=effort.unit) if effort else None,
+        paid=PayOut(amount=paid.amount, currency=paid.currency, unit=paid.unit) if paid else None,
         hashtags=[t["name"].lstrip("#") for t in obj.tags if t.get("type") == "Hashtag"],
-        closes_at=obj.closes_at,
+        closes_at=terms.closes_at,
         published_at=obj.published_at,
         updated_at=obj.updated_at,
     )

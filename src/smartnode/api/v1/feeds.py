@@ -8,28 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.collections import collection_source, count_items
-from smartnode.actors.federate import publish_actor_delete, publish_actor_update
-from smartnode.actors.feeds import (
-    FeedInput,
-    FeedUpdate,
-    create_feed,
-    delete_feed,
-    edit_feed,
-    get_feed,
-    live_feeds,
-)
+from smartnode.actors import feed_cases as feeds
+from smartnode.actors.feed_cases import Feed
+from smartnode.actors.feeds import FeedInput, FeedUpdate
 from smartnode.actors.handles import handle_of
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute
+from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep
 from smartnode.api.v1.schemas import errors, json_response
 from smartnode.config import Settings
 from smartnode.federation.uris import NodeUris
-from smartnode.matching.feeds import refeed
-from smartnode.storage.models import Actor
-from smartnode.storage.models_work import TopicFeed
 
 PATH = "/feeds"
 router = APIRouter(prefix=PATH, tags=["feeds"], route_class=ChallengeRoute)
@@ -55,10 +43,8 @@ class FeedList(BaseModel):
     items: list[FeedOut]
 
 
-async def feed_out(
-    session: AsyncSession, settings: Settings, uris: NodeUris, actor: Actor, feed: TopicFeed
-) -> FeedOut:
-    source = collection_source(actor.id, "followers")
+def feed_out(settings: Settings, uris: NodeUris, found: Feed) -> FeedOut:
+    actor, feed, followers = found
     return FeedOut(
         slug=actor.username,
         name=actor.name,
@@ -68,15 +54,14 @@ async def feed_out(
         rss=uris.syndication(actor.username, "rss"),
         atom=uris.syndication(actor.username, "atom"),
         filter=dict(feed.filter),
-        followers=await count_items(session, source) if source is not None else 0,
+        followers=followers,
         created_at=feed.created_at,
     )
 
 
 @router.get("", response_model=FeedList, summary="List topic feeds", responses=errors())
 async def list_feed_page(session: SessionDep, settings: SettingsDep, uris: UrisDep) -> Response:
-    rows = await live_feeds(session)
-    items = [await feed_out(session, settings, uris, actor, feed) for actor, feed in rows]
+    items = [feed_out(settings, uris, found) for found in await feeds.all_feeds(session)]
     return json_response(FeedList(items=items))
 
 
@@ -86,8 +71,7 @@ async def list_feed_page(session: SessionDep, settings: SettingsDep, uris: UrisD
 async def read_feed(
     slug: Slug, session: SessionDep, settings: SettingsDep, uris: UrisDep
 ) -> Response:
-    actor, feed = await get_feed(session, slug)
-    return json_response(await feed_out(session, settings, uris, actor, feed))
+    return json_response(feed_out(settings, uris, await feeds.one_feed(session, slug)))
 
 
 @router.post(
@@ -97,21 +81,21 @@ async def read_feed(
     summary="Create a topic feed (admin)",
     description="Filter keys (all optional, all must match): sector, skill (ESCO URI), "
     "occupation (ESCO URI), country (ISO 3166), remote.",
-    responses=errors(401, 409, 422),
+    responses=errors(401, 403, 409, 422),
 )
 async def add_feed(
     data: FeedInput,
-    _: AdminDep,
+    principal: MaybePrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        actor, feed = await create_feed(session, settings, data, datetime.now(UTC))
-        out = await feed_out(session, settings, uris, actor, feed)
+        found = await feeds.add_feed(session, settings, principal, data, datetime.now(UTC))
+        out = feed_out(settings, uris, found)
     documents.clear()
-    location = f"{settings.base_url}/api/v1{PATH}/{actor.username}"
+    location = f"{settings.base_url}/api/v1{PATH}/{out.slug}"
     return json_response(out, status_code=201, headers={"Location": location})
 
 
@@ -122,24 +106,20 @@ async def add_feed(
     description="Only the fields given change; a filter key given as null is cleared; the slug "
     "never changes. Followers get Update{Service}. When the filter changes, the feed undoes its "
     "boosts of calls that no longer match and announces the newest open calls that now do.",
-    responses=errors(401, 404, 410, 422),
+    responses=errors(401, 403, 404, 410, 422),
 )
 async def change_feed(
     slug: Slug,
     data: FeedUpdate,
-    _: AdminDep,
+    principal: MaybePrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        moment = datetime.now(UTC)
-        actor, feed, refiltered = await edit_feed(session, slug, data, moment)
-        await publish_actor_update(session, uris, actor, moment)
-        if refiltered:
-            await refeed(session, uris, actor, feed, moment)
-        out = await feed_out(session, settings, uris, actor, feed)
+        found = await feeds.change_feed(session, uris, principal, slug, data, datetime.now(UTC))
+        out = feed_out(settings, uris, found)
     documents.clear()
     return json_response(out)
 
@@ -150,14 +130,16 @@ async def change_feed(
     response_class=Response,
     summary="Delete a topic feed (admin)",
     description="Its followers get a Delete; it answers 410 Gone from then on.",
-    responses=errors(401, 404, 410),
+    responses=errors(401, 403, 404, 410),
 )
 async def remove_feed(
-    slug: Slug, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    slug: Slug,
+    principal: MaybePrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        moment = datetime.now(UTC)
-        actor = await delete_feed(session, slug, moment)
-        await publish_actor_delete(session, uris, actor, moment)
+        await feeds.remove_feed(session, uris, principal, slug, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)

@@ -79,8 +79,9 @@ def relation_out(actor: Actor, since: datetime, uris: NodeUris) -> RelationOut:
 
 _DESCRIBED = {
     400: "Not a handle or actor URL, or an actor following itself.",
-    401: "Missing or invalid admin token (send `Authorization: Bearer <token>`).",
-    403: "The target's domain is blocked by this node.",
+    401: "Missing or invalid token (send `Authorization: Bearer <token>`).",
+    403: "The target's domain is blocked by this node, or the token may not act for this "
+    "actor (not the member, not a coordinator of the project, not an admin).",
     404: "No such local actor, remote actor, follow or follow request.",
     410: "The local actor was deleted.",
     422: "Invalid input; `error` names the field.",

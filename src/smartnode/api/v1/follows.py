@@ -1,10 +1,13 @@
 """/api/v1/actors/{username}/…: follows of members and projects, and their follow requests.
 
-`username` is a member's username or a project's slug. A remote target is resolved through the
-Fetcher (WebFinger for handles), signed by the node actor; the Follow, Undo, Accept and Reject
-go out through the transactional outbox, in the transaction of the change they announce.
-Lists show accepted follows only (as the ActivityPub collections do); pending ones are
-follow requests, listed to admins.
+`username` is a member's username or a project's slug. A member follows, unfollows and answers
+follow requests as themselves or as a project they coordinate (a member token, an app granted
+`write:follows`, or an admin token with `?as=`); an admin may do so for any local actor
+(actors/follow_cases.py decides). A remote target is resolved through the Fetcher (WebFinger
+for handles), signed by the node actor; the Follow, Undo, Accept and Reject go out through the
+transactional outbox, in the transaction of the change they announce. Lists show accepted
+follows only (as the ActivityPub collections do); pending ones are follow requests, listed to
+the actor (`read:follows`) and admins.
 """
 
 from __future__ import annotations
@@ -15,22 +18,14 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.collections import followers_query, following_query
-from smartnode.actors.follows import (
-    PENDING,
-    accept_follow_request,
-    follow,
-    reject_follow_request,
-    unfollow,
-)
-from smartnode.actors.records import find_local_actor
+from smartnode.actors import follow_cases as follows
+from smartnode.actors.follow_cases import Relation
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute, MaybeAdminDep
+from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep, PrincipalDep
 from smartnode.api.v1.follow_schemas import (
     MAX_TARGET,
     FollowerIn,
@@ -42,11 +37,9 @@ from smartnode.api.v1.follow_schemas import (
     relation_out,
 )
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
-from smartnode.errors import Forbidden, Gone, NotFound
+from smartnode.errors import NotFound
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
-from smartnode.federation.webfinger_client import parse_handle
-from smartnode.storage.models import Actor, ApiToken, Follow
 
 PATH = "/actors"
 #: Outbound requests one API call may make (WebFinger, its loop-back, redirects, the actor).
@@ -66,16 +59,6 @@ Target = Annotated[
 ]
 
 
-async def _local(session: AsyncSession, username: str) -> Actor:
-    """The live local actor named `username`; NotFound if none, Gone if deleted."""
-    actor = await find_local_actor(session, username)
-    if actor is None:
-        raise NotFound(f"no member or project named {username!r} on this node")
-    if actor.deleted_at is not None:
-        raise Gone(f"{username!r} was deleted")
-    return actor
-
-
 def _resolver(
     request: Request, session: AsyncSession, uris: NodeUris, now: datetime
 ) -> FetchingResolver:
@@ -93,62 +76,19 @@ def _unreachable(error: FetchError) -> Response:
     return JSONResponse(body, status_code=502)
 
 
-async def _followed_uri(
-    session: AsyncSession, resolver: FetchingResolver, follower: Actor, target: str
-) -> str:
-    """The actor id `target` names; a handle is matched against stored follows before any HTTP."""
-    if "://" in target:
-        return target
-    handle = parse_handle(target)
-    stored = await session.scalar(
-        select(Actor.uri)
-        .join(Follow, Follow.followed_id == Actor.id)
-        .where(
-            Follow.follower_id == follower.id,
-            Actor.local.is_(False),
-            Actor.domain == handle.host,
-            func.lower(Actor.username) == handle.username.lower(),
-        )
-        .limit(1)
+async def _page(
+    session: AsyncSession, principal: MaybePrincipalDep, username: str, relation: Relation,
+    *, uris: NodeUris, base_url: str, tail: str, limit: int, after: str | None,
+) -> RelationPage:  # fmt: skip
+    """One page of an actor's followers, follows or follow requests, oldest first."""
+    actor, rows = await follows.relations(
+        session, principal, username, relation, limit=limit + 1, after_id=parse_cursor(after)
     )
-    if stored is not None:
-        return stored
-    found = await resolver.account(target)
-    if found is None:
-        raise NotFound(f"no actor found for {target!r}")
-    return found.uri
-
-
-def _pending_query(actor_id: int) -> Select[int, str]:
-    """(follow id, follower uri) of pending follows of an actor by live actors."""
-    return (
-        select(Follow.id, Actor.uri)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .where(Follow.followed_id == actor_id, Follow.state == PENDING)
-        .where(Actor.deleted_at.is_(None))
-    )
-
-
-async def _relation_page(
-    session: AsyncSession,
-    query: Select[int, str],
-    *,
-    uris: NodeUris,
-    next_base: tuple[str, str],
-    limit: int,
-    after: str | None,
-) -> RelationPage:
-    """One page of (follow id, actor uri) rows, oldest follow first, with the actors."""
-    after_id = parse_cursor(after)
-    if after_id is not None:
-        query = query.where(Follow.id > after_id)
-    paged = query.add_columns(Follow.created_at, Actor).order_by(Follow.id).limit(limit + 1)
-    rows = (await session.execute(paged)).all()
     shown = rows[:limit]
-    last_id = shown[-1][0] if len(rows) > limit else None
-    base_url, path = next_base
+    last_id = shown[-1][2] if len(rows) > limit else None
+    path = f"/api/v1{PATH}/{actor.username}/{tail}"
     return RelationPage(
-        items=[relation_out(actor, since, uris) for _, _, since, actor in shown],
+        items=[relation_out(other, since, uris) for since, other, _ in shown],
         next=next_url(base_url, path, limit=limit, last_id=last_id),
     )
 
@@ -157,7 +97,7 @@ async def _relation_page(
     "/{username}/following",
     status_code=201,
     response_model=FollowOut,
-    summary="Follow an actor (admin)",
+    summary="Follow an actor (the member, a coordinator of the project, or an admin)",
     description="A local actor follows a member or project of this node, or an actor on any "
     "server (found by handle through WebFinger, or by actor URL). A remote follow is `pending` "
     "until that actor accepts our Follow; a local one is accepted at once unless its target "
@@ -170,7 +110,7 @@ async def _relation_page(
 async def add_following(
     username: Username,
     data: FollowIn,
-    _: AdminDep,
+    principal: PrincipalDep,
     request: Request,
     session: SessionDep,
     uris: UrisDep,
@@ -178,45 +118,41 @@ async def add_following(
 ) -> Response:
     try:
         try:
-            out, created = await _follow_once(session, request, uris, username, data.target)
+            found = await _follow_once(session, request, uris, principal, username, data.target)
         except IntegrityError:  # the same follow committed at the same instant: it exists now
-            out, created = await _follow_once(session, request, uris, username, data.target)
+            found = await _follow_once(session, request, uris, principal, username, data.target)
     except FetchError as error:
         return _unreachable(error)
-    if not created:
+    out = FollowOut(target=found.target.uri, state="pending" if found.pending else "accepted")
+    if not found.created:
         return json_response(out)
     documents.clear()
     return json_response(out, status_code=201)
 
 
 async def _follow_once(
-    session: AsyncSession, request: Request, uris: NodeUris, username: str, target_uri: str
-) -> tuple[FollowOut, bool]:
+    session: AsyncSession, request: Request, uris: NodeUris, principal: PrincipalDep,
+    username: str, target: str,
+) -> follows.Followed:  # fmt: skip
     """One transaction of a follow: what it is now, and whether this call created it."""
     async with session.begin():
         moment = datetime.now(UTC)
-        actor = await _local(session, username)
         resolver = _resolver(request, session, uris, moment)
-        row = await follow(session, uris, actor, target_uri, resolver, moment)
-        target = await session.get(Actor, row.followed_id)
-        assert target is not None  # the follow row references it
-        state = "pending" if row.state == PENDING else "accepted"
-        created = row.created_at == moment  # an existing follow keeps its creation time
-        return FollowOut(target=target.uri, state=state), created
+        return await follows.follow_as(session, uris, principal, username, target, resolver, moment)
 
 
 @router.delete(
     "/{username}/following",
     status_code=204,
     response_class=Response,
-    summary="Stop following an actor (admin)",
+    summary="Stop following an actor (the member, a coordinator of the project, or an admin)",
     description="Ends a follow or withdraws a pending one; a remote actor is sent Undo(Follow).",
-    responses=follow_errors(400, 401, 404, 410, 502),
+    responses=follow_errors(400, 401, 403, 404, 410, 502),
 )
 async def remove_following(
     username: Username,
     target: Target,
-    _: AdminDep,
+    principal: PrincipalDep,
     request: Request,
     session: SessionDep,
     uris: UrisDep,
@@ -225,49 +161,34 @@ async def remove_following(
     try:
         async with session.begin():
             moment = datetime.now(UTC)
-            actor = await _local(session, username)
             resolver = _resolver(request, session, uris, moment)
-            target_uri = await _followed_uri(session, resolver, actor, target)
-            if not await unfollow(session, uris, actor, target_uri, moment):
-                raise NotFound(f"{actor.username!r} does not follow {target!r}")
+            await follows.unfollow_as(session, uris, principal, username, target, resolver, moment)
     except FetchError as error:
         return _unreachable(error)
     documents.clear()
     return Response(status_code=204)
 
 
-def _refuse_hidden(actor: Actor, admin: ApiToken | None) -> None:
-    """A member who hides their network shows counts only (the admin still sees the lists)."""
-    if actor.hide_network and admin is None:
-        raise Forbidden(f"{actor.username!r} shows the size of their network, not its members")
-
-
 @router.get(
     "/{username}/following",
     response_model=RelationPage,
     summary="List the actors an actor follows",
-    description="Accepted follows only, oldest first; follow `next` for more. Public.",
+    description="Accepted follows only, oldest first; follow `next` for more. Public, except "
+    "for a member who hides their network (then to them and admins only).",
     responses=follow_errors(403, 404, 410),
 )
 async def list_following(
     username: Username,
     session: SessionDep,
-    admin: MaybeAdminDep,
+    principal: MaybePrincipalDep,
     settings: SettingsDep,
     uris: UrisDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    actor = await _local(session, username)
-    _refuse_hidden(actor, admin)
-    page = await _relation_page(
-        session,
-        following_query(actor.id),
-        uris=uris,
-        next_base=(settings.base_url, f"/api/v1{PATH}/{actor.username}/following"),
-        limit=limit,
-        after=after,
-    )
+    page = await _page(session, principal, username, "following", uris=uris,
+                       base_url=settings.base_url, tail="following", limit=limit,
+                       after=after)  # fmt: skip
     return json_response(page)
 
 
@@ -275,81 +196,70 @@ async def list_following(
     "/{username}/followers",
     response_model=RelationPage,
     summary="List an actor's followers",
-    description="Accepted followers only, oldest first; follow `next` for more. Public.",
+    description="Accepted followers only, oldest first; follow `next` for more. Public, except "
+    "for a member who hides their network (then to them and admins only).",
     responses=follow_errors(403, 404, 410),
 )
 async def list_followers(
     username: Username,
     session: SessionDep,
-    admin: MaybeAdminDep,
+    principal: MaybePrincipalDep,
     settings: SettingsDep,
     uris: UrisDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    actor = await _local(session, username)
-    _refuse_hidden(actor, admin)
-    page = await _relation_page(
-        session,
-        followers_query(actor.id),
-        uris=uris,
-        next_base=(settings.base_url, f"/api/v1{PATH}/{actor.username}/followers"),
-        limit=limit,
-        after=after,
-    )
+    page = await _page(session, principal, username, "followers", uris=uris,
+                       base_url=settings.base_url, tail="followers", limit=limit,
+                       after=after)  # fmt: skip
     return json_response(page)
 
 
 @router.get(
     "/{username}/follow-requests",
     response_model=RelationPage,
-    summary="List pending follow requests (admin)",
+    summary="List pending follow requests (the actor or an admin)",
     description="Actors waiting for this actor to approve their follow, oldest first.",
-    responses=follow_errors(401, 404, 410),
+    responses=follow_errors(401, 403, 404, 410),
 )
 async def list_follow_requests(
     username: Username,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    actor = await _local(session, username)
-    page = await _relation_page(
-        session,
-        _pending_query(actor.id),
-        uris=uris,
-        next_base=(settings.base_url, f"/api/v1{PATH}/{actor.username}/follow-requests"),
-        limit=limit,
-        after=after,
-    )
+    page = await _page(session, principal, username, "requests", uris=uris,
+                       base_url=settings.base_url, tail="follow-requests", limit=limit,
+                       after=after)  # fmt: skip
     return json_response(page)
 
 
 @router.post(
     "/{username}/follow-requests/accept",
     response_model=RelationOut,
-    summary="Accept a follow request (admin)",
+    summary="Accept a follow request (the actor or an admin)",
     description="The follower is listed from now on; a remote follower is sent Accept(Follow).",
-    responses=follow_errors(401, 404, 410),
+    responses=follow_errors(401, 403, 404, 410),
 )
 async def accept_request(
     username: Username,
     data: FollowerIn,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
         moment = datetime.now(UTC)
-        actor = await _local(session, username)
-        row = await accept_follow_request(session, uris, actor, data.follower, moment)
-        follower = await session.get(Actor, row.follower_id)
-        assert follower is not None  # the follow row references it
-        out = relation_out(follower, row.created_at, uris)
+        answered = await follows.answer_follow_request(
+            session, uris, principal, username, data.follower, True, moment
+        )
+        if answered is None:
+            raise NotFound("the follow request was not accepted")
+        out = relation_out(answered[0], answered[1], uris)
     documents.clear()
     return json_response(out)
 
@@ -358,21 +268,21 @@ async def accept_request(
     "/{username}/follow-requests/reject",
     status_code=204,
     response_class=Response,
-    summary="Reject a follow request (admin)",
+    summary="Reject a follow request (the actor or an admin)",
     description="The request is dropped; a remote follower is sent Reject(Follow).",
-    responses=follow_errors(401, 404, 410),
+    responses=follow_errors(401, 403, 404, 410),
 )
 async def reject_request(
     username: Username,
     data: FollowerIn,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        moment = datetime.now(UTC)
-        actor = await _local(session, username)
-        await reject_follow_request(session, uris, actor, data.follower, moment)
+        await follows.answer_follow_request(
+            session, uris, principal, username, data.follower, False, datetime.now(UTC)
+        )
     documents.clear()
     return Response(status_code=204)

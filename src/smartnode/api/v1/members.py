@@ -7,18 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from smartnode.actors.federate import publish_actor_delete, publish_actor_update
+from smartnode.actors import member_cases as members
 from smartnode.actors.inputs import MemberInput, MemberUpdate
-from smartnode.actors.members import (
-    create_member,
-    delete_actor,
-    get_member,
-    list_members,
-    update_member,
-)
-from smartnode.actors.projects import coordinated_alone
+from smartnode.actors.member_cases import sees_email
+from smartnode.actors.members import get_member
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute, MaybeAdminDep
+from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep, PrincipalDep
 from smartnode.api.v1.schemas import (
     After,
     Limit,
@@ -30,8 +24,6 @@ from smartnode.api.v1.schemas import (
     next_url,
     parse_cursor,
 )
-from smartnode.errors import Conflict
-from smartnode.federation.uris import ActorKind
 
 PATH = "/members"
 router = APIRouter(prefix=PATH, tags=["members"], route_class=ChallengeRoute)
@@ -48,7 +40,7 @@ def _location(settings: SettingsDep, username: str) -> dict[str, str]:
     "",
     response_model=MemberPage,
     summary="List members",
-    description="Oldest first. Anonymous callers see only members who opted in to be listed "
+    description="Oldest first. Everyone sees the members who opted in to be listed "
     "(`discoverable`); admin callers see everyone, with e-mail addresses.",
     responses=errors(401),
 )
@@ -56,12 +48,12 @@ async def list_member_page(
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
-    admin: MaybeAdminDep,
+    principal: MaybePrincipalDep,
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    rows = await list_members(
-        session, limit=limit + 1, after_id=parse_cursor(after), discoverable_only=admin is None
+    rows = await members.member_page(
+        session, principal, limit=limit + 1, after_id=parse_cursor(after)
     )
     shown = rows[:limit]
     last_id = shown[-1][0].id if len(rows) > limit else None
@@ -69,21 +61,23 @@ async def list_member_page(
         items=[member_out(actor, profile, uris) for actor, profile in shown],
         next=next_url(settings.base_url, f"/api/v1{PATH}", limit=limit, last_id=last_id),
     )
-    return json_response(page, exclude=None if admin else {"items": {"__all__": ANONYMOUS}})
+    hidden = {i for i, (actor, _) in enumerate(shown) if not sees_email(principal, actor)}
+    return json_response(page, exclude={"items": {i: ANONYMOUS for i in hidden}})
 
 
 @router.get(
     "/{username}",
     response_model=MemberOut,
     summary="Read a member's profile",
-    description="Public; `email` only for admin callers.",
+    description="Public; `email` only for admin callers and the member themself.",
     responses=errors(401, 404, 410),
 )
 async def read_member(
-    username: Username, session: SessionDep, uris: UrisDep, admin: MaybeAdminDep
+    username: Username, session: SessionDep, uris: UrisDep, principal: MaybePrincipalDep
 ) -> Response:
     actor, profile = await get_member(session, username)
-    return json_response(member_out(actor, profile, uris), exclude=None if admin else ANONYMOUS)
+    hidden = None if sees_email(principal, actor) else ANONYMOUS
+    return json_response(member_out(actor, profile, uris), exclude=hidden)
 
 
 @router.post(
@@ -92,19 +86,20 @@ async def read_member(
     response_model=MemberOut,
     summary="Create a member (admin)",
     description="Creates the member's actor with fresh keys; `Location` names the new member.",
-    responses=errors(401, 409, 422),
+    responses=errors(401, 403, 409, 422),
 )
 async def add_member(
     data: MemberInput,
-    _: AdminDep,
+    principal: MaybePrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        actor = await create_member(session, settings, data, datetime.now(UTC))
-        actor, profile = await get_member(session, actor.username)
+        actor, profile = await members.add_member(
+            session, settings, principal, data, datetime.now(UTC)
+        )
         out = member_out(actor, profile, uris)
     documents.clear()
     return json_response(out, status_code=201, headers=_location(settings, actor.username))
@@ -113,23 +108,25 @@ async def add_member(
 @router.patch(
     "/{username}",
     response_model=MemberOut,
-    summary="Change a member's profile (admin)",
-    description="Only the fields given are changed.",
-    responses=errors(401, 404, 410, 422),
+    summary="Change a member's profile (the member or an admin)",
+    description="Only the fields given are changed: name, bio, languages, skills, links, "
+    "place, images and the consents (`discoverable`, `indexable`, `hide_network`, "
+    "`manually_approves_followers`). By the member themself (a member token, or an app "
+    "granted `write:accounts`) or an admin. Followers get Update{Person}.",
+    responses=errors(401, 403, 404, 410, 422),
 )
 async def change_member(
     username: Username,
     change: MemberUpdate,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        moment = datetime.now(UTC)
-        await update_member(session, username, change, moment)
-        actor, profile = await get_member(session, username)
-        await publish_actor_update(session, uris, actor, moment)
+        actor, profile = await members.change_profile(
+            session, uris, principal, username, change, datetime.now(UTC)
+        )
         out = member_out(actor, profile, uris)
     documents.clear()
     return json_response(out)
@@ -142,21 +139,16 @@ async def change_member(
     summary="Delete a member (admin)",
     description="The member answers 410 Gone from then on; the username is never reused. "
     "Refused (409) while they are the only coordinator of a project.",
-    responses=errors(401, 404, 409, 410),
+    responses=errors(401, 403, 404, 409, 410),
 )
 async def remove_member(
-    username: Username, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    username: Username,
+    principal: MaybePrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        actor, _profile = await get_member(session, username)
-        alone = await coordinated_alone(session, actor)
-        if alone:
-            raise Conflict(
-                f"{actor.username!r} is the only coordinator of {', '.join(alone)}: "
-                "make someone else coordinator (or delete the project) first"
-            )
-        moment = datetime.now(UTC)
-        await delete_actor(session, ActorKind.MEMBER, username, moment)
-        await publish_actor_delete(session, uris, actor, moment)
+        await members.remove_member(session, uris, principal, username, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""Taking part in events (member tokens): /participations for a member's own, and
+"""Taking part in events (a member token, an app granted `write:events`, or an admin token
+with `?as=`; content/participation_cases.py decides): /participations for a member's own, and
 /events/{id}/participants for the organizer of one of our events.
 
 A member joins an event of this node (decided at once by its join mode and capacity) or of
@@ -14,11 +15,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import ChallengeRoute, MemberDep
+from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.participation_schemas import (
     ParticipantOut,
     ParticipantPage,
@@ -31,20 +30,7 @@ from smartnode.api.v1.participation_schemas import (
     participation_out,
 )
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
-from smartnode.content.events import local_event
-from smartnode.content.participation import (
-    decide,
-    join_local_event,
-    join_remote_event,
-    leave_event,
-    may_organize,
-    may_see,
-)
-from smartnode.content.terms import EVENT
-from smartnode.errors import Forbidden, Gone, NotFound
-from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, ContentObject
-from smartnode.storage.models_work import EventParticipant
+from smartnode.content import participation_cases as cases
 
 router = APIRouter(tags=["events"], route_class=ChallengeRoute)
 
@@ -52,32 +38,6 @@ Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The event'
 ParticipantId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Decision = Annotated[Literal["accept", "reject"], Path(description="`accept` or `reject`.")]
 EventUri = Annotated[str, Query(min_length=1, max_length=2048, description="The Event's id.")]
-#: A member's own participations listed at most.
-OWN_LIMIT = 500
-
-
-async def _event(session: AsyncSession, member: Actor, uri: str) -> ContentObject:
-    """An event this node knows and `member` may see (NotFound, Gone)."""
-    event = await session.scalar(
-        select(ContentObject).where(ContentObject.uri == uri, ContentObject.kind == EVENT)
-    )
-    if event is None or not await may_see(session, event, member):
-        raise NotFound("no such event known on this node")
-    if event.deleted_at is not None:
-        raise Gone("the event was deleted")
-    return event
-
-
-async def _organized(
-    session: AsyncSession, uris: NodeUris, member: Actor, token: str
-) -> ContentObject:
-    """One of our events that `member` organizes (NotFound for others' hidden events)."""
-    event = await local_event(session, uris, token)
-    if not await may_organize(session, member, event):
-        if not await may_see(session, event, member):
-            raise NotFound("no such event on this node")
-        raise Forbidden("only the event's organizer may do this")
-    return event
 
 
 @router.post(
@@ -92,20 +52,15 @@ async def _organized(
 )
 async def take_part(
     data: ParticipationIn,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
-    now = datetime.now(UTC)
     async with session.begin():
-        event = await _event(session, member, data.event)
-        if event.local:
-            row = await join_local_event(session, uris, event, member, join_uri=None,
-                                         message=data.message, now=now)  # fmt: skip
-        else:
-            row = await join_remote_event(session, uris, event, member, message=data.message,
-                                          now=now)  # fmt: skip
+        row, event = await cases.take_part(
+            session, uris, principal, data.event, data.message, datetime.now(UTC)
+        )
         out = participation_out(row, event)
     documents.clear()
     return json_response(out, status_code=201)
@@ -116,17 +71,11 @@ async def take_part(
     response_model=ParticipationList,
     summary="Your participations (member)",
     description="The events you take part in or asked to, soonest first.",
-    responses=participation_errors(401),
+    responses=participation_errors(401, 403),
 )
-async def own_participations(member: MemberDep, session: SessionDep) -> Response:
-    rows = await session.execute(
-        select(EventParticipant, ContentObject)
-        .join(ContentObject, ContentObject.id == EventParticipant.event_id)
-        .where(EventParticipant.actor_id == member.id, ContentObject.deleted_at.is_(None))
-        .order_by(ContentObject.starts_at, EventParticipant.id)
-        .limit(OWN_LIMIT)
-    )
-    items = [participation_out(row, event) for row, event in rows.all()]
+async def own_participations(principal: PrincipalDep, session: SessionDep) -> Response:
+    rows = await cases.my_participations(session, principal)
+    items = [participation_out(row, event) for row, event in rows]
     return json_response(ParticipationList(items=items))
 
 
@@ -137,15 +86,17 @@ async def own_participations(member: MemberDep, session: SessionDep) -> Response
     summary="Leave an event (member)",
     description="Stops taking part, or withdraws a pending request. For an event of another "
     "node, its organizer is sent Leave.",
-    responses=participation_errors(401, 404, 410),
+    responses=participation_errors(401, 403, 404, 410),
 )
 async def stop_taking_part(
-    event: EventUri, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    event: EventUri,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        found = await _event(session, member, event)
-        if not await leave_event(session, uris, found, member, datetime.now(UTC)):
-            raise NotFound("you are not taking part in this event")
+        await cases.stop_taking_part(session, uris, principal, event, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)
 
@@ -160,7 +111,7 @@ async def stop_taking_part(
 )
 async def list_participants(
     token: Token,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
@@ -168,18 +119,9 @@ async def list_participants(
     limit: Limit = 50,
     after: After = None,
 ) -> Response:
-    event = await _organized(session, uris, member, token)
-    query = (
-        select(EventParticipant, Actor)
-        .join(Actor, Actor.id == EventParticipant.actor_id)
-        .where(EventParticipant.event_id == event.id)
+    found = await cases.participants(
+        session, uris, principal, token, state, limit=limit + 1, after_id=parse_cursor(after)
     )
-    if state is not None:
-        query = query.where(EventParticipant.state == state)
-    position = parse_cursor(after)
-    if position is not None:
-        query = query.where(EventParticipant.id > position)
-    found = (await session.execute(query.order_by(EventParticipant.id).limit(limit + 1))).all()
     items = [participant_out(row, actor, uris.domain) for row, actor in found[:limit]]
     last = found[limit - 1][0].id if len(found) > limit else None
     link = next_url(settings.base_url, f"/api/v1/events/{token}/participants", limit=limit,
@@ -202,20 +144,15 @@ async def answer_participant(
     token: Token,
     participant: ParticipantId,
     decision: Decision,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        event = await _organized(session, uris, member, token)
-        row = await session.get(EventParticipant, participant)
-        if row is None or row.event_id != event.id:
-            raise NotFound("no such participation in this event")
-        await decide(session, uris, row, decision == "accept", datetime.now(UTC))
-        actor = await session.get(Actor, row.actor_id)
-        if actor is None:
-            raise NotFound("the participant no longer exists")
+        row, actor = await cases.answer_participant(
+            session, uris, principal, token, participant, decision == "accept", datetime.now(UTC)
+        )
         out = participant_out(row, actor, uris.domain)
     documents.clear()
     return json_response(out)

@@ -16,7 +16,7 @@ from smartnode.storage.models_work import EventParticipant
 State = Literal["pending", "accepted", "rejected"]
 
 _DESCRIBED = {
-    401: "Missing or invalid member token (send `Authorization: Bearer <token>`).",
+    401: "Missing or invalid token (send `Authorization: Bearer <token>`).",
     403: "The event takes no requests (by invitation, or registration elsewhere), or only its "
     "organizer may do this.",
     404: "No such event (or not visible to you), or no such participation.",

@@ -1,8 +1,9 @@
 """/api/v1/actors/{username}/posts and /api/v1/posts/{id}: announcements (Notes, Articles).
 
-Writes need a member token (or an admin token with `?as=username`): a member posts as
-themselves, or as a project they coordinate. Each write and its Create/Update/Delete go out
-through the transactional outbox in one transaction. Reads are public and show public and
+Writes need a member (a member token, an app granted `write:statuses`, or an admin token with
+`?as=username`): a member posts as themselves, or as a project they coordinate; an admin may
+delete any post (content/post_cases.py decides). Each write and its Create/Update/Delete go
+out through the transactional outbox in one transaction. Reads are public and show public and
 unlisted posts only.
 """
 
@@ -14,30 +15,19 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.v1 import threads
-from smartnode.api.v1.auth import ChallengeRoute, MemberDep
+from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.posts_schemas import PostOut, PostPage, post_errors, post_out
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
-from smartnode.content.announcements import (
-    create_announcement,
-    delete_announcement,
-    edit_announcement,
-    local_post,
-    may_change,
-    posting_as,
-)
-from smartnode.content.audience import OPEN
+from smartnode.content import post_cases as posts
 from smartnode.content.inputs import AnnouncementInput, AnnouncementUpdate
-from smartnode.errors import Forbidden, Gone, NotFound
+from smartnode.content.post_cases import PostView
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, ContentObject
 
 #: Outbound requests one API call may make (WebFinger and actors of the mentions).
 FETCHES_PER_CALL = 20
@@ -47,7 +37,6 @@ Username = Annotated[
     str, Path(max_length=64, description="A member's username or a project's slug.")
 ]
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The post's `id`.")]
-OPEN_VALUES = [v.value for v in OPEN]
 
 
 def _resolver(
@@ -61,23 +50,8 @@ def _resolver(
     )
 
 
-async def _out(session: AsyncSession, obj: ContentObject, uris: NodeUris) -> PostOut:
-    author = await session.get(Actor, obj.actor_id)
-    if author is None:
-        raise NotFound("the author of this post no longer exists")
-    project = await session.get(Actor, obj.project_id) if obj.project_id else None
-    return post_out(obj, author, project, uris)
-
-
-async def _changeable(
-    session: AsyncSession, uris: NodeUris, member: Actor, token: str
-) -> ContentObject:
-    obj = await local_post(session, uris, token)
-    if not await may_change(session, member, obj):
-        if obj.visibility not in OPEN_VALUES:  # its existence is not told to others
-            raise NotFound("no such post on this node")
-        raise Forbidden(f"{member.username!r} may not change this post")
-    return obj
+def _out(view: PostView, uris: NodeUris) -> PostOut:
+    return post_out(view.obj, view.author, view.project, uris)
 
 
 @router.post(
@@ -94,7 +68,7 @@ async def _changeable(
 async def add_post(
     username: Username,
     data: AnnouncementInput,
-    member: MemberDep,
+    principal: PrincipalDep,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -104,12 +78,11 @@ async def add_post(
     try:
         async with session.begin():
             moment = datetime.now(UTC)
-            author = await posting_as(session, member, username)
-            obj = await create_announcement(
-                session, uris, author=author, member=member, data=data,
-                resolver=_resolver(request, session, uris, moment), now=moment,
-            )  # fmt: skip
-            out = await _out(session, obj, uris)
+            resolver = _resolver(request, session, uris, moment)
+            view = await posts.publish_post(
+                session, uris, principal, username, data, resolver, moment
+            )
+            out = _out(view, uris)
     except FetchError as error:
         body = {"error": f"a mentioned actor's server failed: {error.message}", "code": error.code}
         return JSONResponse(body, status_code=502)
@@ -133,26 +106,14 @@ async def list_posts(
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    actor = await find_local_actor(session, username)
-    if actor is None or actor.kind not in ("member", "project"):
-        raise NotFound(f"no member or project named {username!r} on this node")
-    if actor.deleted_at is not None:
-        raise Gone(f"{username!r} was deleted")
-    query = select(ContentObject).where(
-        ContentObject.actor_id == actor.id,
-        ContentObject.local.is_(True),
-        ContentObject.deleted_at.is_(None),
-        ContentObject.visibility.in_(OPEN_VALUES),
+    actor, rows = await posts.list_posts(
+        session, username, limit=limit + 1, before_id=parse_cursor(after)
     )
-    before = parse_cursor(after)
-    if before is not None:
-        query = query.where(ContentObject.id < before)
-    rows = (await session.scalars(query.order_by(ContentObject.id.desc()).limit(limit + 1))).all()
     shown = rows[:limit]
-    last_id = shown[-1].id if len(rows) > limit else None
+    last_id = shown[-1].obj.id if len(rows) > limit else None
     path = f"/api/v1/actors/{actor.username}/posts"
     page = PostPage(
-        items=[await _out(session, obj, uris) for obj in shown],
+        items=[_out(view, uris) for view in shown],
         next=next_url(settings.base_url, path, limit=limit, last_id=last_id),
     )
     return json_response(page)
@@ -166,10 +127,7 @@ async def list_posts(
     responses=post_errors(404, 410),
 )
 async def read_post(token: Token, session: SessionDep, uris: UrisDep) -> Response:
-    obj = await local_post(session, uris, token)
-    if obj.visibility not in OPEN_VALUES:
-        raise NotFound("no such post on this node")
-    return json_response(await _out(session, obj, uris))
+    return json_response(_out(await posts.read_post(session, uris, token), uris))
 
 
 @router.patch(
@@ -184,15 +142,14 @@ async def read_post(token: Token, session: SessionDep, uris: UrisDep) -> Respons
 async def change_post(
     token: Token,
     data: AnnouncementUpdate,
-    member: MemberDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        obj = await _changeable(session, uris, member, token)
-        obj = await edit_announcement(session, uris, obj, data, datetime.now(UTC))
-        out = await _out(session, obj, uris)
+        view = await posts.edit_post(session, uris, principal, token, data, datetime.now(UTC))
+        out = _out(view, uris)
     documents.clear()
     return json_response(out)
 
@@ -203,15 +160,19 @@ async def change_post(
     response_class=Response,
     summary="Delete a post (member)",
     description="The post answers 410 with a Tombstone from then on; sends Delete to its "
-    "audience. By its author, or for a project's post by any coordinator of the project.",
+    "audience. By its author, for a project's post by any coordinator of the project, or by "
+    "an admin.",
     responses=post_errors(401, 403, 404, 410),
 )
 async def remove_post(
-    token: Token, member: MemberDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    token: Token,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        obj = await _changeable(session, uris, member, token)
-        await delete_announcement(session, uris, obj, datetime.now(UTC))
+        await posts.delete_post(session, uris, principal, token, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)
 

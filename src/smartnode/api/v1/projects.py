@@ -1,4 +1,9 @@
-"""/api/v1/projects: list, read, create and delete projects; manage their teams."""
+"""/api/v1/projects: list, read, create, edit and delete projects; manage their teams.
+
+Members create projects (and coordinate them); coordinators (or an admin) edit them and their
+teams; admins delete them. Who may do what is decided in actors/project_cases.py and
+content/team_cases.py.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from smartnode.actors.federate import publish_actor_delete
-from smartnode.actors.inputs import ProjectInput
-from smartnode.actors.members import delete_actor, get_member
-from smartnode.actors.projects import (
-    create_project,
-    get_project,
-    list_projects,
-    remove_from_team,
-    set_team_role,
-    team,
-)
-from smartnode.actors.records import get_local_actor
+from smartnode.actors import project_cases as projects
+from smartnode.actors.inputs import ProjectInput, ProjectUpdate
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute
+from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.schemas import (
     After,
     Limit,
@@ -36,12 +31,9 @@ from smartnode.api.v1.schemas import (
     project_out,
     team_member_out,
 )
-from smartnode.errors import Gone, NotFound, ValidationFailed
-from smartnode.federation.uris import ActorKind
+from smartnode.content import team_cases as teams
 
 PATH = "/projects"
-#: The detail view carries at most this many team members.
-TEAM_LIMIT = 500
 router = APIRouter(prefix=PATH, tags=["projects"], route_class=ChallengeRoute)
 
 Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
@@ -62,7 +54,7 @@ async def list_project_page(
     limit: Limit = 20,
     after: After = None,
 ) -> Response:
-    rows = await list_projects(session, limit=limit + 1, after_id=parse_cursor(after))
+    rows = await projects.project_page(session, limit=limit + 1, after_id=parse_cursor(after))
     shown = rows[:limit]
     last_id = shown[-1][0].id if len(rows) > limit else None
     page = ProjectPage(
@@ -79,8 +71,7 @@ async def list_project_page(
     responses=errors(404, 410),
 )
 async def read_project(slug: Slug, session: SessionDep, uris: UrisDep) -> Response:
-    actor, project = await get_project(session, slug)
-    rows = await team(session, actor, limit=TEAM_LIMIT)
+    actor, project, rows = await projects.project_detail(session, slug)
     return json_response(project_detail(actor, project, list(rows), uris))
 
 
@@ -88,28 +79,54 @@ async def read_project(slug: Slug, session: SessionDep, uris: UrisDep) -> Respon
     "",
     status_code=201,
     response_model=ProjectDetail,
-    summary="Create a project (admin)",
-    description="The slug comes from the name unless given; `coordinator` must be a member here.",
-    responses=errors(401, 409, 422),
+    summary="Create a project (member or admin)",
+    description="The slug comes from the name unless given. A member (a member token, or an "
+    "app granted `write:projects`) creates a project they coordinate; an admin names its "
+    "`coordinator` (or acts for one with `?as=`), who must be a member here.",
+    responses=errors(401, 403, 409, 422),
 )
 async def add_project(
     data: ProjectInput,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        try:
-            actor = await create_project(session, settings, data, datetime.now(UTC))
-        except (NotFound, Gone) as exc:
-            raise ValidationFailed(f"coordinator: {exc.message}") from None
-        actor, project = await get_project(session, actor.username)
-        out = project_detail(actor, project, list(await team(session, actor, limit=1)), uris)
+        actor, project, rows = await projects.add_project(
+            session, settings, principal, data, datetime.now(UTC)
+        )
+        out = project_detail(actor, project, list(rows), uris)
     documents.clear()
     location = f"{settings.base_url}/api/v1{PATH}/{actor.username}"
     return json_response(out, status_code=201, headers={"Location": location})
+
+
+@router.patch(
+    "/{slug}",
+    response_model=ProjectDetail,
+    summary="Edit a project (coordinator or admin)",
+    description="Only the fields given change (the slug never does): name, summary and its "
+    "translations, language, country, city, sectors, website, images, whether followers are "
+    "approved by hand. Followers get Update{Group}.",
+    responses=errors(401, 403, 404, 410, 422),
+)
+async def change_project(
+    slug: Slug,
+    change: ProjectUpdate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        actor, project, rows = await projects.change_project(
+            session, uris, principal, slug, change, datetime.now(UTC)
+        )
+        out = project_detail(actor, project, list(rows), uris)
+    documents.clear()
+    return json_response(out)
 
 
 @router.delete(
@@ -118,16 +135,17 @@ async def add_project(
     response_class=Response,
     summary="Delete a project (admin)",
     description="The project answers 410 Gone from then on; the slug is never reused.",
-    responses=errors(401, 404, 410),
+    responses=errors(401, 403, 404, 410),
 )
 async def remove_project(
-    slug: Slug, _: AdminDep, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+    slug: Slug,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        moment = datetime.now(UTC)
-        actor = await get_local_actor(session, ActorKind.PROJECT, slug)
-        await delete_actor(session, ActorKind.PROJECT, slug, moment)
-        await publish_actor_delete(session, uris, actor, moment)
+        await projects.remove_project(session, uris, principal, slug, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)
 
@@ -135,27 +153,27 @@ async def remove_project(
 @router.put(
     "/{slug}/team/{username}",
     response_model=TeamMemberOut,
-    summary="Add a team member or change their role (admin)",
-    description="201 when added, 200 when the role changed. The last coordinator cannot step "
-    "down (409).",
+    summary="Add a member of this node to the team or change their role (coordinator or admin)",
+    description="201 when added, 200 when the role changed; the Add is published either way. "
+    "The last coordinator cannot step down (409).",
     responses={
         201: {"model": TeamMemberOut, "description": "Added to the team."},
-        **errors(401, 404, 409, 410, 422),
+        **errors(401, 403, 404, 409, 410, 422),
     },
 )
 async def put_team_member(
     slug: Slug,
     username: Username,
     body: RoleIn,
-    _: AdminDep,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        project, _project = await get_project(session, slug)
-        member, _profile = await get_member(session, username)
-        row, added = await set_team_role(session, project, member, body.role, datetime.now(UTC))
+        row, member, added = await teams.set_local_role(
+            session, uris, principal, slug, username, body.role, datetime.now(UTC)
+        )
         out = team_member_out(row, member, uris)
     documents.clear()
     return json_response(out, status_code=201 if added else 200)
@@ -165,16 +183,20 @@ async def put_team_member(
     "/{slug}/team/{username}",
     status_code=204,
     response_class=Response,
-    summary="Remove a team member (admin)",
-    description="A project keeps at least one coordinator: removing the last one is refused (409).",
-    responses=errors(401, 404, 409, 410),
+    summary="Remove a member of this node from the team (coordinator or admin)",
+    description="The Remove is published. A project keeps at least one coordinator: removing "
+    "the last one is refused (409).",
+    responses=errors(401, 403, 404, 409, 410),
 )
 async def remove_team_member(
-    slug: Slug, username: Username, _: AdminDep, session: SessionDep, documents: DocumentsDep
+    slug: Slug,
+    username: Username,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
 ) -> Response:
     async with session.begin():
-        project, _project = await get_project(session, slug)
-        member, _profile = await get_member(session, username)
-        await remove_from_team(session, project, member)
+        await teams.remove_local(session, uris, principal, slug, username, datetime.now(UTC))
     documents.clear()
     return Response(status_code=204)

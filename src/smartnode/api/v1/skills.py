@@ -9,27 +9,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartnode.actors.federate import publish_actor_update
+from smartnode.actors import member_cases as members
 from smartnode.actors.inputs import Language
-from smartnode.actors.members import get_member
+from smartnode.actors.member_cases import MatchingProfileChange
 from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep
-from smartnode.api.tokens import ADMIN_SCOPE, check_token
-from smartnode.api.v1.auth import AdminDep, ChallengeRoute, Declared, bearer_token
+from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep, PrincipalDep
 from smartnode.api.v1.schemas import ErrorOut, errors, json_response
-from smartnode.errors import Forbidden, Unauthorized
+from smartnode.matching import skill_cases
 from smartnode.matching.inputs import MatchingProfileInput
-from smartnode.matching.profiles import ProfileView, matching_profile, set_matching_profile
+from smartnode.matching.profiles import ProfileView
 from smartnode.matching.taxonomy import (
     ConceptHit,
-    create_local_skill,
     search_concepts,
     search_local_skills,
 )
 from smartnode.matching.terms import LANGUAGES
-from smartnode.storage.models import Actor
 
 router = APIRouter(tags=["skills"], route_class=ChallengeRoute)
 
@@ -113,13 +110,16 @@ class LocalSkillIn(BaseModel):
     status_code=201,
     response_model=SkillOut,
     summary="Add a local skill (admin)",
-    responses=errors(401, 409),
+    responses=errors(401, 403, 409),
 )
-async def add_local_skill(data: LocalSkillIn, _: AdminDep, session: SessionDep) -> Response:
+async def add_local_skill(
+    data: LocalSkillIn, principal: MaybePrincipalDep, session: SessionDep
+) -> Response:
     async with session.begin():
-        skill = await create_local_skill(
-            session, data.labels, datetime.now(UTC), slug=data.slug, same_as=data.same_as
-        )
+        skill = await skill_cases.add_local_skill(
+            session, principal, dict(data.labels), datetime.now(UTC), slug=data.slug,
+            same_as=data.same_as,
+        )  # fmt: skip
     language, label = next(iter(data.labels.items()))
     out = SkillOut(uri=None, slug=skill.slug, kind="local", label=label, language=language,
                    matched=None, provenance=None)  # fmt: skip
@@ -200,19 +200,6 @@ def _profile_out(username: str, view: ProfileView) -> MatchingProfileOut:
     )  # fmt: skip
 
 
-async def _owner(request: Request, session: SessionDep, username: str) -> Actor:
-    """The member whose profile this is, if the caller is that member or an admin."""
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthorized("this needs the member's own token or an admin token")
-    async with session.begin():  # commits last_used_at; the route then opens its own transaction
-        row = await check_token(session, token, datetime.now(UTC))
-        actor, _ = await get_member(session, username)
-    if row.scope != ADMIN_SCOPE and row.actor_id != actor.id:
-        raise Forbidden("only the member themselves or an admin may see this matching profile")
-    return actor
-
-
 PROFILE = "/members/{username}/matching-profile"
 
 
@@ -220,14 +207,15 @@ PROFILE = "/members/{username}/matching-profile"
     PROFILE,
     response_model=MatchingProfileOut,
     summary="Read a member's matching profile (the member or an admin)",
+    description="To the member themself (a member token, or an app granted `read:accounts`) "
+    "or an admin.",
     responses=_responses(401, 403, 404, 410),
 )
 async def read_matching_profile(
-    username: Username, request: Request, session: SessionDep, _: Declared, lang: Lang | None = None
+    username: Username, principal: PrincipalDep, session: SessionDep, lang: Lang | None = None
 ) -> Response:
-    actor = await _owner(request, session, username)
     async with session.begin():
-        view = await matching_profile(session, actor, lang or actor.language)
+        actor, view = await members.read_matching_profile(session, principal, username, lang)
     return json_response(_profile_out(actor.username, view))
 
 
@@ -237,23 +225,47 @@ async def read_matching_profile(
     summary="Replace a member's matching profile (the member or an admin)",
     description="The whole profile: what is left out takes its default and every opt-in is "
     "off unless given. Skills are ESCO URIs of the taxonomy (`uri`), local skills (`local`) or "
-    "new local skills (`name`). Coordinates are stored rounded to 0.1° (~10 km).",
+    "new local skills (`name`). Coordinates are stored rounded to 0.1° (~10 km). By the member "
+    "themself (a member token, or an app granted `write:accounts`) or an admin; followers get "
+    "Update{Person}.",
     responses=_responses(401, 403, 404, 410),
 )
 async def replace_matching_profile(
     username: Username,
     data: MatchingProfileInput,
-    request: Request,
+    principal: PrincipalDep,
     session: SessionDep,
     uris: UrisDep,
     documents: DocumentsDep,
-    _: Declared,
 ) -> Response:
-    actor = await _owner(request, session, username)
     async with session.begin():
-        moment = datetime.now(UTC)
-        await set_matching_profile(session, actor, data, moment)
-        await publish_actor_update(session, uris, actor, moment)
-        view = await matching_profile(session, actor, actor.language)
+        actor, view = await members.replace_matching_profile(
+            session, uris, principal, username, data, datetime.now(UTC)
+        )
+    documents.clear()
+    return json_response(_profile_out(actor.username, view))
+
+
+@router.patch(
+    PROFILE,
+    response_model=MatchingProfileOut,
+    summary="Change parts of a member's matching profile (the member or an admin)",
+    description="Only the parts given are replaced, each as a whole (`skills`, `languages`, "
+    "`availability`, `location`, `remote_ok`, `travel_radius_km`, `cross_border`, `sectors`, "
+    "`opt_ins`); the rest stays. Who may: as for PUT.",
+    responses=_responses(401, 403, 404, 410),
+)
+async def change_matching_profile(
+    username: Username,
+    change: MatchingProfileChange,
+    principal: PrincipalDep,
+    session: SessionDep,
+    uris: UrisDep,
+    documents: DocumentsDep,
+) -> Response:
+    async with session.begin():
+        actor, view = await members.change_matching_profile(
+            session, uris, principal, username, change, datetime.now(UTC)
+        )
     documents.clear()
     return json_response(_profile_out(actor.username, view))

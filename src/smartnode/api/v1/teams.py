@@ -1,9 +1,10 @@
-"""The native API for teams across nodes (member tokens).
+"""The native API for teams across nodes.
 
-Coordinators of our projects invite (anyone, by handle or URL), answer Join requests, change
-roles and remove members; every change goes out as Invite / Accept / Reject / Add / Remove.
-Our members join and leave projects of any node and answer their invitations. `GET /teams`
-shows a project's team as this node knows it (for a remote project: as its Add/Remove told us).
+Coordinators of our projects (or an admin) invite (anyone, by handle or URL), answer Join
+requests, change roles and remove members; every change goes out as Invite / Accept / Reject /
+Add / Remove. Our members join and leave projects of any node and answer their invitations.
+`GET /teams` shows a project's team as this node knows it (for a remote project: as its
+Add/Remove told us). Who may do what is decided in content/team_cases.py.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.projects import get_project, team
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep
-from smartnode.api.v1.auth import ChallengeRoute, MemberDep
+from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.schemas import TeamMemberOut, json_response, team_member_out
 from smartnode.api.v1.teams_schemas import (
     InvitationIn,
@@ -32,30 +31,13 @@ from smartnode.api.v1.teams_schemas import (
     request_out,
     team_errors,
 )
-from smartnode.content.teams import (
-    INVITE,
-    JOIN,
-    PENDING,
-    answer_invitation,
-    answer_join,
-    change_role,
-    expel,
-    invite,
-    join_remote,
-    leave,
-    record_join,
-    require_coordinator,
-)
-from smartnode.errors import NotFound
+from smartnode.content import team_cases as teams
+from smartnode.content.team_cases import RequestView
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
-from smartnode.outbox.publish import new_token
-from smartnode.storage.models import Actor
-from smartnode.storage.models_work import TeamRequest
 
 #: Outbound requests one API call may make (WebFinger, its loop-back, redirects, the actor).
 FETCHES_PER_CALL = 10
-TEAM_LIMIT = 500
 router = APIRouter(tags=["teams"], route_class=ChallengeRoute)
 
 Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
@@ -71,46 +53,33 @@ def _resolver(request: Request, session: AsyncSession, uris: NodeUris) -> Fetchi
                             budget=FetchBudget(FETCHES_PER_CALL))  # fmt: skip
 
 
-async def _actor(resolver: FetchingResolver, ref: str) -> Actor:
-    """The live actor a handle or URL names (NotFound otherwise)."""
-    ref = ref.strip()
-    found = await resolver.actor(ref) if "://" in ref else await resolver.account(ref)
-    if found is None or found.deleted_at is not None:
-        raise NotFound(f"no actor found for {ref!r}")
-    return found
-
-
 def _unreachable(error: FetchError) -> Response:
     body = {"error": f"the other server failed: {error.message}", "code": error.code}
     return JSONResponse(body, status_code=502)
 
 
-async def _request_out(session: AsyncSession, row: TeamRequest, domain: str) -> TeamRequestOut:
-    project = await session.get(Actor, row.project_id)
-    actor = await session.get(Actor, row.actor_id)
-    if project is None or actor is None:
-        raise NotFound("the request's project or person no longer exists")
-    return request_out(row, project, actor, domain)
+def _out(view: RequestView, domain: str) -> TeamRequestOut:
+    return request_out(view.row, view.project, view.person, domain)
 
 
 @router.post(
     "/projects/{slug}/invitations",
     status_code=201,
     response_model=TeamRequestOut,
-    summary="Invite someone of any node to a project's team (coordinator)",
+    summary="Invite someone of any node to a project's team (coordinator or admin)",
     responses=team_errors(401, 403, 404, 409, 410, 502),
 )
 async def post_invitation(
-    slug: Slug, body: InvitationIn, member: MemberDep, request: Request, session: SessionDep,
-    uris: UrisDep,
+    slug: Slug, body: InvitationIn, principal: PrincipalDep, request: Request,
+    session: SessionDep, uris: UrisDep,
 ) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            project, _ = await get_project(session, slug)
-            await require_coordinator(session, project, member)
-            invitee = await _actor(_resolver(request, session, uris), body.actor)
-            row = await invite(session, uris, project, member, invitee, body.role, _now())
-            out = request_out(row, project, invitee, uris.domain)
+            view = await teams.invite_person(
+                session, uris, principal, slug, body.actor, body.role,
+                _resolver(request, session, uris), _now(),
+            )  # fmt: skip
+            out = _out(view, uris.domain)
     except FetchError as error:
         return _unreachable(error)
     return json_response(out, status_code=201)
@@ -119,43 +88,34 @@ async def post_invitation(
 @router.get(
     "/projects/{slug}/requests",
     response_model=TeamRequestList,
-    summary="Pending join requests and invitations of a project (coordinator)",
+    summary="Pending join requests and invitations of a project (coordinator or admin)",
     responses=team_errors(401, 403, 404, 410),
 )
 async def list_requests(
-    slug: Slug, member: MemberDep, session: SessionDep, uris: UrisDep
+    slug: Slug, principal: PrincipalDep, session: SessionDep, uris: UrisDep
 ) -> Response:
     async with session.begin():
-        project, _ = await get_project(session, slug)
-        await require_coordinator(session, project, member)
-        rows = await session.scalars(
-            select(TeamRequest)
-            .where(TeamRequest.project_id == project.id, TeamRequest.state == PENDING)
-            .order_by(TeamRequest.id)
-        )
-        items = [await _request_out(session, row, uris.domain) for row in rows.all()]
+        views = await teams.pending_requests(session, principal, slug)
+        items = [_out(view, uris.domain) for view in views]
     return json_response(TeamRequestList(items=items))
 
 
 @router.post(
     "/projects/{slug}/requests/{request_id}/{decision}",
     response_model=TeamRequestOut,
-    summary="Accept or reject a join request (coordinator)",
+    summary="Accept or reject a join request (coordinator or admin)",
     description="Accept adds the person (Add published) and sends them the Accept.",
     responses=team_errors(401, 403, 404, 409, 410),
 )
 async def decide_request(
-    slug: Slug, request_id: RequestId, decision: Decision, member: MemberDep,
+    slug: Slug, request_id: RequestId, decision: Decision, principal: PrincipalDep,
     session: SessionDep, uris: UrisDep, documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     async with session.begin():
-        project, _ = await get_project(session, slug)
-        await require_coordinator(session, project, member)
-        row = await session.get(TeamRequest, request_id)
-        if row is None or row.project_id != project.id or row.kind != JOIN:
-            raise NotFound("no such join request for this project")
-        await answer_join(session, uris, row, decision == "accept", _now())
-        out = await _request_out(session, row, uris.domain)
+        view = await teams.decide_join(
+            session, uris, principal, slug, request_id, decision == "accept", _now()
+        )
+        out = _out(view, uris.domain)
     documents.clear()
     return json_response(out)
 
@@ -163,19 +123,19 @@ async def decide_request(
 @router.put(
     "/projects/{slug}/members",
     response_model=TeamMemberOut,
-    summary="Change a team member's role (coordinator); the Add is published with it",
+    summary="Change a team member's role (coordinator or admin); the Add is published with it",
     responses=team_errors(401, 403, 404, 409, 410, 502),
 )
 async def put_member_role(
-    slug: Slug, body: MemberRoleIn, member: MemberDep, request: Request, session: SessionDep,
-    uris: UrisDep, documents: DocumentsDep,
+    slug: Slug, body: MemberRoleIn, principal: PrincipalDep, request: Request,
+    session: SessionDep, uris: UrisDep, documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            project, _ = await get_project(session, slug)
-            await require_coordinator(session, project, member)
-            other = await _actor(_resolver(request, session, uris), body.actor)
-            row = await change_role(session, uris, project, other, body.role, _now())
+            row, other = await teams.change_role_of(
+                session, uris, principal, slug, body.actor, body.role,
+                _resolver(request, session, uris), _now(),
+            )  # fmt: skip
             out = team_member_out(row, other, uris)
     except FetchError as error:
         return _unreachable(error)
@@ -187,18 +147,17 @@ async def put_member_role(
     "/projects/{slug}/members",
     status_code=204,
     response_class=Response,
-    summary="Remove a team member (coordinator); the Remove is published",
+    summary="Remove a team member (coordinator or admin); the Remove is published",
     responses=team_errors(401, 403, 404, 409, 410),
 )
 async def delete_member(
-    slug: Slug, actor: ActorQuery, member: MemberDep, request: Request, session: SessionDep,
-    uris: UrisDep, documents: DocumentsDep,
+    slug: Slug, actor: ActorQuery, principal: PrincipalDep, request: Request,
+    session: SessionDep, uris: UrisDep, documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     async with session.begin():
-        project, _ = await get_project(session, slug)
-        await require_coordinator(session, project, member)
-        other = await _actor(_resolver(request, session, uris), actor)
-        await expel(session, uris, project, other, _now())
+        await teams.remove_by_ref(
+            session, uris, principal, slug, actor, _resolver(request, session, uris), _now()
+        )
     documents.clear()
     return Response(status_code=204)
 
@@ -209,21 +168,17 @@ async def delete_member(
     response_model=TeamRequestOut,
     summary="Ask to join a project of any node",
     description="A Join goes to the project; the request stays pending until it is answered.",
-    responses=team_errors(401, 404, 409, 502),
+    responses=team_errors(401, 403, 404, 409, 502),
 )
 async def join_project(
-    body: ProjectRefIn, member: MemberDep, request: Request, session: SessionDep, uris: UrisDep
-) -> Response:
+    body: ProjectRefIn, principal: PrincipalDep, request: Request, session: SessionDep,
+    uris: UrisDep,
+) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            project = await _actor(_resolver(request, session, uris), body.project)
-            moment = _now()
-            if project.local and project.kind == "project":
-                uri = uris.activity(new_token(moment))
-                row = await record_join(session, uri, project, member, moment)
-            else:
-                row = await join_remote(session, uris, project, member, moment)
-            out = request_out(row, project, member, uris.domain)
+            view = await teams.join_project(session, uris, principal, body.project,
+                                            _resolver(request, session, uris), _now())  # fmt: skip
+            out = _out(view, uris.domain)
     except FetchError as error:
         return _unreachable(error)
     return json_response(out, status_code=202)
@@ -234,16 +189,16 @@ async def join_project(
     status_code=204,
     response_class=Response,
     summary="Leave a project's team (of any node)",
-    responses=team_errors(401, 404, 502),
+    responses=team_errors(401, 403, 404, 502),
 )
 async def leave_project(
-    body: ProjectRefIn, member: MemberDep, request: Request, session: SessionDep,
+    body: ProjectRefIn, principal: PrincipalDep, request: Request, session: SessionDep,
     uris: UrisDep, documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            project = await _actor(_resolver(request, session, uris), body.project)
-            await leave(session, uris, project, member, _now())
+            await teams.leave_project(session, uris, principal, body.project,
+                                      _resolver(request, session, uris), _now())  # fmt: skip
     except FetchError as error:
         return _unreachable(error)
     documents.clear()
@@ -254,17 +209,12 @@ async def leave_project(
     "/invitations",
     response_model=TeamRequestList,
     summary="My pending invitations",
-    responses=team_errors(401),
+    responses=team_errors(401, 403),
 )
-async def my_invitations(member: MemberDep, session: SessionDep, uris: UrisDep) -> Response:
+async def my_invitations(principal: PrincipalDep, session: SessionDep, uris: UrisDep) -> Response:
     async with session.begin():
-        rows = await session.scalars(
-            select(TeamRequest)
-            .where(TeamRequest.actor_id == member.id, TeamRequest.kind == INVITE)
-            .where(TeamRequest.state == PENDING)
-            .order_by(TeamRequest.id)
-        )
-        items = [await _request_out(session, row, uris.domain) for row in rows.all()]
+        views = await teams.my_invitations(session, principal)
+        items = [_out(view, uris.domain) for view in views]
     return json_response(TeamRequestList(items=items))
 
 
@@ -273,18 +223,17 @@ async def my_invitations(member: MemberDep, session: SessionDep, uris: UrisDep) 
     response_model=TeamRequestOut,
     summary="Accept or reject one of my invitations",
     description="For a remote project an Accept or Reject of its Invite is sent to it.",
-    responses=team_errors(401, 404, 409),
+    responses=team_errors(401, 403, 404, 409),
 )
 async def answer_my_invitation(
-    request_id: RequestId, decision: Decision, member: MemberDep, session: SessionDep,
+    request_id: RequestId, decision: Decision, principal: PrincipalDep, session: SessionDep,
     uris: UrisDep, documents: DocumentsDep,
 ) -> Response:  # fmt: skip
     async with session.begin():
-        row = await session.get(TeamRequest, request_id)
-        if row is None or row.actor_id != member.id or row.kind != INVITE:
-            raise NotFound("no such invitation of yours")
-        await answer_invitation(session, uris, row, decision == "accept", _now())
-        out = await _request_out(session, row, uris.domain)
+        view = await teams.answer_my_invitation(
+            session, uris, principal, request_id, decision == "accept", _now()
+        )
+        out = _out(view, uris.domain)
     documents.clear()
     return json_response(out)
 
@@ -297,14 +246,7 @@ async def answer_my_invitation(
 )
 async def read_team(project: ActorQuery, session: SessionDep, uris: UrisDep) -> Response:
     async with session.begin():
-        actor = await session.scalar(
-            select(Actor).where(Actor.uri == project, Actor.deleted_at.is_(None))
-        )
-        if actor is None or actor.kind not in ("project", "remote"):
-            raise NotFound(f"no project known here as {project!r}")
-        if actor.kind == "remote" and actor.ap_type != "Group":
-            raise NotFound(f"{project!r} is not a project (Group)")
-        rows = await team(session, actor, limit=TEAM_LIMIT)
+        actor, rows = await teams.known_team(session, project)
         members = [team_member_out(row, person, uris) for row, person in rows]
     return json_response(TeamOut(project=actor.uri, local=actor.local, team=members))
 

@@ -14,8 +14,9 @@ from smartnode.storage.models import Actor
 from smartnode.storage.models_work import TeamRequest
 
 _DESCRIBED = {
-    401: "Missing or invalid member token (send `Authorization: Bearer <token>`).",
-    403: "Only a coordinator of the project may do this.",
+    401: "Missing or invalid token (send `Authorization: Bearer <token>`).",
+    403: "Only a coordinator of the project (or an admin) may do this, an app needs the "
+    "`write:projects` scope, an admin token speaking for nobody needs `?as=username`.",
     404: "No such project, person, request or invitation.",
     409: "Conflicts with the current state (in the team already, last coordinator).",
     410: "The project was deleted.",

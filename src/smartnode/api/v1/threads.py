@@ -2,7 +2,8 @@
 
 As Mastodon's /api/v1/statuses/:id/context: `ancestors` (root first) and `descendants` (level by
 level, oldest first in each), local and remote posts alike. Anyone sees public and unlisted
-items; with a member token, also what that member may read. Included by api/v1/posts.py.
+items; with a member (or an app granted `read:statuses`), also what that member may read.
+Included by api/v1/posts.py.
 """
 
 from __future__ import annotations
@@ -10,22 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.accounts.principal import Principal
 from smartnode.actors.handles import handle_of
 from smartnode.api.deps import SessionDep, UrisDep
-from smartnode.api.v1.auth import ActingAs, ChallengeRoute, Declared, bearer_token, require_member
+from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep
 from smartnode.api.v1.posts_schemas import post_errors
 from smartnode.api.v1.schemas import json_response
-from smartnode.content.lifecycle import local_object
-from smartnode.content.threads import MAX_ANCESTORS, MAX_DESCENDANTS, Item, Reader
-from smartnode.content.threads import ancestors as walk_up
-from smartnode.content.threads import descendants as walk_down
-from smartnode.errors import Gone, NotFound
+from smartnode.content.threads import MAX_ANCESTORS, MAX_DESCENDANTS, Item, thread_of
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor
 
 router = APIRouter(tags=["threads"], route_class=ChallengeRoute)
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The object's `id`.")]
@@ -60,18 +57,6 @@ class ThreadContext(BaseModel):
     )
 
 
-async def optional_member(
-    request: Request, session: SessionDep, _: Declared, as_: ActingAs = None
-) -> Actor | None:
-    """The member a token acts for; None without a token (a bad token is still refused)."""
-    if bearer_token(request) is None:
-        return None
-    return await require_member(request, session, _, as_)
-
-
-MaybeMemberDep = Annotated[Actor | None, Depends(optional_member)]
-
-
 def thread_item(item: Item, uris: NodeUris) -> ThreadItem:
     obj, author = item
     url = obj.url if obj.url and obj.url.startswith(("https://", "http://")) else obj.uri
@@ -84,18 +69,10 @@ def thread_item(item: Item, uris: NodeUris) -> ThreadItem:
 
 
 async def thread_context(
-    session: AsyncSession, uris: NodeUris, uri: str, what: str, member: Actor | None
+    session: AsyncSession, uris: NodeUris, uri: str, what: str, principal: Principal
 ) -> ThreadContext:
-    """The context of our object at `uri`; NotFound when the reader may not read it."""
-    obj = await local_object(session, uri, what)
-    author = await session.get(Actor, obj.actor_id)
-    if author is None or author.deleted_at is not None:
-        raise Gone(f"the author of this {what} was deleted")
-    reader = Reader(member)
-    if not await reader.may_read(session, obj, author):
-        raise NotFound(f"no such {what} on this node")
-    up = await walk_up(session, obj, reader)
-    down = await walk_down(session, obj, reader)
+    """The context of our object at `uri`, as the caller may read it (content/threads.py)."""
+    up, down = await thread_of(session, principal, uri, what)
     return ThreadContext(
         ancestors=[thread_item(item, uris) for item in up],
         descendants=[thread_item(item, uris) for item in down],
@@ -105,7 +82,8 @@ async def thread_context(
 _DESCRIPTION = (
     "The posts this {what} answers (`ancestors`, root first) and the replies beneath it "
     "(`descendants`), local and from other servers. Public and unlisted items for everyone; "
-    "with a member token, also those addressed to the member. A {what} that is not public "
+    "with a member token (or an app granted `read:statuses`), also those addressed to the "
+    "member. A {what} that is not public "
     "answers 404 unless the member may read it."
 )
 
@@ -118,9 +96,9 @@ _DESCRIPTION = (
     responses=post_errors(401, 403, 404, 410),
 )
 async def post_context(
-    token: Token, member: MaybeMemberDep, session: SessionDep, uris: UrisDep
+    token: Token, principal: MaybePrincipalDep, session: SessionDep, uris: UrisDep
 ) -> Response:
-    return json_response(await thread_context(session, uris, uris.note(token), "post", member))
+    return json_response(await thread_context(session, uris, uris.note(token), "post", principal))
 
 
 @router.get(
@@ -131,9 +109,9 @@ async def post_context(
     responses=post_errors(401, 403, 404, 410),
 )
 async def event_context(
-    token: Token, member: MaybeMemberDep, session: SessionDep, uris: UrisDep
+    token: Token, principal: MaybePrincipalDep, session: SessionDep, uris: UrisDep
 ) -> Response:
-    return json_response(await thread_context(session, uris, uris.event(token), "event", member))
+    return json_response(await thread_context(session, uris, uris.event(token), "event", principal))
 
 
 @router.get(
@@ -144,6 +122,6 @@ async def event_context(
     responses=post_errors(401, 403, 404, 410),
 )
 async def call_context(
-    token: Token, member: MaybeMemberDep, session: SessionDep, uris: UrisDep
+    token: Token, principal: MaybePrincipalDep, session: SessionDep, uris: UrisDep
 ) -> Response:
-    return json_response(await thread_context(session, uris, uris.call(token), "call", member))
+    return json_response(await thread_context(session, uris, uris.call(token), "call", principal))

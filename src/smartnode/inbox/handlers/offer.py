@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.actors.acting import coordinates
 from smartnode.actors.projects import coordinators
 from smartnode.content.agreements_from_ap import agreement_problem, finalized_id
-from smartnode.content.announcements import coordinates
 from smartnode.content.application_decisions import (
     BY_TYPE,
     DECISIONS,
@@ -42,6 +42,7 @@ from smartnode.content.applications import (
 )
 from smartnode.content.applications_to_ap import OfferedAgreement, offered_agreement
 from smartnode.content.audience import recipients
+from smartnode.content.call_terms import call_terms
 from smartnode.content.calls import call_by_uri
 from smartnode.content.compose import plain_text
 from smartnode.content.notices import notify
@@ -106,8 +107,9 @@ async def _refusal(
     ctx: InboxContext, call: ContentObject, applicant: Actor, offered: OfferedAgreement
 ) -> str:
     """Why the project cannot take this Offer ('' when it can)."""
-    if call.state not in (None, "open"):
-        return f"the call is {call.state}: it takes no applications"
+    closed = call_terms(call).closed_because(ctx.now)
+    if closed is not None:
+        return closed
     if await _applied(ctx, call, applicant):
         return "the applicant has already applied to this call"
     return agreement_problem(offered.agreement, proposal_of(call.uri, call.extra))
@@ -259,7 +261,7 @@ async def reply_to_call(ctx: InboxContext, reply: ContentObject, author: Actor) 
     if call is None or not call.local:
         return None
     try:
-        project = await call_project(ctx.session, call)
+        project = await call_project(ctx.session, call, ctx.now)
     except SmartnodeError as error:
         return f"direct reply to a call, not an application: {error.message}"
     if project.uri not in (*recipients(reply.audience), *_mentions(reply)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from smartnode.actors.acting import coordinates
 from smartnode.actors.projects import Role, add_to_team, team_row
 from smartnode.content.notices import notify
 from smartnode.content.team_to_ap import member_of, members_uri, role_of
@@ -27,7 +28,6 @@ from smartnode.content.teams import (
     change_role,
     expel,
     invite,
-    is_coordinator,
     leave_local,
     new_request,
     pending_request,
@@ -80,7 +80,7 @@ async def _coordinator_of(ctx: InboxContext, incoming: Incoming, project: Actor)
     sender = await _sender(ctx, incoming)
     if sender is None:
         return "the sending actor could not be resolved"
-    if not await is_coordinator(ctx.session, project, sender):
+    if not await coordinates(ctx.session, sender, project):
         return f"only a coordinator of the project may {incoming.type} for it"
     return sender
 
@@ -259,7 +259,7 @@ async def _answer_ours(
     if sender is None:
         return ignored("the answering actor could not be resolved")
     if request.kind == JOIN:
-        if not await is_coordinator(ctx.session, project, sender):
+        if not await coordinates(ctx.session, sender, project):
             return ignored("only a coordinator of the project may answer a Join")
         await answer_join(ctx.session, ctx.uris, request, accept, ctx.now)
         return processed(f"join {'accepted' if accept else 'rejected'} by a remote coordinator")

@@ -1,0 +1,132 @@
+"""Open calls as the native API, the CLI and the apps use them: each use case takes the acting
+principal and decides with content/access.py. Services never commit.
+
+Writing needs `write:calls`: a coordinator publishes as the project; the project's
+coordinators edit, close, fill, re-open and delete; an admin may delete any call. Reading is
+public: a project's calls and the call board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.accounts.principal import Principal
+from smartnode.actors.acting import WRITE_CALLS
+from smartnode.actors.records import find_local_actor
+from smartnode.content.access import changer, check_change, posting_as
+from smartnode.content.board import BoardFilter, BoardSort, Position, board_page
+from smartnode.content.calls import create_call, delete_call, edit_call, local_call, set_state
+from smartnode.content.calls_inputs import CallInput, CallUpdate
+from smartnode.content.terms import CALL
+from smartnode.errors import Gone, NotFound
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Actor, ContentObject
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """A call with the project that published it, as the edges render it."""
+
+    obj: ContentObject
+    author: Actor
+
+
+async def call_view(session: AsyncSession, obj: ContentObject) -> CallView:
+    author = await session.get(Actor, obj.actor_id)
+    if author is None:
+        raise NotFound("the project of this call no longer exists")
+    return CallView(obj, author)
+
+
+async def publish_call(
+    session: AsyncSession, uris: NodeUris, principal: Principal, slug: str, data: CallInput,
+    now: datetime,
+) -> CallView:  # fmt: skip
+    """Publish an open call as the project `slug` (by one of its coordinators)."""
+    project, _member = await posting_as(session, principal, slug, WRITE_CALLS)
+    return await call_view(session, await create_call(session, uris, project=project, data=data,
+                                                      now=now))  # fmt: skip
+
+
+async def _changeable(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str, removing: bool
+) -> ContentObject:
+    who = await changer(session, principal, WRITE_CALLS, removing=removing)
+    obj = await local_call(session, uris, token)
+    await check_change(session, who, obj, "call")
+    return obj
+
+
+async def change_call(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str, data: CallUpdate,
+    now: datetime,
+) -> CallView:  # fmt: skip
+    """Edit one of our calls (a coordinator of its project)."""
+    obj = await _changeable(session, uris, principal, token, False)
+    return await call_view(session, await edit_call(session, uris, obj, data, now))
+
+
+async def change_call_state(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str, state: str,
+    now: datetime,
+) -> CallView:  # fmt: skip
+    """Close, fill or re-open one of our calls (a coordinator of its project)."""
+    obj = await _changeable(session, uris, principal, token, False)
+    return await call_view(session, await set_state(session, uris, obj, state, now))
+
+
+async def remove_call(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str, now: datetime
+) -> None:
+    """Delete one of our calls (a coordinator of its project, or an admin)."""
+    obj = await _changeable(session, uris, principal, token, True)
+    await delete_call(session, uris, obj, now)
+
+
+async def read_call(session: AsyncSession, uris: NodeUris, token: str) -> CallView:
+    """One of our calls (public or unlisted: calls are never private)."""
+    return await call_view(session, await local_call(session, uris, token))
+
+
+async def list_calls(
+    session: AsyncSession, slug: str, *, limit: int, before_id: int | None
+) -> tuple[Actor, list[CallView]]:
+    """A project's calls (open, closed and filled), newest first (keyset by row id)."""
+    project = await find_local_actor(session, slug)
+    if project is None or project.kind != "project":
+        raise NotFound(f"no project named {slug!r} on this node")
+    if project.deleted_at is not None:
+        raise Gone(f"{slug!r} was deleted")
+    query = select(ContentObject).where(
+        ContentObject.actor_id == project.id,
+        ContentObject.kind == CALL,
+        ContentObject.local.is_(True),
+        ContentObject.deleted_at.is_(None),
+    )
+    if before_id is not None:
+        query = query.where(ContentObject.id < before_id)
+    rows = await session.scalars(query.order_by(ContentObject.id.desc()).limit(limit))
+    return project, [CallView(obj, project) for obj in rows.all()]
+
+
+async def board(
+    session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
+    after: Position | None, sort: BoardSort,
+) -> tuple[list[CallView], Position | None]:  # fmt: skip
+    """One page of the call board with each call's project, and where the next page starts."""
+    rows, last = await board_page(session, wanted, now, limit=limit, after=after, sort=sort)
+    authors = await _authors(session, rows)
+    return [CallView(obj, authors[obj.actor_id]) for obj in rows], last
+
+
+async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:
+    ids = {obj.actor_id for obj in rows}
+    if not ids:
+        return {}
+    found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
+    return {actor.id: actor for actor in found.all()}
