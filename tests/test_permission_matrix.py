@@ -23,10 +23,10 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from smartnode.accounts.tokens import create_token
 from smartnode.actors.inputs import ProjectInput
 from smartnode.actors.projects import Role, add_to_team, create_project
 from smartnode.actors.records import node_uris
-from smartnode.api.tokens import create_token
 from smartnode.config import Settings
 from smartnode.content.applications import apply_to_call
 from smartnode.content.calls import create_call

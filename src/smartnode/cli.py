@@ -344,8 +344,8 @@ def token_create(
     """Print a new token for the JSON API (shown once; only its hash is stored)."""
 
     async def create(settings: Settings) -> str:
+        from smartnode.accounts.tokens import create_token
         from smartnode.actors.records import get_local_actor
-        from smartnode.api.tokens import create_token
         from smartnode.federation.uris import ActorKind
 
         async with database_session(settings) as session, session.begin():

@@ -14,17 +14,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.accounts import principal as principals
+from smartnode.accounts.bearer import admin_acting_for, principal_for_token
 from smartnode.accounts.principal import Principal
 from smartnode.actors.records import node_uris
 from smartnode.cli_support import database_session, now
 from smartnode.config import Settings
-from smartnode.errors import NotFound
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor
 
 #: Set by `smartnode --token`: act as this API token's holder instead of as the operator.
 acting_token: ContextVar[str | None] = ContextVar("acting_token", default=None)
@@ -37,17 +34,8 @@ async def cli_principal(session: AsyncSession, moment: datetime) -> Principal:
     acting for the `--as` member if one is named."""
     token, as_ = acting_token.get(), acting_for.get()
     if token:
-        from smartnode.api.v1.auth import principal_for_token  # the API's own rules
-
         return await principal_for_token(session, token, as_, moment)
-    if as_ is None:
-        return principals.admin()
-    member = await session.scalar(
-        select(Actor).filter_by(local=True, kind="member", deleted_at=None, username=as_.lower())
-    )
-    if member is None:
-        raise NotFound(f"no member named {as_!r} on this node")
-    return principals.admin(member.id)
+    return await admin_acting_for(session, as_)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.accounts.tokens import hash_token
 from smartnode.actors.projects import Role, add_to_team
-from smartnode.api.tokens import hash_token
 from smartnode.storage.db import Database
 from smartnode.storage.models import (
     Activity,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from smartnode.api.tokens import check_token, create_token, revoke_token
+from smartnode.accounts.tokens import check_token, create_token, revoke_token
 from smartnode.errors import Unauthorized
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, ApiToken

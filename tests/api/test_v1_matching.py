@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from smartnode.api.tokens import create_token
+from smartnode.accounts.tokens import create_token
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.notify import run_call_matching
 from smartnode.storage.models import Actor

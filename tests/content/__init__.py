@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from smartnode.accounts.tokens import create_token
 from smartnode.actors.records import node_uris
 from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.tokens import create_token
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.content.announcements import create_announcement

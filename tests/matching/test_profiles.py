@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from smartnode.api.tokens import hash_token
+from smartnode.accounts.tokens import hash_token
 from smartnode.matching.curated import load_seed
 from smartnode.matching.inputs import Location, MatchingProfileInput, OptIns, SkillEntry, Window
 from smartnode.matching.terms import LANGUAGES

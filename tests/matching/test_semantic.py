@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from smartnode.api.tokens import create_token
+from smartnode.accounts.tokens import create_token
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.matching.semantic import (

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
-from smartnode.api.tokens import APP_SCOPE
+from smartnode.accounts.tokens import APP_SCOPE
 from smartnode.errors import Forbidden, Unauthorized
 from smartnode.storage.models import ApiToken
 from smartnode.storage.models_accounts import Account, OAuthClient, OAuthCode

@@ -28,7 +28,7 @@ from smartnode.accounts.oauth_errors import (
     OAuthError,
 )
 from smartnode.accounts.secrets import digest, new_secret
-from smartnode.api.tokens import APP_SCOPE
+from smartnode.accounts.tokens import APP_SCOPE
 from smartnode.storage.models import Actor, ApiToken
 from smartnode.storage.models_accounts import Account, OAuthClient
 

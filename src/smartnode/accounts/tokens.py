@@ -5,13 +5,12 @@ An admin token changes the node; a member token acts for one member (its `actor_
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.accounts.secrets import digest, new_secret
 from smartnode.errors import Unauthorized, ValidationFailed
 from smartnode.storage.models import ApiToken
 
@@ -26,7 +25,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 def hash_token(token: str) -> str:
     """The stored form of a token: SHA-256 as lower-case hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return digest(token)
 
 
 async def create_token(
@@ -36,7 +35,7 @@ async def create_token(
     label = " ".join(label.split())
     if not label or len(label) > MAX_LABEL:
         raise ValidationFailed(f"token label must be 1-{MAX_LABEL} characters")
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_secret(TOKEN_BYTES)
     scope = ADMIN_SCOPE if actor_id is None else MEMBER_SCOPE
     session.add(
         ApiToken(
