@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from smartnode.errors import ConfigError
@@ -20,7 +20,7 @@ UI_LANGUAGES = ("en", "sv", "fr", "nl", "de", "it", "es")
 class Settings(BaseSettings):
     """Everything an operator can set; read once at start-up, never from os.environ elsewhere."""
 
-    model_config = SettingsConfigDict(env_prefix="SMARTNODE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SMARTNODE_", extra="ignore", populate_by_name=True)
 
     domain: str = Field(
         default="127.0.0.1:8000",
@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     )
     language: str = Field(
         default="en",
-        description="The node's default language for pages and mail: en, sv, fr, nl, de, it, es.",
+        validation_alias=AliasChoices("SMARTNODE_DEFAULT_LANGUAGE", "SMARTNODE_LANGUAGE"),
+        description="The node's default language for pages and mail: en, sv, fr, nl, de, it, es "
+        "(SMARTNODE_DEFAULT_LANGUAGE; SMARTNODE_LANGUAGE is its older name).",
     )
     smtp_url: SecretStr | None = Field(
         default=None,
@@ -115,7 +117,7 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         value = value.strip().lower()
         if value not in UI_LANGUAGES:
-            raise ValueError(f"SMARTNODE_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}")
+            raise ValueError(f"SMARTNODE_DEFAULT_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}")
         return value
 
     @field_validator("trusted_peers", mode="before")
