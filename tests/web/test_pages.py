@@ -130,7 +130,7 @@ async def test_member_profile_shows_handle_bio_fields_and_me_links(client, db, s
     assert '<section class="bio" lang="sv"' in text
     assert "<p>Ljud <b>design</b></p>" in text  # sanitised bio kept as HTML
     assert "<script>" not in text
-    assert "Malmö, SE" in text and "Svenska, English" in text
+    assert "Malmö, SE" in text and "Swedish, English" in text
     assert 'href="https://se.smart.test/tags/SoundDesign"' in text
     portfolio = [a for a in outline.links if a.get("href") == "https://anna.example/work"]
     assert portfolio and portfolio[0]["rel"] == "me nofollow noopener noreferrer"

@@ -29,7 +29,7 @@ async def test_facet_links_narrow_and_opted_out_members_stay_out(client, db, set
     page = (await client.get("/search", params={"country": "SE"})).text
     assert members["sv"].uri in page and members["fr"].uri not in page
     page = (await client.get("/search", params={"q": "Zorblax"})).text
-    assert "0 found." in page and "/members/shy" not in page
+    assert "0 results" in page and "/members/shy" not in page
 
 
 async def test_bad_input_is_a_page_not_a_crash(client, db, settings) -> None:

@@ -22,14 +22,15 @@ from smartnode.content.participation import remaining
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.calls import script_json
+from smartnode.web.i18n import N_
 from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
 
 SCHEMA = "https://schema.org/"
 JOIN_MODES = {
-    "free": "Anyone can join",
-    "restricted": "Join on approval",
-    "invite": "By invitation only",
+    "free": N_("Anyone can join"),
+    "restricted": N_("Join on approval"),
+    "invite": N_("By invitation only"),
 }
 #: Visibilities whose .ics the API serves (api/v1/events.py answers 404 for the others).
 CALENDAR_VISIBILITIES = ("public", "unlisted")
@@ -138,6 +139,9 @@ def event_view(obj: ContentObject) -> dict[str, Any]:
     start = obj.starts_at or obj.published_at
     return {
         "when": when(obj.language, start, obj.ends_at, timezone),
+        "starts_at": start,
+        "ends_at": obj.ends_at,
+        "timezone": timezone,
         "starts": zoned(start, timezone),
         "ends": zoned(obj.ends_at, timezone) if obj.ends_at else None,
         "place": {"name": str(place["name"]), "address": _address(place)} if place else None,

@@ -16,6 +16,7 @@ from smartnode.federation.uris import NodeUris
 from smartnode.matching.feeds import latest_calls
 from smartnode.storage.models import Actor
 from smartnode.storage.models_work import TopicFeed
+from smartnode.web.i18n import N_
 from smartnode.web.pages import error_page, render
 from smartnode.web.syndication import call_item
 
@@ -30,7 +31,7 @@ async def feed_page(
     uris: NodeUris = request.app.state.uris
     topic = await session.get(TopicFeed, actor.id)
     if topic is None:
-        return error_page(request, 404, "This feed has no filter.", headers)
+        return error_page(request, 404, N_("This feed has no filter."), headers)
     calls = await latest_calls(session, topic, datetime.now(UTC), limit=PAGE_ITEMS)
     view: dict[str, Any] = {
         "name": actor.name,
@@ -40,7 +41,8 @@ async def feed_page(
         "atom": uris.syndication(actor.username, "atom"),
         "ics": uris.syndication(actor.username, "ics"),
         "calls": [
-            {"item": call_item(obj, author), "closes": obj.closes_at} for obj, author in calls
+            {"item": call_item(obj, author), "closes": obj.closes_at, "language": obj.language}
+            for obj, author in calls
         ],
     }
     return render(request, "feed.html", headers=headers, f=view, actor_uri=actor.uri)

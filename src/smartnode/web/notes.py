@@ -14,11 +14,12 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.handles import handle_of
-from smartnode.actors.to_ap import LANGUAGE_NAMES, iso
+from smartnode.actors.to_ap import iso
 from smartnode.config import Settings
 from smartnode.content.compose import excerpt
 from smartnode.content.threads import Item, open_replies
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.web.i18n import language_name
 from smartnode.web.pages import render
 
 
@@ -54,7 +55,7 @@ def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str
         "content": Markup(obj.content),  # noqa: S704 - sanitised by clean_html when stored
         "language": obj.language or author.language,
         "translations": [
-            {"lang": lang, "label": LANGUAGE_NAMES.get(lang, lang), "html": Markup(html)}  # noqa: S704
+            {"lang": lang, "label": language_name(lang), "html": Markup(html)}  # noqa: S704
             for lang, html in obj.content_map.items()
             if lang != obj.language and html
         ],
@@ -62,6 +63,7 @@ def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str
         "tags": tags,
         "in_reply_to": obj.in_reply_to_uri,
         "published": iso(obj.published_at),
+        "published_at": obj.published_at,
         "published_shown": obj.published_at.strftime("%d %B %Y, %H:%M UTC"),
         "edited": obj.updated_at != obj.published_at,
         "replies": obj.replies_count,
@@ -88,7 +90,7 @@ def _reply_view(item: Item, settings: Settings) -> dict[str, Any]:
         "language": obj.language,
         "url": obj.url if obj.url and obj.url.startswith(_WEB) else obj.uri,
         "published": iso(obj.published_at),
-        "published_shown": obj.published_at.strftime("%d %B %Y, %H:%M UTC"),
+        "published_at": obj.published_at,
     }
 
 

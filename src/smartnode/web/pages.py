@@ -30,18 +30,22 @@ from smartnode.actors.node import get_node_actor
 from smartnode.actors.projects import team
 from smartnode.actors.to_ap import LANGUAGE_NAMES, hashtag_name
 from smartnode.api.deps import SessionDep
-from smartnode.config import Settings
+from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
-from smartnode.web import i18n
+from smartnode.web import formats, i18n
+from smartnode.web.i18n import N_
+from smartnode.web.viewer import page_viewer, request_language
 
 HERE = Path(__file__).parent
 UI_LANG = "en"
+#: The switcher's choices: each language named in itself.
+SWITCHER = [(code, i18n.language_name(code)) for code in UI_LANGUAGES]
 HOME_LIMIT = 12
 DIRECTORY_LIMIT = 48
 TEAM_LIMIT = 200
 _TAG_NAME = re.compile(r"^\w{1,100}$")
-_HEADINGS = {404: "Not found", 410: "Gone"}
+_HEADINGS = {404: N_("Not found"), 410: N_("Gone"), 422: N_("Not understood")}
 
 router = APIRouter(include_in_schema=False)
 router.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -52,6 +56,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 i18n.install(_env)
+formats.install(_env)
 
 
 def render(
@@ -60,33 +65,47 @@ def render(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
-    lang: str = UI_LANG,
+    lang: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a template in `lang` with the node's name, description and domain in `node`.
-
-    Pages whose every string goes through gettext pass the viewer's language; the others are
-    still English only."""
+    """Render a template in `lang`, by default the viewer's language (their setting, else the
+    switcher's cookie, else Accept-Language, else the node's), with the node's name,
+    description and domain in `node`, the switcher's languages, and whether they signed in."""
     settings: Settings = request.app.state.settings
+    language = lang if lang in UI_LANGUAGES else request_language(request, settings)
     node = {
         "name": settings.node_name,
         "description": settings.node_description,
         "domain": settings.domain,
         "country": settings.node_country,
     }
-    token = i18n.current_language.set(lang)
+    context.setdefault("signed_in", page_viewer(request).signed_in)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    token = i18n.current_language.set(language)
     try:
-        html = _env.get_template(template).render(ui_lang=lang, node=node, **context)
+        html = _env.get_template(template).render(
+            ui_lang=language, node=node, ui_languages=SWITCHER, here=here, **context
+        )
     finally:
         i18n.current_language.reset(token)
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    return HTMLResponse(html, status_code=status_code, headers=_language_headers(headers, language))
+
+
+def _language_headers(headers: dict[str, str] | None, language: str) -> dict[str, str]:
+    """The page's headers with its language and what it was chosen by (`Vary`)."""
+    merged = {k: v for k, v in (headers or {}).items() if k.lower() != "vary"}
+    given = ",".join(v for k, v in (headers or {}).items() if k.lower() == "vary")
+    vary = [v.strip() for v in given.split(",") if v.strip()]
+    vary += [v for v in ("Accept-Language", "Cookie") if v not in vary]
+    return {**merged, "Vary": ", ".join(vary), "Content-Language": language}
 
 
 def error_page(
     request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    """The 404 / 410 page."""
-    heading = _HEADINGS.get(status_code, "Error")
+    """The 404 / 410 page; the heading and `message` (an N_-marked message, or a safe
+    message of an error) are translated when shown."""
+    heading = _HEADINGS.get(status_code, N_("Error"))
     return render(
         request,
         "error.html",
@@ -113,7 +132,7 @@ def _tags(uris: NodeUris, tags: list[str]) -> list[dict[str, str]]:
 def _translations(actor: Actor) -> list[dict[str, Any]]:
     """Bios in other languages than the author's; sanitised HTML when stored."""
     return [
-        {"lang": lang, "label": LANGUAGE_NAMES.get(lang, lang), "html": Markup(html)}  # noqa: S704
+        {"lang": lang, "label": i18n.language_name(lang), "html": Markup(html)}  # noqa: S704
         for lang, html in actor.summary_map.items()
         if lang != actor.language and html
     ]
@@ -145,6 +164,7 @@ def member_view(
         **_actor_view(actor, settings),
         "place": _place(profile.city, profile.country),
         "languages": ", ".join(LANGUAGE_NAMES.get(c, c) for c in profile.languages),
+        "language_codes": list(profile.languages),
         "tags": _tags(uris, profile.skills),
         "links": links,
     }
@@ -181,7 +201,7 @@ async def _member_page(
     settings: Settings = request.app.state.settings
     profile = await session.get(MemberProfile, actor.id)
     if profile is None:
-        return error_page(request, 404, "This member has no profile.", headers)
+        return error_page(request, 404, N_("This member has no profile."), headers)
     view = member_view(actor, profile, settings, request.app.state.uris)
     view["projects"] = [
         {"name": p.name, "url": p.uri, "role": m.role}
@@ -203,7 +223,7 @@ async def _project_page(
     settings: Settings = request.app.state.settings
     project = await session.get(Project, actor.id)
     if project is None:
-        return error_page(request, 404, "This project has no details.", headers)
+        return error_page(request, 404, N_("This project has no details."), headers)
     view = project_view(actor, project, settings, request.app.state.uris)
     rows = await team(session, actor, limit=TEAM_LIMIT)
     view["team"] = [
@@ -286,7 +306,7 @@ async def about(request: Request, session: SessionDep) -> Response:
     """About the node; the node actor's `url`."""
     node_actor = await get_node_actor(session)
     if node_actor is None:
-        return error_page(request, 404, "This node has no node actor yet.")
+        return error_page(request, 404, N_("This node has no node actor yet."))
     return _about_page(request, node_actor, {})
 
 
@@ -294,7 +314,7 @@ async def about(request: Request, session: SessionDep) -> Response:
 async def tag_page(request: Request, session: SessionDep, name: str) -> Response:
     """Listed members and projects with this skill or sector hashtag."""
     if not _TAG_NAME.match(name):
-        return error_page(request, 404, "There is no such tag.")
+        return error_page(request, 404, N_("There is no such tag."))
     settings: Settings = request.app.state.settings
     uris: NodeUris = request.app.state.uris
     members = await tagged_members(session, name, limit=DIRECTORY_LIMIT)

@@ -12,12 +12,20 @@ from markupsafe import Markup
 
 from smartnode.api.deps import SessionDep
 from smartnode.errors import ValidationFailed
-from smartnode.matching.search import KINDS, FacetCount, Filters, SearchPage, search
-from smartnode.web.pages import UI_LANG, error_page, render
+from smartnode.matching.search import KINDS, FacetCount, Filters, Hit, SearchPage, search
+from smartnode.web.i18n import N_, gettext, using
+from smartnode.web.pages import error_page, render
+from smartnode.web.viewer import request_language
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 20
-_NAMES = {"kind": "Kind", "country": "Country", "language": "Language", "skill": "Skill"}
+_NAMES = {
+    "kind": N_("Kind"),
+    "country": N_("Country"),
+    "language": N_("Language"),
+    "skill": N_("Skill"),
+}
+KIND_NAMES = {"member": N_("Member"), "project": N_("Project"), "call": N_("Open call")}
 
 
 def _link(params: dict[str, str], **change: str) -> str:
@@ -29,10 +37,13 @@ def _facets(page: SearchPage, params: dict[str, str]) -> list[dict[str, Any]]:
     def entry(name: str, f: FacetCount) -> dict[str, Any]:
         url = _link(params, **{name: f.value})
         chosen = params.get(name) == f.value
-        return {"label": f.label or f.value, "count": f.count, "url": url, "chosen": chosen}
+        label = f.label or f.value
+        if name == "kind":
+            label = gettext(KIND_NAMES.get(f.value, label))
+        return {"label": label, "count": f.count, "url": url, "chosen": chosen}
 
     return [
-        {"name": title, "entries": [entry(key, f) for f in page.facets.get(key, [])]}
+        {"name": gettext(title), "entries": [entry(key, f) for f in page.facets.get(key, [])]}
         for key, title in _NAMES.items()
         if page.facets.get(key)
     ]
@@ -56,14 +67,25 @@ async def search_page(
         kinds=[kind] if kind else (), skills=[skill] if skill else (),
         country=country.upper() or None, language=language or None,
     )  # fmt: skip
+    viewer_language = request_language(request, request.app.state.settings)
     try:
-        page = await search(session, q, filters, viewer_language=UI_LANG, limit=LIMIT,
+        page = await search(session, q, filters, viewer_language=viewer_language, limit=LIMIT,
                             after=after)  # fmt: skip
     except ValidationFailed as exc:
         return error_page(request, 422, exc.message)
-    hits = [{"hit": h, "snippet": Markup(h.snippet)} for h in page.hits]  # noqa: S704 - escaped
+    with using(viewer_language):
+        hits = [_hit_view(h) for h in page.hits]
+        kinds = [(k, gettext(KIND_NAMES.get(k, k))) for k in KINDS]
+        facets = _facets(page, params)
     return render(
-        request, "search.html", q=q, kind=kind, kinds=KINDS, hits=hits, total=page.total,
-        facets=_facets(page, params), searched=bool(q or kind or country or language or skill),
+        request, "search.html", q=q, kind=kind, kinds=kinds, hits=hits, total=page.total,
+        facets=facets, searched=bool(q or kind or country or language or skill),
         next_url=_link(params, after=page.next) if page.next else None, noindex=True,
+        lang=viewer_language,
     )  # fmt: skip
+
+
+def _hit_view(hit: Hit) -> dict[str, Any]:
+    """A result: the hit, its snippet (escaped when indexed) and its kind's name."""
+    snippet = Markup(hit.snippet)  # noqa: S704 - escaped when indexed
+    return {"hit": hit, "snippet": snippet, "kind": gettext(KIND_NAMES.get(hit.kind, hit.kind))}

@@ -1,5 +1,6 @@
 """Who is looking at a page: the signed-in member of the session cookie (if any) and the
-language the page is shown in."""
+language the page is shown in (their setting, else the switcher's cookie, else Accept-Language,
+else the node's default)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartnode.accounts import principal as principals
 from smartnode.accounts.accounts import member_of
 from smartnode.accounts.sessions import FULL, find_session
-from smartnode.config import Settings
+from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.errors import NotFound
 from smartnode.federation.signer import utc_now
+from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
 from smartnode.storage.models_accounts import Account, WebSession
 from smartnode.web.forms import session_cookie_name
@@ -62,7 +65,70 @@ async def viewer_of(request: Request, session: AsyncSession, settings: Settings)
     return Viewer(account=account, web_session=row, actor=actor)
 
 
+#: Where `SignedInViewer` leaves what the pages need of a signed-in viewer.
+VIEWER_KEY = "smartnode.viewer"
+
+
+@dataclass(frozen=True, slots=True)
+class PageViewer:
+    """What every page shows of its viewer: signed in or not, and their language setting."""
+
+    signed_in: bool
+    language: str | None
+
+
+def language_cookie_name(settings: Settings) -> str:
+    """The switcher's cookie (a visitor's chosen language)."""
+    return "__Host-language" if settings.secure_cookies else "smartnode-language"
+
+
+def chosen_language(request: Request, settings: Settings) -> str | None:
+    """The language a visitor chose with the switcher (its cookie), if one of ours."""
+    value = request.cookies.get(language_cookie_name(settings))
+    return value if value in UI_LANGUAGES else None
+
+
 def page_language(request: Request, settings: Settings, account: Account | None) -> str:
-    """The viewer's language: their setting, else Accept-Language, else the node's."""
+    """The viewer's language: their setting, else the switcher's cookie, else
+    Accept-Language, else the node's."""
     preferred = account.ui_language if account is not None else None
+    if preferred not in UI_LANGUAGES:
+        preferred = chosen_language(request, settings)
     return negotiate(request.headers.get("accept-language"), preferred, settings.language)
+
+
+def page_viewer(request: Request) -> PageViewer:
+    """The viewer `SignedInViewer` found for this request (a visitor when none)."""
+    found = request.scope.get(VIEWER_KEY)
+    return found if isinstance(found, PageViewer) else PageViewer(False, None)
+
+
+def request_language(request: Request, settings: Settings) -> str:
+    """The language of a page for this request (see `page_language`)."""
+    preferred = page_viewer(request).language or chosen_language(request, settings)
+    return negotiate(request.headers.get("accept-language"), preferred, settings.language)
+
+
+class SignedInViewer:
+    """ASGI middleware: for a page request (GET or HEAD) with a session cookie, finds the
+    signed-in member once, so that every page is in their language and offers their account."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            request = Request(scope)
+            settings: Settings = request.app.state.settings
+            if request.cookies.get(session_cookie_name(settings)):
+                scope[VIEWER_KEY] = await _find_page_viewer(request, settings)
+        await self.app(scope, receive, send)
+
+
+async def _find_page_viewer(request: Request, settings: Settings) -> PageViewer:
+    db: Database = request.app.state.db
+    async with db.session() as session:
+        viewer = await viewer_of(request, session, settings)
+    if viewer is None:
+        return PageViewer(False, None)
+    return PageViewer(True, viewer.account.ui_language)
