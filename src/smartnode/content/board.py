@@ -46,6 +46,10 @@ class BoardFilter:
     skill: str | None = None
     language: str | None = None
     q: str | None = None
+    sector: str | None = None  # a sector or hashtag name, `#` and case ignored
+    city: str | None = None
+    paid: bool | None = None
+    closes_by: datetime | None = None  # the deadline no later than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +89,21 @@ def cursor_in(sort: str, after: str | None) -> Position | None:
     raise ValidationFailed(f"after: {after[:40]!r} is not a cursor from this board's `next`")
 
 
+def tag_names(obj: ContentObject, extra: Sequence[str] = ()) -> set[str]:
+    """The folded names of a call's hashtags and `extra` names (sectors), without `#`."""
+    names = [str(t.get("name", "")) for t in obj.tags if t.get("type") == "Hashtag"]
+    return {fold(name.lstrip("#")) for name in [*names, *extra] if name}
+
+
 def _matches(obj: ContentObject, wanted: BoardFilter) -> bool:
     terms = call_terms(obj)
     if wanted.skill and wanted.skill not in terms.skill_uris and wanted.skill != terms.occupation:
+        return False
+    if wanted.sector and fold(wanted.sector.lstrip("#")) not in tag_names(obj, terms.sectors):
+        return False
+    if wanted.city and fold(terms.city or "") != fold(wanted.city):
+        return False
+    if wanted.paid is not None and (terms.paid is not None) != wanted.paid:
         return False
     return not wanted.language or wanted.language in terms.language_codes
 
@@ -136,6 +152,8 @@ def _query(wanted: BoardFilter, now: datetime, sort: str, at: Position | None) -
         query = query.where(stored_term("remote").as_boolean() == wanted.remote)
     if wanted.q:
         query = query.where(_text_has_words(wanted.q))
+    if wanted.closes_by is not None:
+        query = query.where(ContentObject.closes_at <= wanted.closes_by)
     for needle in (wanted.skill, wanted.language):
         if needle:  # a coarse pre-filter; _matches decides
             query = query.where(

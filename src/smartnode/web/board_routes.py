@@ -1,0 +1,13 @@
+"""The routers of the calls in the browser: the board, applying, the applications queue and
+remote interaction (one registration in app.py)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartnode.web import board
+
+
+def include(app: FastAPI) -> None:
+    """Add the board's routes to the app."""
+    app.include_router(board.router)

@@ -1,0 +1,112 @@
+"""Calls, events and posts as the pages list them (board, home, project, tag): words in the
+page's language (state, place, pay, deadline) from the call's typed terms."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale, UnknownLocaleError, numbers
+
+from smartnode.actors.handles import handle_of
+from smartnode.content.call_cases import CallView
+from smartnode.content.call_terms import CLOSED, FILLED, OPEN, CallTerms, Pay, call_terms
+from smartnode.content.compose import excerpt
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.web.formats import format_date, format_datetime
+from smartnode.web.i18n import N_, current_language, gettext
+
+STATES = {OPEN: N_("Open"), CLOSED: N_("Closed"), FILLED: N_("Filled")}
+PER_UNIT = {
+    "hour": N_("%(amount)s per hour"),
+    "day": N_("%(amount)s per day"),
+    "week": N_("%(amount)s per week"),
+    "month": N_("%(amount)s per month"),
+    "year": N_("%(amount)s per year"),
+    "project": N_("%(amount)s for the project"),
+}
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the page's language (`Sverige`, `Suède`)."""
+    if not code:
+        return ""
+    try:
+        return str(Locale.parse(current_language.get()).territories.get(code, code))
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def place_words(terms: CallTerms) -> str:
+    """`Malmö, Sverige`, `Remote`, or `Remote or Malmö, Sverige`."""
+    place = ", ".join(p for p in (terms.city, country_name(terms.country)) if p)
+    if terms.remote:
+        return gettext("Remote or %(place)s", place=place) if place else gettext("Remote")
+    return place
+
+
+def pay_words(paid: Pay | None) -> str:
+    """`200,00 € per day` in the page's language; `Unpaid` without pay."""
+    if paid is None:
+        return gettext("Unpaid")
+    try:
+        amount = numbers.format_currency(float(paid.amount), paid.currency,
+                                         locale=current_language.get())  # fmt: skip
+    except (ValueError, UnknownLocaleError):
+        amount = f"{paid.amount} {paid.currency}"
+    return gettext(PER_UNIT.get(paid.unit, PER_UNIT["project"]), amount=amount)
+
+
+def apply_url(obj: ContentObject) -> str:
+    """Where a member applies: our call's page, or our remote interaction for another's."""
+    if obj.local:
+        return f"{obj.uri}#apply"
+    return "/authorize_interaction?" + urlencode({"uri": obj.uri})
+
+
+def call_card(view: CallView, local_domain: str) -> dict[str, Any]:
+    """What a listed call shows: title, project, place or remote, pay, deadline, state."""
+    obj, terms = view.obj, call_terms(view.obj)
+    return {
+        "title": terms.title or excerpt(obj.content, 80),
+        "url": obj.uri,
+        "language": obj.language,
+        "local": obj.local,
+        "project": view.author.name,
+        "project_url": view.author.uri,
+        "project_handle": handle_of(view.author, local_domain),
+        "place": place_words(terms),
+        "pay": pay_words(terms.paid),
+        "deadline": format_date(terms.closes_at) if terms.closes_at else "",
+        "state": gettext(STATES.get(terms.state, STATES[OPEN])),
+        "apply_url": apply_url(obj),
+    }
+
+
+def event_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
+    """What a listed event shows: name, organizer, when (in its zone), where."""
+    extra: dict[str, Any] = obj.extra if isinstance(obj.extra, dict) else {}
+    facts: dict[str, Any] = extra["event"] if isinstance(extra.get("event"), dict) else {}
+    place: dict[str, Any] = facts["place"] if isinstance(facts.get("place"), dict) else {}
+    where = place.get("name") or place.get("city")
+    return {
+        "title": obj.name or excerpt(obj.content, 80),
+        "url": obj.uri,
+        "language": obj.language,
+        "organizer": author.name,
+        "organizer_url": author.uri,
+        "when": format_datetime(obj.starts_at, facts.get("timezone")) if obj.starts_at else "",
+        "where": where if isinstance(where, str) else "",
+    }
+
+
+def post_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
+    """What a listed post shows: its author, an excerpt, when."""
+    return {
+        "text": excerpt(obj.content, 200),
+        "url": obj.uri,
+        "language": obj.language,
+        "author": author.name,
+        "author_url": author.uri,
+        "published": format_date(obj.published_at),
+    }

@@ -1,0 +1,99 @@
+"""The board page (/board): open calls of this node and of peer nodes, facets as a GET form,
+page links; in the viewer's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from smartnode.accounts.principal import member as member_principal
+from smartnode.actors.records import node_uris
+from smartnode.content.call_cases import publish_call
+from smartnode.content.calls_inputs import CallInput
+from tests.conftest import make_member, make_project
+from tests.inbox.applications import make_call, remote_actor, remote_call
+
+BAND = "https://fr.smart.example/projects/band"
+ESCO = "http://data.europa.eu/esco/skill/aaaa-bbbb"
+
+
+def titles(page: str) -> list[str]:
+    return re.findall(r'<h3><a href="[^"]+" lang="[^"]*">([^<]+)</a></h3>', page)
+
+
+async def arrange(db, settings):
+    anna = await make_member(db, settings, "anna")
+    jazz = await make_project(db, settings, "Jazz", "anna", sectors=["music"])
+    soon = datetime.now(UTC) + timedelta(days=3)
+    data = CallInput.model_validate({
+        "title": "Drummer", "description": "Drums for a tour #music", "language": "en",
+        "place": {"country": "SE", "city": "Malmö"}, "closes_at": soon.isoformat(),
+        "paid": {"amount": "200", "currency": "EUR", "unit": "day"}, "languages": ["sv"],
+    })  # fmt: skip
+    async with db.session() as s, s.begin():
+        await publish_call(s, node_uris(settings), member_principal(anna.id), "jazz", data,
+                           datetime.now(UTC))  # fmt: skip
+    await make_call(db, settings, jazz, title="Mixer", terms={"remote": True, "skills": [ESCO]})
+    await make_call(db, settings, jazz, title="Filled one", state="filled")
+    band = await remote_actor(db, BAND, "Group")
+    await remote_call(db, band, "https://fr.smart.example/calls/c1")
+    return jazz
+
+
+async def test_the_board_lists_open_calls_of_every_node_with_their_terms(
+    client, db, settings
+) -> None:
+    await arrange(db, settings)
+    response = await client.get("/board")
+    assert response.status_code == 200
+    page = response.text
+    assert sorted(titles(page)) == ["Drummer", "Light designer", "Mixer"]
+    assert "Filled one" not in page
+    assert "Malmö, Sweden" in page and "€200.00 per day" in page and "Remote" in page
+    assert "/authorize_interaction?uri=https%3A%2F%2Ffr.smart.example%2Fcalls%2Fc1" in page
+    assert '<a href="/board">Call board</a>' in page
+
+
+async def test_facets_filter_the_calls(client, db, settings) -> None:
+    await arrange(db, settings)
+
+    async def shown(**params: str) -> list[str]:
+        response = await client.get("/board", params=params)
+        assert response.status_code == 200, response.text
+        return sorted(titles(response.text))
+
+    assert await shown(country="SE") == ["Drummer"]
+    assert await shown(city="malmo") == ["Drummer"]
+    assert await shown(remote="yes") == ["Mixer"]
+    assert await shown(paid="yes") == ["Drummer"]
+    assert await shown(paid="no") == ["Light designer", "Mixer"]
+    assert await shown(language="sv") == ["Drummer"]
+    assert await shown(skill=ESCO) == ["Mixer"]
+    assert await shown(skill="no such skill") == []
+    assert await shown(sector="music") == ["Drummer"]
+    tomorrow_week = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    assert await shown(deadline=tomorrow_week) == ["Drummer"]
+    assert (await client.get("/board", params={"deadline": "soon"})).status_code == 400
+
+
+async def test_pages_are_linked_and_keep_the_filters(client, db, settings) -> None:
+    jazz = await arrange(db, settings)
+    for number in range(25):
+        await make_call(db, settings, jazz, title=f"Extra {number:02}", terms={"remote": True})
+    first = await client.get("/board", params={"remote": "yes"})
+    assert len(titles(first.text)) == 20
+    next_url = re.search(r'<a href="([^"]+)" rel="next">', first.text)
+    assert next_url and "remote=yes" in next_url.group(1)
+    second = await client.get(next_url.group(1).replace("&amp;", "&"))
+    assert len(titles(second.text)) == 6 and 'rel="next"' not in second.text
+    assert 'rel="first"' in second.text and "page 2" in second.text
+    assert set(titles(first.text)).isdisjoint(titles(second.text))
+    refused = await client.get("/board", params={"after": "bogus", "page": "2"})
+    assert refused.status_code == 400
+
+
+async def test_the_board_speaks_the_viewers_language(client, db, settings) -> None:
+    await arrange(db, settings)
+    page = (await client.get("/board", headers={"Accept-Language": "fr"})).text
+    assert '<html lang="fr">' in page and "Tableau des appels" in page
+    assert "Malmö, Suède" in page and "par jour" in page and "Suède" in page
