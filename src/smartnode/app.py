@@ -30,9 +30,18 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.semantic import shared_reranker
 from smartnode.storage.db import Database
-from smartnode.web import account_home, factor_pages, pages, provider_pages, signin_pages
+from smartnode.web import (
+    account_home,
+    factor_pages,
+    language_pages,
+    pages,
+    provider_pages,
+    signin_pages,
+)
 from smartnode.web import search as search_page
 from smartnode.web import board_routes
+from smartnode.web import board_routes
+from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -114,11 +123,14 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(search_page.router)
     board_routes.include(app)  # /board, applying, the applications queue, remote interaction
+    board_routes.include(app)  # /board, applying, the applications queue, remote interaction
     app.include_router(signin_pages.router)  # /signin, /signout, /invitation, /reset
     app.include_router(account_home.router)  # /account, its language, password and sessions
     app.include_router(provider_pages.router)  # /signin/provider: the cooperative's OpenID provider
     app.include_router(factor_pages.router)  # second factor (TOTP, recovery codes), passkeys
+    app.include_router(language_pages.router)  # /language: the switcher on every page
     add_error_handlers(app)
+    app.add_middleware(SignedInViewer)  # pages in a signed-in member's language
     app.add_middleware(BodyLimit)  # every request body ≤ 1 MiB, refused before it is parsed
     return app
 
