@@ -40,7 +40,6 @@ from smartnode.web import (
 )
 from smartnode.web import search as search_page
 from smartnode.web import board_routes
-from smartnode.web import board_routes
 from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 
@@ -122,7 +121,6 @@ def create_app(
     add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)
     app.include_router(search_page.router)
-    board_routes.include(app)  # /board, applying, the applications queue, remote interaction
     board_routes.include(app)  # /board, applying, the applications queue, remote interaction
     app.include_router(signin_pages.router)  # /signin, /signout, /invitation, /reset
     app.include_router(account_home.router)  # /account, its language, password and sessions
