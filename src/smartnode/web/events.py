@@ -1,8 +1,8 @@
 """The HTML page of one of our events, with schema.org Event JSON-LD for search engines
 (api/objects.py negotiates and calls `event_page`).
 
-Only the description and its translations (sanitised when stored) are marked safe; the date,
-time and place are worded in the event's language and zone by content/events_wording.
+Only the description and its translations (sanitised when stored) are marked safe; the date
+and time are written by Babel in the viewer's language, in the event's own zone (web/formats).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.config import Settings
 from smartnode.content.compose import plain_text
 from smartnode.content.events_to_ap import zoned
-from smartnode.content.events_wording import place_line, when, wording
+from smartnode.content.events_wording import place_line
 from smartnode.content.participation import remaining
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
@@ -138,7 +138,6 @@ def event_view(obj: ContentObject) -> dict[str, Any]:
     place, online = _place(facts), _online(facts)
     start = obj.starts_at or obj.published_at
     return {
-        "when": when(obj.language, start, obj.ends_at, timezone),
         "starts_at": start,
         "ends_at": obj.ends_at,
         "timezone": timezone,
@@ -146,7 +145,6 @@ def event_view(obj: ContentObject) -> dict[str, Any]:
         "ends": zoned(obj.ends_at, timezone) if obj.ends_at else None,
         "place": {"name": str(place["name"]), "address": _address(place)} if place else None,
         "online_url": online,
-        "online_label": wording(obj.language).online,
         "join_mode": JOIN_MODES.get(str(facts.get("join_mode")), JOIN_MODES["free"]),
         "capacity": facts.get("capacity") if isinstance(facts.get("capacity"), int) else None,
         "participants": _participants(facts),

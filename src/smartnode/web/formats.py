@@ -98,9 +98,20 @@ def language_label(code: str) -> str:
     return str(names.get(code, code))
 
 
+def country_label(code: str) -> str:
+    """A country's name in the page's language (`Suède` for `SE` on a French page)."""
+    try:
+        names = Locale.parse(_locale()).territories
+    except (UnknownLocaleError, ValueError):
+        return code
+    return str(names.get(code.upper(), code))
+
+
 def install(environment: Environment) -> None:
-    """The filters `datetime`, `date`, `number` and `language`, and the global `event_when`."""
+    """The filters `datetime`, `date`, `number`, `language` and `country`, and the global
+    `event_when`."""
     environment.filters["language"] = language_label
+    environment.filters["country"] = country_label
     environment.filters["datetime"] = format_datetime
     environment.filters["date"] = format_date
     environment.filters["number"] = format_number

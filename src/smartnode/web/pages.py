@@ -45,6 +45,8 @@ HOME_LIMIT = 12
 DIRECTORY_LIMIT = 48
 TEAM_LIMIT = 200
 _TAG_NAME = re.compile(r"^\w{1,100}$")
+#: A member's role in a project, as pages name it (translated when shown).
+ROLE_NAMES = {"coordinator": N_("coordinator"), "member": N_("member"), "guest": N_("guest")}
 _HEADINGS = {404: N_("Not found"), 410: N_("Gone"), 422: N_("Not understood")}
 
 router = APIRouter(include_in_schema=False)
@@ -78,6 +80,7 @@ def render(
         "description": settings.node_description,
         "domain": settings.domain,
         "country": settings.node_country,
+        "language": settings.language,
     }
     context.setdefault("signed_in", page_viewer(request).signed_in)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -204,7 +207,7 @@ async def _member_page(
         return error_page(request, 404, N_("This member has no profile."), headers)
     view = member_view(actor, profile, settings, request.app.state.uris)
     view["projects"] = [
-        {"name": p.name, "url": p.uri, "role": m.role}
+        {"name": p.name, "url": p.uri, "role": m.role, "role_name": ROLE_NAMES.get(m.role, m.role)}
         for m, p in await member_projects(session, actor.id)
     ]
     return render(
