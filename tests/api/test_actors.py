@@ -101,7 +101,7 @@ async def test_browsers_get_the_html_page_at_the_same_url(
     response = await client.get(path, headers={"Accept": BROWSER})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language, Cookie"
     assert (
         f'<link rel="alternate" type="application/activity+json" '
         f'href="https://se.smart.test{path}">' in response.text

@@ -100,7 +100,7 @@ async def test_browsers_get_the_page_with_escaped_text(api, db, settings) -> Non
     assert f'<link rel="alternate" type="application/activity+json" href="{posted["uri"]}">' in (
         page.text
     )
-    assert page.headers["vary"] == "Accept"
+    assert page.headers["vary"] == "Accept, Accept-Language, Cookie"
 
 
 async def test_unknown_and_malformed_notes_are_404(api, db, settings) -> None:

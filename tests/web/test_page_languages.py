@@ -103,12 +103,21 @@ async def test_every_public_page_speaks_the_browser_language(
             assert word in response.text, (path, word)
 
 
-@pytest.mark.parametrize(("language", "heading"), [("fr", "Introuvable"), ("sv", "Hittades inte")])
-async def test_the_not_found_page_is_translated(client, db, language, heading) -> None:
+@pytest.mark.parametrize(
+    ("language", "heading", "nobody"),
+    [
+        ("fr", "Introuvable", "Personne ne porte ce nom ici."),
+        ("sv", "Hittades inte", "Det finns ingen här med det namnet."),
+    ],
+)
+async def test_the_not_found_pages_are_translated(client, db, language, heading, nobody) -> None:
     response = await get(client, "/tags/no-such!tag", language)
     assert response.status_code == 404
     assert_in_language(response, language)
     assert f"<h1>{heading}</h1>" in response.text
+    missing = await get(client, "/members/nobody", language)
+    assert missing.status_code == 404 and nobody in missing.text
+    assert_in_language(missing, language)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
+from smartnode.translatable import N_
 from smartnode.web import pages
 from smartnode.web.feeds import feed_page
 
@@ -46,7 +47,7 @@ AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 VARY = "Vary"
 _NAME = re.compile(r"^[a-z0-9_.-]{1,64}$")
 _MAX_CURSOR = 2**63 - 1
-_NOBODY = "There is no one here by that name."
+_NOBODY = N_("There is no one here by that name.")
 
 router = APIRouter(include_in_schema=False)
 
@@ -130,7 +131,7 @@ async def _actor_html(request: Request, session: AsyncSession, actor: Actor | No
     if actor is None:
         return pages.error_page(request, 404, _NOBODY, headers)
     if actor.deleted_at is not None:
-        return pages.error_page(request, 410, "This account was deleted.", headers)
+        return pages.error_page(request, 410, N_("This account was deleted."), headers)
     if actor.kind == ActorKind.FEED.value:
         return await feed_page(request, session, actor, headers)
     return await pages.actor_page(request, session, actor, headers)

@@ -38,6 +38,7 @@ from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.outbox.publish import audience
 from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, ContentObject
+from smartnode.translatable import N_
 from smartnode.web import pages
 from smartnode.web.calls import call_page
 from smartnode.web.events import event_page
@@ -45,7 +46,7 @@ from smartnode.web.notes import note_page
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
-_MISSING = "There is no such post here."
+_MISSING = N_("There is no such post here.")
 PRIVATE = {"Vary": "Accept, Signature", "Cache-Control": "private, no-store"}
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +58,7 @@ def _json(doc: dict[str, Any], status_code: int = 200, **headers: str) -> Cached
 
 def _missing(as_json: bool, request: Request, status_code: int = 404) -> Response:
     if not as_json:
-        message = _MISSING if status_code == 404 else "This post was deleted."
+        message = _MISSING if status_code == 404 else N_("This post was deleted.")
         return pages.error_page(request, status_code, message, {"Vary": "Accept"})
     code = "not_found" if status_code == 404 else "gone"
     body = orjson.dumps({"error": "no such object on this node", "code": code})

@@ -67,6 +67,8 @@ async def viewer_of(request: Request, session: AsyncSession, settings: Settings)
 
 #: Where `SignedInViewer` leaves what the pages need of a signed-in viewer.
 VIEWER_KEY = "smartnode.viewer"
+#: Paths that are never pages: no need to find their viewer.
+NOT_PAGES = ("/static/", "/api/", "/.well-known/", "/oauth/token", "/nodeinfo/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,11 @@ class SignedInViewer:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and not str(scope["path"]).startswith(NOT_PAGES)
+        ):
             request = Request(scope)
             settings: Settings = request.app.state.settings
             if request.cookies.get(session_cookie_name(settings)):
