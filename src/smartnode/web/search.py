@@ -13,6 +13,7 @@ from markupsafe import Markup
 from smartnode.api.deps import SessionDep
 from smartnode.errors import ValidationFailed
 from smartnode.matching.search import KINDS, FacetCount, Filters, Hit, SearchPage, search
+from smartnode.web.formats import country_label, language_label
 from smartnode.web.i18n import N_, gettext, using
 from smartnode.web.pages import error_page, render
 from smartnode.web.viewer import request_language
@@ -33,14 +34,22 @@ def _link(params: dict[str, str], **change: str) -> str:
     return "/search?" + urlencode({k: v for k, v in merged.items() if v})
 
 
+def _label(name: str, facet: FacetCount) -> str:
+    """A facet value as the page's language names it (kinds, countries, languages)."""
+    if name == "kind":
+        return gettext(KIND_NAMES.get(facet.value, facet.value))
+    if name == "country":
+        return country_label(facet.value)
+    if name == "language":
+        return language_label(facet.value)
+    return facet.label or facet.value
+
+
 def _facets(page: SearchPage, params: dict[str, str]) -> list[dict[str, Any]]:
     def entry(name: str, f: FacetCount) -> dict[str, Any]:
         url = _link(params, **{name: f.value})
         chosen = params.get(name) == f.value
-        label = f.label or f.value
-        if name == "kind":
-            label = gettext(KIND_NAMES.get(f.value, label))
-        return {"label": label, "count": f.count, "url": url, "chosen": chosen}
+        return {"label": _label(name, f), "count": f.count, "url": url, "chosen": chosen}
 
     return [
         {"name": gettext(title), "entries": [entry(key, f) for f in page.facets.get(key, [])]}
