@@ -173,7 +173,7 @@ async def test_the_switcher_names_each_language_in_itself_and_marks_the_current(
     ]  # fmt: skip
     assert [lang for _, lang, current, _ in links if 'aria-current="true"' in current] == ["fr"]
     assert links[1][0] == "/language?set=sv&amp;next=/members%3Fafter%3D3"
-    assert 'aria-label="Langue"' in response.text
+    assert 'aria-label="Langue du site"' in response.text
 
 
 async def test_the_switcher_keeps_a_visitor_choice_in_a_cookie(client, db, settings) -> None:
