@@ -32,6 +32,7 @@ from smartnode.matching.semantic import shared_reranker
 from smartnode.storage.db import Database
 from smartnode.web import (
     account_home,
+    board_routes,
     factor_pages,
     language_pages,
     pages,
@@ -39,7 +40,6 @@ from smartnode.web import (
     signin_pages,
 )
 from smartnode.web import search as search_page
-from smartnode.web import board_routes
 from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 

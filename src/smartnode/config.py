@@ -20,7 +20,9 @@ UI_LANGUAGES = ("en", "sv", "fr", "nl", "de", "it", "es")
 class Settings(BaseSettings):
     """Everything an operator can set; read once at start-up, never from os.environ elsewhere."""
 
-    model_config = SettingsConfigDict(env_prefix="SMARTNODE_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTNODE_", extra="ignore", populate_by_name=True
+    )
 
     domain: str = Field(
         default="127.0.0.1:8000",
