@@ -138,6 +138,18 @@ async def test_event_time_is_written_by_babel_in_the_event_zone(
     assert 'datetime="2030-12-07T19:00:00+01:00"' in response.text
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("de", "bis zu 1.200 Personen"), ("fr", "jusqu’à 1\u202f200 personnes"),
+     ("en", "up to 1,200 people"), ("sv", "högst 1\xa0200 personer")],
+)  # fmt: skip
+async def test_numbers_are_written_by_babel(client, db, settings, app, language, words) -> None:
+    await make_member(db, settings, "anna", language="sv")
+    event = await publish(db, settings, app, "anna", capacity=1200)
+    response = await get(client, path_of(event.uri), language)
+    assert words in response.text
+
+
 async def test_no_accept_language_gets_the_node_default(db, settings) -> None:
     swedish = settings.model_copy(update={"language": "sv"})
     app = create_app(swedish)

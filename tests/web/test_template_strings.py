@@ -26,8 +26,12 @@ IN_PROGRESS = {"call.html", "project.html", "home.html", "tag.html"}
 _ENVIRONMENT = Environment(extensions=["jinja2.ext.i18n"])
 
 
+def _all_templates() -> list[Path]:
+    return sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
+
+
 def _templates() -> list[object]:
-    found = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
+    found = _all_templates()
     return [
         pytest.param(p, marks=pytest.mark.xfail(reason="being rewritten", strict=False))
         if str(p.relative_to(TEMPLATES)) in IN_PROGRESS
@@ -107,3 +111,9 @@ def test_the_check_finds_text_outside_trans_and_ignores_trans_blocks() -> None:
 def test_every_template_text_goes_through_gettext(path: Path) -> None:
     found = read_text(path.read_text(encoding="utf-8"), html=path.suffix == ".html")
     assert not found, f"{path.name}: text not in {{% trans %}}: {found}"
+
+
+@pytest.mark.parametrize("path", _all_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_no_template_writes_dates_itself(path: Path) -> None:
+    """Dates and times go through Babel (the `datetime` and `date` filters), never strftime."""
+    assert "strftime" not in path.read_text(encoding="utf-8")
