@@ -36,6 +36,7 @@ async def feed_page(
     view: dict[str, Any] = {
         "name": actor.name,
         "handle": handle_of(actor, settings.domain),
+        "language": actor.language,
         "summary": Markup(actor.summary),  # noqa: S704 - built from escaped text when created
         "rss": uris.syndication(actor.username, "rss"),
         "atom": uris.syndication(actor.username, "atom"),
