@@ -21,6 +21,7 @@ from smartnode.actors.acting import (
     WRITE_APPLICATIONS,
     acting_member,
     coordinates,
+    maybe_member,
 )
 from smartnode.actors.projects import get_project
 from smartnode.content.application_decisions import decide, remote_decision
@@ -187,3 +188,9 @@ async def decide_remotely(
     the id of the activity sent to the project."""
     member = await acting_member(ctx.session, principal, WRITE_APPLICATIONS)
     return await remote_decision(ctx.session, ctx.uris, member, offer_uri, decision, role, ctx.now)
+
+
+async def may_decide(session: AsyncSession, principal: Principal, project: Actor) -> bool:
+    """Whether the acting member decides on applications to `project` (shows the queue)."""
+    member = await maybe_member(session, principal, READ_APPLICATIONS)
+    return member is not None and project.local and await coordinates(session, member, project)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.web import board
+from smartnode.web import apply_pages, board
 
 
 def include(app: FastAPI) -> None:
     """Add the board's routes to the app."""
     app.include_router(board.router)
+    app.include_router(apply_pages.router)

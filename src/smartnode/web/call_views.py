@@ -3,17 +3,20 @@ page's language (state, place, pay, deadline) from the call's typed terms."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from babel import Locale, UnknownLocaleError, numbers
+from babel import Locale, UnknownLocaleError, dates, numbers
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.handles import handle_of
 from smartnode.content.call_cases import CallView
 from smartnode.content.call_terms import CLOSED, FILLED, OPEN, CallTerms, Pay, call_terms
 from smartnode.content.compose import excerpt
+from smartnode.matching.taxonomy import preferred_labels
 from smartnode.storage.models import Actor, ContentObject
-from smartnode.web.formats import format_date, format_datetime
+from smartnode.web.formats import format_date, format_datetime, language_label
 from smartnode.web.i18n import N_, current_language, gettext
 
 STATES = {OPEN: N_("Open"), CLOSED: N_("Closed"), FILLED: N_("Filled")}
@@ -110,3 +113,37 @@ def post_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
         "author_url": author.uri,
         "published": format_date(obj.published_at),
     }
+
+
+async def terms_view(session: AsyncSession, obj: ContentObject) -> dict[str, Any]:
+    """Every term of a call in the page's language: occupation and skills (ESCO labels in the
+    viewer's language), languages, place or remote, period, pay, positions, deadline."""
+    terms, language = call_terms(obj), current_language.get()
+    wanted = [u for u in [terms.occupation, *terms.skill_uris] if u]
+    if session.in_transaction():
+        labels = await preferred_labels(session, wanted, language)
+    else:
+        async with session.begin():
+            labels = await preferred_labels(session, wanted, language)
+    names = {s.uri: s.name for s in terms.skills}
+
+    def named(uri: str) -> str:
+        return labels[uri][0] if uri in labels else names.get(uri) or uri
+
+    period = " – ".join(format_day(d) for d in (terms.starts_on, terms.ends_on) if d)
+    return {
+        "occupation": named(terms.occupation) if terms.occupation else "",
+        "skills": [named(uri) for uri in terms.skill_uris],
+        "languages": [language_label(code) for code in terms.language_codes],
+        "place": place_words(terms),
+        "period": period,
+        "pay": pay_words(terms.paid),
+        "positions": terms.positions,
+        "deadline": format_datetime(terms.closes_at) if terms.closes_at else "",
+        "state": terms.state,
+    }
+
+
+def format_day(day: date) -> str:
+    """A calendar day, long, in the page's language."""
+    return str(dates.format_date(day, "long", locale=current_language.get()))

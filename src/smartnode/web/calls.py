@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from fastapi import Request
@@ -13,10 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.to_ap import iso
 from smartnode.config import Settings
+from smartnode.content.application_cases import may_decide
 from smartnode.content.call_terms import OPEN, CallTerms, Pay, call_terms
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.web.call_views import terms_view
+from smartnode.web.forms import Csrf
+from smartnode.web.i18n import using
 from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
+from smartnode.web.viewer import Viewer, page_viewer, request_language, viewer_of
 
 ESCO_SKILLS = "http://data.europa.eu/esco/skill"
 SALARY_UNITS = {"hour": "HOUR", "day": "DAY", "week": "WEEK", "month": "MONTH", "year": "YEAR"}
@@ -113,20 +120,46 @@ def job_posting(obj: ContentObject, project: Actor) -> dict[str, Any]:
 async def call_page(
     request: Request, session: AsyncSession, obj: ContentObject, author: Actor
 ) -> Response:
-    """The page at a live, readable call's id; open public calls carry JobPosting JSON-LD."""
+    """The page at a live, readable call's id: its state and terms in words, and the way to
+    apply (a form for a signed-in member, sign-in or one's own server for a visitor); open
+    public calls carry JobPosting JSON-LD."""
     settings: Settings = request.app.state.settings
     project = await session.get(Actor, obj.project_id) if obj.project_id else None
-    state = call_terms(obj).state
-    listed = obj.visibility == "public" and state == OPEN
-    return render(
+    terms = call_terms(obj)
+    listed = obj.visibility == "public" and terms.state == OPEN
+    viewer = await viewer_here(request, settings)
+    with using(request_language(request, settings)):
+        shown_terms = await terms_view(session, obj)
+    decides = False
+    if viewer is not None:
+        async with request.app.state.db.session() as own, own.begin():
+            decides = await may_decide(own, viewer.principal, project or author)
+    csrf = Csrf(request, settings)
+    response = render(
         request,
         "call.html",
-        headers={"Vary": "Accept"},
+        headers={"Vary": "Accept, Cookie"},
         n=note_view(obj, author, settings),
         replies=await replies_view(request, session, obj),
-        state=state,
-        closes=obj.closes_at.strftime("%d %B %Y, %H:%M UTC") if obj.closes_at else None,
+        state=terms.state,
+        is_open=terms.is_open(datetime.now(UTC)),
+        terms=shown_terms,
         json_ld=script_json(job_posting(obj, project or author)) if listed else None,
         actor_uri=obj.uri,
         noindex=obj.visibility != "public",
+        member=viewer is not None,
+        csrf=csrf.token,
+        applied=request.query_params.get("applied") == "1",
+        queue_url=f"{obj.uri}/applications" if decides else None,
+        signin_url="/signin?" + urlencode({"next": urlsplit(obj.uri).path + "#apply"}),
     )
+    csrf.set_on(response)
+    return response
+
+
+async def viewer_here(request: Request, settings: Settings) -> Viewer | None:
+    """The signed-in member looking at the page (read in a session of its own)."""
+    if not page_viewer(request).signed_in:
+        return None
+    async with request.app.state.db.session() as own:
+        return await viewer_of(request, own, settings)
