@@ -31,7 +31,7 @@ from smartnode.content.applications import (
     apply_to_call,
     withdraw,
 )
-from smartnode.content.calls import call_by_uri
+from smartnode.content.calls import call_by_uri, local_call
 from smartnode.content.notes_from_ap import BadNote, note_from_ap
 from smartnode.content.remote import fetch_object, store_note
 from smartnode.content.terms import CALL
@@ -166,8 +166,9 @@ async def withdraw_application(
 
 
 async def decide_application(
-    ctx: InboxContext, principal: Principal, app_id: int, decision: str, role: str | None
-) -> ApplicationView:
+    ctx: InboxContext, principal: Principal, app_id: int, decision: str, role: str | None,
+    message: str | None = None,
+) -> ApplicationView:  # fmt: skip
     """A coordinator of our project shortlists, accepts or rejects an application to it."""
     session = ctx.session
     member = await acting_member(session, principal, WRITE_APPLICATIONS)
@@ -177,7 +178,7 @@ async def decide_application(
         if not await _visible(session, member, app):
             raise NotFound("no such application")
         raise Forbidden("only the project's coordinators decide")
-    await decide(session, ctx.uris, ctx.resolver, app, decision, role, ctx.now)
+    await decide(session, ctx.uris, ctx.resolver, app, decision, role, ctx.now, message)
     return await application_view(session, app)
 
 
@@ -194,3 +195,17 @@ async def may_decide(session: AsyncSession, principal: Principal, project: Actor
     """Whether the acting member decides on applications to `project` (shows the queue)."""
     member = await maybe_member(session, principal, READ_APPLICATIONS)
     return member is not None and project.local and await coordinates(session, member, project)
+
+
+async def call_applications(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str, *, limit: int,
+    before_id: int | None,
+) -> tuple[ContentObject, list[ApplicationView]]:  # fmt: skip
+    """Applications to one of our calls, newest first: to its project's coordinators only."""
+    member = await acting_member(session, principal, READ_APPLICATIONS)
+    call = await local_call(session, uris, token)
+    project = await session.get(Actor, call.project_id or call.actor_id)
+    if project is None or not await coordinates(session, member, project):
+        raise Forbidden("only the project's coordinators see the applications to its calls")
+    query = select(Application).where(Application.call_id == call.id, Application.local.is_(True))
+    return call, await _page(session, query, limit, before_id)

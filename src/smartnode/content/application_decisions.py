@@ -163,14 +163,15 @@ async def _tell_applicant(
     parties: tuple[Actor, Actor, ContentObject],
     decision: str,
     now: datetime,
+    message: str | None = None,
 ) -> None:
     project, applicant, call = parties
     state, activity_type = DECISIONS[decision]
     if applicant.local:
         if decision == "accept":
             finalize(uris, app, call, now)
-        await notify(session, applicant.id, DECISION, app.uri,
-                     summary_of(app, call, applicant), now)  # fmt: skip
+        summary = summary_of(app, call, applicant) | ({"message": message} if message else {})
+        await notify(session, applicant.id, DECISION, app.uri, summary, now)
     elif app.via == "reply":
         if decision != "shortlist":
             note = await direct_message(
@@ -181,7 +182,7 @@ async def _tell_applicant(
         result = finalize(uris, app, call, now) if decision == "accept" else None
         sent = await publish(
             session, uris, project, activity_type, obj=app.uri, to=[applicant.uri], now=now,
-            extra=answer_extra(app.role if result else None, result),
+            extra=answer_extra(app.role if result else None, result, message),
         )  # fmt: skip
         app.decision_uri = sent.uri
 
@@ -194,8 +195,10 @@ async def decide(
     decision: str,
     role: str | None,
     now: datetime,
+    message: str | None = None,
 ) -> Application:
-    """A coordinator's decision on an application to one of our projects' calls."""
+    """A coordinator's decision on an application to one of our projects' calls; `message`
+    (HTML, escaped) goes to the applicant with it (the answer's `content`)."""
     if not app.local:
         raise NotFound("no such application to one of this node's projects")
     state = check_transition(app, decision)
@@ -208,7 +211,8 @@ async def decide(
     team_role = Role(role or Role.MEMBER.value)
     if decision == "accept":
         app.role = team_role.value
-    await _tell_applicant(session, uris, resolver, app, (project, applicant, call), decision, now)
+    await _tell_applicant(session, uris, resolver, app, (project, applicant, call), decision, now,
+                          message)  # fmt: skip
     if decision == "accept" and applicant.deleted_at is None:
         await add_member(session, uris, project, applicant, team_role, now)
     if decision == "accept":

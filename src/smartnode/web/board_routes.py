@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.web import apply_pages, board
+from smartnode.web import application_pages, apply_pages, board
 
 
 def include(app: FastAPI) -> None:
     """Add the board's routes to the app."""
     app.include_router(board.router)
     app.include_router(apply_pages.router)
+    app.include_router(application_pages.router)

@@ -1,0 +1,113 @@
+"""The applications queue of a call: its coordinators only; shortlist, accept or refuse with a
+message, which reaches the applicant here (a notification) or on their server (federated)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from smartnode.storage.models_work import Notification
+from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
+from tests.conftest import make_project
+from tests.content import fan_out, node_client
+from tests.inbox import Fediverse, receive
+from tests.inbox.applications import applications, make_call, notifications, offer, sent
+
+LEA = "https://be.smart.example/members/lea"
+
+
+@pytest.fixture
+def world() -> Fediverse:
+    fediverse = Fediverse()
+    fediverse.actor(LEA, name="Léa")
+    return fediverse
+
+
+@pytest.fixture
+async def browser(settings, world, db) -> AsyncIterator[httpx.AsyncClient]:
+    async with node_client(settings, world) as client:
+        yield client
+
+
+async def arrange(db, settings, world):
+    await member_with_password(db, settings, "anna")
+    bo = await member_with_password(db, settings, "bo", skills=["drums"], languages=["sv"])
+    jazz = await make_project(db, settings, "Jazz", "anna")
+    call = await make_call(db, settings, jazz, title="Drummer")
+    body = offer(LEA, call.uri, [jazz.uri])
+    assert (await receive(db, settings, world, body)).status == "processed"
+    return bo, jazz, call, body
+
+
+async def _apply_as_bo(browser, settings, call) -> None:
+    await sign_in(browser, "bo")
+    page = await browser.get(
+        call.uri.removeprefix(settings.base_url), headers={"Accept": "text/html"}
+    )
+    fields = hidden_fields(page.text)
+    response = await browser.post("/apply", data={**fields, "motivation": "I keep time"})
+    assert response.status_code == 303
+    await browser.post("/signout", data=hidden_fields((await browser.get("/account")).text))
+    browser.cookies.clear()
+
+
+async def test_only_coordinators_see_the_queue(browser, db, settings, world) -> None:
+    _, _, call, _ = await arrange(db, settings, world)
+    path = call.uri.removeprefix(settings.base_url) + "/applications"
+    assert (await browser.get(path)).status_code == 303  # a visitor signs in first
+    await sign_in(browser, "bo")
+    assert (await browser.get(path)).status_code == 403
+    assert (await browser.get("/calls/abc123/applications")).status_code == 404
+
+
+async def test_a_coordinator_decides_and_each_applicant_is_told(
+    browser, db, settings, world
+) -> None:
+    bo, _jazz, call, body = await arrange(db, settings, world)
+    await _apply_as_bo(browser, settings, call)
+    await sign_in(browser, "anna")
+    path = call.uri.removeprefix(settings.base_url) + "/applications"
+    page = await browser.get(path)
+    assert page.status_code == 200
+    assert "Léa" in page.text and "Bo" in page.text and "I keep time" in page.text
+    assert "drums" in page.text and "Swedish" in page.text
+    lea_app, bo_app = sorted(await applications(db), key=lambda a: a.applicant_id != bo.id)[::-1]
+    csrf = hidden_fields(page.text)["csrf"]
+    said = "Another drummer <b>was</b> chosen"
+    refused = await browser.post(f"{path}/{lea_app.id}", data={
+        "csrf": csrf, "decision": "reject", "message": said})  # fmt: skip
+    assert refused.status_code == 303 and refused.headers["location"].endswith("done=reject")
+    accepted = await browser.post(f"{path}/{bo_app.id}", data={
+        "csrf": csrf, "decision": "accept", "role": "guest", "message": "Welcome!"})  # fmt: skip
+    assert accepted.status_code == 303
+    states = {a.applicant_id: (a.state, a.role) for a in await applications(db)}
+    assert states[bo.id] == ("accepted", "guest") and states[lea_app.applicant_id][0] == "rejected"
+    [reject] = await sent(db, "Reject")
+    assert reject.document["to"] == [LEA] and reject.document["object"] == body["id"]
+    assert "&lt;b&gt;was&lt;/b&gt;" in reject.document["content"]
+    assert await fan_out(db, settings, reject) == ["https://be.smart.example/inbox"]
+    decided = [n for n in await notifications(db) if n.kind == "decision"]
+    assert [(n.actor_id, n.data.get("message")) for n in decided] == [(bo.id, "<p>Welcome!</p>")]
+    late = await browser.post(f"{path}/{bo_app.id}", data={"csrf": csrf, "decision": "reject"})
+    assert late.headers["location"].endswith("done=late")
+    assert isinstance(decided[0], Notification)
+
+
+async def test_deciding_needs_the_csrf_token_and_a_coordinator(
+    browser, db, settings, world
+) -> None:
+    _, _, call, _ = await arrange(db, settings, world)
+    [app] = await applications(db)
+    path = call.uri.removeprefix(settings.base_url) + "/applications"
+    await sign_in(browser, "anna")
+    bare = await browser.post(f"{path}/{app.id}", data={"decision": "accept"})
+    assert bare.status_code == 403
+    browser.cookies.clear()
+    await sign_in(browser, "bo")
+    page = await browser.get("/account")
+    stranger = await browser.post(f"{path}/{app.id}", data={
+        "csrf": hidden_fields(page.text)["csrf"], "decision": "accept"})  # fmt: skip
+    assert stranger.status_code in (403, 404)
+    assert [a.state for a in await applications(db)] == ["pending"]
