@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FEDIFY := tests/interop/fedify
 OIDC_PROVIDER := tests/accounts/oidc_provider
+BROWSER := tests/browser
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint check clean
 
@@ -37,7 +39,18 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_P
 	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed
+# Debian's Chromium and axe-core (npm) for the browser tests (tests/browser); Playwright drives
+# the system's Chromium, it never downloads a browser. The tests fail, never skip, without them.
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Debian's chromium is needed at $(CHROMIUM) for the browser tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-lock.json | $(CHROMIUM)
+	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for the browser tests"; exit 1; }
+	cd $(BROWSER) && npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -17,7 +17,9 @@ from smartnode.web.forms import Csrf, set_session_cookie
 from smartnode.web.pages import render
 from smartnode.web.viewer import page_language
 
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the page's own
+# form posts, which the same-origin check must refuse; other sites still get no referrer.
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 #: No other site may frame these pages (a hidden button under a decoy).
 NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 
