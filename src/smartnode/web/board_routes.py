@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.web import application_pages, apply_pages, board
+from smartnode.web import application_pages, apply_pages, board, remote_interaction
 
 
 def include(app: FastAPI) -> None:
@@ -13,3 +13,4 @@ def include(app: FastAPI) -> None:
     app.include_router(board.router)
     app.include_router(apply_pages.router)
     app.include_router(application_pages.router)
+    app.include_router(remote_interaction.router)
