@@ -33,7 +33,7 @@ from smartnode.api.deps import SessionDep
 from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
-from smartnode.web import formats, i18n
+from smartnode.web import formats, i18n, listing_views
 from smartnode.web.i18n import N_
 from smartnode.web.viewer import page_viewer, request_language
 
@@ -233,9 +233,9 @@ async def _project_page(
         {"name": a.name, "handle": handle_of(a, settings.domain), "url": a.uri, "role": m.role}
         for m, a in reversed(rows)
     ]
-    return render(
-        request, "project.html", headers=headers, p=view, actor_uri=actor.uri, noindex=False
-    )
+    lists = await listing_views.project_lists(request, session, actor)
+    return render(request, "project.html", headers=headers, p=view, actor_uri=actor.uri,
+                  noindex=False, **lists)  # fmt: skip
 
 
 def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:
@@ -261,6 +261,7 @@ async def home(request: Request, session: SessionDep) -> Response:
         "home.html",
         projects=[project_view(a, p, settings, uris) for a, p in projects],
         members=[member_view(a, p, settings, uris) for a, p in members],
+        **await listing_views.home_lists(request, session),
     )
 
 
@@ -328,4 +329,5 @@ async def tag_page(request: Request, session: SessionDep, name: str) -> Response
         tag=name,
         members=[member_view(a, p, settings, uris) for a, p in members],
         projects=[project_view(a, p, settings, uris) for a, p in projects],
+        **await listing_views.tag_lists(request, session, name),
     )
