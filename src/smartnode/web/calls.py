@@ -134,11 +134,14 @@ async def call_page(
     if viewer is not None:
         async with request.app.state.db.session() as own, own.begin():
             decides = await may_decide(own, viewer.principal, project or author)
-    csrf = Csrf(request, settings)
+    csrf = Csrf(request, settings) if viewer is not None else None
+    headers = {"Vary": "Accept, Cookie"}
+    if viewer is not None:  # a form bound to this browser: never in a shared cache
+        headers["Cache-Control"] = "private, no-store"
     response = render(
         request,
         "call.html",
-        headers={"Vary": "Accept, Cookie"},
+        headers=headers,
         n=note_view(obj, author, settings),
         replies=await replies_view(request, session, obj),
         state=terms.state,
@@ -148,12 +151,13 @@ async def call_page(
         actor_uri=obj.uri,
         noindex=obj.visibility != "public",
         member=viewer is not None,
-        csrf=csrf.token,
+        csrf=csrf.token if csrf else "",
         applied=request.query_params.get("applied") == "1",
         queue_url=f"{obj.uri}/applications" if decides else None,
         signin_url="/signin?" + urlencode({"next": urlsplit(obj.uri).path + "#apply"}),
     )
-    csrf.set_on(response)
+    if csrf is not None:
+        csrf.set_on(response)
     return response
 
 
