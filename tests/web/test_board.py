@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from smartnode.accounts.principal import member as member_principal
 from smartnode.actors.records import node_uris
 from smartnode.content.call_cases import publish_call
@@ -97,3 +99,18 @@ async def test_the_board_speaks_the_viewers_language(client, db, settings) -> No
     page = (await client.get("/board", headers={"Accept-Language": "fr"})).text
     assert '<html lang="fr">' in page and "Tableau des appels" in page
     assert "Malmö, Suède" in page and "par jour" in page and "Suède" in page
+
+
+@pytest.mark.parametrize("language", ["sv", "fr", "nl", "de", "it", "es"])
+async def test_the_board_and_a_call_page_render_in_every_language(
+    client, db, settings, language: str
+) -> None:
+    await arrange(db, settings)
+    board = await client.get("/board", headers={"Accept-Language": language})
+    assert board.status_code == 200 and f'<html lang="{language}">' in board.text
+    assert "Call board" not in board.text and "per day" not in board.text
+    first = re.search(r'<h3><a href="(https://se\.smart\.test/calls/[^"]+)"', board.text)
+    assert first
+    page = await client.get(first.group(1), headers={"Accept": "text/html",
+                                                     "Accept-Language": language})  # fmt: skip
+    assert page.status_code == 200 and "Positions" not in page.text
