@@ -21,7 +21,7 @@ LEA = "https://be.smart.example/members/lea"
 @pytest.fixture
 def world() -> Fediverse:
     fediverse = Fediverse()
-    fediverse.actor(LEA, name="Léa")
+    fediverse.actor(LEA, name="Léa", summary="<p>Drummer from Liège</p>")
     return fediverse
 
 
@@ -73,6 +73,7 @@ async def test_a_coordinator_decides_and_each_applicant_is_told(
     assert page.status_code == 200
     assert "Léa" in page.text and "Bo" in page.text and "I keep time" in page.text
     assert "drums" in page.text and "Swedish" in page.text
+    assert "<p>Drummer from Liège</p>" in page.text
     lea_app, bo_app = sorted(await applications(db), key=lambda a: a.applicant_id != bo.id)[::-1]
     csrf = hidden_fields(page.text)["csrf"]
     said = "Another drummer <b>was</b> chosen"

@@ -43,7 +43,8 @@ async def _entry(session: AsyncSession, view: ApplicationView, domain: str) -> d
         "id": view.app.id,
         "name": applicant.name or applicant.username,
         "handle": handle_of(applicant, domain),
-        "url": applicant.uri,
+        "url": applicant.url if (applicant.url or "").startswith("https://") else applicant.uri,
+        "bio": Markup(applicant.summary),  # noqa: S704 - sanitised when stored
         "skills": list(profile.skills) if profile else [],
         "languages": [language_label(c) for c in (profile.languages if profile else [])],
         "motivation": Markup(view.app.motivation),  # noqa: S704 - sanitised when stored
