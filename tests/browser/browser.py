@@ -1,5 +1,5 @@
 """Debian's Chromium driven by Playwright, and what the tests do with a page: run axe-core,
-measure the width, sign in."""
+measure the width, choose a password."""
 
 from __future__ import annotations
 
@@ -61,20 +61,10 @@ def scroll_width(page: Page) -> int:
     return int(page.evaluate("document.scrollingElement.scrollWidth"))
 
 
-def sign_in_with_password(page: Page, base_url: str, username: str, password: str) -> None:
-    """Sign in through the sign-in page's form; lands on the account page."""
-    page.goto(f"{base_url}/signin")
-    page.fill("#f-name", username)
-    page.fill("#f-password", password)
-    page.locator("form[action='/signin'] button[type=submit]").click()
-    page.wait_for_url(f"{base_url}/**")
-    assert page.locator("a[href='/account']").count() > 0, page.content()
-
-
 def set_password_by_invitation(page: Page, url: str, password: str) -> None:
     """Open an invitation link and choose a password on its page."""
     page.goto(url)
     page.fill("#f-password", password)
-    page.locator("form:has(input[value=password]) button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form:has(input[value=password]) button[type=submit]").click()
     assert "/invitation/" not in page.url, page.content()
