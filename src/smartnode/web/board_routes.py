@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.web import application_pages, apply_pages, board, remote_interaction
+from smartnode.web import (
+    application_pages,
+    apply_pages,
+    board,
+    my_applications,
+    remote_interaction,
+)
 
 
 def include(app: FastAPI) -> None:
@@ -14,3 +20,4 @@ def include(app: FastAPI) -> None:
     app.include_router(apply_pages.router)
     app.include_router(application_pages.router)
     app.include_router(remote_interaction.router)
+    app.include_router(my_applications.router)
