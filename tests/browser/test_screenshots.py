@@ -1,5 +1,6 @@
 """Screenshots of every page in English and Swedish, signed out and signed in, written to
-artifacts/screenshots/<lang>/ (phone width for a few under <lang>/phone/) for anyone to look at."""
+artifacts/screenshots/<lang>/ (a few at phone width in dark mode under <lang>/phone/) for anyone to
+look at."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ def _shoot(page: Page, url: str, lang: str, path: Path) -> None:
 @pytest.mark.parametrize("lang", LOCALES)
 def test_every_page_is_pictured_signed_out(browser: Browser, node: BrowserNode, lang: str) -> None:
     for viewport, folder in ((DESKTOP, SCREENSHOTS / lang), (PHONE, SCREENSHOTS / lang / "phone")):
-        context = browser.new_context(locale=LOCALES[lang], viewport=viewport)
+        context = browser.new_context(
+            locale=LOCALES[lang],
+            viewport=viewport,
+            color_scheme="dark" if viewport is PHONE else "light",
+        )
         page = context.new_page()
         for name, path in node.pages_out.items():
             if viewport is DESKTOP or name in ON_A_PHONE:
@@ -41,7 +46,10 @@ def test_every_account_page_is_pictured_signed_in(
 ) -> None:
     for viewport, folder in ((DESKTOP, SCREENSHOTS / lang), (PHONE, SCREENSHOTS / lang / "phone")):
         context = browser.new_context(
-            locale=LOCALES[lang], viewport=viewport, storage_state=str(member_state)
+            locale=LOCALES[lang],
+            viewport=viewport,
+            color_scheme="dark" if viewport is PHONE else "light",
+            storage_state=str(member_state),
         )
         page = context.new_page()
         page.goto(node.url(f"/language?set={lang}&next=/account"))  # the member's own setting
