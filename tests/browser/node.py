@@ -87,6 +87,7 @@ def _page_paths(base: str, post: str) -> dict[str, str]:
         "about": "/about",
         "not-found": "/members/nobody-by-this-name",
         "signin": "/signin",
+        "reset": "/reset",
     }
 
 
@@ -111,6 +112,8 @@ def browser_node(data_dir: Path) -> Iterator[BrowserNode]:
         post = _publish_post(server, base)
         node = BrowserNode(server=server, username=MEMBER)
         node.pages_out = _page_paths(base, post)
+        node.pages_out["invitation"] = node.invitation_path("soren")
         node.pages_in = {**node.pages_out, **ACCOUNT_PAGES}
-        del node.pages_in["signin"]
+        for signed_out_only in ("signin", "reset", "invitation"):
+            del node.pages_in[signed_out_only]
         yield node

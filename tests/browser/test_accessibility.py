@@ -15,7 +15,7 @@ from tests.browser.node import ACCOUNT_PAGES, BrowserNode
 
 PUBLIC = ["home", "members", "member", "projects", "project", "board", "call", "event", "post",
           "tag", "search", "about", "not-found"]  # fmt: skip
-SIGNED_OUT = [*PUBLIC, "signin"]
+SIGNED_OUT = [*PUBLIC, "signin", "reset", "invitation"]
 SIGNED_IN = [*PUBLIC, *ACCOUNT_PAGES]
 LOOKS: dict[str, tuple[Literal["light", "dark"], ViewportSize]] = {
     "light": ("light", DESKTOP),
@@ -66,3 +66,18 @@ def test_signed_in_page_has_no_wcag_violation_and_fits_a_phone(
     page = pages[("in", look)]
     _check(page, node.url(node.pages_in[name]), look)
     assert page.locator("a[href='/account']").count() > 0, "the member is no longer signed in"
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_a_refused_sign_in_says_why_accessibly(
+    node: BrowserNode, pages: dict[tuple[str, str], Page], look: str
+) -> None:
+    page = pages[("out", look)]
+    page.goto(node.url("/signin"))
+    page.fill("#f-name", "nobody-by-this-name")  # the same answer as a wrong password
+    page.fill("#f-password", "not the password at all")
+    with page.expect_navigation():
+        page.locator("form[action='/signin'] button[type=submit]").click()
+    assert page.locator("main > [role=alert]").is_visible()
+    violations = axe_violations(page)
+    assert not violations, f"refused sign-in ({look}):\n{describe(violations)}"
