@@ -1,5 +1,9 @@
-"""Browser tests: one node and one Chromium for the whole session; pages opened in contexts
-signed out, signed in, in English and Swedish, on a desktop and a phone, light and dark."""
+"""Browser tests: one node and one Chromium for the package, opened in contexts signed out,
+signed in, in English and Swedish, on a desktop and a phone, light and dark.
+
+Package scope, not session: the sync Playwright keeps an event loop running, which the async
+tests that come after this package must not find.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,13 @@ from tests.browser.node import PASSWORD, BrowserNode, browser_node
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserNode]:
     with browser_node(tmp_path_factory.mktemp("browser-node")) as served:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
@@ -29,7 +33,7 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def member_state(
     node: BrowserNode, browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
