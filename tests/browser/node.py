@@ -72,6 +72,8 @@ def _page_paths(base: str, post: str) -> dict[str, str]:
     board = httpx.get(f"{base}/board", timeout=30).text
     events = httpx.get(f"{base}/api/v1/actors/dans-i-skolgarden/events", timeout=30).json()
     esc = re.escape(base)
+    found = httpx.get(f"{base}/search?q=ljud", timeout=30).text
+    assert re.search(rf'href="{esc}/calls/', found), "the search page lists no result"
     return {
         "home": "/",
         "members": "/members",
