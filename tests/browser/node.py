@@ -100,6 +100,7 @@ ACCOUNT_PAGES = {
     "second-factor": "/account/second-factor",
     "passkeys": "/account/passkeys",
     "apps": "/account/apps",
+    "applications": "/applications",
 }
 
 
