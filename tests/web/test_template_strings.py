@@ -19,10 +19,6 @@ READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "label", "aria-d
 #: Names that are the same in every language.
 ALLOWED = {"smartnode", "NodeInfo", "RSS", "Atom", "ESCO", "OpenID", "TOTP", "Mastodon"}
 
-#: Templates being rewritten right now (board, calls, project and home listings): expected to
-#: fail until that work lands; strict=False so that they count as passing once translated.
-IN_PROGRESS = {"call.html", "project.html", "home.html", "tag.html"}
-
 _ENVIRONMENT = Environment(extensions=["jinja2.ext.i18n"])
 
 
@@ -30,14 +26,8 @@ def _all_templates() -> list[Path]:
     return sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
 
 
-def _templates() -> list[object]:
-    found = _all_templates()
-    return [
-        pytest.param(p, marks=pytest.mark.xfail(reason="being rewritten", strict=False))
-        if str(p.relative_to(TEMPLATES)) in IN_PROGRESS
-        else p
-        for p in found
-    ]
+def _templates() -> list[Path]:
+    return _all_templates()
 
 
 def untranslated_source(source: str) -> str:
