@@ -34,8 +34,11 @@ from smartnode.web import (
     account_home,
     board_routes,
     factor_pages,
+    gathering_routes,
     language_pages,
     pages,
+    profile_routes,
+    project_routes,
     provider_pages,
     signin_pages,
 )
@@ -122,6 +125,9 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(search_page.router)
     board_routes.include(app)  # /board, applying, the applications queue, remote interaction
+    profile_routes.include(app)  # a member's own profile
+    project_routes.include(app)  # projects, their teams and calls
+    gathering_routes.include(app)  # events and posts
     app.include_router(signin_pages.router)  # /signin, /signout, /invitation, /reset
     app.include_router(account_home.router)  # /account, its language, password and sessions
     app.include_router(provider_pages.router)  # /signin/provider: the cooperative's OpenID provider

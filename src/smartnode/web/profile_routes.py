@@ -1,0 +1,10 @@
+"""The routers of a member's own profile: editing it, the skills autocomplete (one registration in
+app.py)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include(app: FastAPI) -> None:
+    """Add these routes to the app."""
