@@ -10,6 +10,7 @@ see does not exist for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from smartnode.content.participation import (
     leave_event,
     may_organize,
     may_see,
+    participation,
 )
 from smartnode.content.terms import EVENT
 from smartnode.errors import Forbidden, Gone, NotFound
@@ -63,6 +65,28 @@ async def take_part(
     else:
         row = await join_remote_event(session, uris, event, member, message=message, now=now)
     return row, event
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where the acting member stands with one of our events (which they may see): their
+    participation's state (None when they take no part) and whether they organize it."""
+
+    event: ContentObject
+    state: str | None
+    organizes: bool
+
+
+async def standing(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str
+) -> Standing:
+    """The acting member's participation in one of our events, and whether they organize it."""
+    member = await acting_member(session, principal, READ)
+    event = await local_event(session, uris, token)
+    if not await may_see(session, event, member):
+        raise NotFound("no such event on this node")
+    row = await participation(session, event, member)
+    return Standing(event, row.state if row else None, await may_organize(session, member, event))
 
 
 async def my_participations(session: AsyncSession, principal: Principal) -> Sequence[Taking]:

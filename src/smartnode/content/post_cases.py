@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
-from smartnode.actors.acting import WRITE_STATUSES
+from smartnode.actors.acting import WRITE_STATUSES, maybe_member
 from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import ActorResolver
-from smartnode.content.access import OPEN_VALUES, changer, check_change, posting_as
+from smartnode.content.access import OPEN_VALUES, changer, check_change, may_change, posting_as
 from smartnode.content.announcements import (
     create_announcement,
     delete_announcement,
@@ -79,6 +79,21 @@ async def delete_post(
     obj = await local_post(session, uris, token)
     await check_change(session, who, obj, "post")
     await delete_announcement(session, uris, obj, now)
+
+
+async def may_edit_post(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str
+) -> bool:
+    """Whether the acting member may edit and delete one of our live posts (its author, or a
+    coordinator of its project); False for anyone else and for no member."""
+    member = await maybe_member(session, principal, WRITE_STATUSES)
+    if member is None or not member.local:
+        return False
+    try:
+        obj = await local_post(session, uris, token)
+    except (NotFound, Gone):
+        return False
+    return await may_change(session, member, obj)
 
 
 async def read_post(session: AsyncSession, uris: NodeUris, token: str) -> PostView:
