@@ -17,7 +17,9 @@ from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import (
     WRITE_PROJECTS,
     acting_member,
+    coordinates,
     manager,
+    maybe_member,
     require_admin,
     require_manages,
     spoken_for,
@@ -104,6 +106,16 @@ async def change_project(
     await session.flush()
     await publish_actor_update(session, uris, actor, now)
     return await project_detail(session, slug)
+
+
+async def may_manage(session: AsyncSession, principal: Principal, project: Actor) -> bool:
+    """Whether the principal may edit one of our projects and its team (shows the buttons)."""
+    if not project.local or project.kind != ActorKind.PROJECT.value:
+        return False
+    if principal.is_admin:
+        return True
+    member = await maybe_member(session, principal, WRITE_PROJECTS)
+    return member is not None and await coordinates(session, member, project)
 
 
 async def remove_project(

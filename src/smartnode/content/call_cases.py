@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
-from smartnode.actors.acting import WRITE_CALLS
+from smartnode.actors.acting import WRITE_CALLS, maybe_member
 from smartnode.actors.records import find_local_actor
-from smartnode.content.access import changer, check_change, posting_as
+from smartnode.content.access import changer, check_change, may_change, posting_as
 from smartnode.content.board import BoardFilter, BoardSort, Position, board_page
 from smartnode.content.calls import create_call, delete_call, edit_call, local_call, set_state
 from smartnode.content.calls_inputs import CallInput, CallUpdate
@@ -69,6 +70,27 @@ async def change_call(
     """Edit one of our calls (a coordinator of its project)."""
     obj = await _changeable(session, uris, principal, token, False)
     return await call_view(session, await edit_call(session, uris, obj, data, now))
+
+
+async def may_change_call(session: AsyncSession, principal: Principal, obj: ContentObject) -> bool:
+    """Whether the principal may edit, close and re-open this call (shows the buttons)."""
+    member = await maybe_member(session, principal, WRITE_CALLS)
+    return member is not None and obj.local and await may_change(session, member, obj)
+
+
+async def call_to_edit(
+    session: AsyncSession, uris: NodeUris, principal: Principal, token: str
+) -> tuple[CallView, CallInput | None]:
+    """One of our calls with its coordinator's input as last saved (None when the call kept
+    none), to a coordinator of its project."""
+    obj = await _changeable(session, uris, principal, token, False)
+    extra = obj.extra if isinstance(obj.extra, dict) else {}
+    source = extra.get("source")
+    try:
+        data = CallInput.model_validate({**dict(source or {}), "visibility": obj.visibility})
+    except (TypeError, ValueError, ValidationError):
+        data = None
+    return await call_view(session, obj), data
 
 
 async def change_call_state(

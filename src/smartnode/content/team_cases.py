@@ -22,6 +22,7 @@ from smartnode.actors.acting import (
     WRITE_PROJECTS,
     acting_member,
     manager,
+    maybe_member,
     require_manages,
 )
 from smartnode.actors.members import get_member
@@ -39,6 +40,7 @@ from smartnode.content.teams import (
     invite,
     join_remote,
     leave,
+    pending_request,
     record_join,
 )
 from smartnode.errors import NotFound
@@ -58,6 +60,29 @@ class RequestView:
     row: TeamRequest
     project: Actor
     person: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where the acting member stands with a project: their role in its team (None: not in
+    it), whether they asked to join, and their pending invitation's id."""
+
+    role: str | None
+    asked: bool
+    invitation_id: int | None
+
+
+async def my_standing(
+    session: AsyncSession, principal: Principal, project: Actor
+) -> Standing | None:
+    """The acting member's standing with `project` (None for anyone but a member)."""
+    member = await maybe_member(session, principal, READ)
+    if member is None or member.kind != "member":
+        return None
+    row = await team_row(session, project, member)
+    asked = await pending_request(session, JOIN, project, member) is not None
+    invited = await pending_request(session, INVITE, project, member)
+    return Standing(row.role if row else None, asked, invited.id if invited else None)
 
 
 async def request_view(session: AsyncSession, row: TeamRequest) -> RequestView:
