@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.to_ap import iso
 from smartnode.config import Settings
 from smartnode.content.application_cases import may_decide
+from smartnode.content.call_cases import may_change_call
 from smartnode.content.call_terms import OPEN, CallTerms, Pay, call_terms
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.call_views import terms_view
@@ -130,10 +131,11 @@ async def call_page(
     viewer = await viewer_here(request, settings)
     with using(request_language(request, settings)):
         shown_terms = await terms_view(session, obj)
-    decides = False
+    decides = changes = False
     if viewer is not None:
         async with request.app.state.db.session() as own, own.begin():
             decides = await may_decide(own, viewer.principal, project or author)
+            changes = await may_change_call(own, viewer.principal, obj)
     csrf = Csrf(request, settings) if viewer is not None else None
     headers = {"Vary": "Accept, Cookie"}
     if viewer is not None:  # a form bound to this browser: never in a shared cache
@@ -154,6 +156,7 @@ async def call_page(
         csrf=csrf.token if csrf else "",
         applied=request.query_params.get("applied") == "1",
         queue_url=f"{obj.uri}/applications" if decides else None,
+        change_path=urlsplit(obj.uri).path if changes else None,
         signin_url="/signin?" + urlencode({"next": urlsplit(obj.uri).path + "#apply"}),
     )
     if csrf is not None:

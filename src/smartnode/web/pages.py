@@ -35,6 +35,7 @@ from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
 from smartnode.web import formats, i18n, listing_views
 from smartnode.web.i18n import N_
+from smartnode.web.project_actions import project_actions
 from smartnode.web.viewer import page_viewer, request_language
 
 HERE = Path(__file__).parent
@@ -234,8 +235,10 @@ async def _project_page(
         for m, a in reversed(rows)
     ]
     lists = await listing_views.project_lists(request, session, actor)
-    return render(request, "project.html", headers=headers, p=view, actor_uri=actor.uri,
-                  noindex=False, **lists)  # fmt: skip
+    actions = await project_actions(request, actor)
+    return actions.finish(render(request, "project.html", headers={**headers, **actions.headers},
+                                 p=view, actor_uri=actor.uri, noindex=False, **lists,
+                                 **actions.context))  # fmt: skip
 
 
 def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:
