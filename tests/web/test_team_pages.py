@@ -183,7 +183,7 @@ async def test_roles_change_and_people_are_removed(browser, db, settings, opera)
 async def test_a_member_leaves_the_team_from_the_project_page(browser, db, settings, opera) -> None:
     await sign_in(browser, "anna")
     page = await browser.get("/projects/opera", headers=HTML)
-    assert 'action="/projects/opera/leave"' in page.text and "as coordinator" in page.text
+    assert 'action="/projects/opera/leave"' in page.text and "Your role: coordinator" in page.text
     left = await browser.post("/projects/opera/leave", data=hidden_fields(page.text))
     assert left.status_code == 303 and await team(db, opera.uri) == {}
     assert len(await sent(db, "Remove")) == 1
