@@ -24,6 +24,7 @@ from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.calls import script_json
 from smartnode.web.i18n import N_
 from smartnode.web.notes import note_view, replies_view
+from smartnode.web.page_actions import event_actions
 from smartnode.web.pages import render
 
 SCHEMA = "https://schema.org/"
@@ -170,10 +171,12 @@ async def event_page(
     """The page at a live, readable event's id; public events carry Event JSON-LD."""
     settings: Settings = request.app.state.settings
     public = obj.visibility == "public"
-    return render(
+    actions = await event_actions(request, obj)
+    response = render(
         request,
         "event.html",
-        headers={"Vary": "Accept"},
+        headers=actions.headers({"Vary": "Accept"}),
+        act=actions.context,
         n=note_view(obj, author, settings),
         replies=await replies_view(request, session, obj),
         e=event_view(obj),
@@ -182,3 +185,4 @@ async def event_page(
         actor_uri=obj.uri,
         noindex=not public,
     )
+    return actions.finish(response)

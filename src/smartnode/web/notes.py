@@ -20,6 +20,7 @@ from smartnode.content.compose import excerpt
 from smartnode.content.threads import Item, open_replies
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.web.i18n import language_name
+from smartnode.web.page_actions import note_actions
 from smartnode.web.pages import render
 
 
@@ -119,12 +120,15 @@ async def note_page(
 ) -> Response:
     """The page at a live, readable note's id."""
     settings: Settings = request.app.state.settings
-    return render(
+    actions = await note_actions(request, obj)
+    response = render(
         request,
         "note.html",
-        headers={"Vary": "Accept"},
+        headers=actions.headers({"Vary": "Accept"}),
+        act=actions.context,
         n=note_view(obj, author, settings),
         replies=await replies_view(request, session, obj),
         actor_uri=obj.uri,
         noindex=obj.visibility != "public",
     )
+    return actions.finish(response)
