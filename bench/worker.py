@@ -59,7 +59,18 @@ from smartnode.storage.models import Actor, ContentObject, Follow, InboxMessage
 
 TARGET = 0.5
 SMARTNODE = str(Path(sys.executable).parent / "smartnode")
-PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+#: Where PostgreSQL listens: a Unix socket directory (the way to reach a database on the same
+#: machine) or host:port for loopback TCP (`--postgres`).
+PG_SOCKET = "/var/run/postgresql"
+
+
+def pg_url(server: str, database: str) -> str:
+    """An asyncpg URL of `database` on `server` (a socket directory or host:port)."""
+    if server.startswith("/"):
+        return f"postgresql+asyncpg://postgres@/{database}?host={server}"
+    return f"postgresql+asyncpg://postgres@{server}/{database}"
+
+
 PG_NAME = "bench_worker"
 
 
@@ -258,8 +269,8 @@ def configuration(
     port = free_port()
     url = ""
     if database == "postgresql":
-        asyncio.run(recreate_database(PG_ADMIN, PG_NAME))
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_NAME}"
+        asyncio.run(recreate_database(pg_url(options.postgres, "postgres"), PG_NAME))
+        url = pg_url(options.postgres, PG_NAME)
     env = node_env(work, port, url)
     settings = settings_of(env)
     cli(env, "init")
@@ -296,6 +307,11 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=6000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--postgres",
+        default=PG_SOCKET if Path(PG_SOCKET).is_dir() else "127.0.0.1:5432",
+        help="PostgreSQL's socket directory or host:port (default: the socket when present)",
+    )
     options = parser.parse_args()
     origin_port = free_port()
     origin_url = f"http://127.0.0.1:{origin_port}"
@@ -316,7 +332,8 @@ def main() -> None:
     for result in results:
         print(f"{result.name:28s} {result.ratio:6.2f}")
     if PG_NAME and "postgresql" in options.databases:
-        asyncio.run(recreate_database(PG_ADMIN, PG_NAME, drop_only=True))
+        admin = pg_url(options.postgres, "postgres")
+        asyncio.run(recreate_database(admin, PG_NAME, drop_only=True))
 
 
 if __name__ == "__main__":
