@@ -80,7 +80,8 @@ def test_the_member_joins_the_event_they_created(node: BrowserNode, member: Page
 
 
 PAGES = ["/new/post", "/new/event", "{event}", "{event}/edit", "{event}/cancel",
-         "{event}/participants", "{post}", "{post}/delete", "/new/post?sent=followers"]  # fmt: skip
+         "{event}/participants", "{post}", "{post}/edit", "{post}/delete",
+         "/new/post?sent=followers", "/account/events"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -84,9 +84,14 @@ async def test_a_member_joins_an_open_event_and_leaves_it(browser, db, settings)
     assert (row.actor_id, row.state) == (ben.id, "accepted") and await count_on(db) == 1
     page = await browser.get(f"{path}?done=joined", headers=HTML)
     assert "You are taking part." in page.text and "Leave the event" in page.text
+    mine = await browser.get("/account/events")
+    assert (
+        mine.status_code == 200 and "Open rehearsal" in mine.text and "You take part" in mine.text
+    )
     left = await press(browser, path, f"/events/{token}/leave")
     assert left.status_code == 303 and left.headers["location"].endswith("?done=left#take-part")
     assert await rows(db) == [] and await count_on(db) == 0
+    assert "You take part in no event yet." in (await browser.get("/account/events")).text
 
 
 async def test_on_approval_the_organiser_accepts_and_refuses(browser, db, settings) -> None:

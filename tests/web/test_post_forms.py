@@ -141,3 +141,32 @@ async def test_visitors_and_forged_forms_write_nothing(browser, db, settings) ->
     empty = await write(browser, content="")
     assert empty.status_code == 422 and 'href="#p-content"' in empty.text
     assert await posts(db) == []
+
+
+async def test_the_author_edits_a_post_and_others_may_not(browser, db, settings) -> None:
+    anna = await member_with_password(db, settings, "anna")
+    await add_follower(db, anna, FOLLOWER, shared_inbox=SHARED)
+    await member_with_password(db, settings, "ben")
+    post = await make_post(db, settings, anna, content="Rehersal at 7", language="en",
+                           content_map={"sv": "Repetition klockan 7"})  # fmt: skip
+    path = post.uri.removeprefix(settings.base_url)
+    async with node_client(settings, Fediverse()) as ben:
+        await sign_in(ben, "ben")
+        assert (await ben.get(f"{path}/edit")).status_code == 403
+        csrf = hidden_fields((await ben.get("/new/post")).text)
+        refused = await ben.post(f"{path}/edit", data={**csrf, "content": "Hacked"})
+        assert refused.status_code == 403
+    await sign_in(browser, "anna")
+    form = await browser.get(f"{path}/edit")
+    assert form.status_code == 200 and "Rehersal at 7" in form.text
+    assert "Repetition klockan 7" in form.text and 'name="visibility"' not in form.text
+    fields = {**hidden_fields(form.text), "content": "Rehearsal at 7", "language": "en",
+              "tr_lang": "sv", "tr_text": "Repetition klockan 7"}  # fmt: skip
+    saved = await browser.post(f"{path}/edit", data=fields)
+    assert saved.status_code == 303 and saved.headers["location"] == f"{path}?done=edited"
+    [edited] = await posts(db)
+    assert "Rehearsal at 7" in edited.content and edited.visibility == "public"
+    [update] = await activities(db, "Update")
+    assert await fan_out(db, settings, update) == [SHARED]
+    empty = await browser.post(f"{path}/edit", data={**fields, "content": ""})
+    assert empty.status_code == 422 and 'href="#p-content"' in empty.text

@@ -33,7 +33,8 @@ EVENT_DONE = {
     "closed": N_("This event takes no more participants."),
     "already": N_("You have already joined this event or asked to."),
 }
-POST_DONE = {"published": N_("Your post is published."), "replied": N_("Your reply is published.")}
+POST_DONE = {"published": N_("Your post is published."), "replied": N_("Your reply is published."),
+             "edited": N_("Your changes are saved.")}  # fmt: skip
 
 
 @dataclass

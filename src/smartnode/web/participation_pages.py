@@ -14,8 +14,9 @@ from smartnode.actors.handles import handle_of
 from smartnode.api.cache import DocumentCache
 from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.content import participation_cases as cases
+from smartnode.content.participation import facts
 from smartnode.errors import Conflict, Forbidden, Gone, NotFound
-from smartnode.storage.models import Actor
+from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import EventParticipant
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
@@ -28,6 +29,8 @@ Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")]
 LIST_LIMIT = 500
 STATE_NAMES = {"accepted": N_("taking part"), "pending": N_("waiting for your answer"),
                "rejected": N_("refused")}  # fmt: skip
+MY_STATES = {"accepted": N_("You take part"), "pending": N_("Waiting for the organisers"),
+             "rejected": N_("The organisers said no")}  # fmt: skip
 ANSWERED = {"accept": N_("The request is accepted; they are told."),
             "reject": N_("The request is refused; they are told."),
             "full": N_("The event is full: nobody more can be accepted."),
@@ -166,3 +169,29 @@ async def answer(
         return see_other(f"{back}?done={'full' if 'full' in error.message else 'late'}")
     _documents(request)
     return see_other(f"{back}?done={decision}")
+
+
+def _mine(row: EventParticipant, event: ContentObject) -> dict[str, Any]:
+    url = event.url if (event.url or "").startswith(("https://", "http://")) else event.uri
+    return {
+        "name": event.name or url,
+        "url": url,
+        "language": event.language or "",
+        "starts_at": event.starts_at or event.published_at,
+        "ends_at": event.ends_at,
+        "timezone": str(facts(event).get("timezone") or "UTC"),
+        "state": MY_STATES.get(row.state, row.state),
+    }
+
+
+@router.get("/account/events")
+async def my_events(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The events the signed-in member takes part in or asked to, soonest first."""
+    viewer = await viewer_of(request, session, settings)
+    if viewer is None:
+        return to_signin(request.url.path)
+    frame = frame_of(request, viewer)
+    async with session.begin():
+        rows = await cases.my_participations(session, viewer.principal)
+        entries = [_mine(row, event) for row, event in rows]
+    return render_framed(request, "my_events.html", frame, entries=entries)

@@ -57,11 +57,11 @@ def _resolver(request: Request, session: SessionDep, moment: datetime) -> Fetchi
                             budget=FetchBudget(FETCHES_PER_POST))  # fmt: skip
 
 
-def _values(form: Any) -> dict[str, str]:
+def values_of(form: Any) -> dict[str, str]:
     return {key: str(form.get(key, "")).strip() for key in FIELDS}
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     return [w for w in text.replace(",", " ").split() if w.strip("#@")]
 
 
@@ -69,7 +69,7 @@ def _body(v: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "content": v["content"], "language": v["language"] or None,
         "visibility": v["visibility"] if v["visibility"] in SHOWN_VISIBILITIES else "",
-        "mentions": _words(v["mentions"]), "hashtags": _words(v["hashtags"]),
+        "mentions": words_of(v["mentions"]), "hashtags": words_of(v["hashtags"]),
         "name": v["name"] or None, "in_reply_to": v["reply_to"] or None,
         "content_map": {v["tr_lang"]: v["tr_text"]} if v["tr_text"] else {},
     }  # fmt: skip
@@ -81,7 +81,7 @@ def parsed(v: dict[str, str]) -> AnnouncementInput | dict[str, str]:
     errors: dict[str, str] = {}
     if v["tr_text"] and v["tr_lang"] in ("", v["language"]):
         errors["tr_text"] = WORDS["tr_text"]
-    if v["visibility"] == "direct" and not _words(v["mentions"]):
+    if v["visibility"] == "direct" and not words_of(v["mentions"]):
         errors["mentions"] = WORDS["mentions"]
     try:
         data = AnnouncementInput.model_validate(_body(v))
@@ -94,7 +94,9 @@ def parsed(v: dict[str, str]) -> AnnouncementInput | dict[str, str]:
     return errors or data
 
 
-def _form(request: Request, frame: Frame, *, status_code: int = 200, **context: Any) -> Response:
+def form_page(
+    request: Request, frame: Frame, *, status_code: int = 200, **context: Any
+) -> Response:
     languages = [(code, language_name(code)) for code in UI_LANGUAGES]
     return render_framed(request, "post_form.html", frame,
                          status_code=status_code, languages=languages, **context)  # fmt: skip
@@ -114,13 +116,13 @@ async def new_post(
         return to_signin(path)
     frame = frame_of(request, viewer)
     if sent in SENT:
-        return _form(request, frame, sent=SENT[sent])
+        return form_page(request, frame, sent=SENT[sent])
     async with session.begin():
         authors = await authors_of(session, viewer, settings.domain)
     language = viewer.actor.language if viewer.actor.language in UI_LANGUAGES else ""
     values = dict.fromkeys(FIELDS, "") | {"as": as_, "reply_to": reply_to,
                                           "language": language, "visibility": "public"}  # fmt: skip
-    return _form(request, frame, v=values, authors=authors, errors={})
+    return form_page(request, frame, v=values, authors=authors, errors={})
 
 
 def _after(request: Request, uri: str, data: AnnouncementInput) -> str:
@@ -143,12 +145,12 @@ async def publish(request: Request, session: SessionDep, settings: SettingsDep) 
     if viewer is None:
         return to_signin("/new/post")
     frame = frame_of(request, viewer)
-    v = _values(form)
+    v = values_of(form)
     async with session.begin():
         authors = await authors_of(session, viewer, settings.domain)
     data = parsed(v)
     if isinstance(data, dict):
-        return _form(request, frame, status_code=422, v=v, authors=authors, errors=data)
+        return form_page(request, frame, status_code=422, v=v, authors=authors, errors=data)
     try:
         async with session.begin():
             moment = datetime.now(UTC)
@@ -159,10 +161,10 @@ async def publish(request: Request, session: SessionDep, settings: SettingsDep) 
             )  # fmt: skip
             uri = view.obj.uri
     except (ValidationFailed, FetchError):
-        return _form(request, frame, status_code=422, v=v, authors=authors,
+        return form_page(request, frame, status_code=422, v=v, authors=authors,
                      errors={"mentions": WORDS["mentions"]})  # fmt: skip
     except (Forbidden, NotFound, Gone):
-        return _form(request, frame, status_code=403, refused=N_(
+        return form_page(request, frame, status_code=403, refused=N_(
             "You may post only as yourself or for a project you coordinate."))  # fmt: skip
     request.app.state.documents.clear()
     return see_other(_after(request, uri, data))
@@ -183,8 +185,8 @@ async def delete_form(request: Request, session: SessionDep, settings: SettingsD
         return to_signin(request.url.path)
     frame = frame_of(request, viewer)
     if not await _may_delete(request, session, viewer, token):
-        return _form(request, frame, status_code=403, refused=NOT_YOURS)
-    return _form(request, frame, delete=True, token=token)
+        return form_page(request, frame, status_code=403, refused=NOT_YOURS)
+    return form_page(request, frame, delete=True, token=token)
 
 
 @router.post("/notes/{token}/delete")
@@ -201,8 +203,8 @@ async def delete(request: Request, session: SessionDep, settings: SettingsDep,
             await post_cases.delete_post(session, request.app.state.uris, viewer.principal,
                                          token, datetime.now(UTC))  # fmt: skip
     except Forbidden:
-        return _form(request, frame, status_code=403, refused=NOT_YOURS)
+        return form_page(request, frame, status_code=403, refused=NOT_YOURS)
     except (NotFound, Gone):
-        return _form(request, frame, status_code=404, refused=N_("There is no such post."))
+        return form_page(request, frame, status_code=404, refused=N_("There is no such post."))
     request.app.state.documents.clear()
-    return _form(request, frame, deleted=True)
+    return form_page(request, frame, deleted=True)
