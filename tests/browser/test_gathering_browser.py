@@ -1,6 +1,7 @@
 """Events and posts in the browser, signed in: a member writes a post and sees it, creates an
 event and joins it; axe-core finds no WCAG 2.2 AA violation on the forms (also with their error
-summary), the organisers' list and the confirmation pages, on a desktop and a dark phone."""
+summary), the organisers' list and the confirmation pages, on a desktop and a dark phone; the
+new pages pictured in English and Swedish under artifacts/screenshots/<lang>/."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.browser import DESKTOP, PHONE, axe_violations, describe, scroll_width
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.node import BrowserNode
 
 
 @pytest.fixture(scope="module")
-def member(browser: Browser, member_state: Path) -> Iterator[Page]:
+def member(browser: Browser, member_state: Path, node: BrowserNode) -> Iterator[Page]:
     """The signed-in member on an English desktop page."""
     context = browser.new_context(locale="en-GB", viewport=DESKTOP, storage_state=str(member_state))
-    yield context.new_page()
+    page = context.new_page()
+    page.goto(node.url("/language?set=en&next=/"))  # the member's own setting: English
+    yield page
     context.close()
 
 
@@ -101,3 +105,20 @@ def test_a_form_with_errors_has_no_wcag_violation(node: BrowserNode, member: Pag
     assert member.locator(".error-summary").count() == 1
     violations = axe_violations(member)
     assert not violations, describe(violations)
+
+
+SHOTS = {"new-post": "/new/post", "new-event": "/new/event", "event-signed-in": "{event}",
+         "participants": "{event}/participants", "your-events": "/account/events"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_pages_are_pictured(node: BrowserNode, member: Page, made, lang: str) -> None:
+    member.goto(node.url(f"/language?set={lang}&next=/"))
+    try:
+        for name, path in SHOTS.items():
+            member.goto(node.url(path.format(**made)))
+            assert member.locator("html").get_attribute("lang") == lang
+            (SCREENSHOTS / lang).mkdir(parents=True, exist_ok=True)
+            member.screenshot(path=str(SCREENSHOTS / lang / f"{name}.png"), full_page=True)
+    finally:
+        member.goto(node.url("/language?set=en&next=/"))
