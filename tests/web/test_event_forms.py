@@ -165,3 +165,15 @@ async def test_the_organiser_edits_and_cancels_and_others_may_not(browser, db, s
     assert event.deleted_at is not None
     [delete] = await activities(db, "Delete")
     assert await fan_out(db, settings, delete) == ["https://mastodon.example/inbox"]
+
+
+async def test_place_parts_and_map_position_are_named_by_their_field(browser, db, settings) -> None:
+    await member_with_password(db, settings, "anna")
+    await sign_in(browser, "anna")
+    half = await _create(browser, longitude="")
+    assert half.status_code == 422 and 'href="#e-latitude"' in half.text
+    far = await _create(browser, latitude="95")
+    assert far.status_code == 422 and 'href="#e-latitude"' in far.text
+    long_street = await _create(browser, street_address="x" * 300)
+    assert long_street.status_code == 422 and 'href="#e-street_address"' in long_street.text
+    assert await events(db) == []

@@ -129,12 +129,18 @@ def body_of(v: dict[str, str], *, creating: bool) -> dict[str, Any]:
 
 
 def _field_of(error: Mapping[str, Any]) -> str:
+    """The form field a validation error of the domain's input is about."""
     loc = [str(part) for part in error.get("loc", ())]
     if not loc:
         return "place_name" if "place" in str(error.get("msg", "")) else "ends"
-    if loc[0] == "place" and len(loc) > 1 and loc[1] in PLACE_PARTS:
-        return loc[1]
-    return _LOC.get(loc[-1] if loc[0] == "place" else loc[0], loc[0])
+    if loc[0] != "place":
+        return _LOC.get(loc[0], loc[0])
+    part = loc[1] if len(loc) > 1 else ""
+    if part in PLACE_PARTS:
+        return part
+    if part in ("latitude", "longitude") or "latitude" in str(error.get("msg", "")):
+        return "latitude"
+    return "place_name"
 
 
 def parsed(v: dict[str, str], *, creating: bool) -> EventInput | EventUpdate:
