@@ -152,3 +152,12 @@ async def test_the_form_is_in_the_members_language(browser, db, settings) -> Non
     await sign_in(browser, "anna")
     form = await browser.get("/new/project", headers={"Accept-Language": "fr"})
     assert '<html lang="fr">' in form.text and "Suède" in form.text
+
+
+async def test_members_find_the_way_to_start_a_project(browser, db, settings) -> None:
+    await member_with_password(db, settings, "anna")
+    assert 'href="/new/project"' not in (await browser.get("/projects")).text
+    await sign_in(browser, "anna")
+    assert 'href="/new/project"' in (await browser.get("/projects")).text
+    account = (await browser.get("/account")).text
+    assert 'href="/new/project"' in account and 'href="/team-invitations"' in account
