@@ -155,6 +155,29 @@ async def change_matching_profile(
 ) -> tuple[Actor, ProfileView]:  # fmt: skip
     """The member (or an admin) changes parts of the matching profile; the rest stays."""
     actor, _ = await _own(session, principal, username, WRITE_ACCOUNTS)
+    await _merge_matching(session, actor, change, now)
+    await publish_actor_update(session, uris, actor, now)
+    return actor, await matching_profile(session, actor, actor.language)
+
+
+async def change_whole_profile(
+    session: AsyncSession, uris: NodeUris, principal: Principal, username: str,
+    change: MemberUpdate, matching: MatchingProfileChange, now: datetime,
+) -> Member:  # fmt: skip
+    """The member (or an admin) changes the profile and parts of the matching profile at once
+    (a profile form); one Update{Person} goes out."""
+    actor, _ = await _own(session, principal, username, WRITE_ACCOUNTS)
+    await update_member(session, actor.username, change, now)
+    await _merge_matching(session, actor, matching, now)
+    found = await get_member(session, actor.username)
+    await publish_actor_update(session, uris, found[0], now)
+    return found
+
+
+async def _merge_matching(
+    session: AsyncSession, actor: Actor, change: MatchingProfileChange, now: datetime
+) -> None:
+    """Replace the parts given in `change`; the rest of the stored matching profile stays."""
     current = profile_input(await matching_profile(session, actor, actor.language))
     merged = {**current, **change.model_dump(mode="json", exclude_unset=True)}
     try:
@@ -162,8 +185,6 @@ async def change_matching_profile(
     except ValidationError as error:
         raise ValidationFailed(validation_message(error.errors(), whole="profile")) from None
     await set_matching_profile(session, actor, data, now)
-    await publish_actor_update(session, uris, actor, now)
-    return actor, await matching_profile(session, actor, actor.language)
 
 
 def profile_input(view: ProfileView) -> dict[str, Any]:
