@@ -20,6 +20,7 @@ from tests.inbox import AS, Fediverse, receive
 from tests.inbox.test_team import team
 
 BOB = "https://remote.example/users/bob"
+BRASS = "https://be.smart.example/projects/brass"
 HTML = {"Accept": "text/html"}
 
 
@@ -27,6 +28,7 @@ HTML = {"Accept": "text/html"}
 def world() -> Fediverse:
     fediverse = Fediverse()
     fediverse.actor(BOB, name="Bob Peeters")
+    fediverse.actor(BRASS, type="Group", name="Brass")
     return fediverse
 
 
@@ -201,3 +203,21 @@ async def test_only_coordinators_manage_the_team(browser, db, settings, opera) -
     assert refused.status_code == 403 and await requests(db) == []
     no_token = await browser.post("/projects/opera/team/invite", data={"handle": "bo"})
     assert no_token.status_code == 403 and await sent(db, "Invite") == []
+
+
+async def test_a_member_asks_to_join_a_project_on_another_node(
+    browser, db, settings, opera
+) -> None:
+    await sign_in(browser, "anna")
+    page = await browser.get("/team-invitations")
+    csrf = hidden_fields(page.text)["csrf"]
+    assert 'action="/team-invitations/join"' in page.text
+    asked = await browser.post("/team-invitations/join", data={"csrf": csrf, "project": BRASS})
+    assert asked.status_code == 303 and asked.headers["location"].endswith("done=asked")
+    [join] = await sent(db, "Join")
+    assert join.document["object"] == BRASS and join.document["to"] == [BRASS]
+    assert await fan_out(db, settings, join) == ["https://be.smart.example/inbox"]
+    not_in = await browser.post("/team-invitations/leave", data={"csrf": csrf, "project": BRASS})
+    assert not_in.status_code == 404 and "not in this project" in not_in.text
+    nowhere = await browser.post("/team-invitations/join", data={"csrf": csrf, "project": ""})
+    assert nowhere.status_code == 422 and len(await sent(db, "Join")) == 1
