@@ -25,8 +25,8 @@ FIELDS = {
     "place_name": "Malmö Opera", "street_address": "Östra Rönneholmsvägen 20",
     "postal_code": "211 47", "locality": "Malmö", "country": "SE", "latitude": "55.6",
     "longitude": "12.99", "online_url": "https://meet.example/jazz", "join_mode": "restricted",
-    "capacity": "80", "hashtags": "konsert", "visibility": "public", "tr_lang": "en",
-    "tr_text": "Come and listen!",
+    "capacity": "80", "hashtags": "konsert", "visibility": "public", "tr_lang_1": "en",
+    "tr_text_1": "Come and listen!", "tr_lang_2": "de", "tr_text_2": "Kommt und hört zu!",
 }  # fmt: skip
 
 
@@ -68,6 +68,7 @@ async def test_a_member_publishes_an_event_with_every_field(browser, db, setting
     assert facts["capacity"] == 80 and facts["online_url"] == "https://meet.example/jazz"
     assert facts["place"]["locality"] == "Malmö" and facts["place"]["latitude"] == 55.6
     assert event.language == "sv" and "Come and listen!" in event.content_map["en"]
+    assert "Kommt und hört zu!" in event.content_map["de"]
     assert {t["name"].lower() for t in event.tags} == {"#jazz", "#konsert"}
     [create] = await activities(db, "Create")
     assert create.document["object"]["type"] == "Event"
@@ -112,6 +113,8 @@ async def test_bad_input_comes_back_with_each_fields_words(browser, db, settings
     assert untitled.status_code == 422 and 'href="#e-name"' in untitled.text
     nowhere = await _create(browser, place_name="", online_url="")
     assert nowhere.status_code == 422 and 'href="#e-place_name"' in nowhere.text
+    twice = await _create(browser, tr_lang_2="en")
+    assert twice.status_code == 422 and 'href="#e-tr_text"' in twice.text
     late = await _create(browser, ends="2030-12-07T18:00")
     assert late.status_code == 422 and 'href="#e-ends"' in late.text
     assert await events(db) == []
@@ -138,6 +141,7 @@ async def test_the_organiser_edits_and_cancels_and_others_may_not(browser, db, s
     form = await browser.get(f"/events/{token}/edit")
     assert form.status_code == 200
     assert 'value="2030-12-07T19:00"' in form.text and 'value="Europe/Stockholm"' in form.text
+    assert "Kommt und hört zu!" in form.text and 'name="tr_text_3"' in form.text
     data = {**hidden_fields(form.text), **FIELDS, "name": "Jazzkväll II", "capacity": "",
             "timezone": "Europe/Paris"}  # fmt: skip
     saved = await browser.post(f"/events/{token}/edit", data=data)

@@ -51,8 +51,8 @@ async def test_a_member_writes_a_public_post_with_a_translation(browser, db, set
     await sign_in(browser, "anna")
     form = await browser.get("/new/post")
     assert "Only the people you mention" in form.text and 'value="followers"' in form.text
-    response = await write(browser, content="Rehearsal tonight #jazz", tr_lang="sv",
-                           tr_text="Repetition i kväll")  # fmt: skip
+    response = await write(browser, content="Rehearsal tonight #jazz", tr_lang_1="sv",
+                           tr_text_1="Repetition i kväll")  # fmt: skip
     assert response.status_code == 303
     [post] = await posts(db)
     path = post.uri.removeprefix(settings.base_url)
@@ -147,8 +147,9 @@ async def test_the_author_edits_a_post_and_others_may_not(browser, db, settings)
     anna = await member_with_password(db, settings, "anna")
     await add_follower(db, anna, FOLLOWER, shared_inbox=SHARED)
     await member_with_password(db, settings, "ben")
+    translations = {"sv": "Repetition klockan 7", "de": "Probe um 7"}
     post = await make_post(db, settings, anna, content="Rehersal at 7", language="en",
-                           content_map={"sv": "Repetition klockan 7"})  # fmt: skip
+                           content_map=translations)  # fmt: skip
     path = post.uri.removeprefix(settings.base_url)
     async with node_client(settings, Fediverse()) as ben:
         await sign_in(ben, "ben")
@@ -160,12 +161,15 @@ async def test_the_author_edits_a_post_and_others_may_not(browser, db, settings)
     form = await browser.get(f"{path}/edit")
     assert form.status_code == 200 and "Rehersal at 7" in form.text
     assert "Repetition klockan 7" in form.text and 'name="visibility"' not in form.text
+    assert "Probe um 7" in form.text
     fields = {**hidden_fields(form.text), "content": "Rehearsal at 7", "language": "en",
-              "tr_lang": "sv", "tr_text": "Repetition klockan 7"}  # fmt: skip
+              "tr_lang_1": "sv", "tr_text_1": "Repetition klockan 7", "tr_lang_2": "de",
+              "tr_text_2": "Probe um 7"}  # fmt: skip
     saved = await browser.post(f"{path}/edit", data=fields)
     assert saved.status_code == 303 and saved.headers["location"] == f"{path}?done=edited"
     [edited] = await posts(db)
     assert "Rehearsal at 7" in edited.content and edited.visibility == "public"
+    assert set(edited.content_map) == {"en", "sv", "de"}
     [update] = await activities(db, "Update")
     assert await fan_out(db, settings, update) == [SHARED]
     empty = await browser.post(f"{path}/edit", data={**fields, "content": ""})

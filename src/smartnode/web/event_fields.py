@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from smartnode.config import UI_LANGUAGES
 from smartnode.content.events_inputs import EventInput, EventUpdate, timezones
 from smartnode.storage.models import ContentObject
+from smartnode.web import translation_fields
 from smartnode.web.i18n import N_
 
 #: Zones offered first: the cooperative's countries.
@@ -25,7 +26,7 @@ COUNTRY_ZONES = {"BE": "Europe/Brussels", "FR": "Europe/Paris", "NL": "Europe/Am
 PLACE_PARTS = ("street_address", "postal_code", "locality", "country")
 TEXT_FIELDS = ("name", "content", "language", "starts", "ends", "timezone", "place_name",
                *PLACE_PARTS, "latitude", "longitude", "online_url", "join_mode", "capacity",
-               "hashtags", "visibility", "tr_lang", "tr_text")  # fmt: skip
+               "hashtags", "visibility")  # fmt: skip
 WORDS = {
     "name": N_("Give the event a title (at most 200 characters)."),
     "content": N_("Describe the event (at most 20,000 characters)."),
@@ -41,7 +42,10 @@ WORDS = {
     "capacity": N_("The number of places is a whole number, at least 1."),
     "hashtags": N_("Hashtags are single words of at most 60 characters, at most 20 of them."),
     "visibility": N_("Choose who may see the event."),
-    "tr_text": N_("Choose the language of the translation, other than the event's own."),
+    "tr_text": N_(
+        "Choose the language of each translation, other than the event's own, "
+        "and each language once."
+    ),
 }
 _LOC = {"place": "place_name", "online_url": "online_url", "content_map": "tr_text",
         "starts_at": "starts", "ends_at": "ends", "longitude": "latitude"}  # fmt: skip
@@ -57,9 +61,8 @@ class FormErrors(Exception):
 
 def values_of(form: Mapping[str, Any]) -> dict[str, str]:
     """The form's text fields as typed (kept when the form comes back)."""
-    return {key: str(form.get(key, "")).strip() for key in TEXT_FIELDS} | {
-        "as": str(form.get("as", "")).strip()
-    }
+    typed = {key: str(form.get(key, "")).strip() for key in TEXT_FIELDS}
+    return typed | {"as": str(form.get("as", "")).strip()} | translation_fields.read(form)
 
 
 def _moment(text: str, zone: ZoneInfo | None) -> datetime | None:
@@ -110,8 +113,8 @@ def body_of(v: dict[str, str], *, creating: bool) -> dict[str, Any]:
     ends = _moment(v["ends"], zone) if v["ends"] else None
     if v["ends"] and ends is None and "timezone" not in errors:
         errors["ends"] = WORDS["ends"]
-    translations = {v["tr_lang"]: v["tr_text"]} if v["tr_text"] else {}
-    if v["tr_text"] and v["tr_lang"] in ("", v["language"]):
+    translations = translation_fields.content_map(v)
+    if translation_fields.wrong(v, v["language"]):
         errors["tr_text"] = WORDS["tr_text"]
     body: dict[str, Any] = {
         "name": v["name"], "content": v["content"], "content_map": translations,
@@ -165,8 +168,6 @@ def event_values(obj: ContentObject) -> dict[str, str]:
     zone = ZoneInfo(str(s.get("timezone") or "UTC"))
     found = s.get("place")
     place: dict[str, Any] = found if isinstance(found, dict) else {}
-    others = {k: t for k, t in (s.get("content_map") or {}).items() if k != s.get("language")}
-    tr_lang, tr_text = next(iter(others.items()), ("", ""))
     v = {
         "name": str(s.get("name") or ""), "content": str(s.get("content") or ""),
         "language": str(s.get("language") or ""), "timezone": str(zone),
@@ -175,9 +176,10 @@ def event_values(obj: ContentObject) -> dict[str, str]:
         "latitude": _shown(place.get("latitude")), "longitude": _shown(place.get("longitude")),
         "online_url": str(s.get("online_url") or ""), "join_mode": str(s.get("join_mode") or ""),
         "capacity": _shown(s.get("capacity")), "hashtags": " ".join(s.get("hashtags") or []),
-        "visibility": obj.visibility, "tr_lang": tr_lang, "tr_text": tr_text, "as": "",
+        "visibility": obj.visibility, "as": "",
     }  # fmt: skip
-    return v | {k: str(place.get(k) or "") for k in PLACE_PARTS}
+    translations = translation_fields.stored(s.get("content_map") or {}, v["language"])
+    return v | {k: str(place.get(k) or "") for k in PLACE_PARTS} | translations
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -194,7 +196,7 @@ def _shown(value: Any) -> str:
 
 def new_values(language: str, country: str) -> dict[str, str]:
     """An empty form: the author's language, the node's country's zone, open to all."""
-    v = dict.fromkeys(TEXT_FIELDS, "") | {"as": ""}
+    v = dict.fromkeys(TEXT_FIELDS, "") | {"as": ""} | translation_fields.read({})
     return v | {"language": language if language in UI_LANGUAGES else "",
                 "timezone": COUNTRY_ZONES.get(country.upper(), "UTC"),
                 "join_mode": "free", "visibility": "public"}  # fmt: skip

@@ -18,6 +18,7 @@ from smartnode.content.announcements import local_post
 from smartnode.content.inputs import AnnouncementUpdate
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.storage.models import ContentObject
+from smartnode.web import translation_fields
 from smartnode.web.account_pages import see_other
 from smartnode.web.apply_pages import frame_of, to_signin
 from smartnode.web.forms import check_form
@@ -35,21 +36,19 @@ def post_values(obj: ContentObject) -> dict[str, str]:
     found = obj.extra.get("source") if isinstance(obj.extra, dict) else None
     source: dict[str, Any] = found if isinstance(found, dict) else {}
     language = str(source.get("language") or obj.language or "")
-    others = {k: t for k, t in (source.get("content_map") or {}).items() if k != language}
-    tr_lang, tr_text = next(iter(others.items()), ("", ""))
     return {"content": str(source.get("content") or ""), "language": language,
             "hashtags": " ".join(source.get("hashtags") or []), "name": obj.name or "",
-            "tr_lang": tr_lang, "tr_text": tr_text}  # fmt: skip
+            **translation_fields.stored(source.get("content_map") or {}, language)}  # fmt: skip
 
 
 def parsed(v: dict[str, str], article: bool) -> AnnouncementUpdate | dict[str, str]:
     """The validated edit, or each field's words."""
-    if v["tr_text"] and v["tr_lang"] in ("", v["language"]):
+    if translation_fields.wrong(v, v["language"]):
         return {"tr_text": WORDS["tr_text"]}
     body: dict[str, Any] = {
         "content": v["content"], "language": v["language"] or None,
         "hashtags": words_of(v["hashtags"]),
-        "content_map": {v["tr_lang"]: v["tr_text"]} if v["tr_text"] else {},
+        "content_map": translation_fields.content_map(v),
     }  # fmt: skip
     if article:
         body["name"] = v["name"]

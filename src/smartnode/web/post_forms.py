@@ -20,6 +20,7 @@ from smartnode.content import post_cases
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.fetch import FetchBudget, FetchError
+from smartnode.web import translation_fields
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
 from smartnode.web.event_forms import authors_of
@@ -30,7 +31,7 @@ from smartnode.web.viewer import Viewer, viewer_of
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")]
 FIELDS = ("as", "content", "language", "visibility", "mentions", "hashtags", "name",
-          "tr_lang", "tr_text", "reply_to")  # fmt: skip
+          "reply_to")  # fmt: skip
 FETCHES_PER_POST = 20
 SHOWN_VISIBILITIES = ("public", "followers", "direct")
 WORDS = {
@@ -41,7 +42,10 @@ WORDS = {
         "spaces; for “Only the people you mention”, name at least one."
     ),
     "hashtags": N_("Hashtags are single words of at most 60 characters, at most 20 of them."),
-    "tr_text": N_("Choose the language of the translation, other than the post's own."),
+    "tr_text": N_(
+        "Choose the language of each translation, other than the post's own, "
+        "and each language once."
+    ),
     "reply_to": N_("The post you answer could not be found."),
     "visibility": N_("Choose who may see the post."),
 }
@@ -58,7 +62,8 @@ def _resolver(request: Request, session: SessionDep, moment: datetime) -> Fetchi
 
 
 def values_of(form: Any) -> dict[str, str]:
-    return {key: str(form.get(key, "")).strip() for key in FIELDS}
+    typed = {key: str(form.get(key, "")).strip() for key in FIELDS}
+    return typed | translation_fields.read(form)
 
 
 def words_of(text: str) -> list[str]:
@@ -71,7 +76,7 @@ def _body(v: dict[str, str]) -> dict[str, Any]:
         "visibility": v["visibility"] if v["visibility"] in SHOWN_VISIBILITIES else "",
         "mentions": words_of(v["mentions"]), "hashtags": words_of(v["hashtags"]),
         "name": v["name"] or None, "in_reply_to": v["reply_to"] or None,
-        "content_map": {v["tr_lang"]: v["tr_text"]} if v["tr_text"] else {},
+        "content_map": translation_fields.content_map(v),
     }  # fmt: skip
     return body
 
@@ -79,7 +84,7 @@ def _body(v: dict[str, str]) -> dict[str, Any]:
 def parsed(v: dict[str, str]) -> AnnouncementInput | dict[str, str]:
     """The validated post, or each field's words."""
     errors: dict[str, str] = {}
-    if v["tr_text"] and v["tr_lang"] in ("", v["language"]):
+    if translation_fields.wrong(v, v["language"]):
         errors["tr_text"] = WORDS["tr_text"]
     if v["visibility"] == "direct" and not words_of(v["mentions"]):
         errors["mentions"] = WORDS["mentions"]
@@ -120,8 +125,8 @@ async def new_post(
     async with session.begin():
         authors = await authors_of(session, viewer, settings.domain)
     language = viewer.actor.language if viewer.actor.language in UI_LANGUAGES else ""
-    values = dict.fromkeys(FIELDS, "") | {"as": as_, "reply_to": reply_to,
-                                          "language": language, "visibility": "public"}  # fmt: skip
+    given = {"as": as_, "reply_to": reply_to, "language": language, "visibility": "public"}
+    values = dict.fromkeys(FIELDS, "") | translation_fields.read({}) | given
     return form_page(request, frame, v=values, authors=authors, errors={})
 
 
