@@ -18,6 +18,7 @@ from tests.api.test_v1_calls import get_node_actor_of
 from tests.conftest import make_project
 from tests.content import activities, add_follower, fan_out, node_client, objects
 from tests.inbox import Fediverse
+from tests.inbox.applications import make_call
 
 DANCER = "http://data.europa.eu/esco/occupation/07b91f36-8272-493a-8e1c-5625e77efe68"
 PERFORM = "http://data.europa.eu/esco/skill/2aeadb90-7ddc-4329-9268-8d5a6bf76b99"
@@ -156,6 +157,7 @@ async def test_a_coordinator_edits_closes_and_reopens_the_call(
     form = await browser.get(f"{path}/edit")
     assert form.status_code == 200 and 'value="Dancers for Carmen"' in form.text
     assert f'value="{DANCER}" checked' in form.text and 'value="3000"' in form.text
+    assert 'id="f-effort_amount" name="effort_amount" type="number" value="40"' in form.text
     assert f'value="{LATER.isoformat()}"' in form.text
     changed = await browser.post(f"{path}/edit", data={"csrf": csrf, **terms(
         title="Three dancers", positions="3", remote="1", pay_amount="")})  # fmt: skip
@@ -201,3 +203,14 @@ async def test_only_coordinators_publish_and_change_calls(browser, db, settings,
     assert await activities(db, "Update") == []
     no_token = await browser.post(f"{path}/state", data={"state": "closed"})
     assert no_token.status_code == 403
+
+
+async def test_a_call_without_its_saved_input_is_edited_from_its_title(
+    browser, db, settings, opera
+) -> None:
+    call = await make_call(db, settings, opera, title="Old call")
+    await sign_in(browser, "anna")
+    path = call.uri.removeprefix(settings.base_url)
+    form = await browser.get(f"{path}/edit")
+    assert form.status_code == 200 and 'value="Old call"' in form.text
+    assert (await browser.get("/calls/00ff/edit")).status_code == 404

@@ -1,6 +1,6 @@
-"""Publishing, editing, closing and re-opening a project's open call in the browser, through
-the call use cases (which decide who may, and federate each change as the native API does:
-Create or Update to the project's followers, the node's Announce to the peer nodes).
+"""Publishing a project's open call in the browser, through the call use case (which decides
+who may, and federates it as the native API does: Create to the project's followers, the
+node's Announce to the peer nodes); the form is shared with editing (web/call_edit_pages.py).
 
 Occupation and skills come from ESCO without JavaScript: a text field and a "Find" button
 send the form back, which returns with the matching entries (in the page's language) to choose.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors import project_cases as projects
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep
 from smartnode.content import call_cases as calls
-from smartnode.content.call_terms import CLOSED, OPEN
-from smartnode.content.calls_inputs import CallInput, CallUpdate
-from smartnode.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from smartnode.content.calls_inputs import CallInput
+from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
 from smartnode.web.call_form_input import (
@@ -29,7 +28,6 @@ from smartnode.web.call_form_input import (
     currency_of,
     errors_for,
     esco_choices,
-    given_of,
     read_form,
     unit_choices,
 )
@@ -48,15 +46,12 @@ from smartnode.web.viewer import Viewer, viewer_of
 router = APIRouter(include_in_schema=False)
 Slug = Annotated[str, Path(max_length=64)]
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")]
-FOUND = 12
 NOT_YOURS = N_("Only the project's coordinators may publish and change its calls.")
 NO_CALL = N_("There is no such call on this node.")
 NO_PROJECT = N_("There is no such project on this node.")
-LATE = N_("This call cannot be re-opened: its deadline has passed. Set a later deadline first.")
-SAME = N_("The call is in that state already.")
 
 
-async def _form(
+async def form_page(
     request: Request,
     session: AsyncSession,
     frame: Frame,
@@ -88,14 +83,14 @@ async def _form(
     )
 
 
-async def _viewer(request: Request, session: AsyncSession) -> Viewer | None:
+async def signed_in(request: Request, session: AsyncSession) -> Viewer | None:
     return await viewer_of(request, session, request.app.state.settings)
 
 
 @router.get("/projects/{slug}/calls/new")
 async def new_call(request: Request, session: SessionDep, slug: Slug) -> Response:
     """The form to publish a call as the project, for its coordinators."""
-    viewer = await _viewer(request, session)
+    viewer = await signed_in(request, session)
     if viewer is None:
         return to_signin(request.url.path)
     frame = frame_of(request, viewer)
@@ -122,7 +117,7 @@ async def new_call(request: Request, session: SessionDep, slug: Slug) -> Respons
         return refused(request, frame, "call_form.html", 404, NO_PROJECT)
     if not allowed:
         return refused(request, frame, "call_form.html", 403, NOT_YOURS)
-    return await _form(request, session, frame, given, target)
+    return await form_page(request, session, frame, given, target)
 
 
 @router.post("/projects/{slug}/calls/new")
@@ -136,13 +131,13 @@ async def publish(
     """Publish the call (or, for "Find", show the form again with the ESCO entries found)."""
     form = await request.form()
     check_form(request, settings, form)
-    viewer = await _viewer(request, session)
+    viewer = await signed_in(request, session)
     if viewer is None:
         return to_signin(f"/projects/{slug}/calls/new")
     frame, given = frame_of(request, viewer), read_form(form)
     target = {"action": f"/projects/{slug}/calls/new", "back": f"/projects/{slug}"}
     if form.get("find"):
-        return await _form(request, session, frame, given, target)
+        return await form_page(request, session, frame, given, target)
     try:
         data = CallInput.model_validate(
             {**call_data(given), "visibility": given["visibility"] or "public"}
@@ -153,7 +148,7 @@ async def publish(
             )
             path = urlsplit(view.obj.uri).path
     except ValidationError as error:
-        return await _form(
+        return await form_page(
             request,
             session,
             frame,
@@ -163,7 +158,7 @@ async def publish(
             errors=errors_for(error_fields(error)),
         )
     except ValidationFailed as error:
-        return await _form(
+        return await form_page(
             request,
             session,
             frame,
@@ -176,123 +171,5 @@ async def publish(
         return refused(request, frame, "call_form.html", 403, NOT_YOURS)
     except (NotFound, Gone):
         return refused(request, frame, "call_form.html", 404, NO_PROJECT)
-    documents.clear()
-    return see_other(path)
-
-
-@router.get("/calls/{token}/edit")
-async def edit_call(request: Request, session: SessionDep, token: Token) -> Response:
-    """The form to change a call, filled with what its coordinators wrote."""
-    viewer = await _viewer(request, session)
-    if viewer is None:
-        return to_signin(request.url.path)
-    frame = frame_of(request, viewer)
-    try:
-        async with session.begin():
-            view, data = await calls.call_to_edit(
-                session, request.app.state.uris, viewer.principal, token
-            )
-            given = given_of(data, view.obj.name or "")
-            target = {
-                "action": f"/calls/{token}/edit",
-                "back": urlsplit(view.obj.uri).path,
-                "editing": True,
-                "project": view.author.name,
-            }
-    except Forbidden:
-        return refused(request, frame, "call_form.html", 403, NOT_YOURS)
-    except (NotFound, Gone):
-        return refused(request, frame, "call_form.html", 404, NO_CALL)
-    return await _form(request, session, frame, given, target)
-
-
-@router.post("/calls/{token}/edit")
-async def change_call(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    documents: DocumentsDep,
-    token: Token,
-) -> Response:
-    """Save the call's changes (its Update goes out); its page next."""
-    form = await request.form()
-    check_form(request, settings, form)
-    viewer = await _viewer(request, session)
-    if viewer is None:
-        return to_signin(f"/calls/{token}/edit")
-    frame, given = frame_of(request, viewer), read_form(form)
-    path = urlsplit(request.app.state.uris.call(token)).path
-    target = {"action": f"/calls/{token}/edit", "back": path, "editing": True}
-    if form.get("find"):
-        return await _form(request, session, frame, given, target)
-    try:
-        fields = call_data(given)
-        CallInput.model_validate({**fields, "visibility": "public"})  # the whole call, checked
-        change = CallUpdate.model_validate(fields)
-        async with session.begin():
-            await calls.change_call(
-                session, request.app.state.uris, viewer.principal, token, change, now()
-            )
-    except ValidationError as error:
-        return await _form(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for(error_fields(error)),
-        )
-    except ValidationFailed as error:
-        return await _form(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for({field_of(error.message)}),
-        )
-    except Forbidden:
-        return refused(request, frame, "call_form.html", 403, NOT_YOURS)
-    except (NotFound, Gone):
-        return refused(request, frame, "call_form.html", 404, NO_CALL)
-    documents.clear()
-    return see_other(path)
-
-
-@router.post("/calls/{token}/state")
-async def change_state(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    documents: DocumentsDep,
-    token: Token,
-    state: Annotated[str, Form(pattern=r"^(open|closed)$")],
-) -> Response:
-    """Close the call (no more applications) or re-open it."""
-    check_form(request, settings, await request.form())
-    viewer = await _viewer(request, session)
-    path = urlsplit(request.app.state.uris.call(token)).path
-    if viewer is None:
-        return to_signin(path)
-    frame = frame_of(request, viewer)
-    try:
-        async with session.begin():
-            await calls.change_call_state(
-                session,
-                request.app.state.uris,
-                viewer.principal,
-                token,
-                OPEN if state == OPEN else CLOSED,
-                now(),
-            )
-    except Forbidden:
-        return refused(request, frame, "call_form.html", 403, NOT_YOURS)
-    except (NotFound, Gone):
-        return refused(request, frame, "call_form.html", 404, NO_CALL)
-    except Conflict as error:
-        words = LATE if "deadline" in error.message else SAME
-        return refused(request, frame, "call_form.html", 409, words, back=path)
     documents.clear()
     return see_other(path)

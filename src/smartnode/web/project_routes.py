@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.web import call_forms, membership_pages, project_pages, team_pages
+from smartnode.web import (
+    call_edit_pages,
+    call_forms,
+    membership_pages,
+    project_pages,
+    team_pages,
+)
 
 
 def include(app: FastAPI) -> None:
@@ -13,4 +19,5 @@ def include(app: FastAPI) -> None:
     app.include_router(project_pages.router)  # /new/project, /projects/{slug}/edit
     app.include_router(team_pages.router)  # /projects/{slug}/team and its forms
     app.include_router(membership_pages.router)  # join, leave, /team-invitations
-    app.include_router(call_forms.router)  # publish, edit, close and re-open a call
+    app.include_router(call_forms.router)  # publish a call
+    app.include_router(call_edit_pages.router)  # edit, close and re-open a call
