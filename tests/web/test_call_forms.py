@@ -65,6 +65,7 @@ def terms(**fields: Any) -> dict[str, Any]:
         "starts_on": "2027-03-01", "ends_on": "2027-04-30", "closes_on": LATER.isoformat(),
         "positions": "2", "effort_amount": "40", "effort_unit": "day", "pay_amount": "3000",
         "pay_currency": "EUR", "pay_unit": "month", "hashtags": "dance", "visibility": "public",
+        "description_en": "Two dancers wanted.",
         **fields,
     }  # fmt: skip
 
@@ -95,6 +96,7 @@ async def test_a_coordinator_publishes_a_call_that_federates(browser, db, settin
     assert (call["country"], call["city"], call["positions"]) == ("SE", "Malmö", 2)
     assert call["paid"] == {"amount": "3000", "currency": "EUR", "unit": "month"}
     assert call["languages"] == ["sv", "en"] and row.closes_at is not None
+    assert list(row.content_map) == ["sv", "en"] and "Two dancers wanted." in row.content_map["en"]
     [create] = await activities(db, "Create")
     assert create.document["object"]["publishes"]["resourceConformsTo"] == DANCER
     assert await fan_out(db, settings, create) == ["https://mastodon.example/inbox"]
@@ -159,6 +161,7 @@ async def test_a_coordinator_edits_closes_and_reopens_the_call(
     assert f'value="{DANCER}" checked' in form.text and 'value="3000"' in form.text
     assert 'id="f-effort_amount" name="effort_amount" type="number" value="40"' in form.text
     assert f'value="{LATER.isoformat()}"' in form.text
+    assert ">Two dancers wanted.</textarea>" in form.text
     changed = await browser.post(f"{path}/edit", data={"csrf": csrf, **terms(
         title="Three dancers", positions="3", remote="1", pay_amount="")})  # fmt: skip
     assert changed.status_code == 303 and changed.headers["location"] == path

@@ -11,6 +11,7 @@ from babel.numbers import get_territory_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from smartnode.config import UI_LANGUAGES
 from smartnode.content.calls_inputs import EFFORT_UNITS, PAY_UNITS, CallInput
 from smartnode.matching.taxonomy import preferred_labels, search_concepts
 from smartnode.web.i18n import N_, gettext
@@ -42,6 +43,7 @@ MULTI = ("skills", "languages")
 WORDS = {
     "title": N_("Give the call a title of at most 200 characters."),
     "description": N_("Describe the work (at most 20,000 characters)."),
+    "content_map": N_("Write at most 20,000 characters in each language."),
     "language": N_("Choose a language from the list."),
     "occupation": N_("Choose an occupation from the list found with “Find”."),
     "skills": N_("Choose at most 20 skills from the lists found with “Find”."),
@@ -70,6 +72,9 @@ def read_form(form: FormData) -> dict[str, Any]:
     given: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in SINGLE}
     for name in MULTI:
         given[name] = [str(v) for v in form.getlist(name) if str(v).strip()]
+    given["translations"] = {
+        code: str(form.get(f"description_{code}", "")).strip() for code in UI_LANGUAGES
+    }
     return given
 
 
@@ -94,10 +99,16 @@ def call_data(given: dict[str, Any]) -> dict[str, Any]:
         "currency": given["pay_currency"] or "EUR",
         "unit": given["pay_unit"] or "project",
     }
+    language = given["language"] or None
     return {
         "title": given["title"],
         "description": given["description"],
-        "language": given["language"] or None,
+        "content_map": {
+            code: text
+            for code, text in given.get("translations", {}).items()
+            if text and code != language
+        },
+        "language": language,
         "occupation": given["occupation"] or None,
         "skills": list(dict.fromkeys(given["skills"])),
         "languages": list(dict.fromkeys(given["languages"])),
@@ -116,11 +127,15 @@ def call_data(given: dict[str, Any]) -> dict[str, Any]:
 def given_of(data: CallInput | None, title: str) -> dict[str, Any]:
     """A saved call's input as the form shows it."""
     if data is None:
-        return {"title": title, "skills": [], "languages": [], "positions": "1"}
+        return {"title": title, "skills": [], "languages": [], "positions": "1",
+                "translations": {}}  # fmt: skip
     effort, paid, place = data.effort, data.paid, data.place
     return {
         "title": data.title,
         "description": data.description,
+        "translations": {
+            code: text for code, text in (data.content_map or {}).items() if code != data.language
+        },
         "language": data.language or "",
         "occupation": data.occupation or "",
         "skills": list(data.skills or []),
