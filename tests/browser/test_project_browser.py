@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.browser import DESKTOP, PHONE, axe_violations, describe, scroll_width
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.node import BrowserNode
 
 PROJECT = "Ljudverkstan Malmö"
@@ -120,3 +121,22 @@ def test_the_call_form_with_errors_and_entries_found_has_no_violation(
     assert member.locator(".error-summary").count() == 1
     violations = axe_violations(member)
     assert not violations, describe(violations)
+
+
+SHOTS = {"new-project": "/new/project", "project-signed-in": "{project}",
+         "project-edit": "{project}/edit", "team": "{project}/team",
+         "new-call": "{project}/calls/new", "call-signed-in": "{call}", "call-edit": "{call}/edit",
+         "team-invitations": "/team-invitations"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_pages_are_pictured(node: BrowserNode, member: Page, made, lang: str) -> None:
+    member.goto(node.url(f"/language?set={lang}&next=/"))
+    try:
+        for name, path in SHOTS.items():
+            member.goto(node.url(path.format(**made)))
+            assert member.locator("html").get_attribute("lang") == lang
+            (SCREENSHOTS / lang).mkdir(parents=True, exist_ok=True)
+            member.screenshot(path=str(SCREENSHOTS / lang / f"{name}.png"), full_page=True)
+    finally:
+        member.goto(node.url("/language?set=en&next=/"))

@@ -111,6 +111,7 @@ async def new_call(request: Request, session: SessionDep, slug: Slug) -> Respons
                 "languages": [],
                 "positions": "1",
                 "pay_currency": currency_of(project.country),
+                "effort_unit": "day",
                 "visibility": "public",
             }
     except (NotFound, Gone):
