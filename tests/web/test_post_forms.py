@@ -4,6 +4,8 @@ API delivers them, and the refusals (visitor, stranger, forged form, bad input).
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from tests.accounts.account_support import hidden_fields, member_with_password, 
 from tests.conftest import make_project
 from tests.content import activities, add_follower, fan_out, make_post, node_client
 from tests.inbox import Fediverse
+from tests.web.test_participation_pages import an_event
 
 HTML = {"Accept": "text/html"}
 FOLLOWER = "https://mastodon.example/users/kim"
@@ -174,3 +177,16 @@ async def test_the_author_edits_a_post_and_others_may_not(browser, db, settings)
     assert await fan_out(db, settings, update) == [SHARED]
     empty = await browser.post(f"{path}/edit", data={**fields, "content": ""})
     assert empty.status_code == 422 and 'href="#p-content"' in empty.text
+
+
+async def test_a_reply_to_an_event_shows_beneath_it(browser, db, settings) -> None:
+    await member_with_password(db, settings, "anna")
+    await member_with_password(db, settings, "ben")
+    path, _token = await an_event(db, settings)
+    await sign_in(browser, "ben")
+    page = await browser.get(path, headers=HTML)
+    [link] = re.findall(r'href="(/new/post\?reply_to=[^"]+)"', page.text)
+    response = await write(browser, html.unescape(link), content="Can I bring a friend?")
+    assert response.status_code == 303 and response.headers["location"] == f"{path}#replies"
+    thread = await browser.get(path, headers=HTML)
+    assert "Can I bring a friend?" in thread.text

@@ -85,7 +85,8 @@ async def event_actions(request: Request, obj: ContentObject) -> Actions:
     uris: NodeUris = request.app.state.uris
     token = uris.event_token(obj.uri) or ""
     base = {"token": token, "done": _done(request, EVENT_DONE), "over": _over(obj),
-            "mode": str(facts(obj).get("join_mode") or "free")}  # fmt: skip
+            "mode": str(facts(obj).get("join_mode") or "free"),
+            "reply_url": "/new/post?" + urlencode({"reply_to": obj.uri})}  # fmt: skip
     viewer = await viewer_here(request, settings)
     if viewer is None:
         return Actions({**base, "member": False, "signin_url": _signin(obj, "#take-part")})
