@@ -43,6 +43,7 @@ from smartnode.web import (
     signin_pages,
 )
 from smartnode.web import search as search_page
+from smartnode.web.page_cache import ClearedByWrites
 from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(factor_pages.router)  # second factor (TOTP, recovery codes), passkeys
     app.include_router(language_pages.router)  # /language: the switcher on every page
     add_error_handlers(app)
+    app.add_middleware(ClearedByWrites)  # a write here empties the visitors' page cache
     app.add_middleware(SignedInViewer)  # pages in a signed-in member's language
     app.add_middleware(BodyLimit)  # every request body ≤ 1 MiB, refused before it is parsed
     return app

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How long other processes' changes may take to show in cached documents.",
     )
+    page_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long public pages are kept rendered for visitors not signed in "
+        "(0: never).",
+    )
     collection_page_size: int = Field(default=20, ge=1, le=200)
     inbox_rate_per_minute: int = Field(
         default=600, ge=0, description="Inbox POSTs accepted per remote host per minute (0: off)."

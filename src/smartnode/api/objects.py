@@ -43,6 +43,7 @@ from smartnode.web import pages
 from smartnode.web.calls import call_page
 from smartnode.web.events import event_page
 from smartnode.web.notes import note_page
+from smartnode.web.page_cache import cached_page
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
@@ -98,7 +99,14 @@ async def call(request: Request, token: str) -> Response:
 
 
 async def _content(request: Request, uri: str, token: str) -> Response:
-    """One of our content objects by id, negotiated, with its audience rules."""
+    """One of our content objects by id, negotiated, with its audience rules; a visitor's page
+    may come from the page cache (web/page_cache.py)."""
+    if not wants_activity_json(request.headers.get("accept", "")):
+        return await cached_page(request, lambda: _negotiated(request, uri, token))
+    return await _negotiated(request, uri, token)
+
+
+async def _negotiated(request: Request, uri: str, token: str) -> Response:
     as_json = wants_activity_json(request.headers.get("accept", ""))
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.url.path

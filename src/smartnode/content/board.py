@@ -95,6 +95,12 @@ def tag_names(obj: ContentObject, extra: Sequence[str] = ()) -> set[str]:
     return {fold(name.lstrip("#")) for name in [*names, *extra] if name}
 
 
+def _checked_in_python(wanted: BoardFilter) -> bool:
+    """Whether `_matches` has anything to check (else every row the query reads is shown)."""
+    return any((wanted.skill, wanted.sector, wanted.city, wanted.paid is not None,
+                wanted.language))  # fmt: skip
+
+
 def _matches(obj: ContentObject, wanted: BoardFilter) -> bool:
     terms = call_terms(obj)
     if wanted.skill and wanted.skill not in terms.skill_uris and wanted.skill != terms.occupation:
@@ -174,6 +180,10 @@ async def board_page(
     sort: BoardSort = NEWEST,
 ) -> tuple[Sequence[ContentObject], Position | None]:
     """One page of open calls and the position of the next page (None on the last)."""
+    if not _checked_in_python(wanted):  # SQL decides alone: read the page and one more row
+        rows = (await session.scalars(_query(wanted, now, sort, after).limit(limit + 1))).all()
+        page = list(rows[:limit])
+        return page, _key(page[-1], sort) if len(rows) > limit else None
     found: list[ContentObject] = []
     position = after
     for _ in range(ROUNDS):

@@ -21,6 +21,7 @@ from smartnode.matching.terms import LANGUAGES
 from smartnode.web.call_views import call_card, country_name
 from smartnode.web.formats import language_label
 from smartnode.web.i18n import N_, current_language, gettext, using
+from smartnode.web.page_cache import cached_page
 from smartnode.web.pages import error_page, render
 from smartnode.web.viewer import request_language
 
@@ -130,6 +131,20 @@ async def board_page(
 ) -> Response:
     """One page of open calls matching the facets, and links to the first and next pages."""
     facets = Facets(sector, skill, country.upper(), city, remote, paid, language, deadline, sort)
+    return await cached_page(
+        request, lambda: _board(request, session, settings, facets, after, page)
+    )
+
+
+async def _board(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    facets: Facets,
+    after: str | None,
+    page: int,
+) -> Response:
+    sort = facets.sort
     with using(request_language(request, settings)):
         try:
             wanted = await _filter(session, facets)
