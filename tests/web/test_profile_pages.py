@@ -165,3 +165,36 @@ async def test_refusals_signed_out_and_without_csrf(browser, db, settings, anna)
 async def test_the_account_page_leads_to_the_form(browser, db, settings, anna) -> None:
     await sign_in(browser, "anna")
     assert 'href="/account/profile"' in (await browser.get("/account")).text
+
+
+async def test_an_unchanged_bio_keeps_its_links(browser, db, settings) -> None:
+    bio = '<p>See <a href="https://bo.example/work">my work</a>.</p>'
+    bo = await member_with_password(db, settings, "bo", summary=bio)
+    await sign_in(browser, "bo")
+    page = await browser.get(PATH)
+    assert "See my work.</textarea>" in page.text
+    fields = {**hidden_fields(page.text), "name": "Bo", "language": "en", "summary": "See my work."}
+    assert (await browser.post(PATH, data=fields)).status_code == 303
+    actor = await _row(db, Actor, bo)
+    assert 'href="https://bo.example/work"' in actor.summary and actor.summary_map == {
+        "en": actor.summary
+    }
+    changed = {**fields, "summary": "New text."}
+    assert (await browser.post(PATH, data=changed)).status_code == 303
+    assert (await _row(db, Actor, bo)).summary == "<p>New text.</p>"
+
+
+async def test_the_suggestions_are_esco_skills_in_the_viewers_language(
+    browser, db, settings, anna
+) -> None:
+    assert (await browser.get(f"{PATH}/skills", params={"q": "dans"})).status_code == 401
+    await sign_in(browser, "anna")
+    swedish = await browser.get(f"{PATH}/skills", params={"q": "dans"},
+                                headers={"Accept-Language": "sv"})  # fmt: skip
+    assert {"uri": PERFORM, "label": "framföra dans"} in swedish.json()["items"]
+    english = await browser.get(f"{PATH}/skills", params={"q": "danc"},
+                                headers={"Accept-Language": "en"})  # fmt: skip
+    assert {"uri": PERFORM, "label": "perform dances"} in english.json()["items"]
+    assert (await browser.get(f"{PATH}/skills", params={"q": "d"})).json() == {"items": []}
+    page = await browser.get(PATH)
+    assert 'list="skill-suggestions"' in page.text and "/static/profile-skills.js" in page.text

@@ -111,14 +111,23 @@ def _link_name(row: dict[str, str]) -> str:
     return row["name"] or urlsplit(row["url"]).hostname or row["url"]
 
 
-def profile_data(given: dict[str, Any]) -> dict[str, Any]:
-    """The profile's input (MemberUpdate) from the form."""
+def _bio_html(text: str, stored: str) -> str:
+    """The bio's HTML: the stored one when its text is unchanged (its links kept)."""
+    return stored if stored and html_text(stored) == text else text_html(text)
+
+
+def profile_data(given: dict[str, Any], stored: dict[str, str] | None = None) -> dict[str, Any]:
+    """The profile's input (MemberUpdate) from the form; `stored` are the bios saved before,
+    by language."""
+    stored = stored or {}
     language = given["language"] or "en"
-    bios = {c: text_html(t) for c, t in given["bios"].items() if t and c != language}
+    bios = {
+        c: _bio_html(t, stored.get(c, "")) for c, t in given["bios"].items() if t and c != language
+    }
     return {
         "name": given["name"],
         "language": language,
-        "summary": text_html(given["summary"]),
+        "summary": _bio_html(given["summary"], stored.get(language, "")),
         "summary_map": {language: "", **bios},  # an empty map would mean "unchanged"
         "avatar_url": given["avatar_url"] or None,
         "country": given["country"],
@@ -158,12 +167,14 @@ def matching_data(given: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parsed(given: dict[str, Any]) -> tuple[MemberUpdate, MatchingProfileChange] | dict[str, str]:
+def parsed(
+    given: dict[str, Any], stored: dict[str, str]
+) -> tuple[MemberUpdate, MatchingProfileChange] | dict[str, str]:
     """Both inputs, or the refused parts with their words."""
     refused: set[str] = set()
     change = matching = None
     try:
-        change = MemberUpdate.model_validate(profile_data(given))
+        change = MemberUpdate.model_validate(profile_data(given, stored))
     except ValidationError as error:
         refused |= {_part(e["loc"]) for e in error.errors()}
     try:

@@ -4,15 +4,16 @@ picture, place, working languages with CEFR levels, availability, ESCO skills an
 profile change sends it).
 
 Skills come from ESCO without JavaScript: the words typed and "Find skills" send the form back,
-which returns, nothing saved, with the skills found in the page's language to tick.
+which returns, nothing saved, with the skills found in the page's language to tick. With
+JavaScript, /account/profile/skills?q= fills the field's suggestions as the member types.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors import member_cases as members
@@ -36,7 +37,7 @@ from smartnode.web.profile_form import (
     skill_levels,
 )
 from smartnode.web.project_common import country_choices, language_choices, now, refused
-from smartnode.web.viewer import Viewer, viewer_of
+from smartnode.web.viewer import Viewer, page_language, viewer_of
 
 router = APIRouter(include_in_schema=False)
 PATH = "/account/profile"
@@ -125,7 +126,8 @@ async def profile_change(
     if form.get("find"):
         await _found(session, given, frame.language)
         return _form(request, frame, who, given)
-    inputs = parsed(given)
+    actor = viewer.actor
+    inputs = parsed(given, {**actor.summary_map, actor.language: actor.summary})
     if isinstance(inputs, dict):
         return _form(request, frame, who, given, errors=inputs, status=422)
     try:
@@ -140,3 +142,21 @@ async def profile_change(
         return refused(request, frame, TEMPLATE, 404, GONE)
     documents.clear()
     return see_other(f"{PATH}?saved=1")
+
+
+@router.get(f"{PATH}/skills")
+async def skill_suggestions(
+    request: Request, session: SessionDep, settings: SettingsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:  # fmt: skip
+    """ESCO skills whose label in the viewer's language contains `q` (the field's suggestions)."""
+    viewer = await viewer_of(request, session, settings)
+    if viewer is None:
+        return JSONResponse({"items": []}, status_code=401)
+    language = page_language(request, settings, viewer.account)
+    if len(q.strip()) < 2:
+        return JSONResponse({"items": []})
+    async with session.begin():
+        hits = await search_concepts(session, q, language, kinds=("skill",), limit=FOUND)
+    items = [{"uri": h.uri, "label": h.label} for h in hits if h.uri]
+    return JSONResponse({"items": items}, headers={"Cache-Control": "private, max-age=300"})
