@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import Result
 
+from smartnode.accounts.secrets import digest
 from smartnode.storage.models import Actor, ApiToken, MemberProfile, Project, ProjectMember
+from smartnode.storage.models_accounts import Account, AccountLink
 from tests.conftest import TEST_BASE_URL, TEST_DOMAIN, Invoke, query
 from tests.servers import node_env, run_cli, smartnode_server
 
@@ -187,6 +190,25 @@ def test_seed_adds_the_node_countrys_members_projects_and_teams(
     assert count(database_url, Actor.kind == "project") == 3
     assert count(database_url, ProjectMember.role == "coordinator", table=ProjectMember) == 3
     assert count(database_url, ProjectMember.role != "coordinator", table=ProjectMember) == 6
+
+
+def test_seed_ends_with_a_link_to_sign_in_as_its_first_member(
+    smartnode: Invoke, database_url: str
+) -> None:
+    result = smartnode("seed")
+    found = re.search(r"To sign in as (\S+), open (https?://\S+/invitation/(\S+)) ", result.output)
+    assert found is not None, result.output
+    username, token = found[1], found[3]
+    [(state,)] = query(
+        database_url,
+        select(Account.state)
+        .join(Actor, Actor.id == Account.actor_id)
+        .where(Actor.username == username),
+    )
+    assert state == "invited"
+    links = select(AccountLink.purpose).where(AccountLink.token_hash == digest(token))
+    assert query(database_url, links) == [("invite",)]
+    assert "smartnode member invite" in result.output
 
 
 def test_seed_is_idempotent_and_if_empty_leaves_a_used_node_alone(

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from smartnode.accounts.onboarding import invitation_url, invite_member
+from smartnode.accounts.principal import admin
 from smartnode.cli_support import (
     database_session,
     guarded,
@@ -42,7 +44,16 @@ def seed(
             if if_empty and await has_members(session):
                 return ["The node has members already: nothing seeded."]
             report = await seed_country(session, settings, code, now())
-        return seed_lines(report, settings)
+            lines = seed_lines(report, settings)
+            if report.members:  # the first seeded member signs in through an invitation
+                first = report.members[0]
+                made = await invite_member(session, settings, admin(), first, now())
+                url = invitation_url(settings, made.link.token)
+                lines += [
+                    f"To sign in as {first}, open {url} and choose a password (the link "
+                    f"works once; `smartnode member invite {first}` makes another)."
+                ]
+        return lines
 
     for line in run(work):
         out().print(line)
