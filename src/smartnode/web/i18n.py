@@ -9,22 +9,24 @@ merged when first used; they are read as text, so no compiled `.mo` is kept in t
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 from smartnode.config import UI_LANGUAGES
 from smartnode.translatable import N_ as N_
+from smartnode.web.elision import elide
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 SOURCE_LANGUAGE = "en"
@@ -71,14 +73,16 @@ def using(language: str) -> Iterator[None]:
 
 def gettext(message: str, **variables: Any) -> str:
     """`message` in the current language, with `%(name)s` variables filled in."""
-    text = translations(current_language.get()).gettext(message)
-    return text % variables if variables else text
+    language = current_language.get()
+    text = translations(language).gettext(message)
+    return elide(language, text % variables, variables) if variables else text
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     """The singular or plural form for `n` in the current language; `%(num)s` is `n`."""
-    text = translations(current_language.get()).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    language = current_language.get()
+    text = translations(language).ngettext(singular, plural, n)
+    return elide(language, text % {"num": n, **variables}, variables)
 
 
 def translator(language: str) -> NullTranslations:
@@ -97,6 +101,22 @@ def install(environment: Environment) -> None:
         ),
         newstyle=True,
     )
+    filled: Callable[..., str] = environment.globals["gettext"]  # type: ignore[assignment]
+    filled_plural: Callable[..., str] = environment.globals["ngettext"]  # type: ignore[assignment]
+
+    @pass_context
+    def gettext_elided(context: Context, message: str, **variables: Any) -> str:
+        text = cast(str, context.call(filled, message, **variables))  # Markup when escaping
+        return elide(current_language.get(), text, variables)
+
+    @pass_context
+    def ngettext_elided(
+        context: Context, singular: str, plural: str, n: int, **variables: Any
+    ) -> str:
+        text = cast(str, context.call(filled_plural, singular, plural, n, **variables))
+        return elide(current_language.get(), text, variables)
+
+    environment.globals.update(gettext=gettext_elided, ngettext=ngettext_elided)
 
 
 def negotiate(accept_language: str | None, preferred: str | None, default: str) -> str:
