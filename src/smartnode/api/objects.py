@@ -26,7 +26,7 @@ from smartnode.api import signed_fetch
 from smartnode.api.activitypub import _page_request
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
-from smartnode.content.access import in_audience
+from smartnode.content.access import in_audience, member_reads
 from smartnode.content.audience import OPEN, recipients
 from smartnode.content.inputs import Visibility
 from smartnode.content.notes_to_ap import restore_language_order
@@ -44,6 +44,7 @@ from smartnode.web.calls import call_page
 from smartnode.web.events import event_page
 from smartnode.web.notes import note_page
 from smartnode.web.page_cache import cached_page
+from smartnode.web.viewer import page_viewer, viewer_of
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
@@ -74,7 +75,15 @@ async def _reader(request: Request, as_json: bool) -> str | None:
 async def _may_read(
     request: Request, session: AsyncSession, names: list[str], author: Actor, as_json: bool
 ) -> bool:
-    return await in_audience(session, names, author, await _reader(request, as_json))
+    """Whether the requester reads a non-public object: the signer of an AS2 request, or on
+    the page the signed-in member (content/access.py decides)."""
+    if as_json:
+        return await in_audience(session, names, author, await _reader(request, as_json))
+    if not page_viewer(request).signed_in:
+        return False
+    async with request.app.state.db.session() as own:
+        viewer = await viewer_of(request, own, request.app.state.settings)
+    return viewer is not None and await member_reads(session, names, author, viewer.actor)
 
 
 @router.get("/notes/{token}")

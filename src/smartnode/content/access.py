@@ -1,7 +1,8 @@
 """Who may read and who may change content: THE place of these rules.
 
 Reading: a non-public post or activity is read by an actor it is addressed to, or by a follower
-when it is addressed to its author's followers; everyone else is told it does not exist.
+when it is addressed to its author's followers, and on its page by the member who wrote it or
+coordinates the project that did; everyone else is told it does not exist.
 Writing: a member posts as themselves or as a project they coordinate; a post, event or call is
 changed by its author or, for a project's, by any coordinator of the project; an admin may
 remove any (moderation). Someone who may not change what they cannot read is told it does not
@@ -48,6 +49,18 @@ async def in_audience(
         )
     )
     return found is not None
+
+
+async def member_reads(
+    session: AsyncSession, recipients: list[str], author: Actor, member: Actor
+) -> bool:
+    """True when a signed-in member of this node reads a non-public post on its page: they
+    wrote it, they coordinate the project that did, or it is addressed to them (in_audience)."""
+    if member.id == author.id:
+        return True
+    if author.kind == "project" and await coordinates(session, member, author):
+        return True
+    return await in_audience(session, recipients, author, member.uri)
 
 
 async def posting_as(
