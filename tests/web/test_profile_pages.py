@@ -162,9 +162,16 @@ async def test_refusals_signed_out_and_without_csrf(browser, db, settings, anna)
     assert await activities(db, "Update") == []
 
 
-async def test_the_account_page_leads_to_the_form(browser, db, settings, anna) -> None:
+async def test_the_account_page_and_the_own_public_page_lead_to_the_form(
+    browser, db, settings, anna
+) -> None:
+    await member_with_password(db, settings, "bo")
+    html = {"Accept": "text/html"}
+    assert 'href="/account/profile"' not in (await browser.get("/members/anna", headers=html)).text
     await sign_in(browser, "anna")
     assert 'href="/account/profile"' in (await browser.get("/account")).text
+    assert 'href="/account/profile"' in (await browser.get("/members/anna", headers=html)).text
+    assert 'href="/account/profile"' not in (await browser.get("/members/bo", headers=html)).text
 
 
 async def test_an_unchanged_bio_keeps_its_links(browser, db, settings) -> None:

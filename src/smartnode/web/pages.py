@@ -218,6 +218,7 @@ async def _member_page(
         m=view,
         actor_uri=actor.uri,
         noindex=not actor.indexable,
+        own=page_viewer(request).username == actor.username,
     )
 
 

@@ -73,10 +73,12 @@ NOT_PAGES = ("/static/", "/api/", "/.well-known/", "/oauth/token", "/nodeinfo/")
 
 @dataclass(frozen=True, slots=True)
 class PageViewer:
-    """What every page shows of its viewer: signed in or not, and their language setting."""
+    """What every page shows of its viewer: signed in or not, their language setting and
+    (signed in) their username."""
 
     signed_in: bool
     language: str | None
+    username: str | None = None
 
 
 def language_cookie_name(settings: Settings) -> str:
@@ -137,4 +139,4 @@ async def _find_page_viewer(request: Request, settings: Settings) -> PageViewer:
         viewer = await viewer_of(request, session, settings)
     if viewer is None:
         return PageViewer(False, None)
-    return PageViewer(True, viewer.account.ui_language)
+    return PageViewer(True, viewer.account.ui_language, viewer.actor.username)
