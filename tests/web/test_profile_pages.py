@@ -60,7 +60,7 @@ def filled(fields: dict[str, str], **changes: Any) -> dict[str, Any]:
             "other_language": "ar", "other_level": "B1",
             "window_from_0": "2027-03-01", "window_to_0": "2027-03-10",
             "link_url_0": "https://anna.example/portfolio", "link_name_0": "",
-            "listed": "1", "suggestions": "1"}  # fmt: skip
+            "listed": "1", "suggestions": "1", "remote_ok": "1"}  # fmt: skip
     return {**fields, **base, **changes}
 
 
@@ -101,6 +101,7 @@ async def test_a_member_saves_every_part_and_one_update_goes_to_followers(
     assert sorted(profile.languages) == ["ar", "en", "sv"]
     matching = await _row(db, MatchingProfile, anna)
     assert (matching.suggestions, matching.visible_to_nodes) == (True, False)
+    assert (matching.remote_ok, matching.cross_border) == (True, False)
     async with db.session() as s:
         [skill] = await s.scalars(select(MemberSkill))
         languages = {(r.language, r.level) for r in await s.scalars(select(MemberLanguage))}

@@ -25,6 +25,7 @@ from smartnode.web.i18n import N_, current_language
 SINGLE = ("name", "language", "summary", "avatar_url", "country", "city", "skill_q",
           "other_language", "other_level")  # fmt: skip
 CONSENTS = ("listed", "indexable", "suggestions", "visible_to_nodes")
+REACH = ("remote_ok", "cross_border")
 MAX_WINDOWS, MAX_LINKS, MAX_SKILLS = 20, 10, 50
 #: The form's parts in page order, each with what to say when the input refuses it.
 WORDS = {
@@ -78,6 +79,7 @@ def read_form(form: FormData) -> dict[str, Any]:
     links = _rows(form, "link", ("name", "url"), MAX_LINKS)
     given["links"] = [row for row in links if row["name"] or row["url"]]
     given["consents"] = [name for name in CONSENTS if form.get(name) == "1"]
+    given["reach"] = [name for name in REACH if form.get(name) == "1"]
     return given
 
 
@@ -104,6 +106,7 @@ def given_of(actor: Actor, profile: MemberProfile, view: ProfileView) -> dict[st
             {"name": str(k.get("name", "")), "url": str(k.get("url", ""))} for k in profile.links
         ],
         "consents": [name for name in CONSENTS if getattr(view, name)],
+        "reach": [name for name in REACH if getattr(view, name)],
     }
 
 
@@ -164,6 +167,7 @@ def matching_data(given: dict[str, Any]) -> dict[str, Any]:
             {"starts_on": r["from"] or None, "ends_on": r["to"] or None} for r in given["windows"]
         ],
         "opt_ins": {name: name in given["consents"] for name in CONSENTS},
+        **{name: name in given["reach"] for name in REACH},
     }
 
 
