@@ -11,7 +11,7 @@ import pytest
 from smartnode.storage.models_work import Notification
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import make_project
-from tests.content import fan_out, node_client
+from tests.content import activity, fan_out, node_client, remote_note
 from tests.inbox import Fediverse, receive
 from tests.inbox.applications import applications, make_call, notifications, offer, sent
 
@@ -94,6 +94,36 @@ async def test_a_coordinator_decides_and_each_applicant_is_told(
     late = await browser.post(f"{path}/{bo_app.id}", data={"csrf": csrf, "decision": "reject"})
     assert late.headers["location"].endswith("done=late")
     assert isinstance(decided[0], Notification)
+
+
+async def test_the_message_reaches_someone_who_applied_by_a_direct_reply(
+    browser, db, settings, world
+) -> None:
+    await member_with_password(db, settings, "anna")
+    jazz = await make_project(db, settings, "Jazz", "anna")
+    call = await make_call(db, settings, jazz, title="Drummer")
+    alice = "https://mastodon.example/users/alice"
+    world.actor(alice, name="Alice")
+    note = remote_note("https://mastodon.example/users/alice/statuses/1", alice,
+                       content="<p>I would love to drum for you</p>", to=[jazz.uri],
+                       inReplyTo=call.uri,
+                       tag=[{"type": "Mention", "href": jazz.uri}])  # fmt: skip
+    assert (
+        await receive(db, settings, world, activity("Create", alice, note))
+    ).status == "processed"
+    [app] = await applications(db)
+    assert app.via == "reply"
+    await sign_in(browser, "anna")
+    path = call.uri.removeprefix(settings.base_url) + "/applications"
+    csrf = hidden_fields((await browser.get(path)).text)["csrf"]
+    decided = await browser.post(f"{path}/{app.id}", data={
+        "csrf": csrf, "decision": "accept", "message": "Rehearsals <start> Monday"})  # fmt: skip
+    assert decided.status_code == 303
+    _ack, told = await sent(db, "Create")
+    dm = told.document["object"]
+    assert dm["to"] == [alice] and "Good news" in dm["content"]
+    assert "Rehearsals &lt;start&gt; Monday" in dm["content"]
+    assert await fan_out(db, settings, told) == ["https://mastodon.example/inbox"]
 
 
 async def test_deciding_needs_the_csrf_token_and_a_coordinator(

@@ -3,10 +3,10 @@ the applicant's node does with the project's answer. Services never commit.
 
 On the project's node a decision goes to the applicant ONLY: TentativeAccept{Offer},
 Accept{Offer, result: <the finalized Agreement>} or Reject{Offer}, by the project; an applicant
-who applied by a direct reply gets a direct Note instead. Acceptance finalizes the Agreement
-(FEP-0837): its id is minted here (`agreement_uri`) and served to its parties at that id; it
-also puts the applicant in the team, and the acceptance that takes a call's last place fills
-the call (content/calls.fill_when_taken).
+who applied by a direct reply gets a direct Note instead, with the coordinator's message.
+Acceptance finalizes the Agreement (FEP-0837): its id is minted here (`agreement_uri`) and
+served to its parties at that id; it also puts the applicant in the team, and the acceptance
+that takes a call's last place fills the call (content/calls.fill_when_taken).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from smartnode.content.applications_to_ap import (
     reply_message,
 )
 from smartnode.content.calls import fill_when_taken
+from smartnode.content.compose import plain_text
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.content.notices import notify
 from smartnode.content.proposals import agreed_proposal
@@ -89,14 +90,17 @@ async def direct_message(
     call: ContentObject,
     in_reply_to: str,
     now: datetime,
+    message: str | None = None,
 ) -> ContentObject:
     """A direct Note from the project to one person (Mention + `to`, nothing public), in the
-    language of the reply it answers (the applicant's), else English; never the node's."""
+    language of the reply it answers (the applicant's), else English; never the node's. The
+    coordinator's `message` (HTML) follows as a paragraph of its own, in their words."""
     applicant_language = await reply_language(session, in_reply_to)
     language, text = reply_message(kind, applicant_language, call_title(call))
+    said = plain_text(message) if message else ""
     data = AnnouncementInput.model_validate(
         {
-            "content": f"{handle_of(to)} {text}",
+            "content": f"{handle_of(to)} {text}" + (f"\n\n{said}" if said else ""),
             "language": language,
             "visibility": "direct",
             "mentions": [to.uri],
@@ -175,7 +179,7 @@ async def _tell_applicant(
     elif app.via == "reply":
         if decision != "shortlist":
             note = await direct_message(
-                session, uris, resolver, project, applicant, state, call, app.uri, now
+                session, uris, resolver, project, applicant, state, call, app.uri, now, message
             )
             app.decision_uri = note.uri
     else:
