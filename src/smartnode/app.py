@@ -40,6 +40,7 @@ from smartnode.web import (
     profile_routes,
     project_routes,
     provider_pages,
+    settings_routes,
     signin_pages,
 )
 from smartnode.web import search as search_page
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(search_page.router)
     board_routes.include(app)  # /board, applying, the applications queue, remote interaction
     profile_routes.include(app)  # a member's own profile
+    settings_routes.include(app)  # a member's notifications and API tokens
     project_routes.include(app)  # projects, their teams and calls
     gathering_routes.include(app)  # events and posts
     app.include_router(signin_pages.router)  # /signin, /signout, /invitation, /reset

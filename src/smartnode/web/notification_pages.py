@@ -1,0 +1,7 @@
+"""A member's notifications (/account/notifications)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
