@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
@@ -72,3 +72,25 @@ async def mark_read(
     if row.read_at is None:
         row.read_at = now
     return await _notices(session, [row], viewer_language(lang or member.language), domain)
+
+
+async def mark_all_read(session: AsyncSession, principal: Principal, now: datetime) -> int:
+    """Mark every unread notification of the acting member read; how many were."""
+    member = await acting_member(session, principal, WRITE_NOTIFICATIONS)
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.actor_id == member.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def unread_count(session: AsyncSession, principal: Principal) -> int:
+    """How many of the acting member's notifications are not read yet."""
+    member = await acting_member(session, principal, READ_NOTIFICATIONS)
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.actor_id == member.id, Notification.read_at.is_(None))
+    )
+    return int(await session.scalar(query) or 0)
