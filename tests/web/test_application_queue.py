@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from smartnode.storage.models import Actor
 from smartnode.storage.models_work import Notification
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import make_project
@@ -21,7 +23,19 @@ LEA = "https://be.smart.example/members/lea"
 @pytest.fixture
 def world() -> Fediverse:
     fediverse = Fediverse()
-    fediverse.actor(LEA, name="Léa", summary="<p>Drummer from Liège</p>")
+    fediverse.actor(
+        LEA, name="Léa", summary="<p>Drummer from Liège</p>",
+        attachment=[
+            {"type": "PropertyValue", "name": "Languages", "value": "French, Dutch"},
+            {"type": "PropertyValue", "name": "Portfolio",
+             "value": '<a href="https://lea.example">lea.example</a><script>x()</script>'},
+            {"type": "PropertyValue", "name": "", "value": "nameless"},
+        ],
+        tag=[{"type": "DefinedTerm", "name": "play drums",
+              "url": "http://data.europa.eu/esco/skill/drums"},
+             {"type": "DefinedTerm", "name": "no address"},
+             {"type": "Hashtag", "name": "#jazz", "href": "https://be.smart.example/tags/jazz"}],
+    )  # fmt: skip
     return fediverse
 
 
@@ -74,6 +88,16 @@ async def test_a_coordinator_decides_and_each_applicant_is_told(
     assert "Léa" in page.text and "Bo" in page.text and "I keep time" in page.text
     assert "drums" in page.text and "Swedish" in page.text
     assert "<p>Drummer from Liège</p>" in page.text
+    assert "On their profile" in page.text and "<dd>French, Dutch</dd>" in page.text
+    assert 'href="https://lea.example"' in page.text and "<script>" not in page.text
+    assert "play drums" in page.text and "nameless" not in page.text
+    assert "no address" not in page.text
+    async with db.session() as s:
+        lea = await s.scalar(select(Actor).where(Actor.uri == LEA))
+    assert lea is not None and len(lea.remote_profile["fields"]) == 2
+    assert lea.remote_profile["skills"] == [
+        {"name": "play drums", "uri": "http://data.europa.eu/esco/skill/drums"}
+    ]
     lea_app, bo_app = sorted(await applications(db), key=lambda a: a.applicant_id != bo.id)[::-1]
     csrf = hidden_fields(page.text)["csrf"]
     said = "Another drummer <b>was</b> chosen"

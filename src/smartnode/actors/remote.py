@@ -61,6 +61,7 @@ class RemoteActorData:
     indexable: bool = False
     also_known_as: list[str] = field(default_factory=list)
     moved_to_uri: str | None = None
+    profile: dict[str, Any] = field(default_factory=dict)  # profile_of(doc)
 
 
 def _http_url(value: Any, what: str) -> str:
@@ -109,6 +110,29 @@ def _main_key(doc: dict[str, Any], actor_uri: str) -> tuple[str, str]:
     raise BadActor("actor has no public key owned by itself")
 
 
+#: At most this many profile fields and skills are kept of a remote actor.
+MAX_FIELDS, MAX_SKILLS = 10, 50
+
+
+def profile_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields (`attachment` PropertyValues: plain name, sanitised HTML value) and
+    skills (`tag` DefinedTerms with an http(s) id or url) of an actor document."""
+    fields = []
+    for item in as_list(doc.get("attachment")):
+        if isinstance(item, dict) and item.get("type") == "PropertyValue":
+            name, value = text_of(item.get("name"), 100).strip(), text_of(item.get("value"), 2000)
+            if name and value.strip():
+                fields.append({"name": name, "value": clean_html(value)})
+    skills = []
+    for item in as_list(doc.get("tag")):
+        if isinstance(item, dict) and item.get("type") == "DefinedTerm":
+            uri = _optional_url(item.get("url")) or _optional_url(item.get("id"))
+            name = text_of(item.get("name"), 200).strip()
+            if uri and name:
+                skills.append({"name": name, "uri": uri})
+    return {"fields": fields[:MAX_FIELDS], "skills": skills[:MAX_SKILLS]}
+
+
 def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
     """Validate and extract a remote actor document (already fetched from its own id)."""
     uri = _http_url(doc.get("id"), "id")
@@ -141,6 +165,7 @@ def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
             u for u in (_optional_url(id_of(a)) for a in as_list(doc.get("alsoKnownAs"))) if u
         ][:20],
         moved_to_uri=moved,
+        profile=profile_of(doc),
     )
 
 
@@ -182,6 +207,7 @@ async def store_remote_actor(
     actor.indexable = data.indexable
     actor.also_known_as = data.also_known_as
     actor.moved_to_uri = data.moved_to_uri
+    actor.remote_profile = data.profile
     actor.deleted_at = None
     actor.updated_at = now
     await revive_inboxes(session, actor)

@@ -61,6 +61,9 @@ class Actor(Base):
     followers_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     url: Mapped[str | None] = mapped_column(Text, nullable=True)  # remote profile page
     also_known_as: Mapped[list[str]] = mapped_column(Json, default=list)
+    #: A remote actor's profile as shown to coordinators: {"fields": [{name, value}], "skills":
+    #: [{name, uri}]} (actors/remote.py); empty for ours.
+    remote_profile: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     moved_to_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     private_key_enc: Mapped[str | None] = mapped_column(Text, nullable=True)

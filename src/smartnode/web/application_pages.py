@@ -20,7 +20,7 @@ from smartnode.content.application_cases import ApplicationView
 from smartnode.content.applications_to_ap import text_html
 from smartnode.content.call_terms import call_terms
 from smartnode.errors import Conflict, Forbidden, Gone, NotFound
-from smartnode.storage.models import MemberProfile
+from smartnode.storage.models import Actor, MemberProfile
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, inbox_context, to_signin
 from smartnode.web.formats import format_date, language_label
@@ -45,7 +45,8 @@ async def _entry(session: AsyncSession, view: ApplicationView, domain: str) -> d
         "handle": handle_of(applicant, domain),
         "url": applicant.url if (applicant.url or "").startswith("https://") else applicant.uri,
         "bio": Markup(applicant.summary),  # noqa: S704 - sanitised when stored
-        "skills": list(profile.skills) if profile else [],
+        "skills": list(profile.skills) if profile else remote_skills(applicant),
+        "fields": remote_fields(applicant),
         "languages": [language_label(c) for c in (profile.languages if profile else [])],
         "motivation": Markup(view.app.motivation),  # noqa: S704 - sanitised when stored
         "links": [u for u in view.app.links if u.startswith(("https://", "http://"))],
@@ -54,6 +55,20 @@ async def _entry(session: AsyncSession, view: ApplicationView, domain: str) -> d
         "applied": format_date(view.app.created_at),
         "open": view.app.state in ("pending", "shortlisted"),
     }
+
+
+def remote_skills(applicant: Actor) -> list[str]:
+    """A remote applicant's skills as their server states them (DefinedTerm names)."""
+    skills = applicant.remote_profile.get("skills") if not applicant.local else None
+    return [str(s["name"]) for s in skills or [] if isinstance(s, dict) and s.get("name")]
+
+
+def remote_fields(applicant: Actor) -> list[tuple[str, Markup]]:
+    """A remote applicant's profile fields (their languages, city, portfolio…), as shown on
+    their server; values were sanitised when stored."""
+    fields = applicant.remote_profile.get("fields") if not applicant.local else None
+    return [(str(f["name"]), Markup(str(f["value"])))  # noqa: S704 - sanitised when stored
+            for f in fields or [] if isinstance(f, dict) and f.get("name")]  # fmt: skip
 
 
 def _refused(request: Request, frame: Frame, status: int) -> Response:
