@@ -33,7 +33,8 @@ def world() -> Fediverse:
         ],
         tag=[{"type": "DefinedTerm", "name": "play drums",
               "url": "http://data.europa.eu/esco/skill/drums"},
-             {"type": "DefinedTerm", "name": "no address"},
+             {"type": "DefinedTerm", "name": "QLab", "termCode": "qlab"},
+             {"type": "DefinedTerm", "url": "https://no.name.example"},
              {"type": "Hashtag", "name": "#jazz", "href": "https://be.smart.example/tags/jazz"}],
     )  # fmt: skip
     return fediverse
@@ -91,12 +92,13 @@ async def test_a_coordinator_decides_and_each_applicant_is_told(
     assert "On their profile" in page.text and "<dd>French, Dutch</dd>" in page.text
     assert 'href="https://lea.example"' in page.text and "<script>" not in page.text
     assert "play drums" in page.text and "nameless" not in page.text
-    assert "no address" not in page.text
+    assert "play drums, QLab" in page.text and "no.name.example" not in page.text
     async with db.session() as s:
         lea = await s.scalar(select(Actor).where(Actor.uri == LEA))
     assert lea is not None and len(lea.remote_profile["fields"]) == 2
     assert lea.remote_profile["skills"] == [
-        {"name": "play drums", "uri": "http://data.europa.eu/esco/skill/drums"}
+        {"name": "play drums", "uri": "http://data.europa.eu/esco/skill/drums"},
+        {"name": "QLab", "uri": None},
     ]
     lea_app, bo_app = sorted(await applications(db), key=lambda a: a.applicant_id != bo.id)[::-1]
     csrf = hidden_fields(page.text)["csrf"]

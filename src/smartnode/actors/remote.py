@@ -114,9 +114,14 @@ def _main_key(doc: dict[str, Any], actor_uri: str) -> tuple[str, str]:
 MAX_FIELDS, MAX_SKILLS = 10, 50
 
 
+def _term_ids(item: dict[str, Any]) -> list[Any]:
+    return [item.get("id"), item.get("url"), item.get("sameAs")]
+
+
 def profile_of(doc: dict[str, Any]) -> dict[str, Any]:
     """The profile fields (`attachment` PropertyValues: plain name, sanitised HTML value) and
-    skills (`tag` DefinedTerms with an http(s) id or url) of an actor document."""
+    skills (`tag` DefinedTerms: a name, and an ESCO or other http(s) URI when given as `id`,
+    `url` or `sameAs`) of an actor document."""
     fields = []
     for item in as_list(doc.get("attachment")):
         if isinstance(item, dict) and item.get("type") == "PropertyValue":
@@ -126,9 +131,9 @@ def profile_of(doc: dict[str, Any]) -> dict[str, Any]:
     skills = []
     for item in as_list(doc.get("tag")):
         if isinstance(item, dict) and item.get("type") == "DefinedTerm":
-            uri = _optional_url(item.get("url")) or _optional_url(item.get("id"))
+            uri = next(filter(None, map(_optional_url, _term_ids(item))), None)
             name = text_of(item.get("name"), 200).strip()
-            if uri and name:
+            if name:
                 skills.append({"name": name, "uri": uri})
     return {"fields": fields[:MAX_FIELDS], "skills": skills[:MAX_SKILLS]}
 
