@@ -33,7 +33,7 @@ from smartnode.api.deps import SessionDep
 from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
-from smartnode.web import formats, i18n, listing_views
+from smartnode.web import formats, i18n, listing_views, notice_views
 from smartnode.web.i18n import N_
 from smartnode.web.project_actions import project_actions
 from smartnode.web.viewer import page_viewer, request_language
@@ -258,11 +258,14 @@ async def home(request: Request, session: SessionDep) -> Response:
     """Node name and description, its projects, its listed members."""
     settings: Settings = request.app.state.settings
     uris: NodeUris = request.app.state.uris
+    notices = await notice_views.home_notices(request, session, settings)  # first: own commits
     projects = await discoverable_projects(session, limit=HOME_LIMIT)
     members = await list_members(session, limit=HOME_LIMIT, discoverable_only=True)
     return render(
         request,
         "home.html",
+        headers=notices.pop("headers", None),
+        **notices,
         projects=[project_view(a, p, settings, uris) for a, p in projects],
         members=[member_view(a, p, settings, uris) for a, p in members],
         **await listing_views.home_lists(request, session),
