@@ -1,0 +1,132 @@
+"""A member's notifications in plain words of the page's language, each with a link to what it
+is about (content/notice_cases.py reads them), and the few the signed-in home page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.config import Settings
+from smartnode.content import notice_cases as cases
+from smartnode.content.notice_cases import Notices
+from smartnode.matching.explain import render as explain
+from smartnode.storage.models_work import Notification
+from smartnode.web.formats import format_datetime
+from smartnode.web.i18n import N_, gettext, using
+from smartnode.web.viewer import page_language, viewer_of
+
+HOME_NOTICES = 5
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """One notification as a page shows it."""
+
+    id: int
+    text: str
+    detail: str
+    url: str | None
+    link: str
+    when: str
+    iso: str
+    unread: bool
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _local(uri: str, base_url: str, suffix: str, fallback: str | None = None) -> str | None:
+    """`uri` + `suffix` when `uri` is a page of this node, else `fallback`."""
+    return uri + suffix if uri.startswith(base_url + "/") else fallback
+
+
+_DECISIONS = {
+    "accepted": N_("Your application to %(title)s was accepted."),
+    "rejected": N_("Your application to %(title)s was not accepted."),
+    "shortlisted": N_("Your application to %(title)s is on the shortlist."),
+}
+_NEWS = N_("There is news about your application to %(title)s.")
+_TAKING_PART = {
+    "accepted": N_("You can take part in %(event)s: your request was accepted."),
+    "rejected": N_("Your request to take part in %(event)s was not accepted."),
+}
+
+
+def _wording(row: Notification, found: Notices, base_url: str) -> tuple[str, str, str | None, str]:
+    """(text, detail, url, link text) of one notification, in the current language."""
+    data, handles = row.data, found.handles
+    title = _str(data, "title") or _str(data.get("call") or {}, "name") or _str(data, "name")
+    who = handles.get(_str(data, "applicant") or _str(data, "actor"), "")
+    project = handles.get(_str(data, "project") or row.object_uri, "")
+    event = _str(data, "event")
+    if row.kind == "call_match":
+        parts = data.get("parts")
+        why = explain(parts, found.language, found.labels) if isinstance(parts, list) else ""
+        return (gettext("A call may suit you: %(title)s", title=title or row.object_uri),
+                why, row.object_uri, gettext("See the call"))  # fmt: skip
+    if row.kind == "application":
+        queue = _local(_str(data, "call"), base_url, "/applications", "/applications")
+        return (gettext("%(who)s applied to your call %(title)s.", who=who, title=title), "",
+                queue, gettext("See the applications"))  # fmt: skip
+    if row.kind == "withdrawal":
+        return gettext("An application to one of your calls was withdrawn."), "", None, ""
+    if row.kind == "decision":
+        text = _DECISIONS.get(_str(data, "state"), _NEWS)
+        detail = _str(data, "message") or _str(data, "reason")
+        return (gettext(text, title=title), detail, "/applications",
+                gettext("See your applications"))  # fmt: skip
+    if row.kind == "team_join":
+        return (gettext("%(who)s asks to join the team of %(project)s.", who=who,
+                        project=project), "", _local(_str(data, "project"), base_url, "/team"),
+                gettext("See the team"))  # fmt: skip
+    if row.kind == "team_invite":
+        return (gettext("You are invited to join the team of %(project)s.", project=project), "",
+                "/team-invitations", gettext("See your invitations"))  # fmt: skip
+    if row.kind == "team_no_coordinator":
+        return (gettext("The team of %(project)s has no coordinator any more: choose one "
+                        "together.", project=project), "",
+                _local(row.object_uri, base_url, "/team"), gettext("See the team"))  # fmt: skip
+    if row.kind == "event_join":
+        return (gettext("%(who)s asks to take part in %(event)s.", who=who, event=title), "",
+                _local(event, base_url, "/participants"), gettext("See the requests"))  # fmt: skip
+    if row.kind == "event_participation":
+        text = _TAKING_PART["accepted" if _str(data, "state") == "accepted" else "rejected"]
+        return gettext(text, event=title), "", event or None, gettext("See the event")
+    return gettext("Something new for you."), "", None, ""
+
+
+def notice_views(found: Notices, base_url: str, language: str) -> list[NoticeView]:
+    """The notifications in `language`, newest first."""
+    views = []
+    with using(language):
+        for row in found.rows:
+            text, detail, url, link = _wording(row, found, base_url)
+            views.append(NoticeView(row.id, text, detail, url, link if url else "",
+                                    format_datetime(row.created_at), row.created_at.isoformat(),
+                                    row.read_at is None))  # fmt: skip
+    return views
+
+
+async def home_notices(
+    request: Request, session: AsyncSession, settings: Settings
+) -> dict[str, Any]:
+    """The signed-in member's latest unread notifications and how many are unread (nothing for
+    a visitor). Call before the page's other reads: it opens its own transactions."""
+    viewer = await viewer_of(request, session, settings)
+    if viewer is None:
+        return {}
+    language = page_language(request, settings, viewer.account)
+    async with session.begin():
+        found = await cases.my_notifications(
+            session, viewer.principal, settings.domain, unread=True, lang=language,
+            limit=HOME_NOTICES, before_id=None,
+        )  # fmt: skip
+        unread = await cases.unread_count(session, viewer.principal)
+    return {"notices": notice_views(found, settings.base_url, language), "unread": unread,
+            "headers": PRIVATE}  # fmt: skip
