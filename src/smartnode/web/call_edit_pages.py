@@ -22,7 +22,7 @@ from smartnode.web.call_form_input import call_data, errors_for, given_of, read_
 from smartnode.web.call_forms import NO_CALL, NOT_YOURS, form_page, signed_in
 from smartnode.web.forms import check_form
 from smartnode.web.i18n import N_
-from smartnode.web.project_common import error_fields, field_of, now, refused
+from smartnode.web.project_common import now, refused, refused_fields
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")]
@@ -83,26 +83,9 @@ async def change_call(
             await calls.change_call(
                 session, request.app.state.uris, viewer.principal, token, change, now()
             )
-    except ValidationError as error:
-        return await form_page(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for(error_fields(error)),
-        )
-    except ValidationFailed as error:
-        return await form_page(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for({field_of(error.message)}),
-        )
+    except (ValidationError, ValidationFailed) as error:
+        errors = errors_for(refused_fields(error))
+        return await form_page(request, session, frame, given, target, status=422, errors=errors)
     except Forbidden:
         return refused(request, frame, "call_form.html", 403, NOT_YOURS)
     except (NotFound, Gone):

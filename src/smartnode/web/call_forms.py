@@ -35,11 +35,10 @@ from smartnode.web.forms import check_form
 from smartnode.web.i18n import N_, using
 from smartnode.web.project_common import (
     country_choices,
-    error_fields,
-    field_of,
     language_choices,
     now,
     refused,
+    refused_fields,
 )
 from smartnode.web.viewer import Viewer, viewer_of
 
@@ -148,26 +147,9 @@ async def publish(
                 session, request.app.state.uris, viewer.principal, slug, data, now()
             )
             path = urlsplit(view.obj.uri).path
-    except ValidationError as error:
-        return await form_page(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for(error_fields(error)),
-        )
-    except ValidationFailed as error:
-        return await form_page(
-            request,
-            session,
-            frame,
-            given,
-            target,
-            status=422,
-            errors=errors_for({field_of(error.message)}),
-        )
+    except (ValidationError, ValidationFailed) as error:
+        errors = errors_for(refused_fields(error))
+        return await form_page(request, session, frame, given, target, status=422, errors=errors)
     except Forbidden:
         return refused(request, frame, "call_form.html", 403, NOT_YOURS)
     except (NotFound, Gone):

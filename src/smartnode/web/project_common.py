@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.resolve import FetchingResolver
 from smartnode.config import UI_LANGUAGES
+from smartnode.errors import ValidationFailed
 from smartnode.federation.fetch import FetchBudget
 from smartnode.web.account_pages import Frame, render_framed
 from smartnode.web.formats import language_label
@@ -87,6 +88,13 @@ def error_fields(error: ValidationError) -> set[str]:
 def field_of(message: str) -> str:
     """The field a domain refusal names first (`closes_at: the deadline has passed`)."""
     return message.split(":", 1)[0].strip() if ":" in message else ""
+
+
+def refused_fields(error: ValidationError | ValidationFailed) -> set[str]:
+    """The fields an input (ValidationError) or the domain (ValidationFailed) refused."""
+    if isinstance(error, ValidationError):
+        return error_fields(error)
+    return {field_of(error.message)}
 
 
 def refused(
