@@ -2,8 +2,8 @@
 and the CLI's `--token`.
 
 An admin token acts as the node, or for a member named with `as_`; a member token only for
-its own member; an app's token for the member who granted it, within its scopes; an app's own
-token (client credentials) for no member.
+its own member (within its scopes when the member chose some); an app's token for the member
+who granted it, within its scopes; an app's own token (client credentials) for no member.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ async def principal_for_token(
         member = await _own_member(session, row.actor_id)
         if as_ is not None and as_.lower() != member.username:
             raise Forbidden("a member token acts only for its own member")
-        return principals.member(member.id)
+        return principals.member(member.id, scopes or principals.ALL_SCOPES)
     if row.scope == ADMIN_SCOPE:
         return await admin_acting_for(session, as_)
     raise Forbidden("this token acts for nobody on this node")

@@ -84,14 +84,16 @@ class Principal:
         """Whether this principal's grant covers `scope` (members and admins: everything)."""
         if self.kind == "anonymous":
             return False
-        return self.kind != "app" or covers(self.scopes, scope)
+        if self.kind == "app" or self.scopes != ALL_SCOPES:  # an app, or a member's scoped token
+            return covers(self.scopes, scope)
+        return True
 
     def member_id(self, scope: str) -> int:
         """The member acted for, when the grant covers `scope`; else Unauthorized/Forbidden."""
         if self.kind == "anonymous":
             raise Unauthorized("sign in first")
         if not self.allows(scope):
-            raise Forbidden(f"this app was not granted the {scope!r} scope")
+            raise Forbidden(f"this app or token was not granted the {scope!r} scope")
         if self.actor_id is None:
             raise Forbidden("this acts for no member (an admin token needs ?as=<username>)")
         return self.actor_id
@@ -100,9 +102,10 @@ class Principal:
 ANONYMOUS = Principal(kind="anonymous", scopes=frozenset())
 
 
-def member(actor_id: int) -> Principal:
-    """A member acting through their own session or member token."""
-    return Principal(kind="member", actor_id=actor_id)
+def member(actor_id: int, scopes: frozenset[str] = ALL_SCOPES) -> Principal:
+    """A member acting through their own session or member token (a personal token may be
+    limited to some scopes)."""
+    return Principal(kind="member", actor_id=actor_id, scopes=scopes)
 
 
 def admin(actor_id: int | None = None) -> Principal:

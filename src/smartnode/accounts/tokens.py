@@ -29,9 +29,15 @@ def hash_token(token: str) -> str:
 
 
 async def create_token(
-    session: AsyncSession, *, label: str, now: datetime, actor_id: int | None = None
+    session: AsyncSession,
+    *,
+    label: str,
+    now: datetime,
+    actor_id: int | None = None,
+    scopes: str | None = None,
 ) -> str:
-    """A new admin token (a member token when `actor_id` is given); the plaintext, shown once."""
+    """A new admin token (a member token when `actor_id` is given, limited to `scopes` when
+    given); the plaintext, shown once."""
     label = " ".join(label.split())
     if not label or len(label) > MAX_LABEL:
         raise ValidationFailed(f"token label must be 1-{MAX_LABEL} characters")
@@ -44,6 +50,7 @@ async def create_token(
             scope=scope,
             actor_id=actor_id,
             created_at=now,
+            scopes=scopes,
         )
     )
     await session.flush()
