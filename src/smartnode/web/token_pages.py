@@ -41,8 +41,11 @@ async def _page(
     """The page with the member's tokens (read in its own transaction) and the form."""
     async with session.begin():
         tokens = await cases.my_tokens(session, viewer.principal)
-    rows = [{"id": t.id, "label": t.label, "scopes": scope_views(t.scopes), "all": not t.scopes,
-             "created_at": t.created_at, "last_used_at": t.last_used_at} for t in tokens]  # fmt: skip
+    rows = [
+        {"id": t.id, "label": t.label, "scopes": scope_views(t.scopes), "all": not t.scopes,
+         "created_at": t.created_at, "last_used_at": t.last_used_at}
+        for t in tokens
+    ]  # fmt: skip
     context.setdefault("chosen", [])
     return render_account_page(
         request, "account/tokens.html", account=viewer.account, status_code=status_code,
