@@ -292,3 +292,16 @@ async def test_a_reject_with_a_reason_reaches_our_member(db, settings, world) ->
     [stored] = await applications(db)
     [note] = await notifications(db)
     assert stored.state == "rejected" and note.data["reason"] == "Not available"
+
+
+async def test_the_coordinators_message_with_an_accept_reaches_our_member(
+    db, settings, world
+) -> None:
+    app, _ = await _applied_to_a_remote_proposal(db, settings, world)
+    accept = activity("Accept", BAND, app.uri) | {"content": "<p>Welcome <b>aboard</b></p>"}
+    outcome = await receive(db, settings, world, accept)
+    assert outcome.status == "processed", outcome.reason
+    [stored] = await applications(db)
+    [note] = await notifications(db)
+    assert stored.state == "accepted" and note.data["message"] == "Welcome aboard"
+    assert "reason" not in note.data

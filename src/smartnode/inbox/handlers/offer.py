@@ -215,9 +215,9 @@ async def _project_answer(ctx: InboxContext, incoming: Incoming, app: Applicatio
     applicant = await ctx.session.get(Actor, app.applicant_id)
     if applicant is not None and applicant.local:
         summary = summary_of(app, call, applicant)
-        reason = incoming.body.get("content") if decision == "reject" else None
-        if isinstance(reason, str) and plain_text(reason[:2000]):
-            summary["reason"] = plain_text(reason[:2000])[:500]
+        said = incoming.body.get("content")  # the coordinator's message, whatever the decision
+        if isinstance(said, str) and plain_text(said[:2000]):
+            summary["reason" if decision == "reject" else "message"] = plain_text(said[:2000])[:500]
         await notify(ctx.session, applicant.id, DECISION, app.uri, summary, ctx.now)
     await ctx.session.flush()
     return processed(f"our application was {state} by the project")
