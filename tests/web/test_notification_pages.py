@@ -102,6 +102,10 @@ async def test_the_home_page_shows_the_latest_unread_with_a_link_to_all(
     assert f'href="{PATH}"' in home.text and "All notifications" in home.text
     account = await client.get("/account")
     assert f'href="{PATH}"' in account.text
+    assert f'<a href="{PATH}">Notifications (3)</a>' in account.text  # in the navigation
+    csrf = hidden_fields(account.text)["csrf"]
+    await client.post(f"{PATH}/read-all", data={"csrf": csrf})
+    assert "Notifications (" not in (await client.get("/members")).text
 
 
 async def test_pages_of_twenty_with_older_and_newest_links(client, db, settings) -> None:

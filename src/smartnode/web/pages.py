@@ -84,6 +84,7 @@ def render(
         "language": settings.language,
     }
     context.setdefault("signed_in", page_viewer(request).signed_in)
+    context.setdefault("nav_unread", page_viewer(request).unread)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     token = i18n.current_language.set(language)
     try:

@@ -14,6 +14,7 @@ from smartnode.accounts import principal as principals
 from smartnode.accounts.accounts import member_of
 from smartnode.accounts.sessions import FULL, find_session
 from smartnode.config import UI_LANGUAGES, Settings
+from smartnode.content.notice_cases import unread_count
 from smartnode.errors import NotFound
 from smartnode.federation.signer import utc_now
 from smartnode.storage.db import Database
@@ -74,11 +75,12 @@ NOT_PAGES = ("/static/", "/api/", "/.well-known/", "/oauth/token", "/nodeinfo/")
 @dataclass(frozen=True, slots=True)
 class PageViewer:
     """What every page shows of its viewer: signed in or not, their language setting and
-    (signed in) their username."""
+    (signed in) their username and how many notifications they have not read."""
 
     signed_in: bool
     language: str | None
     username: str | None = None
+    unread: int = 0  # notifications not read yet
 
 
 def language_cookie_name(settings: Settings) -> str:
@@ -137,6 +139,8 @@ async def _find_page_viewer(request: Request, settings: Settings) -> PageViewer:
     db: Database = request.app.state.db
     async with db.session() as session:
         viewer = await viewer_of(request, session, settings)
-    if viewer is None:
-        return PageViewer(False, None)
-    return PageViewer(True, viewer.account.ui_language, viewer.actor.username)
+        if viewer is None:
+            return PageViewer(False, None)
+        async with session.begin():  # one indexed count per page, for the navigation
+            unread = await unread_count(session, viewer.principal)
+    return PageViewer(True, viewer.account.ui_language, viewer.actor.username, unread)
