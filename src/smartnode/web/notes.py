@@ -6,6 +6,7 @@ Only the content, its translations and replies' content (sanitised when stored) 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi import Request
@@ -37,11 +38,14 @@ def _attachments(obj: ContentObject) -> list[dict[str, Any]]:
 
 
 def note_view(obj: ContentObject, author: Actor, settings: Settings) -> dict[str, Any]:
-    """What a note's page shows."""
+    """What a note's page shows; its hashtags apart only when the text does not link them
+    already (ours and Mastodon's always do: shown twice otherwise)."""
     tags = [
         {"text": t["name"], "url": t["href"]}
         for t in obj.tags
-        if t.get("type") == "Hashtag" and t.get("href")
+        if t.get("type") == "Hashtag"
+        and t.get("href")
+        and f'href="{html.escape(str(t["href"]))}"' not in obj.content
     ]
     return {
         "title": obj.name or f"{author.name}: {excerpt(obj.content, 60)}",
