@@ -53,8 +53,17 @@ def _place(facts: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _address(place: Mapping[str, Any]) -> str:
-    """The place's address without its name (the page shows the name apart)."""
-    return place_line({**place, "name": None})
+    """The place's address without its name and country (the page shows them apart, the
+    country named in the page's language)."""
+    return place_line({**place, "name": None, "country": None})
+
+
+def _shown_place(place: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not place:
+        return None
+    country = place.get("country")
+    return {"name": str(place["name"]), "address": _address(place),
+            "country": country if isinstance(country, str) else None}  # fmt: skip
 
 
 def _postal_address(place: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,7 +153,7 @@ def event_view(obj: ContentObject) -> dict[str, Any]:
         "timezone": timezone,
         "starts": zoned(start, timezone),
         "ends": zoned(obj.ends_at, timezone) if obj.ends_at else None,
-        "place": {"name": str(place["name"]), "address": _address(place)} if place else None,
+        "place": _shown_place(place),
         "online_url": online,
         "join_mode": JOIN_MODES.get(str(facts.get("join_mode")), JOIN_MODES["free"]),
         "capacity": facts.get("capacity") if isinstance(facts.get("capacity"), int) else None,
