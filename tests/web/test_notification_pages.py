@@ -8,10 +8,12 @@ import re
 
 from sqlalchemy import select
 
+from smartnode.accounts.tokens import create_token
 from smartnode.content.notices import notify
 from smartnode.storage.models_work import Notification
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import make_project, now
+from tests.inbox.applications import make_call
 
 PATH = "/account/notifications"
 
@@ -140,3 +142,26 @@ async def test_refusals_leave_everything_unread(client, db, settings) -> None:
     assert foreign.status_code == 403
     assert await _read(db, anna.id) == [False, False, False]
     assert await _read(db, bo.id) == [False]
+
+
+async def test_a_real_application_and_its_withdrawal_are_worded_and_linked(
+    client, db, settings
+) -> None:
+    anna = await member_with_password(db, settings, "anna")
+    bo = await member_with_password(db, settings, "bo")
+    jazz = await make_project(db, settings, "Jazz", "anna")
+    call = await make_call(db, settings, jazz, title="Bassist")
+    async with db.session() as s, s.begin():
+        token = await create_token(s, label="bo", now=now(), actor_id=bo.id)
+    bearer = {"Authorization": f"Bearer {token}"}
+    applied = await client.post("/api/v1/applications", headers=bearer,
+                                json={"call": call.uri, "motivation": "Low notes"})  # fmt: skip
+    assert applied.status_code == 201, applied.text
+    gone = await client.delete(f"/api/v1/applications/{applied.json()['id']}", headers=bearer)
+    assert gone.status_code == 200
+    await sign_in(client, "anna")
+    page = (await client.get(PATH)).text
+    assert "@bo@se.smart.test withdrew their application to your call Bassist." in page
+    assert "@bo@se.smart.test applied to your call Bassist." in page
+    assert page.count(f'href="{call.uri}/applications"') == 2
+    assert anna.id != bo.id

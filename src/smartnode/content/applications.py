@@ -142,6 +142,14 @@ async def apply_to_call(
     return app
 
 
+async def withdrawal_summary(
+    session: AsyncSession, app: Application, applicant: Actor
+) -> dict[str, Any]:
+    """What a notification of a withdrawn application carries (its call, while there is one)."""
+    call = await session.get(ContentObject, app.call_id)
+    return summary_of(app, call, applicant) if call is not None else {"state": WITHDRAWN}
+
+
 async def withdraw(
     session: AsyncSession, uris: NodeUris, member: Actor, app: Application, now: datetime
 ) -> Application:
@@ -160,8 +168,8 @@ async def withdraw(
     else:
         for coordinator in await coordinators(session, project):
             if coordinator.local:
-                await notify(session, coordinator.id, WITHDRAWAL, app.uri, {"state": WITHDRAWN},
-                             now)  # fmt: skip
+                await notify(session, coordinator.id, WITHDRAWAL, app.uri,
+                             await withdrawal_summary(session, app, member), now)  # fmt: skip
     await session.flush()
     return app
 

@@ -75,7 +75,11 @@ def _wording(row: Notification, found: Notices, base_url: str) -> tuple[str, str
         return (gettext("%(who)s applied to your call %(title)s.", who=who, title=title), "",
                 queue, gettext("See the applications"))  # fmt: skip
     if row.kind == "withdrawal":
-        return gettext("An application to one of your calls was withdrawn."), "", None, ""
+        if not (who and title):  # notified before withdrawals named their call
+            return gettext("An application to one of your calls was withdrawn."), "", None, ""
+        queue = _local(_str(data, "call"), base_url, "/applications", "/applications")
+        return (gettext("%(who)s withdrew their application to your call %(title)s.", who=who,
+                        title=title), "", queue, gettext("See the applications"))  # fmt: skip
     if row.kind == "decision":
         text = _DECISIONS.get(_str(data, "state"), _NEWS)
         detail = _str(data, "message") or _str(data, "reason")

@@ -39,6 +39,7 @@ from smartnode.content.applications import (
     call_project,
     forward_to_coordinators,
     summary_of,
+    withdrawal_summary,
 )
 from smartnode.content.applications_to_ap import OfferedAgreement, offered_agreement
 from smartnode.content.audience import recipients
@@ -243,7 +244,8 @@ async def withdrawn(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
     project = await ctx.session.get(Actor, app.project_id)
     for coordinator in await coordinators(ctx.session, project) if project else []:
         if coordinator.local:
-            await notify(ctx.session, coordinator.id, WITHDRAWAL, app.uri, {"state": WITHDRAWN},
+            await notify(ctx.session, coordinator.id, WITHDRAWAL, app.uri,
+                         await withdrawal_summary(ctx.session, app, applicant),
                          ctx.now)  # fmt: skip
     await ctx.session.flush()
     return processed("application withdrawn by its applicant")
