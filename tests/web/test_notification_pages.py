@@ -165,3 +165,32 @@ async def test_a_real_application_and_its_withdrawal_are_worded_and_linked(
     assert "@bo@se.smart.test applied to your call Bassist." in page
     assert page.count(f'href="{call.uri}/applications"') == 2
     assert anna.id != bo.id
+
+
+async def test_team_and_event_notifications_link_their_pages(client, db, settings) -> None:
+    anna = await member_with_password(db, settings, "anna")
+    bo = await member_with_password(db, settings, "bo")
+    jazz = await make_project(db, settings, "Jazz", "anna")
+    event = f"{settings.base_url}/events/e1"
+    rows = [
+        ("team_join", f"{settings.base_url}/activities/j1", {"project": jazz.uri,
+                                                            "actor": bo.uri}),
+        ("team_no_coordinator", jazz.uri, {"left": bo.uri}),
+        ("event_join", f"{event}/p1", {"event": event, "actor": bo.uri, "name": "Jam"}),
+        ("event_participation", f"{event}/p2",
+         {"event": event, "state": "accepted", "name": "Jam"}),
+        ("something_else", "https://se.smart.test/x", {}),
+    ]  # fmt: skip
+    async with db.session() as s, s.begin():
+        for kind, uri, data in rows:
+            await notify(s, anna.id, kind, uri, data, now())
+    await sign_in(client, "anna")
+    page = (await client.get(PATH)).text
+    assert "@bo@se.smart.test asks to join the team of @jazz@se.smart.test." in page
+    assert "The team of @jazz@se.smart.test has no coordinator any more" in page
+    assert page.count(f'href="{jazz.uri}/team"') == 2
+    assert "@bo@se.smart.test asks to take part in Jam." in page
+    assert f'href="{event}/participants"' in page
+    assert "You can take part in Jam: your request was accepted." in page
+    assert f'href="{event}">See the event' in page
+    assert "Something new for you." in page

@@ -58,51 +58,80 @@ _TAKING_PART = {
 }
 
 
-def _wording(row: Notification, found: Notices, base_url: str) -> tuple[str, str, str | None, str]:
-    """(text, detail, url, link text) of one notification, in the current language."""
-    data, handles = row.data, found.handles
+Wording = tuple[str, str, str | None, str]  # text, detail, url, link text
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """What a notification's data names, as the page writes it."""
+
+    title: str
+    who: str
+    project: str
+    event: str
+
+
+def _names(row: Notification, handles: dict[str, str]) -> _Names:
+    data = row.data
     title = _str(data, "title") or _str(data.get("call") or {}, "name") or _str(data, "name")
     who = handles.get(_str(data, "applicant") or _str(data, "actor"), "")
     project = handles.get(_str(data, "project") or row.object_uri, "")
-    event = _str(data, "event")
+    return _Names(title, who, project, _str(data, "event"))
+
+
+def _about_calls(row: Notification, n: _Names, found: Notices, base_url: str) -> Wording | None:
+    """A call that may suit the member, and applications to or from them."""
+    data = row.data
+    queue = _local(_str(data, "call"), base_url, "/applications", "/applications")
     if row.kind == "call_match":
         parts = data.get("parts")
         why = explain(parts, found.language, found.labels) if isinstance(parts, list) else ""
-        return (gettext("A call may suit you: %(title)s", title=title or row.object_uri),
+        return (gettext("A call may suit you: %(title)s", title=n.title or row.object_uri),
                 why, row.object_uri, gettext("See the call"))  # fmt: skip
     if row.kind == "application":
-        queue = _local(_str(data, "call"), base_url, "/applications", "/applications")
-        return (gettext("%(who)s applied to your call %(title)s.", who=who, title=title), "",
-                queue, gettext("See the applications"))  # fmt: skip
+        return (gettext("%(who)s applied to your call %(title)s.", who=n.who, title=n.title),
+                "", queue, gettext("See the applications"))  # fmt: skip
     if row.kind == "withdrawal":
-        if not (who and title):  # notified before withdrawals named their call
+        if not (n.who and n.title):  # notified before withdrawals named their call
             return gettext("An application to one of your calls was withdrawn."), "", None, ""
-        queue = _local(_str(data, "call"), base_url, "/applications", "/applications")
-        return (gettext("%(who)s withdrew their application to your call %(title)s.", who=who,
-                        title=title), "", queue, gettext("See the applications"))  # fmt: skip
+        return (gettext("%(who)s withdrew their application to your call %(title)s.", who=n.who,
+                        title=n.title), "", queue, gettext("See the applications"))  # fmt: skip
     if row.kind == "decision":
         text = _DECISIONS.get(_str(data, "state"), _NEWS)
         detail = _str(data, "message") or _str(data, "reason")
-        return (gettext(text, title=title), detail, "/applications",
+        return (gettext(text, title=n.title), detail, "/applications",
                 gettext("See your applications"))  # fmt: skip
+    return None
+
+
+def _about_teams(row: Notification, n: _Names, base_url: str) -> Wording | None:
+    """Teams the member runs or is invited to, and events they organise or asked to join."""
     if row.kind == "team_join":
-        return (gettext("%(who)s asks to join the team of %(project)s.", who=who,
-                        project=project), "", _local(_str(data, "project"), base_url, "/team"),
-                gettext("See the team"))  # fmt: skip
+        team = _local(_str(row.data, "project"), base_url, "/team")
+        return (gettext("%(who)s asks to join the team of %(project)s.", who=n.who,
+                        project=n.project), "", team, gettext("See the team"))  # fmt: skip
     if row.kind == "team_invite":
-        return (gettext("You are invited to join the team of %(project)s.", project=project), "",
-                "/team-invitations", gettext("See your invitations"))  # fmt: skip
+        return (gettext("You are invited to join the team of %(project)s.", project=n.project),
+                "", "/team-invitations", gettext("See your invitations"))  # fmt: skip
     if row.kind == "team_no_coordinator":
         return (gettext("The team of %(project)s has no coordinator any more: choose one "
-                        "together.", project=project), "",
+                        "together.", project=n.project), "",
                 _local(row.object_uri, base_url, "/team"), gettext("See the team"))  # fmt: skip
     if row.kind == "event_join":
-        return (gettext("%(who)s asks to take part in %(event)s.", who=who, event=title), "",
-                _local(event, base_url, "/participants"), gettext("See the requests"))  # fmt: skip
+        requests = _local(n.event, base_url, "/participants")
+        return (gettext("%(who)s asks to take part in %(event)s.", who=n.who, event=n.title),
+                "", requests, gettext("See the requests"))  # fmt: skip
     if row.kind == "event_participation":
-        text = _TAKING_PART["accepted" if _str(data, "state") == "accepted" else "rejected"]
-        return gettext(text, event=title), "", event or None, gettext("See the event")
-    return gettext("Something new for you."), "", None, ""
+        text = _TAKING_PART["accepted" if _str(row.data, "state") == "accepted" else "rejected"]
+        return gettext(text, event=n.title), "", n.event or None, gettext("See the event")
+    return None
+
+
+def _wording(row: Notification, found: Notices, base_url: str) -> Wording:
+    """(text, detail, url, link text) of one notification, in the current language."""
+    n = _names(row, found.handles)
+    return (_about_calls(row, n, found, base_url) or _about_teams(row, n, base_url)
+            or (gettext("Something new for you."), "", None, ""))  # fmt: skip
 
 
 def notice_views(found: Notices, base_url: str, language: str) -> list[NoticeView]:
