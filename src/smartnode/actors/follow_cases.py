@@ -62,6 +62,16 @@ async def follow_as(
     return Followed(followed, row.state == PENDING, row.created_at == now)
 
 
+async def follow_state_of(session: AsyncSession, follower: Actor, followed: Actor) -> str | None:
+    """Whether `follower` follows `followed`: accepted, pending, or None."""
+    state = await session.scalar(
+        select(Follow.state).where(
+            Follow.follower_id == follower.id, Follow.followed_id == followed.id
+        )
+    )
+    return str(state) if state is not None else None
+
+
 async def unfollow_as(
     session: AsyncSession, uris: NodeUris, principal: Principal, username: str, target: str,
     resolver: ActorResolver, now: datetime,

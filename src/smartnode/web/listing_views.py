@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.content import listings
 from smartnode.content.terms import ANNOUNCEMENT, EVENT
+from smartnode.content.timeline import home_timeline
 from smartnode.storage.models import Actor
 from smartnode.web.call_views import call_card, event_card, post_card
 from smartnode.web.i18n import using
 from smartnode.web.viewer import request_language
 
 HOME_CALLS = 6
+HOME_FOLLOWING = 10
 HOME_EVENTS = 6
 PROJECT_ITEMS = 10
 TAG_ITEMS = 24
@@ -33,6 +35,18 @@ async def home_lists(request: Request, session: AsyncSession) -> dict[str, Any]:
             "calls": [call_card(view, settings.domain) for view in calls],
             "events": [event_card(obj, author) for obj, author in events],
         }
+
+
+async def home_following(
+    request: Request, session: AsyncSession, member: Actor | None
+) -> dict[str, Any]:
+    """A signed-in member's home timeline: the latest of what they follow, and their own."""
+    if member is None:
+        return {}
+    async with session.begin():
+        rows = await home_timeline(session, member, limit=HOME_FOLLOWING)
+    with using(request_language(request, request.app.state.settings)):
+        return {"following": [post_card(obj, author) for obj, author in rows]}
 
 
 async def project_lists(request: Request, session: AsyncSession, project: Actor) -> dict[str, Any]:

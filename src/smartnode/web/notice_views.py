@@ -16,7 +16,7 @@ from smartnode.matching.explain import render as explain
 from smartnode.storage.models_work import Notification
 from smartnode.web.formats import format_datetime
 from smartnode.web.i18n import N_, gettext, using
-from smartnode.web.viewer import page_language, viewer_of
+from smartnode.web.viewer import Viewer, page_language
 
 HOME_NOTICES = 5
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -147,11 +147,10 @@ def notice_views(found: Notices, base_url: str, language: str) -> list[NoticeVie
 
 
 async def home_notices(
-    request: Request, session: AsyncSession, settings: Settings
+    request: Request, session: AsyncSession, settings: Settings, viewer: Viewer | None
 ) -> dict[str, Any]:
     """The signed-in member's latest unread notifications and how many are unread (nothing for
     a visitor). Call before the page's other reads: it opens its own transactions."""
-    viewer = await viewer_of(request, session, settings)
     if viewer is None:
         return {}
     language = page_language(request, settings, viewer.account)

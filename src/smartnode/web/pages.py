@@ -34,9 +34,10 @@ from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
 from smartnode.web import formats, i18n, listing_views, notice_views
+from smartnode.web.follow_button import FollowButton, follow_button
 from smartnode.web.i18n import N_
 from smartnode.web.project_actions import project_actions
-from smartnode.web.viewer import page_viewer, request_language
+from smartnode.web.viewer import page_viewer, request_language, viewer_of
 
 HERE = Path(__file__).parent
 UI_LANG = "en"
@@ -212,15 +213,17 @@ async def _member_page(
         {"name": p.name, "url": p.uri, "role": m.role, "role_name": ROLE_NAMES.get(m.role, m.role)}
         for m, p in await member_projects(session, actor.id)
     ]
-    return render(
+    button = await follow_button(request, actor)
+    return button.finish(render(
         request,
         "member.html",
-        headers=headers,
+        headers={**headers, **_private(button)},
         m=view,
         actor_uri=actor.uri,
         noindex=not actor.indexable,
         own=page_viewer(request).username == actor.username,
-    )
+        follow=button.context,
+    ))  # fmt: skip
 
 
 async def _project_page(
@@ -238,9 +241,17 @@ async def _project_page(
     ]
     lists = await listing_views.project_lists(request, session, actor)
     actions = await project_actions(request, actor)
-    return actions.finish(render(request, "project.html", headers={**headers, **actions.headers},
-                                 p=view, actor_uri=actor.uri, noindex=False, **lists,
-                                 **actions.context))  # fmt: skip
+    button = await follow_button(request, actor)
+    return button.finish(actions.finish(render(
+        request, "project.html", headers={**headers, **actions.headers, **_private(button)},
+        p=view, actor_uri=actor.uri, noindex=False, **lists, **actions.context,
+        follow=button.context,
+    )))  # fmt: skip
+
+
+def _private(button: FollowButton) -> dict[str, str]:
+    """A page with a viewer's own button is never kept by a shared cache."""
+    return {"Cache-Control": "private, no-store"} if button.context is not None else {}
 
 
 def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:
@@ -259,7 +270,11 @@ async def home(request: Request, session: SessionDep) -> Response:
     """Node name and description, its projects, its listed members."""
     settings: Settings = request.app.state.settings
     uris: NodeUris = request.app.state.uris
-    notices = await notice_views.home_notices(request, session, settings)  # first: own commits
+    viewer = await viewer_of(request, session, settings)  # first: its own commit
+    notices = await notice_views.home_notices(request, session, settings, viewer)
+    following = await listing_views.home_following(
+        request, session, viewer.actor if viewer else None
+    )
     projects = await discoverable_projects(session, limit=HOME_LIMIT)
     members = await list_members(session, limit=HOME_LIMIT, discoverable_only=True)
     return render(
@@ -269,6 +284,7 @@ async def home(request: Request, session: SessionDep) -> Response:
         **notices,
         projects=[project_view(a, p, settings, uris) for a, p in projects],
         members=[member_view(a, p, settings, uris) for a, p in members],
+        **following,
         **await listing_views.home_lists(request, session),
     )
 

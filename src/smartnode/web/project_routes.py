@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from smartnode.web import (
     call_edit_pages,
     call_forms,
+    follow_pages,
     membership_pages,
     project_pages,
     team_pages,
@@ -21,3 +22,4 @@ def include(app: FastAPI) -> None:
     app.include_router(membership_pages.router)  # join, leave, /team-invitations
     app.include_router(call_forms.router)  # publish a call
     app.include_router(call_edit_pages.router)  # edit, close and re-open a call
+    app.include_router(follow_pages.router)  # follow and unfollow members and projects
