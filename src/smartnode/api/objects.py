@@ -44,7 +44,7 @@ from smartnode.web.calls import call_page
 from smartnode.web.events import event_page
 from smartnode.web.notes import note_page
 from smartnode.web.page_cache import cached_page
-from smartnode.web.viewer import page_viewer, viewer_of
+from smartnode.web.viewer import page_member
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
 _TOKEN = re.compile(r"^[0-9a-f]{1,64}$")
@@ -79,10 +79,7 @@ async def _may_read(
     the page the signed-in member (content/access.py decides)."""
     if as_json:
         return await in_audience(session, names, author, await _reader(request, as_json))
-    if not page_viewer(request).signed_in:
-        return False
-    async with request.app.state.db.session() as own:
-        viewer = await viewer_of(request, own, request.app.state.settings)
+    viewer = await page_member(request)
     return viewer is not None and await member_reads(session, names, author, viewer.actor)
 
 

@@ -24,7 +24,7 @@ from smartnode.web.forms import Csrf
 from smartnode.web.i18n import using
 from smartnode.web.notes import note_view, replies_view
 from smartnode.web.pages import render
-from smartnode.web.viewer import Viewer, page_viewer, request_language, viewer_of
+from smartnode.web.viewer import page_member, request_language
 
 ESCO_SKILLS = "http://data.europa.eu/esco/skill"
 SALARY_UNITS = {"hour": "HOUR", "day": "DAY", "week": "WEEK", "month": "MONTH", "year": "YEAR"}
@@ -128,7 +128,7 @@ async def call_page(
     project = await session.get(Actor, obj.project_id) if obj.project_id else None
     terms = call_terms(obj)
     listed = obj.visibility == "public" and terms.state == OPEN
-    viewer = await viewer_here(request, settings)
+    viewer = await page_member(request)
     with using(request_language(request, settings)):
         shown_terms = await terms_view(session, obj)
     decides = changes = False
@@ -162,11 +162,3 @@ async def call_page(
     if csrf is not None:
         csrf.set_on(response)
     return response
-
-
-async def viewer_here(request: Request, settings: Settings) -> Viewer | None:
-    """The signed-in member looking at the page (read in a session of its own)."""
-    if not page_viewer(request).signed_in:
-        return None
-    async with request.app.state.db.session() as own:
-        return await viewer_of(request, own, settings)

@@ -20,7 +20,7 @@ from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import ContentObject
 from smartnode.web.forms import Csrf
 from smartnode.web.i18n import N_
-from smartnode.web.viewer import Viewer, page_viewer, viewer_of
+from smartnode.web.viewer import page_member
 
 #: What a Join, Leave or answer came to (`?done=` on the event's page), in words.
 EVENT_DONE = {
@@ -56,14 +56,6 @@ class Actions:
         return response
 
 
-async def viewer_here(request: Request, settings: Settings) -> Viewer | None:
-    """The signed-in member looking at the page (read in a session of its own)."""
-    if not page_viewer(request).signed_in:
-        return None
-    async with request.app.state.db.session() as own:
-        return await viewer_of(request, own, settings)
-
-
 def _signin(obj: ContentObject, anchor: str) -> str:
     return "/signin?" + urlencode({"next": urlsplit(obj.uri).path + anchor})
 
@@ -87,7 +79,7 @@ async def event_actions(request: Request, obj: ContentObject) -> Actions:
     base = {"token": token, "done": _done(request, EVENT_DONE), "over": _over(obj),
             "mode": str(facts(obj).get("join_mode") or "free"),
             "reply_url": "/new/post?" + urlencode({"reply_to": obj.uri})}  # fmt: skip
-    viewer = await viewer_here(request, settings)
+    viewer = await page_member(request)
     if viewer is None:
         return Actions({**base, "member": False, "signin_url": _signin(obj, "#take-part")})
     async with request.app.state.db.session() as own, own.begin():
@@ -107,7 +99,7 @@ async def note_actions(request: Request, obj: ContentObject) -> Actions:
     token = uris.note_token(obj.uri) or ""
     base = {"token": token, "done": _done(request, POST_DONE),
             "reply_url": "/new/post?" + urlencode({"reply_to": obj.uri})}  # fmt: skip
-    viewer = await viewer_here(request, settings)
+    viewer = await page_member(request)
     if viewer is None:
         return Actions({**base, "member": False, "signin_url": _signin(obj, "")})
     async with request.app.state.db.session() as own, own.begin():

@@ -34,7 +34,7 @@ from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.storage.models import Actor, MemberProfile, Project
 from smartnode.web import formats, i18n, listing_views, notice_views
-from smartnode.web.follow_button import FollowButton, follow_button
+from smartnode.web.follow_button import follow_button
 from smartnode.web.i18n import N_
 from smartnode.web.project_actions import project_actions
 from smartnode.web.viewer import page_viewer, request_language, viewer_of
@@ -217,12 +217,12 @@ async def _member_page(
     return button.finish(render(
         request,
         "member.html",
-        headers={**headers, **_private(button)},
+        headers={**headers, **button.headers},
         m=view,
         actor_uri=actor.uri,
         noindex=not actor.indexable,
         own=page_viewer(request).username == actor.username,
-        follow=button.context,
+        follow=button.context["follow"],
     ))  # fmt: skip
 
 
@@ -243,15 +243,10 @@ async def _project_page(
     actions = await project_actions(request, actor)
     button = await follow_button(request, actor)
     return button.finish(actions.finish(render(
-        request, "project.html", headers={**headers, **actions.headers, **_private(button)},
+        request, "project.html", headers={**headers, **actions.headers, **button.headers},
         p=view, actor_uri=actor.uri, noindex=False, **lists, **actions.context,
-        follow=button.context,
+        follow=button.context["follow"],
     )))  # fmt: skip
-
-
-def _private(button: FollowButton) -> dict[str, str]:
-    """A page with a viewer's own button is never kept by a shared cache."""
-    return {"Cache-Control": "private, no-store"} if button.context is not None else {}
 
 
 def _about_page(request: Request, node_actor: Actor, headers: dict[str, str]) -> Response:

@@ -16,7 +16,7 @@ from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
 from smartnode.web.forms import Csrf
 from smartnode.web.i18n import N_
-from smartnode.web.viewer import Viewer, page_viewer, viewer_of
+from smartnode.web.viewer import page_member
 
 DONE = {
     "created": N_(
@@ -27,15 +27,6 @@ DONE = {
     "left": N_("You left the team."),
 }
 PRIVATE = {"Cache-Control": "private, no-store"}
-
-
-async def _viewer(request: Request) -> Viewer | None:
-    settings: Settings = request.app.state.settings
-    if not page_viewer(request).signed_in:
-        return None
-    db: Database = request.app.state.db
-    async with db.session() as own:
-        return await viewer_of(request, own, settings)
 
 
 class Actions:
@@ -56,7 +47,7 @@ class Actions:
 async def project_actions(request: Request, project: Actor) -> Actions:
     """Edit, Team and Publish a call for its coordinators; Join, Leave or the answer to an
     invitation for a signed-in member."""
-    viewer = await _viewer(request)
+    viewer = await page_member(request)
     done = DONE.get(request.query_params.get("done", ""))
     if viewer is None:
         return Actions(request, {"manage": False, "standing": None, "done": done}, False)

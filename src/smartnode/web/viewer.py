@@ -144,3 +144,12 @@ async def _find_page_viewer(request: Request, settings: Settings) -> PageViewer:
         async with session.begin():  # one indexed count per page, for the navigation
             unread = await unread_count(session, viewer.principal)
     return PageViewer(True, viewer.account.ui_language, viewer.actor.username, unread)
+
+
+async def page_member(request: Request) -> Viewer | None:
+    """The signed-in member looking at a page, read in a session of its own (None for a
+    visitor, without touching the database)."""
+    if not page_viewer(request).signed_in:
+        return None
+    async with request.app.state.db.session() as own:
+        return await viewer_of(request, own, request.app.state.settings)
