@@ -20,10 +20,12 @@ PATH = "/account/profile"
 
 
 @pytest.fixture(scope="module")
-def member(browser: Browser, member_state: Path) -> Iterator[Page]:
+def member(browser: Browser, member_state: Path, node: BrowserNode) -> Iterator[Page]:
     """The signed-in member on an English desktop page."""
     context = browser.new_context(locale="en-GB", viewport=DESKTOP, storage_state=str(member_state))
-    yield context.new_page()
+    page = context.new_page()
+    page.goto(node.url("/language?set=en&next=/"))  # the member's own setting: English
+    yield page
     context.close()
 
 

@@ -36,6 +36,7 @@ def test_every_page_is_pictured_signed_out(browser: Browser, node: BrowserNode, 
         for name, path in node.pages_out.items():
             if viewport is DESKTOP or name in ON_A_PHONE:
                 _shoot(page, node.url(path), lang, folder / f"{name}.png")
+        page.goto(node.url("/language?set=en&next=/"))  # back to English for the next tests
         context.close()
     assert (SCREENSHOTS / lang / "home.png").stat().st_size > 0
 
@@ -56,5 +57,6 @@ def test_every_account_page_is_pictured_signed_in(
         for name, path in {"home-signed-in": "/", **ACCOUNT_PAGES}.items():
             if viewport is DESKTOP or name in ON_A_PHONE:
                 _shoot(page, node.url(path), lang, folder / f"{name}.png")
+        page.goto(node.url("/language?set=en&next=/"))  # back to English for the next tests
         context.close()
     assert (SCREENSHOTS / lang / "account.png").stat().st_size > 0
