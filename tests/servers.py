@@ -1,7 +1,7 @@
 """Real `smartnode` processes on 127.0.0.1 for tests: free ports, CLI runs, a served node.
 
     with smartnode_server(tmp_path / "se", env={"SMARTNODE_NODE_NAME": "Smart Sverige"}) as node:
-        httpx.get(node.url("/api/v1/openapi.json"))
+        httpx.get(node.url("/api/smart/v1/openapi.json"))
 
 Every process binds loopback only, gets its own data folder, is always terminated, and its
 output is kept in a log file that failure messages quote.
@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 HOST = "127.0.0.1"
-READY_PATH = "/api/v1/openapi.json"
+READY_PATH = "/api/smart/v1/openapi.json"
 #: Generous: RSA key generation and migrations on a busy 2-core machine.
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0

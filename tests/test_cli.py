@@ -286,7 +286,7 @@ def test_serve_refuses_an_unmigrated_database(smartnode: Invoke, tmp_path: Path)
 
 def test_init_then_serve_answers_on_loopback(tmp_path: Path) -> None:
     with smartnode_server(tmp_path / "node", seed="SE") as node:
-        assert httpx.get(node.url("/api/v1/openapi.json")).status_code == 200
+        assert httpx.get(node.url("/api/smart/v1/openapi.json")).status_code == 200
         finger = httpx.get(
             node.url("/.well-known/webfinger"), params={"resource": f"acct:astrid@{node.domain}"}
         )

@@ -38,8 +38,8 @@ def test_demo_serves_each_country_on_its_own_port_and_stops_on_ctrl_c(tmp_path: 
     with started(
         [*args, "--duration", "120"], node_env(tmp_path, port), tmp_path / "demo.log"
     ) as demo:
-        demo.wait_until_answers(f"{se}/api/v1/openapi.json", timeout=120)
-        demo.wait_until_answers(f"{be}/api/v1/openapi.json", timeout=30)
+        demo.wait_until_answers(f"{se}/api/smart/v1/openapi.json", timeout=120)
+        demo.wait_until_answers(f"{be}/api/smart/v1/openapi.json", timeout=30)
 
         astrid = httpx.get(f"{se}/members/astrid", headers={"Accept": "application/activity+json"})
         assert astrid.status_code == 200 and astrid.json()["id"] == f"{se}/members/astrid"
@@ -142,7 +142,7 @@ def test_demo_fresh_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> No
 
 def board_of(base_url: str) -> list[str]:
     """The calls a node's board lists (first 100)."""
-    answer = httpx.get(f"{base_url}/api/v1/board", params={"limit": 100}, timeout=10)
+    answer = httpx.get(f"{base_url}/api/smart/v1/board", params={"limit": 100}, timeout=10)
     assert answer.status_code == 200, answer.text
     return [item["uri"] for item in answer.json()["items"]]
 

@@ -72,7 +72,7 @@ class DemoNode:
         return answer.json() if answer.content else None
 
     def board(self) -> list[dict[str, Any]]:
-        return list(self.api("GET", "/api/v1/board?limit=100")["items"])
+        return list(self.api("GET", "/api/smart/v1/board?limit=100")["items"])
 
     def members(self) -> list[dict[str, Any]]:
         return list(orjson.loads(self.cli("member", "list", "--json")))
@@ -114,26 +114,26 @@ def _a_member_on_at_applies_on_se_and_is_accepted(nodes: dict[str, DemoNode]) ->
     call = next(item for item in at.board() if item["uri"].startswith(se.base_url + "/"))
     slug = call["author_handle"].split("@")[1]
     [coordinator] = [m["actor_uri"].rsplit("/", 1)[1]
-                     for m in httpx.get(se.base_url + "/api/v1/teams",
+                     for m in httpx.get(se.base_url + "/api/smart/v1/teams",
                                         params={"project": f"{se.base_url}/projects/{slug}"},
                                         timeout=30).json()["team"]
                      if m["role"] == "coordinator"][:1]  # fmt: skip
     applicant = at.members()[0]["username"]
-    applied = at.api("POST", "/api/v1/applications",
+    applied = at.api("POST", "/api/smart/v1/applications",
                      {"call": call["uri"], "motivation": "Ich habe drei Saisons getourt."},
                      as_=applicant)  # fmt: skip
     assert applied["state"] == "pending" and applied["local"] is False
 
     def held() -> list[dict[str, Any]]:
-        items = se.api("GET", f"/api/v1/projects/{slug}/applications", as_=coordinator)["items"]
+        items = se.api("GET", f"/api/smart/v1/projects/{slug}/applications", as_=coordinator)["items"]
         return [a for a in items if a["applicant"] == f"{at.base_url}/members/{applicant}"]
 
     [application] = wait_for(held, "the application reaching se")
-    se.api("POST", f"/api/v1/applications/{application['id']}/accept", {"role": "member"},
+    se.api("POST", f"/api/smart/v1/applications/{application['id']}/accept", {"role": "member"},
            as_=coordinator)  # fmt: skip
 
     def accepted() -> list[dict[str, Any]]:
-        mine = at.api("GET", "/api/v1/applications", as_=applicant)["items"]
+        mine = at.api("GET", "/api/smart/v1/applications", as_=applicant)["items"]
         return [a for a in mine if a["uri"] == applied["uri"] and a["state"] == "accepted"]
 
     wait_for(accepted, "the Accept reaching the applicant on at")
@@ -141,7 +141,7 @@ def _a_member_on_at_applies_on_se_and_is_accepted(nodes: dict[str, DemoNode]) ->
     for node in (se, at):  # the team as each node shows it: everyone by their own handle
 
         def team(node: DemoNode = node) -> dict[str, str]:
-            found = httpx.get(node.base_url + "/api/v1/teams", params={"project": project},
+            found = httpx.get(node.base_url + "/api/smart/v1/teams", params={"project": project},
                               timeout=30)  # fmt: skip
             if found.status_code != 200:
                 return {}

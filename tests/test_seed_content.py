@@ -59,7 +59,7 @@ async def test_seeding_publishes_open_calls_and_upcoming_events(client, db, sett
             select(Activity.object_uri).where(Activity.activity_type == "Create")
         )
         assert {*report.calls, *report.events} <= set(created.all())
-    board = (await client.get("/api/v1/board")).json()
+    board = (await client.get("/api/smart/v1/board")).json()
     assert {item["uri"] for item in board["items"]} == set(report.calls)
     assert all(item["author_handle"].endswith(f"@{settings.domain}") for item in board["items"])
     page = await client.get(event.uri, headers={"Accept": "text/html"})

@@ -48,7 +48,7 @@ from smartnode.web.page_cache import ClearedByWrites
 from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 
-OPENAPI_URL = "/api/v1/openapi.json"
+OPENAPI_URL = "/api/smart/v1/openapi.json"
 
 
 def create_app(
@@ -122,7 +122,7 @@ def create_app(
     app.include_router(agreements.router)  # /agreements/{token}, to its parties only
     app.include_router(calendar.router)  # {member or project}/events.ics
     app.include_router(oauth_router)  # /api/v1/apps, /oauth/*, the consent and apps pages
-    app.include_router(v1_router.router, prefix="/api/v1")
+    app.include_router(v1_router.router, prefix="/api/smart/v1")
     add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)
     app.include_router(search_page.router)

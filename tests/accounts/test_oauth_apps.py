@@ -172,10 +172,10 @@ async def test_an_apps_own_token_acts_for_nobody_and_is_never_admin(app, client)
     }  # fmt: skip
     # an admin write, a member route, and acting as someone: all refused
     create = await client.post(
-        "/api/v1/members", json={"username": "mallory", "name": "M"}, headers=bearer(token)
+        "/api/smart/v1/members", json={"username": "mallory", "name": "M"}, headers=bearer(token)
     )
     assert create.status_code == 403
-    notes = await client.get("/api/v1/notifications", headers=bearer(token))
+    notes = await client.get("/api/smart/v1/notifications", headers=bearer(token))
     assert notes.status_code == 403
     acting = await client.get("/test/whoami?as=anna", headers=bearer(token))
     assert acting.status_code == 403

@@ -197,7 +197,7 @@ async def test_the_admin_api_invites_suspends_and_reactivates(
 ) -> None:  # fmt: skip
     await make_member(db, settings, "dana", name="Dana")
     admin = {"authorization": f"Bearer {await _admin_token(smartnode)}"}
-    made = await client.post("/api/v1/members/dana/invitation", headers=admin,
+    made = await client.post("/api/smart/v1/members/dana/invitation", headers=admin,
                              json={"email": "dana@example.org"})  # fmt: skip
     assert made.status_code == 201, made.text
     assert made.json()["email"] == "dana@example.org"
@@ -208,19 +208,19 @@ async def test_the_admin_api_invites_suspends_and_reactivates(
     )
     assert (await client.get("/account")).status_code == 200
 
-    again = await client.post("/api/v1/members/dana/invitation", headers=admin, json={})
+    again = await client.post("/api/smart/v1/members/dana/invitation", headers=admin, json={})
     assert again.status_code == 409
-    missing = await client.post("/api/v1/members/zed/invitation", headers=admin, json={})
+    missing = await client.post("/api/smart/v1/members/zed/invitation", headers=admin, json={})
     assert missing.status_code == 404
-    anonymous = await client.post("/api/v1/members/dana/invitation", json={})
+    anonymous = await client.post("/api/smart/v1/members/dana/invitation", json={})
     assert anonymous.status_code == 401
 
-    suspended = await client.post("/api/v1/members/dana/suspend", headers=admin)
+    suspended = await client.post("/api/smart/v1/members/dana/suspend", headers=admin)
     assert suspended.json() == {"username": "dana", "state": "suspended"}
     assert (await client.get("/account")).status_code == 303  # the session ended
     refused = await sign_in(client, "dana")
     assert refused.status_code == 401 and "suspended" in refused.text
-    back = await client.post("/api/v1/members/dana/reactivate", headers=admin)
+    back = await client.post("/api/smart/v1/members/dana/reactivate", headers=admin)
     assert back.json()["state"] == "active"
     assert (await sign_in(client, "dana")).status_code == 303
 
@@ -233,7 +233,7 @@ async def test_a_member_token_may_not_invite_or_suspend(
     result = await asyncio.to_thread(smartnode, "token", "create", "anna", "--member", "anna")
     token = result.stdout.strip()
     headers = {"authorization": f"Bearer {token}"}
-    for path in ("/api/v1/members/bo/invitation", "/api/v1/members/anna/suspend"):
+    for path in ("/api/smart/v1/members/bo/invitation", "/api/smart/v1/members/anna/suspend"):
         answer = await client.post(path, headers=headers, json={})
         assert answer.status_code == 403, path
         assert answer.json()["code"] == "forbidden"

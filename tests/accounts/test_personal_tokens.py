@@ -80,12 +80,12 @@ async def test_a_limited_token_acts_only_within_its_scopes(client, db, settings)
                                               ["read:notifications"], now())  # fmt: skip
         full = await create_token(s, label="cli", now=now(), actor_id=anna.id)
     reader = {"Authorization": f"Bearer {secret}"}
-    listed = await client.get("/api/v1/notifications", headers=reader)
+    listed = await client.get("/api/smart/v1/notifications", headers=reader)
     assert listed.status_code == 200 and len(listed.json()["items"]) == 1
     item = listed.json()["items"][0]["id"]
-    refused = await client.post(f"/api/v1/notifications/{item}/read", headers=reader)
+    refused = await client.post(f"/api/smart/v1/notifications/{item}/read", headers=reader)
     assert refused.status_code == 403 and "write:notifications" in refused.text
-    done = await client.post(f"/api/v1/notifications/{item}/read",
+    done = await client.post(f"/api/smart/v1/notifications/{item}/read",
                              headers={"Authorization": f"Bearer {full}"})  # fmt: skip
     assert done.status_code == 200 and done.json()["read_at"] is not None
     async with db.session() as s:

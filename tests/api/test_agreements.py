@@ -71,11 +71,11 @@ async def test_the_finalized_agreement_is_served_to_its_parties_only(
 ) -> None:
     anna, _, call, app = await _offered(db, settings, world)
     anna_headers = {**AP, **await member_headers(db, anna)}
-    short = await api.post(f"/api/v1/applications/{app.id}/shortlist", headers=anna_headers)
+    short = await api.post(f"/api/smart/v1/applications/{app.id}/shortlist", headers=anna_headers)
     assert short.status_code == 200
     [pending] = await applications(db)
     assert pending.agreement_uri is None  # nothing to dereference before acceptance
-    accepted = await api.post(f"/api/v1/applications/{app.id}/accept", headers=anna_headers)
+    accepted = await api.post(f"/api/smart/v1/applications/{app.id}/accept", headers=anna_headers)
     assert accepted.status_code == 200, accepted.text
     [app] = await applications(db)
     uri = app.agreement_uri
@@ -107,17 +107,17 @@ async def test_a_rejected_application_finalizes_nothing_and_a_local_one_is_serve
 ) -> None:
     anna, jazz, _, app = await _offered(db, settings, world)
     anna_headers = {**AP, **await member_headers(db, anna)}
-    rejected = await api.post(f"/api/v1/applications/{app.id}/reject", headers=anna_headers)
+    rejected = await api.post(f"/api/smart/v1/applications/{app.id}/reject", headers=anna_headers)
     assert rejected.status_code == 200
     [app] = await applications(db)
     assert app.agreement_uri is None  # a rejected application finalizes nothing
     bo = await make_member(db, settings, "bo")
     bo_headers = {**AP, **await member_headers(db, bo)}
     other = await make_call(db, settings, jazz, title="Bassist")
-    applied = await api.post("/api/v1/applications", headers=bo_headers,
+    applied = await api.post("/api/smart/v1/applications", headers=bo_headers,
                              json={"call": other.uri, "motivation": "me"})  # fmt: skip
     assert applied.status_code == 201, applied.text
-    decided = await api.post(f"/api/v1/applications/{applied.json()['id']}/accept",
+    decided = await api.post(f"/api/smart/v1/applications/{applied.json()['id']}/accept",
                              headers=anna_headers)  # fmt: skip
     assert decided.status_code == 200
     [_, local] = await applications(db)

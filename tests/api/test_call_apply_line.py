@@ -53,7 +53,7 @@ async def opera(db, settings, api):
 async def publish(api, project, headers, language: str, others: dict[str, str]) -> dict:
     body = {"title": "Dresser", "description": "One dresser. #Opera", "language": language,
             "content_map": others, "place": {"country": "SE"}, "hashtags": ["tour"]}  # fmt: skip
-    response = await api.post(f"/api/v1/actors/{project.username}/calls", json=body,
+    response = await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=body,
                               headers=headers)  # fmt: skip
     assert response.status_code == 201, response.text
     return response.json()
@@ -106,7 +106,7 @@ async def test_a_closed_or_filled_call_no_longer_says_how_to_apply(
 ) -> None:
     project, anna = opera
     call = await publish(api, project, anna, "sv", {"en": "One dresser."})
-    done = await api.post(f"/api/v1/calls/{call['id']}/{action}", headers=anna)
+    done = await api.post(f"/api/smart/v1/calls/{call['id']}/{action}", headers=anna)
     assert done.status_code == 200
     doc = await served(api, call)
     for html in [doc["content"], *doc["contentMap"].values()]:
@@ -116,7 +116,7 @@ async def test_a_closed_or_filled_call_no_longer_says_how_to_apply(
     assert "Status: closed" in plain_text(doc["contentMap"]["en"]) or action == "fill"
     assert all(tag["type"] != "Mention" for tag in doc["tag"])
 
-    reopened = await api.post(f"/api/v1/calls/{call['id']}/reopen", headers=anna)
+    reopened = await api.post(f"/api/smart/v1/calls/{call['id']}/reopen", headers=anna)
     assert reopened.status_code == 200
     doc = await served(api, call)
     assert plain_text(doc["content"]).endswith(LINES["sv"])

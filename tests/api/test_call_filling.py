@@ -70,17 +70,17 @@ async def drain(worker: Worker) -> None:
 async def publish(api, project, anna, **fields) -> dict:
     body = {"title": "Dresser for Carmen", "description": "One dresser for the tour.",
             "place": {"country": "SE", "city": "Malmö"}, **fields}  # fmt: skip
-    response = await api.post(f"/api/v1/actors/{project.username}/calls", json=body,
+    response = await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=body,
                               headers=anna)  # fmt: skip
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def apply_and_accept(api, call: dict, applicant: dict, anna: dict) -> httpx.Response:
-    applied = await api.post("/api/v1/applications", headers=applicant,
+    applied = await api.post("/api/smart/v1/applications", headers=applicant,
                              json={"call": call["uri"], "motivation": "I sew fast."})  # fmt: skip
     assert applied.status_code == 201, applied.text
-    return await api.post(f"/api/v1/applications/{applied.json()['id']}/accept", headers=anna)
+    return await api.post(f"/api/smart/v1/applications/{applied.json()['id']}/accept", headers=anna)
 
 
 async def inboxes(db, activity: Activity) -> set[str]:
@@ -109,9 +109,9 @@ async def call_state(db, uri: str) -> str | None:
 async def shown(api, project, call: dict) -> tuple[str, int, list[str], str]:
     """What people see: the API's state, the featured collection's size, the board's calls
     and the call's page."""
-    state = (await api.get(f"/api/v1/calls/{call['id']}")).json()["state"]
+    state = (await api.get(f"/api/smart/v1/calls/{call['id']}")).json()["state"]
     featured = await api.get(f"/projects/{project.username}/featured", headers=AP)
-    board = [item["uri"] for item in (await api.get("/api/v1/board")).json()["items"]]
+    board = [item["uri"] for item in (await api.get("/api/smart/v1/board")).json()["items"]]
     page = (await api.get(f"/calls/{call['id']}", headers={"Accept": "text/html"})).text
     return state, featured.json()["totalItems"], board, page
 
@@ -143,7 +143,7 @@ async def test_accepting_the_last_place_fills_the_call_as_a_coordinator_would(
     state, pinned, board, page = await shown(api, project, call)
     assert (state, pinned, board) == ("filled", 0, [])
     assert "This call is filled." in page
-    again = await api.post(f"/api/v1/calls/{call['id']}/fill", headers=anna)
+    again = await api.post(f"/api/smart/v1/calls/{call['id']}/fill", headers=anna)
     assert again.status_code == 409  # filled once, exactly as by hand
 
 
@@ -169,9 +169,9 @@ async def test_a_filled_call_reopened_is_announced_pinned_and_boosted_again(api,
     await drain(worker)
     assert await live_announcers(db) == set()
 
-    bo_says = await api.post(f"/api/v1/calls/{call['id']}/reopen", headers=bo)
+    bo_says = await api.post(f"/api/smart/v1/calls/{call['id']}/reopen", headers=bo)
     assert bo_says.status_code == 403 and await call_state(db, call["uri"]) == "filled"
-    reopened = await api.post(f"/api/v1/calls/{call['id']}/reopen", headers=anna)
+    reopened = await api.post(f"/api/smart/v1/calls/{call['id']}/reopen", headers=anna)
     assert reopened.status_code == 200 and reopened.json()["state"] == "open"
     await drain(worker)
 
@@ -186,7 +186,7 @@ async def test_a_filled_call_reopened_is_announced_pinned_and_boosted_again(api,
     state, pinned, board, page = await shown(api, project, call)
     assert (state, pinned, board) == ("open", 1, [call["uri"]])
     assert "Open call" in page
-    twice = await api.post(f"/api/v1/calls/{call['id']}/reopen", headers=anna)
+    twice = await api.post(f"/api/smart/v1/calls/{call['id']}/reopen", headers=anna)
     assert twice.status_code == 409
 
 
@@ -195,11 +195,11 @@ async def test_adding_a_position_to_a_filled_call_reopens_it(api, db, opera) -> 
     call = await publish(api, project, anna, positions=1)
     await apply_and_accept(api, call, bo, anna)
     await drain(worker)
-    edited = await api.patch(f"/api/v1/calls/{call['id']}", json={"description": "Still one."},
+    edited = await api.patch(f"/api/smart/v1/calls/{call['id']}", json={"description": "Still one."},
                              headers=anna)  # fmt: skip
     assert edited.status_code == 200 and edited.json()["state"] == "filled"
 
-    more = await api.patch(f"/api/v1/calls/{call['id']}", json={"positions": 2}, headers=anna)
+    more = await api.patch(f"/api/smart/v1/calls/{call['id']}", json={"positions": 2}, headers=anna)
     assert more.status_code == 200 and more.json()["state"] == "open"
     await drain(worker)
     assert [u.document["object"]["state"] for u in await activities(db, "Update")] == [
@@ -220,6 +220,6 @@ async def test_a_call_past_its_deadline_is_not_reopened(api, db, opera) -> None:
         row = await s.scalar(select(ContentObject).where(ContentObject.uri == call["uri"]))
         assert row is not None
         row.closes_at = datetime.now(UTC) - timedelta(minutes=1)
-    refused = await api.post(f"/api/v1/calls/{call['id']}/reopen", headers=anna)
+    refused = await api.post(f"/api/smart/v1/calls/{call['id']}/reopen", headers=anna)
     assert refused.status_code == 409 and "deadline" in refused.json()["error"]
     assert await call_state(db, call["uri"]) == "filled"

@@ -31,7 +31,7 @@ async def test_every_asset_the_page_names_is_served_with_its_type(client, page) 
     html = (await client.get(page)).text
     referenced = [next(g for g in groups if g) for groups in _REFERENCED.findall(html)]
     assert any(r.endswith(".js") for r in referenced)
-    assert "/api/v1/openapi.json" in referenced
+    assert "/api/smart/v1/openapi.json" in referenced
     for url in referenced:
         response = await client.get(url)
         assert response.status_code == 200, url

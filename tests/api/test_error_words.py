@@ -25,7 +25,7 @@ JSON = {"Content-Type": "application/json"}
 )
 async def test_malformed_json_is_400_with_line_and_column(client, db, body, error) -> None:
     response = await client.post(
-        "/api/v1/members", content=body, headers={**await admin_headers(db), **JSON}
+        "/api/smart/v1/members", content=body, headers={**await admin_headers(db), **JSON}
     )
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
@@ -54,7 +54,7 @@ async def test_malformed_json_is_400_with_line_and_column(client, db, body, erro
     ],
 )  # fmt: skip
 async def test_invalid_fields_are_named_with_what_is_wrong(client, db, body, error) -> None:
-    response = await client.post("/api/v1/members", json=body, headers=await admin_headers(db))
+    response = await client.post("/api/smart/v1/members", json=body, headers=await admin_headers(db))
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"
     assert response.json()["error"].startswith(error), response.json()["error"]
@@ -68,7 +68,7 @@ async def test_a_check_across_fields_names_its_field_without_pydantic_words(
     await make_project(db, settings, "opera", coordinator="anna")
     call = {"title": "Sound", "description": "Mix it", "remote": False}
     response = await client.post(
-        "/api/v1/actors/opera/calls", json=call, headers=await member_headers(db, anna)
+        "/api/smart/v1/actors/opera/calls", json=call, headers=await member_headers(db, anna)
     )
     assert response.status_code == 422
     assert response.json()["error"] == "place: give a place (country, city) or set remote to true"
@@ -81,10 +81,10 @@ async def test_an_edit_that_breaks_a_check_across_fields_says_so_in_words(
     await make_project(db, settings, "opera", coordinator="anna")
     headers = await member_headers(db, anna)
     call = {"title": "Sound", "description": "Mix it", "place": {"country": "SE"}}
-    created = await client.post("/api/v1/actors/opera/calls", json=call, headers=headers)
+    created = await client.post("/api/smart/v1/actors/opera/calls", json=call, headers=headers)
     assert created.status_code == 201, created.text
     response = await client.patch(
-        f"/api/v1/calls/{created.json()['id']}", json={"place": None}, headers=headers
+        f"/api/smart/v1/calls/{created.json()['id']}", json={"place": None}, headers=headers
     )
     assert response.status_code == 422
     assert response.json()["error"] == "place: give a place (country, city) or set remote to true"
@@ -92,18 +92,18 @@ async def test_an_edit_that_breaks_a_check_across_fields_says_so_in_words(
 
 async def test_a_missing_body_and_a_body_that_is_not_json_are_said_so(client, db) -> None:
     admin = await admin_headers(db)
-    missing = await client.post("/api/v1/members", headers=admin)
+    missing = await client.post("/api/smart/v1/members", headers=admin)
     assert missing.status_code == 422
     assert missing.json()["error"] == "the request has no JSON body"
     text = await client.post(
-        "/api/v1/members", content=b"name=anna", headers={**admin, "Content-Type": "text/plain"}
+        "/api/smart/v1/members", content=b"name=anna", headers={**admin, "Content-Type": "text/plain"}
     )
     assert text.status_code == 422
     assert text.json()["error"] == "the body must be a JSON object sent as application/json"
 
 
 async def test_query_parameters_are_named(client) -> None:
-    response = await client.get("/api/v1/members", params={"limit": "many"})
+    response = await client.get("/api/smart/v1/members", params={"limit": "many"})
     assert response.status_code == 422
     assert (
         response.json()["error"]
@@ -112,10 +112,10 @@ async def test_query_parameters_are_named(client) -> None:
 
 
 async def test_unknown_paths_and_methods_answer_in_the_same_shape(client) -> None:
-    missing = await client.get("/api/v1/nothing-here")
+    missing = await client.get("/api/smart/v1/nothing-here")
     assert missing.status_code == 404
     assert missing.json() == {"error": "not found", "code": "not_found"}
-    wrong = await client.delete("/api/v1/skills")  # GET only
+    wrong = await client.delete("/api/smart/v1/skills")  # GET only
     assert wrong.status_code == 405
     assert wrong.json() == {"error": "method not allowed", "code": "method_not_allowed"}
     assert "GET" in wrong.headers["allow"]

@@ -199,8 +199,8 @@ async def test_call_page_carries_job_posting_json_ld_escaped(client, db, setting
 async def test_admin_api_creates_lists_and_deletes_feeds(client, db, settings) -> None:
     admin = await admin_headers(db)
     body = {"slug": "calls-be", "name": "Calls in Belgium", "country": "be", "remote": False}
-    assert (await client.post("/api/v1/feeds", json=body)).status_code == 401
-    created = await client.post("/api/v1/feeds", json=body, headers=admin)
+    assert (await client.post("/api/smart/v1/feeds", json=body)).status_code == 401
+    created = await client.post("/api/smart/v1/feeds", json=body, headers=admin)
     assert created.status_code == 201, created.text
     out = created.json()
     assert out["filter"] == {"country": "BE", "remote": False}
@@ -210,18 +210,18 @@ async def test_admin_api_creates_lists_and_deletes_feeds(client, db, settings) -
         actor = await s.scalar(select(Actor).where(Actor.username == "calls-be"))
     assert row is not None and actor is not None and row.actor_id == actor.id
     assert (actor.kind, actor.ap_type) == ("feed", "Service")
-    again = await client.post("/api/v1/feeds", json=body, headers=admin)
+    again = await client.post("/api/smart/v1/feeds", json=body, headers=admin)
     assert again.status_code == 409
     bad = {"slug": "calls.rss", "name": "x"}
-    assert (await client.post("/api/v1/feeds", json=bad, headers=admin)).status_code == 422
+    assert (await client.post("/api/smart/v1/feeds", json=bad, headers=admin)).status_code == 422
     bad = {"slug": "x-skill", "name": "x", "skill": "javascript:alert(1)"}
-    assert (await client.post("/api/v1/feeds", json=bad, headers=admin)).status_code == 422
-    listed = (await client.get("/api/v1/feeds")).json()["items"]
+    assert (await client.post("/api/smart/v1/feeds", json=bad, headers=admin)).status_code == 422
+    listed = (await client.get("/api/smart/v1/feeds")).json()["items"]
     assert [f["slug"] for f in listed] == ["calls-be"]
-    assert (await client.delete("/api/v1/feeds/calls-be", headers=admin)).status_code == 204
+    assert (await client.delete("/api/smart/v1/feeds/calls-be", headers=admin)).status_code == 204
     gone = await client.get("/feeds/calls-be", headers={"Accept": AS_JSON})
     assert gone.status_code == 410 and gone.json()["type"] == "Tombstone"
-    assert (await client.get("/api/v1/feeds")).json()["items"] == []
+    assert (await client.get("/api/smart/v1/feeds")).json()["items"] == []
     async with db.session() as s:
         delete = await s.scalar(select(Activity).where(Activity.activity_type == "Delete"))
     assert delete is not None and delete.document["object"] == f"{BASE}/feeds/calls-be"
@@ -241,7 +241,7 @@ async def test_a_call_published_through_the_api_reaches_matching_feeds(
             "place": {"country": "SE", "city": "Malmö"}, "closes_at": closes.isoformat(),
             "paid": {"amount": "3000", "currency": "EUR", "unit": "month"}}  # fmt: skip
     published = await client.post(
-        f"/api/v1/actors/{opera.username}/calls", json=body, headers=await member_headers(db, anna)
+        f"/api/smart/v1/actors/{opera.username}/calls", json=body, headers=await member_headers(db, anna)
     )
     assert published.status_code == 201, published.text
     uri = published.json()["uri"]
@@ -294,7 +294,7 @@ async def test_admin_edits_a_feed_its_followers_see_update_and_its_boosts_follow
     async with db.session() as s, s.begin():
         for obj in (in_sweden, in_belgium):
             await announce_call_to_feeds(s, node_uris(settings), obj.id, datetime.now(UTC))
-    path = "/api/v1/feeds/calls-se"
+    path = "/api/smart/v1/feeds/calls-se"
     assert (await client.patch(path, json={"name": "x"})).status_code == 401
     bad = await client.patch(path, json={"name": None}, headers=admin)
     assert bad.status_code == 422
@@ -324,4 +324,4 @@ async def test_admin_edits_a_feed_its_followers_see_update_and_its_boosts_follow
     ]
     cleared = await client.patch(path, json={"country": None}, headers=admin)
     assert cleared.json()["filter"] == {}
-    assert (await client.patch("/api/v1/feeds/nope", json={}, headers=admin)).status_code == 404
+    assert (await client.patch("/api/smart/v1/feeds/nope", json={}, headers=admin)).status_code == 404

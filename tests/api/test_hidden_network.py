@@ -38,9 +38,9 @@ async def test_a_hidden_network_shows_counts_but_no_members(client, db, settings
     assert "members/bo" not in page.text and "members/bo" not in root.text
     following = await client.get("/members/anna/following", headers=AP)
     assert following.status_code == 200 and following.json()["totalItems"] == 0
-    listed = await client.get("/api/v1/actors/anna/followers")
+    listed = await client.get("/api/smart/v1/actors/anna/followers")
     assert listed.status_code == 403
-    as_admin = await client.get("/api/v1/actors/anna/followers", headers=await admin_headers(db))
+    as_admin = await client.get("/api/smart/v1/actors/anna/followers", headers=await admin_headers(db))
     assert as_admin.status_code == 200 and len(as_admin.json()["items"]) == 2
 
 
@@ -51,13 +51,13 @@ async def test_an_open_network_lists_its_members(client, db, settings) -> None:
     assert page.status_code == 200 and page.json()["orderedItems"] == [
         f"{settings.base_url}/members/bo"
     ]
-    assert (await client.get("/api/v1/actors/anna/followers")).status_code == 200
+    assert (await client.get("/api/smart/v1/actors/anna/followers")).status_code == 200
 
 
 async def test_members_can_hide_their_network_later(client, db, settings) -> None:
     await make_member(db, settings, "anna")
     changed = await client.patch(
-        "/api/v1/members/anna", json={"hide_network": True}, headers=await admin_headers(db)
+        "/api/smart/v1/members/anna", json={"hide_network": True}, headers=await admin_headers(db)
     )
     assert changed.status_code == 200
     page = await client.get("/members/anna/followers?page=true", headers=AP)

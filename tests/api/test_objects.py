@@ -53,7 +53,7 @@ def signed(url: str, actor: str = ALICE) -> dict[str, str]:
 async def publish(api, db, settings, username: str = "anna", **body) -> dict:
     member = await make_member(db, settings, username)
     headers = await member_headers(db, member)
-    response = await api.post(f"/api/v1/actors/{username}/posts", json=body, headers=headers)
+    response = await api.post(f"/api/smart/v1/actors/{username}/posts", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return {**response.json(), "headers": headers, "member": member}
 
@@ -84,7 +84,7 @@ async def test_public_note_bytes_are_cached_until_a_write(api, db, settings) -> 
     cached = await api.get(f"/notes/{posted['id']}", headers=AP)
     assert cached.content == first.content
     edit = await api.patch(
-        f"/api/v1/posts/{posted['id']}", json={"content": "Andra"}, headers=posted["headers"]
+        f"/api/smart/v1/posts/{posted['id']}", json={"content": "Andra"}, headers=posted["headers"]
     )
     assert edit.status_code == 200
     fresh = await api.get(f"/notes/{posted['id']}", headers=AP)
@@ -112,7 +112,7 @@ async def test_unknown_and_malformed_notes_are_404(api, db, settings) -> None:
 
 async def test_deleted_note_is_410_for_machines_and_people(api, db, settings) -> None:
     posted = await publish(api, db, settings, content="Snart borta")
-    await api.delete(f"/api/v1/posts/{posted['id']}", headers=posted["headers"])
+    await api.delete(f"/api/smart/v1/posts/{posted['id']}", headers=posted["headers"])
     gone = await api.get(f"/notes/{posted['id']}", headers=AP)
     assert gone.status_code == 410 and gone.json()["type"] == "Tombstone"
     assert gone.json()["formerType"] == "Note" and gone.json()["id"] == posted["uri"]
@@ -155,10 +155,10 @@ async def test_create_activity_is_served_with_the_note_as_it_is_now(api, db, set
     assert first.status_code == 200 and first.json()["id"] == create.uri
     assert first.json()["object"]["content"] == "<p>Före</p>"
     await api.patch(
-        f"/api/v1/posts/{posted['id']}", json={"content": "Efter"}, headers=posted["headers"]
+        f"/api/smart/v1/posts/{posted['id']}", json={"content": "Efter"}, headers=posted["headers"]
     )
     assert (await api.get(path, headers=AP)).json()["object"]["content"] == "<p>Efter</p>"
-    await api.delete(f"/api/v1/posts/{posted['id']}", headers=posted["headers"])
+    await api.delete(f"/api/smart/v1/posts/{posted['id']}", headers=posted["headers"])
     gone = await api.get(path, headers=AP)
     assert gone.status_code == 410 and gone.json()["type"] == "Tombstone"
     assert "Efter" not in gone.text
@@ -182,9 +182,9 @@ async def test_outbox_lists_public_creates_of_live_notes_newest_first(api, db, s
     made = []
     for body in ({"content": "två"}, {"content": "tre", "visibility": "unlisted"},
                  {"content": "privat", "visibility": "followers"}):  # fmt: skip
-        response = await api.post("/api/v1/actors/anna/posts", json=body, headers=headers)
+        response = await api.post("/api/smart/v1/actors/anna/posts", json=body, headers=headers)
         made.append(response.json())
-    await api.delete(f"/api/v1/posts/{made[0]['id']}", headers=headers)
+    await api.delete(f"/api/smart/v1/posts/{made[0]['id']}", headers=headers)
     outbox = (await api.get("/members/anna/outbox", headers=AP)).json()
     assert outbox["totalItems"] == 2
     page = (await api.get(outbox["first"], headers=AP)).json()

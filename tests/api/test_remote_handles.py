@@ -70,21 +70,21 @@ async def test_a_remote_team_member_shows_with_their_port_on_page_api_and_notifi
     now = datetime.now(UTC)
     assert (await receive(db, settings, world, _join(LOTTE), now=now)).status == "processed"
 
-    [notice] = (await api.get("/api/v1/notifications", headers=headers)).json()["items"]
+    [notice] = (await api.get("/api/smart/v1/notifications", headers=headers)).json()["items"]
     assert notice["data"]["actor"] == LOTTE
     assert notice["handles"] == {LOTTE: LOTTE_HANDLE, OPERA: "@opera@se.smart.test"}
 
-    [request] = (await api.get("/api/v1/projects/opera/requests", headers=headers)).json()["items"]
+    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()["items"]
     assert (request["actor_handle"], request["project_handle"]) == (
         LOTTE_HANDLE, "@opera@se.smart.test",
     )  # fmt: skip
-    path = f"/api/v1/projects/opera/requests/{request['id']}/accept"
+    path = f"/api/smart/v1/projects/opera/requests/{request['id']}/accept"
     assert (await api.post(path, headers=headers)).status_code == 200
 
-    listed = (await api.get("/api/v1/teams", params={"project": OPERA})).json()
+    listed = (await api.get("/api/smart/v1/teams", params={"project": OPERA})).json()
     handles = {t["actor_uri"]: t["handle"] for t in listed["team"]}
     assert handles == {anna.uri: "@anna@se.smart.test", LOTTE: LOTTE_HANDLE}
-    detail = (await api.get("/api/v1/projects/opera")).json()
+    detail = (await api.get("/api/smart/v1/projects/opera")).json()
     assert {t["handle"] for t in detail["team"]} == {"@anna@se.smart.test", LOTTE_HANDLE}
 
     page = (await api.get("/projects/opera", headers={"Accept": "text/html"})).text
@@ -100,9 +100,9 @@ async def test_a_remote_person_is_shown_by_the_webfinger_domain_when_it_differs(
     headers = await member_headers(db, anna)
     now = datetime.now(UTC)
     assert (await receive(db, settings, world, _join(ALICE), now=now)).status == "processed"
-    [notice] = (await api.get("/api/v1/notifications", headers=headers)).json()["items"]
+    [notice] = (await api.get("/api/smart/v1/notifications", headers=headers)).json()["items"]
     assert notice["handles"][ALICE] == "@alice@example.com"
-    [request] = (await api.get("/api/v1/projects/opera/requests", headers=headers)).json()["items"]
+    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()["items"]
     assert request["actor_handle"] == "@alice@example.com"
 
 
@@ -114,14 +114,14 @@ async def test_follow_lists_show_the_port_and_a_handle_with_a_port_finds_a_store
     follow = {"@context": AS, "id": f"{LOTTE}#follows/1", "type": "Follow", "actor": LOTTE,
               "object": "https://se.smart.test/members/anna"}  # fmt: skip
     assert (await receive(db, settings, world, follow)).status == "processed"
-    followers = (await api.get("/api/v1/actors/anna/followers")).json()
+    followers = (await api.get("/api/smart/v1/actors/anna/followers")).json()
     assert [r["handle"] for r in followers["items"]] == [LOTTE_HANDLE]
 
-    made = await api.post("/api/v1/actors/anna/following", json={"target": LOTTE}, headers=admin)
+    made = await api.post("/api/smart/v1/actors/anna/following", json={"target": LOTTE}, headers=admin)
     assert made.status_code == 201 and made.json()["state"] == "pending"
     asked = len(world.requests)
     params = {"target": LOTTE_HANDLE}
-    ended = await api.delete("/api/v1/actors/anna/following", params=params, headers=admin)
+    ended = await api.delete("/api/smart/v1/actors/anna/following", params=params, headers=admin)
     assert ended.status_code == 204
     assert world.fetched()[asked:] == []  # matched among the stored follows, port and all
 

@@ -85,7 +85,7 @@ async def test_a_note_links_its_replies_which_list_public_and_unlisted_only(
     await post(api, members["bo"], "bo", content="Bara följare", visibility="followers",
                in_reply_to=parent["uri"])  # fmt: skip
     gone = await post(api, members["bo"], "bo", content="Ångrar mig", in_reply_to=parent["uri"])
-    await api.delete(f"/api/v1/posts/{gone['id']}", headers=members["bo"])
+    await api.delete(f"/api/smart/v1/posts/{gone['id']}", headers=members["bo"])
     async with db.session() as s:
         stored = await s.scalars(
             select(ContentObject.visibility).where(ContentObject.in_reply_to_uri == parent["uri"])
@@ -148,7 +148,7 @@ async def test_a_followers_only_parent_is_404_to_strangers_and_served_to_followe
 
 async def test_a_deleted_parent_answers_410_with_a_tombstone(api, db, settings, members) -> None:
     parent = await post(api, members["anna"], "anna", content="Snart borta")
-    await api.delete(f"/api/v1/posts/{parent['id']}", headers=members["anna"])
+    await api.delete(f"/api/smart/v1/posts/{parent['id']}", headers=members["anna"])
     gone = await api.get(path_of(parent["uri"]) + "/replies", headers=AP)
     assert gone.status_code == 410
     assert gone.json()["type"] == "Tombstone" and gone.json()["id"] == parent["uri"] + "/replies"
@@ -178,7 +178,7 @@ async def test_authorized_fetch_needs_a_signature_for_replies(db, settings, worl
 async def test_events_and_calls_serve_their_replies_too(api, db, settings, world, members) -> None:
     start = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
     created = await api.post(
-        "/api/v1/actors/anna/events", headers=members["anna"],
+        "/api/smart/v1/actors/anna/events", headers=members["anna"],
         json={"name": "Jazzkväll", "content": "Kom!", "starts_at": start.isoformat(),
               "timezone": "Europe/Stockholm", "online_url": "https://meet.example/jazz"},
     )  # fmt: skip
@@ -199,7 +199,7 @@ async def test_a_call_links_and_serves_its_public_replies(api, db, settings, wor
     anna = await make_member(db, settings, "anna")
     project = await make_project(db, settings, "Malmö Opera", "anna")
     headers = await member_headers(db, anna)
-    created = await api.post(f"/api/v1/actors/{project.username}/calls", json=call_body(),
+    created = await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=call_body(),
                              headers=headers)  # fmt: skip
     assert created.status_code == 201, created.text
     call = created.json()

@@ -52,7 +52,7 @@ async def test_a_declared_50_mb_body_is_413_without_reading_it(client, db) -> No
     body = Pulled(50 * 1024 * 1024)
     headers = {**await admin_headers(db), "Content-Length": str(body.total),
                "Content-Type": "application/json"}  # fmt: skip
-    response = await client.post("/api/v1/members", content=body, headers=headers)
+    response = await client.post("/api/smart/v1/members", content=body, headers=headers)
     _assert_413(response)
     assert body.sent <= CHUNK  # httpx may hand over its first chunk; nothing more is pulled
     assert await count_actors(db, "member") == 0
@@ -61,7 +61,7 @@ async def test_a_declared_50_mb_body_is_413_without_reading_it(client, db) -> No
 async def test_a_chunked_10_mb_body_is_cut_at_1_mib(client, db) -> None:
     body = Pulled(10 * 1024 * 1024)
     headers = {**await admin_headers(db), "Content-Type": "application/json"}
-    response = await client.post("/api/v1/members", content=body, headers=headers)
+    response = await client.post("/api/smart/v1/members", content=body, headers=headers)
     _assert_413(response)
     assert body.sent <= MAX_REQUEST_BODY + DRAIN_LIMIT + 2 * CHUNK  # cut, then drained a while
     assert await count_actors(db, "member") == 0
@@ -72,7 +72,7 @@ async def test_a_body_just_under_the_cap_is_parsed(client, db) -> None:
     content = json.dumps({"username": "anna", "name": "Anna", "summary": padding}).encode()
     assert len(content) <= MAX_REQUEST_BODY
     headers = {**await admin_headers(db), "Content-Type": "application/json"}
-    response = await client.post("/api/v1/members", content=content, headers=headers)
+    response = await client.post("/api/smart/v1/members", content=content, headers=headers)
     assert response.status_code == 422  # read and validated (the summary is too long)
     assert "summary" in response.json()["error"]
 
@@ -93,7 +93,7 @@ def _body_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 async def test_every_route_that_takes_a_body_refuses_an_oversized_one(app, client) -> None:
     routes = _body_routes(app)
-    assert ("POST", "/api/v1/members") in routes and ("POST", "/inbox") in routes
+    assert ("POST", "/api/smart/v1/members") in routes and ("POST", "/inbox") in routes
     assert len(routes) > 30
     oversized = b"{" + b" " * MAX_REQUEST_BODY + b"}"
     for method, path in routes:
@@ -105,7 +105,7 @@ async def test_every_route_that_takes_a_body_refuses_an_oversized_one(app, clien
 
 
 async def test_a_content_length_that_is_not_a_number_is_400(client) -> None:
-    request = client.build_request("POST", "/api/v1/members", content=b"{}")
+    request = client.build_request("POST", "/api/smart/v1/members", content=b"{}")
     request.headers["Content-Length"] = "lots"
     response = await client.send(request)
     assert response.status_code == 400
@@ -132,7 +132,7 @@ async def test_on_the_wire_a_chunked_body_is_answered_413_while_it_streams(serve
     body = Pulled(3 * 1024 * 1024)
     headers = {**await admin_headers(db), "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=served, timeout=30) as wire:
-        response = await wire.post("/api/v1/members", content=body, headers=headers)
+        response = await wire.post("/api/smart/v1/members", content=body, headers=headers)
     assert "content-length" not in response.request.headers  # sent chunked
     _assert_413(response)
     assert await count_actors(db, "member") == 0
@@ -144,6 +144,6 @@ async def test_on_the_wire_a_huge_body_is_not_read_to_its_end(served, db) -> Non
     async with httpx.AsyncClient(base_url=served, timeout=30) as wire:
         # the server may close the connection with the client still sending: also a refusal
         with contextlib.suppress(httpx.TransportError):
-            _assert_413(await wire.post("/api/v1/members", content=body, headers=headers))
+            _assert_413(await wire.post("/api/smart/v1/members", content=body, headers=headers))
     assert body.sent < 50 * 1024 * 1024
     assert await count_actors(db, "member") == 0

@@ -59,13 +59,13 @@ async def test_a_member_edits_their_own_profile_and_followers_get_the_update(
     bo = await make_member(db, settings, "bo")
     change = {"name": "Anna L.", "skills": ["sound design"], "languages": ["sv", "en"],
               "discoverable": True, "hide_network": True}  # fmt: skip
-    refused = await client.patch("/api/v1/members/anna", json={"name": "X"},
+    refused = await client.patch("/api/smart/v1/members/anna", json={"name": "X"},
                                  headers=await member_headers(db, bo))  # fmt: skip
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    assert (await client.patch("/api/v1/members/anna", json={"name": "X"})).status_code == 401
+    assert (await client.patch("/api/smart/v1/members/anna", json={"name": "X"})).status_code == 401
     assert await sent(db, "Update") == []
 
-    own = await client.patch("/api/v1/members/anna", json=change,
+    own = await client.patch("/api/smart/v1/members/anna", json=change,
                              headers=await member_headers(db, anna))  # fmt: skip
     assert own.status_code == 200, own.text
     assert (own.json()["name"], own.json()["email"]) == ("Anna L.", None)
@@ -86,13 +86,13 @@ async def test_an_app_edits_the_profile_only_with_write_accounts(client, db, set
     anna = await make_member(db, settings, "anna", email="anna@example.org")
     reader = await app_headers(db, anna, "read")
     writer = await app_headers(db, anna, "read write:accounts")
-    refused = await client.patch("/api/v1/members/anna", json={"city": "Lund"}, headers=reader)
+    refused = await client.patch("/api/smart/v1/members/anna", json={"city": "Lund"}, headers=reader)
     assert refused.status_code == 403 and "write:accounts" in refused.json()["error"]
-    done = await client.patch("/api/v1/members/anna", json={"city": "Lund"}, headers=writer)
+    done = await client.patch("/api/smart/v1/members/anna", json={"city": "Lund"}, headers=writer)
     assert done.status_code == 200 and done.json()["city"] == "Lund"
-    mine = await client.get("/api/v1/members/anna", headers=reader)
+    mine = await client.get("/api/smart/v1/members/anna", headers=reader)
     assert mine.json()["email"] == "anna@example.org"  # their own, with `read`
-    assert "email" not in (await client.get("/api/v1/members/anna")).json()
+    assert "email" not in (await client.get("/api/smart/v1/members/anna")).json()
 
 
 async def test_a_member_changes_parts_of_their_matching_profile(client, db, settings) -> None:
@@ -101,7 +101,7 @@ async def test_a_member_changes_parts_of_their_matching_profile(client, db, sett
     whole = {"languages": [{"language": "sv", "level": "native"}], "remote_ok": True,
              "availability": [{"starts_on": "2027-03-01", "ends_on": "2027-03-10"}],
              "opt_ins": {"listed": True}}  # fmt: skip
-    url = "/api/v1/members/anna/matching-profile"
+    url = "/api/smart/v1/members/anna/matching-profile"
     assert (await client.put(url, json=whole, headers=headers)).status_code == 200
     windows = [{"starts_on": "2027-05-01", "ends_on": "2027-05-31"}]
     patched = await client.patch(url, json={"availability": windows}, headers=headers)
@@ -125,15 +125,15 @@ async def test_a_member_changes_parts_of_their_matching_profile(client, db, sett
 async def test_a_member_creates_a_project_and_coordinates_it(client, db, settings) -> None:
     anna = await make_member(db, settings, "anna")
     headers = await member_headers(db, anna)
-    created = await client.post("/api/v1/projects", json={"name": "Malmö Opera"},
+    created = await client.post("/api/smart/v1/projects", json={"name": "Malmö Opera"},
                                 headers=headers)  # fmt: skip
     assert created.status_code == 201, created.text
     assert [(t["username"], t["role"]) for t in created.json()["team"]] == [("anna", "coordinator")]
     await make_member(db, settings, "bo")
-    for_other = await client.post("/api/v1/projects", json={"name": "X", "coordinator": "bo"},
+    for_other = await client.post("/api/smart/v1/projects", json={"name": "X", "coordinator": "bo"},
                                   headers=headers)  # fmt: skip
     assert for_other.status_code == 403
-    admin = await client.post("/api/v1/projects", json={"name": "Y"},
+    admin = await client.post("/api/smart/v1/projects", json={"name": "Y"},
                               headers=await admin_headers(db))  # fmt: skip
     assert admin.status_code == 422 and admin.json()["error"].startswith("coordinator:")
     async with db.session() as s:
@@ -151,10 +151,10 @@ async def test_coordinators_edit_a_project_and_its_followers_get_the_update(
         await add_to_team(s, project, dag, Role.MEMBER, datetime.now(UTC))
     change = {"name": "Opera 2027", "sectors": ["music"], "website": "https://opera.example/",
               "summary": "<p>Carmen</p>", "city": "Malmö"}  # fmt: skip
-    plain = await client.patch("/api/v1/projects/opera", json=change,
+    plain = await client.patch("/api/smart/v1/projects/opera", json=change,
                                headers=await member_headers(db, dag))  # fmt: skip
     assert plain.status_code == 403
-    edited = await client.patch("/api/v1/projects/opera", json=change,
+    edited = await client.patch("/api/smart/v1/projects/opera", json=change,
                                 headers=await member_headers(db, anna))  # fmt: skip
     assert edited.status_code == 200, edited.text
     body = edited.json()
@@ -166,7 +166,7 @@ async def test_coordinators_edit_a_project_and_its_followers_get_the_update(
     assert actor is not None and actor.summary == "<p>Carmen</p>" and actor.username == "opera"
     [update] = await sent(db, "Update")
     assert update["actor"] == project.uri and update["object"]["name"] == "Opera 2027"
-    slug = await client.patch("/api/v1/projects/opera", json={"slug": "other"},
+    slug = await client.patch("/api/smart/v1/projects/opera", json={"slug": "other"},
                               headers=await member_headers(db, anna))  # fmt: skip
     assert slug.status_code == 422
 
@@ -178,16 +178,16 @@ async def test_coordinators_add_change_and_remove_team_members_and_it_federates(
     bo = await make_member(db, settings, "bo")
     project = await make_project(db, settings, "Opera", "anna", slug="opera")
     headers = await member_headers(db, anna)
-    outsider = await client.put("/api/v1/projects/opera/team/anna", json={"role": "member"},
+    outsider = await client.put("/api/smart/v1/projects/opera/team/anna", json={"role": "member"},
                                 headers=await member_headers(db, bo))  # fmt: skip
     assert outsider.status_code == 403
-    added = await client.put("/api/v1/projects/opera/team/bo", json={"role": "guest"},
+    added = await client.put("/api/smart/v1/projects/opera/team/bo", json={"role": "guest"},
                              headers=headers)  # fmt: skip
     assert added.status_code == 201
-    changed = await client.put("/api/v1/projects/opera/team/bo", json={"role": "coordinator"},
+    changed = await client.put("/api/smart/v1/projects/opera/team/bo", json={"role": "coordinator"},
                                headers=headers)  # fmt: skip
     assert changed.status_code == 200
-    removed = await client.delete("/api/v1/projects/opera/team/bo", headers=headers)
+    removed = await client.delete("/api/smart/v1/projects/opera/team/bo", headers=headers)
     assert removed.status_code == 204
     assert [(a["object"], a["smartRole"]) for a in await sent(db, "Add")] == [
         (bo.uri, "guest"), (bo.uri, "coordinator")
@@ -205,19 +205,19 @@ async def test_everyone_deletes_their_own_posts_and_admins_any(client, db, setti
     anna_headers = await member_headers(db, anna)
     ids = []
     for text in ("one", "two"):
-        posted = await client.post("/api/v1/actors/anna/posts", json={"content": text},
+        posted = await client.post("/api/smart/v1/actors/anna/posts", json={"content": text},
                                    headers=anna_headers)  # fmt: skip
         ids.append(posted.json()["id"])
-    other = await client.delete(f"/api/v1/posts/{ids[0]}", headers=await member_headers(db, bo))
+    other = await client.delete(f"/api/smart/v1/posts/{ids[0]}", headers=await member_headers(db, bo))
     assert other.status_code == 403
-    own = await client.delete(f"/api/v1/posts/{ids[0]}", headers=anna_headers)
+    own = await client.delete(f"/api/smart/v1/posts/{ids[0]}", headers=anna_headers)
     assert own.status_code == 204
-    admin = await client.delete(f"/api/v1/posts/{ids[1]}", headers=await admin_headers(db))
+    admin = await client.delete(f"/api/smart/v1/posts/{ids[1]}", headers=await admin_headers(db))
     assert admin.status_code == 204
     async with db.session() as s:
         live = await s.scalars(select(ContentObject).where(ContentObject.deleted_at.is_(None)))
         assert live.all() == []
     assert len(await sent(db, "Delete")) == 2
-    edit = await client.patch(f"/api/v1/posts/{ids[1]}", json={"content": "x"},
+    edit = await client.patch(f"/api/smart/v1/posts/{ids[1]}", json={"content": "x"},
                               headers=await admin_headers(db, "again"))  # fmt: skip
     assert edit.status_code == 403  # an admin edits nobody's words (but may speak as them)

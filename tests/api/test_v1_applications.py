@@ -1,4 +1,4 @@
-"""/api/v1/applications, /api/v1/projects/{slug}/applications and /api/v1/remote-decisions:
+"""/api/smart/v1/applications, /api/smart/v1/projects/{slug}/applications and /api/smart/v1/remote-decisions:
 who may see and decide, the rows written, and the activities on the wire (to the project or
 the applicant only; never public, never in an outbox or a public API)."""
 
@@ -64,7 +64,7 @@ async def jazz(db, settings, anna):
 
 async def apply(api, headers, call: str, **body) -> httpx.Response:
     payload = {"call": call, "motivation": "I play\n\nthe <drums>", **body}
-    return await api.post("/api/v1/applications", json=payload, headers=headers)
+    return await api.post("/api/smart/v1/applications", json=payload, headers=headers)
 
 
 async def test_a_member_applies_to_a_local_call_and_only_coordinators_see_it(
@@ -75,7 +75,7 @@ async def test_a_member_applies_to_a_local_call_and_only_coordinators_see_it(
     response = await apply(api, bo_headers, call.uri, links=["https://bo.example/cv"])
     assert response.status_code == 201, response.text
     out = response.json()
-    assert response.headers["location"].endswith(f"/api/v1/applications/{out['id']}")
+    assert response.headers["location"].endswith(f"/api/smart/v1/applications/{out['id']}")
     assert (out["local"], out["state"], out["via"]) == (True, "pending", "offer")
     assert out["motivation"] == "<p>I play</p><p>the &lt;drums&gt;</p>"
     assert out["links"] == ["https://bo.example/cv"] and out["applicant"] == bo.uri
@@ -83,12 +83,12 @@ async def test_a_member_applies_to_a_local_call_and_only_coordinators_see_it(
     assert (note.actor_id, note.kind, note.object_uri) == (anna.id, "application", out["uri"])
     assert await sent(db) == []  # nothing federates for a local call and local people
     anna_headers = await member_headers(db, anna)
-    listed = await api.get("/api/v1/projects/jazz/applications", headers=anna_headers)
+    listed = await api.get("/api/smart/v1/projects/jazz/applications", headers=anna_headers)
     assert [a["id"] for a in listed.json()["items"]] == [out["id"]]
-    assert (await api.get("/api/v1/projects/jazz/applications", headers=bo_headers)
+    assert (await api.get("/api/smart/v1/projects/jazz/applications", headers=bo_headers)
             ).status_code == 403  # fmt: skip
-    assert (await api.get("/api/v1/projects/jazz/applications")).status_code == 401
-    mine = await api.get("/api/v1/applications", headers=bo_headers)
+    assert (await api.get("/api/smart/v1/projects/jazz/applications")).status_code == 401
+    mine = await api.get("/api/smart/v1/applications", headers=bo_headers)
     assert [a["id"] for a in mine.json()["items"]] == [out["id"]]
     again = await apply(api, bo_headers, call.uri)
     assert again.status_code == 409 and len(await applications(db)) == 1
@@ -136,7 +136,7 @@ async def _never_served(api, member, activity_uri: str, agreement_uri: str | Non
     first = (await api.get(outbox["first"], headers=AP)).json()
     assert activity_uri not in str(first) and "Offer" not in str(first)
     assert "Accept" not in str(first) and "Agreement" not in str(first)
-    posts = await api.get(f"/api/v1/actors/{member.username}/posts")
+    posts = await api.get(f"/api/smart/v1/actors/{member.username}/posts")
     assert posts.status_code == 200 and activity_uri not in posts.text
 
 
@@ -161,12 +161,12 @@ async def test_withdrawing_sends_undo_of_the_offer_to_the_project(api, db, setti
     await remote_call(db, band, REMOTE_CALL)
     headers = await member_headers(db, anna)
     out = (await apply(api, headers, REMOTE_CALL)).json()
-    gone = await api.delete(f"/api/v1/applications/{out['id']}", headers=headers)
+    gone = await api.delete(f"/api/smart/v1/applications/{out['id']}", headers=headers)
     assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
     [undo] = await sent(db, "Undo")
     assert undo.document["object"]["id"] == out["uri"] and undo.document["to"] == [BAND]
     assert not undo.public
-    again = await api.delete(f"/api/v1/applications/{out['id']}", headers=headers)
+    again = await api.delete(f"/api/smart/v1/applications/{out['id']}", headers=headers)
     assert again.status_code == 409
 
 
@@ -183,13 +183,13 @@ async def test_a_coordinator_accepts_and_the_applicant_alone_is_told(
 ) -> None:
     app, body = await _remote_application(db, settings, world, jazz)
     bo_headers = await member_headers(db, bo)
-    assert (await api.get(f"/api/v1/applications/{app.id}", headers=bo_headers)).status_code == 404
-    refused = await api.post(f"/api/v1/applications/{app.id}/accept", headers=bo_headers)
+    assert (await api.get(f"/api/smart/v1/applications/{app.id}", headers=bo_headers)).status_code == 404
+    refused = await api.post(f"/api/smart/v1/applications/{app.id}/accept", headers=bo_headers)
     assert refused.status_code == 404
     headers = await member_headers(db, anna)
-    short = await api.post(f"/api/v1/applications/{app.id}/shortlist", headers=headers)
+    short = await api.post(f"/api/smart/v1/applications/{app.id}/shortlist", headers=headers)
     assert short.status_code == 200 and short.json()["state"] == "shortlisted"
-    response = await api.post(f"/api/v1/applications/{app.id}/accept", json={"role": "guest"},
+    response = await api.post(f"/api/smart/v1/applications/{app.id}/accept", json={"role": "guest"},
                               headers=headers)  # fmt: skip
     assert response.status_code == 200 and response.json()["role"] == "guest"
     tentative, accept = await sent(db, "TentativeAccept") + await sent(db, "Accept")
@@ -207,7 +207,7 @@ async def test_a_coordinator_accepts_and_the_applicant_alone_is_told(
             select(ProjectMember).where(ProjectMember.member_id == app.applicant_id)
         )
     assert row is not None and row.role == "guest"
-    late = await api.post(f"/api/v1/applications/{app.id}/reject", headers=headers)
+    late = await api.post(f"/api/smart/v1/applications/{app.id}/reject", headers=headers)
     assert late.status_code == 409
     await _never_served(api, jazz, accept.uri, None)
 
@@ -222,13 +222,13 @@ async def test_a_coordinator_of_another_nodes_project_decides_remotely(
     copy |= {"to": [anna.uri]}
     assert (await receive(db, settings, world, copy)).status == "processed"
     headers = await member_headers(db, anna)
-    listed = await api.get("/api/v1/applications?role=coordinator", headers=headers)
+    listed = await api.get("/api/smart/v1/applications?role=coordinator", headers=headers)
     assert [a["uri"] for a in listed.json()["items"]] == [original["id"]]
     decision = {"offer": original["id"], "decision": "accept", "role": "member"}
-    stranger = await api.post("/api/v1/remote-decisions", json=decision,
+    stranger = await api.post("/api/smart/v1/remote-decisions", json=decision,
                               headers=await member_headers(db, bo))  # fmt: skip
     assert stranger.status_code == 404
-    response = await api.post("/api/v1/remote-decisions", json=decision, headers=headers)
+    response = await api.post("/api/smart/v1/remote-decisions", json=decision, headers=headers)
     assert response.status_code == 202, response.text
     [accept] = await sent(db, "Accept")
     doc = accept.document
@@ -253,15 +253,15 @@ async def test_local_people_are_told_by_notifications_and_nothing_federates(
     call = await make_call(db, settings, jazz)
     bo_headers, anna_headers = await member_headers(db, bo), await member_headers(db, anna)
     first = (await apply(api, bo_headers, call.uri)).json()
-    rejected = await api.post(f"/api/v1/applications/{first['id']}/reject", headers=anna_headers)
+    rejected = await api.post(f"/api/smart/v1/applications/{first['id']}/reject", headers=anna_headers)
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
     kinds = [(n.actor_id, n.kind) for n in await notifications(db)]
     assert kinds == [(anna.id, "application"), (bo.id, "decision")]
     other = await make_call(db, settings, jazz, title="Bassist")
     second = (await apply(api, bo_headers, other.uri)).json()
-    gone = await api.delete(f"/api/v1/applications/{second['id']}", headers=bo_headers)
+    gone = await api.delete(f"/api/smart/v1/applications/{second['id']}", headers=bo_headers)
     assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
     assert (anna.id, "withdrawal") in [(n.actor_id, n.kind) for n in await notifications(db)]
-    not_yours = await api.delete(f"/api/v1/applications/{first['id']}", headers=anna_headers)
+    not_yours = await api.delete(f"/api/smart/v1/applications/{first['id']}", headers=anna_headers)
     assert not_yours.status_code == 404
     assert await sent(db) == []

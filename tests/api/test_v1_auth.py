@@ -86,7 +86,7 @@ async def test_unknown_and_revoked_tokens_are_refused(db) -> None:
 async def test_write_without_a_valid_token_is_401_and_creates_nothing(
     client, db, headers, message
 ) -> None:
-    response = await client.post("/api/v1/members", json=NEW_MEMBER, headers=headers)
+    response = await client.post("/api/smart/v1/members", json=NEW_MEMBER, headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert response.headers["content-type"] == "application/json"
@@ -99,14 +99,14 @@ async def test_revoked_token_no_longer_writes(client, db) -> None:
     headers = await admin_headers(db, label="temp")
     async with db.session() as s, s.begin():
         await revoke_token(s, label="temp")
-    response = await client.post("/api/v1/members", json=NEW_MEMBER, headers=headers)
+    response = await client.post("/api/smart/v1/members", json=NEW_MEMBER, headers=headers)
     assert response.status_code == 401
     assert await count_actors(db, "member") == 0
 
 
 async def test_valid_token_writes_and_records_its_use(client, db) -> None:
     response = await client.post(
-        "/api/v1/members", json=NEW_MEMBER, headers=await admin_headers(db)
+        "/api/smart/v1/members", json=NEW_MEMBER, headers=await admin_headers(db)
     )
     assert response.status_code == 201
     assert await count_actors(db, "member") == 1
@@ -116,7 +116,7 @@ async def test_valid_token_writes_and_records_its_use(client, db) -> None:
 
 async def test_delete_without_token_leaves_member_alive(client, db, settings) -> None:
     await make_member(db, settings, "anna")
-    response = await client.delete("/api/v1/members/anna")
+    response = await client.delete("/api/smart/v1/members/anna")
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     async with db.session() as s:
@@ -124,7 +124,7 @@ async def test_delete_without_token_leaves_member_alive(client, db, settings) ->
 
 
 async def test_read_with_a_bad_token_is_refused_not_treated_as_anonymous(client, db) -> None:
-    response = await client.get("/api/v1/members", headers={"Authorization": "Bearer forged-token"})
+    response = await client.get("/api/smart/v1/members", headers={"Authorization": "Bearer forged-token"})
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
-    assert (await client.get("/api/v1/members")).status_code == 200
+    assert (await client.get("/api/smart/v1/members")).status_code == 200

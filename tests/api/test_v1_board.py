@@ -1,4 +1,4 @@
-"""/api/v1/board: ordered by the calls' published time (a peer's call that arrives late sits
+"""/api/smart/v1/board: ordered by the calls' published time (a peer's call that arrives late sits
 where it was published), or by deadline; keyset pages that neither repeat nor skip a call when
 times are equal or calls arrive meanwhile; opaque cursors refused when not ours; and `q`
 matching the words of a call's text, never its markup."""
@@ -58,7 +58,7 @@ async def peer_call(db, settings, world, **fields: Any) -> None:
 
 
 async def board(api, **params: Any) -> list[str]:
-    response = await api.get("/api/v1/board", params=params)
+    response = await api.get("/api/smart/v1/board", params=params)
     assert response.status_code == 200, response.text
     return [item["uri"] for item in response.json()["items"]]
 
@@ -66,7 +66,7 @@ async def board(api, **params: Any) -> list[str]:
 async def walk(api, limit: int, between: Any = None, **params: Any) -> list[str]:
     """Every page of the board, following `next`; `between` runs after each page."""
     seen: list[str] = []
-    response = await api.get("/api/v1/board", params={"limit": limit, **params})
+    response = await api.get("/api/smart/v1/board", params={"limit": limit, **params})
     while True:
         assert response.status_code == 200, response.text
         page = response.json()
@@ -98,7 +98,7 @@ async def test_the_board_orders_by_published_time_across_a_late_arriving_peer_ca
     outcome = await receive(db, settings, world, activity("Update", PROJECT, edited), now=NOW)
     assert outcome.status == "processed", outcome
     assert await board(api) == [newest.uri, CALL, oldest.uri]  # an edit moves nothing
-    assert (await api.get("/api/v1/board", params={"sort": "oldest"})).status_code == 422
+    assert (await api.get("/api/smart/v1/board", params={"sort": "oldest"})).status_code == 422
 
 
 async def test_pages_neither_repeat_nor_skip_calls_with_equal_times(db, api, opera) -> None:
@@ -130,19 +130,19 @@ async def test_a_cursor_is_refused_unless_this_board_gave_it(db, api, opera) -> 
     for i in range(3):
         await call(db, opera, title=f"Call {i}", published_at=NOW - timedelta(minutes=i),
                    closes_at=None)  # fmt: skip
-    first = (await api.get("/api/v1/board", params={"limit": 1})).json()
+    first = (await api.get("/api/smart/v1/board", params={"limit": 1})).json()
     cursor = httpx.URL(first["next"]).params["after"]
-    closing = (await api.get("/api/v1/board", params={"limit": 1, "sort": "closing"})).json()
+    closing = (await api.get("/api/smart/v1/board", params={"limit": 1, "sort": "closing"})).json()
     other = httpx.URL(closing["next"]).params["after"]
     assert (await api.get(first["next"])).status_code == 200
     forged = base64.urlsafe_b64encode(b"n:abc:1").decode()
     huge = base64.urlsafe_b64encode(b"n:1:9999999999999999999").decode().rstrip("=")
     far = base64.urlsafe_b64encode(b"n:999999999999999999:1").decode().rstrip("=")
     for bad in ("x", "12", cursor + "=", forged, huge, far, "%00"):
-        response = await api.get("/api/v1/board", params={"after": bad})
+        response = await api.get("/api/smart/v1/board", params={"after": bad})
         assert response.status_code == 422, bad
         assert "not a cursor" in response.json()["error"]
-    mixed = await api.get("/api/v1/board", params={"after": other})  # closing's, not newest's
+    mixed = await api.get("/api/smart/v1/board", params={"after": other})  # closing's, not newest's
     assert mixed.status_code == 422
 
 

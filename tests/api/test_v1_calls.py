@@ -1,4 +1,4 @@
-"""/api/v1/actors/{slug}/calls, /api/v1/calls/{id}, /api/v1/board: coordinator auth, the rows
+"""/api/smart/v1/actors/{slug}/calls, /api/smart/v1/calls/{id}, /api/smart/v1/board: coordinator auth, the rows
 written, the Create/Update/Delete and the node's Announce on the wire, the featured collection
 and /calls/{token} as served (410 Tombstone after delete)."""
 
@@ -78,7 +78,7 @@ def body(**fields) -> dict:
 
 
 async def publish_call(api, project, headers, **fields) -> httpx.Response:
-    return await api.post(f"/api/v1/actors/{project.username}/calls", json=body(**fields),
+    return await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=body(**fields),
                           headers=headers)  # fmt: skip
 
 
@@ -92,7 +92,7 @@ async def test_coordinator_publishes_a_call_created_announced_pinned_and_matched
     response = await publish_call(api, project, anna)
     assert response.status_code == 201, response.text
     out = response.json()
-    assert response.headers["location"] == f"{settings.base_url}/api/v1/calls/{out['id']}"
+    assert response.headers["location"] == f"{settings.base_url}/api/smart/v1/calls/{out['id']}"
     assert out["uri"] == f"{settings.base_url}/calls/{out['id']}" and out["state"] == "open"
     assert [s["uri"] for s in out["skills"]] == [PERFORM, TEACH]
     assert out["hashtags"] == ["Opera", "Dance", "PerformDances", "TeachDance"]
@@ -169,7 +169,7 @@ async def test_only_a_coordinator_publishes_and_only_as_a_project(api, db, team)
     project, anna, bo = team
     assert (await publish_call(api, project, bo)).status_code == 403
     assert (await publish_call(api, project, {})).status_code == 401
-    as_member = await api.post("/api/v1/actors/anna/calls", json=body(), headers=anna)
+    as_member = await api.post("/api/smart/v1/actors/anna/calls", json=body(), headers=anna)
     assert as_member.status_code == 403 and "project" in as_member.json()["error"]
     assert await objects(db) == []
 
@@ -181,12 +181,12 @@ async def test_close_and_fill_send_update_unpin_and_leave_the_board(
     node = await get_node_actor_of(db)
     await add_follower(db, node, PEER, shared_inbox="https://be.smart.example/inbox")
     out = (await publish_call(api, project, anna)).json()
-    board = (await api.get("/api/v1/board")).json()
+    board = (await api.get("/api/smart/v1/board")).json()
     assert [c["uri"] for c in board["items"]] == [out["uri"]]
-    assert (await api.post(f"/api/v1/calls/{out['id']}/close", headers=bo)).status_code == 403
-    closed = await api.post(f"/api/v1/calls/{out['id']}/close", headers=anna)
+    assert (await api.post(f"/api/smart/v1/calls/{out['id']}/close", headers=bo)).status_code == 403
+    closed = await api.post(f"/api/smart/v1/calls/{out['id']}/close", headers=anna)
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
-    again = await api.post(f"/api/v1/calls/{out['id']}/close", headers=anna)
+    again = await api.post(f"/api/smart/v1/calls/{out['id']}/close", headers=anna)
     assert again.status_code == 409
     [update] = await activities(db, "Update")
     assert update.document["object"]["state"] == "closed"
@@ -194,13 +194,13 @@ async def test_close_and_fill_send_update_unpin_and_leave_the_board(
     assert "Status: closed" in update.document["object"]["contentMap"]["en"]
     assert PEER in update.document["cc"]
     assert await fan_out(db, settings, update) == ["https://be.smart.example/inbox"]
-    assert (await api.get("/api/v1/board")).json()["items"] == []
+    assert (await api.get("/api/smart/v1/board")).json()["items"] == []
     featured = (await api.get(f"/projects/{project.username}/featured", headers=AP)).json()
     assert featured["totalItems"] == 0
     [remove] = await activities(db, "Remove")
     assert remove.document["object"] == out["uri"]
     assert remove.document["target"] == f"{project.uri}/featured"
-    filled = await api.post(f"/api/v1/calls/{out['id']}/fill", headers=anna)
+    filled = await api.post(f"/api/smart/v1/calls/{out['id']}/fill", headers=anna)
     assert filled.status_code == 200 and filled.json()["state"] == "filled"
     assert len(await activities(db, "Remove")) == 1  # unpinned once
     assert [u.document["object"]["state"] for u in await activities(db, "Update")] == [
@@ -213,7 +213,7 @@ async def test_edit_changes_terms_and_sends_update(api, db, team) -> None:
     project, anna, _ = team
     out = (await publish_call(api, project, anna)).json()
     response = await api.patch(
-        f"/api/v1/calls/{out['id']}", headers=anna,
+        f"/api/smart/v1/calls/{out['id']}", headers=anna,
         json={"title": "Three dancers", "positions": 3, "paid": None, "remote": True},
     )  # fmt: skip
     assert response.status_code == 200, response.text
@@ -226,7 +226,7 @@ async def test_edit_changes_terms_and_sends_update(api, db, team) -> None:
     assert note["content"].startswith("<p><strong>Three dancers</strong></p>")
     assert "Ersättning: oavlönat" in note["content"] and note["updated"]  # the call is in sv
     assert "Remuneration: unpaid" in note["contentMap"]["en"]
-    bad = await api.patch(f"/api/v1/calls/{out['id']}", headers=anna,
+    bad = await api.patch(f"/api/smart/v1/calls/{out['id']}", headers=anna,
                           json={"place": None, "remote": False})  # fmt: skip
     assert bad.status_code == 422 and "place" in bad.json()["error"]
     [row] = await objects(db)
@@ -240,13 +240,13 @@ async def test_delete_sends_delete_and_the_call_answers_410_tombstone(
     node = await get_node_actor_of(db)
     await add_follower(db, node, PEER, shared_inbox="https://be.smart.example/inbox")
     out = (await publish_call(api, project, anna)).json()
-    assert (await api.delete(f"/api/v1/calls/{out['id']}", headers=anna)).status_code == 204
+    assert (await api.delete(f"/api/smart/v1/calls/{out['id']}", headers=anna)).status_code == 204
     [delete] = await activities(db, "Delete")
     assert delete.document["object"]["type"] == "Tombstone" and PEER in delete.document["cc"]
     served = await api.get(f"/calls/{out['id']}", headers=AP)
     assert served.status_code == 410 and served.json()["type"] == "Tombstone"
-    assert (await api.get(f"/api/v1/calls/{out['id']}")).status_code == 410
-    assert (await api.get("/api/v1/board")).json()["items"] == []
+    assert (await api.get(f"/api/smart/v1/calls/{out['id']}")).status_code == 410
+    assert (await api.get("/api/smart/v1/board")).json()["items"] == []
     [row] = await objects(db)
     assert row.deleted_at is not None and row.extra == {}
 
@@ -256,8 +256,8 @@ async def test_an_unlisted_call_is_not_announced_nor_on_the_board(api, db, team)
     out = (await publish_call(api, project, anna, visibility="unlisted")).json()
     assert out["visibility"] == "unlisted"
     assert await activities(db, "Announce") == [] and await activities(db, "Add") == []
-    assert (await api.get("/api/v1/board")).json()["items"] == []
-    listed = (await api.get(f"/api/v1/actors/{project.username}/calls")).json()
+    assert (await api.get("/api/smart/v1/board")).json()["items"] == []
+    listed = (await api.get(f"/api/smart/v1/actors/{project.username}/calls")).json()
     assert [c["id"] for c in listed["items"]] == [out["id"]]
 
 
@@ -270,7 +270,7 @@ async def test_board_filters_and_pages(api, db, team) -> None:
     second = remote.json()
 
     async def uris(**params) -> list[str]:
-        page = (await api.get("/api/v1/board", params=params)).json()
+        page = (await api.get("/api/smart/v1/board", params=params)).json()
         return [c["uri"] for c in page["items"]]
 
     assert await uris() == [second["uri"], first["uri"]]
@@ -281,9 +281,9 @@ async def test_board_filters_and_pages(api, db, team) -> None:
     assert await uris(skill=DANCER) == [second["uri"], first["uri"]]
     assert await uris(language="fr") == [second["uri"]]
     assert await uris(q="SOUND DESIGN") == [second["uri"]]
-    page = (await api.get("/api/v1/board", params={"limit": 1})).json()
+    page = (await api.get("/api/smart/v1/board", params={"limit": 1})).json()
     assert [c["uri"] for c in page["items"]] == [second["uri"]] and page["next"]
     rest = (await api.get(page["next"])).json()
     assert [c["uri"] for c in rest["items"]] == [first["uri"]] and rest["next"] is None
-    assert (await api.get("/api/v1/board", params={"after": "x"})).status_code == 422
-    assert (await api.get("/api/v1/board", params={"country": "Sweden"})).status_code == 422
+    assert (await api.get("/api/smart/v1/board", params={"after": "x"})).status_code == 422
+    assert (await api.get("/api/smart/v1/board", params={"country": "Sweden"})).status_code == 422

@@ -1,4 +1,4 @@
-"""GET /api/v1/{posts,events,calls}/{token}/context: the posts an object answers and the replies
+"""GET /api/smart/v1/{posts,events,calls}/{token}/context: the posts an object answers and the replies
 beneath it, local and remote, as Mastodon's status context; bounded walks; only what the
 caller may read."""
 
@@ -40,7 +40,7 @@ async def members(db, settings):
 
 
 async def context(api, token: str, headers: dict | None = None, kind: str = "posts"):
-    return await api.get(f"/api/v1/{kind}/{token}/context", headers=headers or {})
+    return await api.get(f"/api/smart/v1/{kind}/{token}/context", headers=headers or {})
 
 
 def uris(items: list[dict]) -> list[str]:
@@ -99,7 +99,7 @@ async def test_a_non_public_post_is_404_to_others_and_a_deleted_one_410(
     assert (await context(api, private["id"], members["bo"])).status_code == 404
     assert (await context(api, private["id"], members["anna"])).status_code == 200
     gone = await post(api, members["anna"], "anna", content="Borta")
-    await api.delete(f"/api/v1/posts/{gone['id']}", headers=members["anna"])
+    await api.delete(f"/api/smart/v1/posts/{gone['id']}", headers=members["anna"])
     assert (await context(api, gone["id"])).status_code == 410
     assert (await context(api, "0123456789abcdef")).status_code == 404
     assert (await context(api, "NOT-HEX")).status_code == 422
@@ -130,7 +130,7 @@ async def test_walks_are_bounded_and_survive_a_loop(api, db, settings, world, me
 async def test_events_have_a_context_too(api, db, settings, world, members) -> None:
     start = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
     created = await api.post(
-        "/api/v1/actors/anna/events", headers=members["anna"],
+        "/api/smart/v1/actors/anna/events", headers=members["anna"],
         json={"name": "Jazzkväll", "content": "Kom!", "starts_at": start.isoformat(),
               "timezone": "Europe/Stockholm", "online_url": "https://meet.example/jazz"},
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/events and /api/v1/events/{id}: member auth, the rows written,
+"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: member auth, the rows written,
 the Create/Update/Delete activities and their deliveries, the AS2 Event served at its id (410
 after delete) and the iCalendar exports."""
 
@@ -53,7 +53,7 @@ def body(**fields: Any) -> dict[str, Any]:
 
 
 async def publish(api, username: str, headers: dict, **fields: Any) -> httpx.Response:
-    return await api.post(f"/api/v1/actors/{username}/events", json=body(**fields),
+    return await api.post(f"/api/smart/v1/actors/{username}/events", json=body(**fields),
                           headers=headers)  # fmt: skip
 
 
@@ -66,12 +66,12 @@ async def test_member_publishes_an_event_sent_as_create_and_served_as_as2(
                              capacity=80, join_mode="restricted")  # fmt: skip
     assert response.status_code == 201, response.text
     out = response.json()
-    assert response.headers["location"] == f"{settings.base_url}/api/v1/events/{out['id']}"
+    assert response.headers["location"] == f"{settings.base_url}/api/smart/v1/events/{out['id']}"
     assert out["uri"] == f"{settings.base_url}/events/{out['id']}" and out["type"] == "Event"
     assert (out["timezone"], out["join_mode"], out["capacity"]) == (
         "Europe/Stockholm", "restricted", 80)  # fmt: skip
     assert out["place"]["locality"] == "Malmö" and out["hashtags"] == ["jazz"]
-    assert out["ics_url"] == f"{settings.base_url}/api/v1/events/{out['id']}.ics"
+    assert out["ics_url"] == f"{settings.base_url}/api/smart/v1/events/{out['id']}.ics"
     [row] = await objects(db)
     assert (row.kind, row.ap_type, row.local, row.visibility, row.language) == (
         "event", "Event", True, "public", "sv")  # fmt: skip
@@ -109,7 +109,7 @@ async def test_coordinator_publishes_as_the_project_and_others_may_not(
     assert (await publish(api, "anna", {})).status_code == 401
     assert (await publish(api, "nobody", anna_headers)).status_code == 404
     admin = await admin_headers(db)
-    as_anna = await api.post("/api/v1/actors/anna/events?as=anna", json=body(), headers=admin)
+    as_anna = await api.post("/api/smart/v1/actors/anna/events?as=anna", json=body(), headers=admin)
     assert as_anna.status_code == 201 and as_anna.json()["author"] == anna.uri
     rows = await objects(db)
     assert [(r.actor_id, r.project_id) for r in rows] == [
@@ -144,7 +144,7 @@ async def test_edit_sends_update_with_the_same_audience(api, db, settings, anna)
     first = (await publish(api, "anna", headers, visibility="followers")).json()
     later = SOON + timedelta(days=1)
     changed = await api.patch(
-        f"/api/v1/events/{first['id']}",
+        f"/api/smart/v1/events/{first['id']}",
         json={"starts_at": later.isoformat(), "ends_at": None, "place": None,
               "online_url": "https://meet.example/room"},
         headers=headers,
@@ -162,7 +162,7 @@ async def test_edit_sends_update_with_the_same_audience(api, db, settings, anna)
     assert row.starts_at == later and row.ends_at is None and row.visibility == "followers"
     for bad in ({"online_url": None}, {"visibility": "public"}, {"name": None},
                 {"ends_at": (later - timedelta(hours=1)).isoformat()}):  # fmt: skip
-        refused = await api.patch(f"/api/v1/events/{first['id']}", json=bad, headers=headers)
+        refused = await api.patch(f"/api/smart/v1/events/{first['id']}", json=bad, headers=headers)
         assert refused.status_code == 422, (bad, refused.text)
     assert len(await activities(db, "Update")) == 1
 
@@ -177,11 +177,11 @@ async def test_only_the_author_or_a_coordinator_changes_an_event(api, db, settin
     hidden = (await publish(api, "anna", anna_headers, visibility="followers")).json()
     ours = (await publish(api, project.username, anna_headers)).json()
     edit = {"name": "Kapad"}
-    assert (await api.patch(f"/api/v1/events/{mine['id']}", json=edit, headers=bo_headers)
+    assert (await api.patch(f"/api/smart/v1/events/{mine['id']}", json=edit, headers=bo_headers)
             ).status_code == 403  # fmt: skip
-    assert (await api.delete(f"/api/v1/events/{hidden['id']}", headers=bo_headers)
+    assert (await api.delete(f"/api/smart/v1/events/{hidden['id']}", headers=bo_headers)
             ).status_code == 404  # fmt: skip
-    by_coordinator = await api.patch(f"/api/v1/events/{ours['id']}", json=edit,
+    by_coordinator = await api.patch(f"/api/smart/v1/events/{ours['id']}", json=edit,
                                      headers=bo_headers)  # fmt: skip
     assert by_coordinator.status_code == 200
     names = {r.uri: r.name for r in await objects(db)}
@@ -195,7 +195,7 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_followers(
     headers = await member_headers(db, anna)
     first = (await publish(api, "anna", headers)).json()
     assert (await api.get(f"/events/{first['id']}", headers=AP)).status_code == 200
-    assert (await api.delete(f"/api/v1/events/{first['id']}", headers=headers)).status_code == 204
+    assert (await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)).status_code == 204
     gone = await api.get(f"/events/{first['id']}", headers=AP)
     assert gone.status_code == 410
     assert gone.json()["type"] == "Tombstone" and gone.json()["formerType"] == "Event"
@@ -206,9 +206,9 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_followers(
     assert delete.document["object"]["type"] == "Tombstone"
     assert delete.document["object"]["id"] == first["uri"]
     assert await fan_out(db, settings, delete) == ["https://mastodon.example/inbox"]
-    assert (await api.get(f"/api/v1/events/{first['id']}")).status_code == 410
-    assert (await api.get(f"/api/v1/events/{first['id']}.ics")).status_code == 410
-    assert (await api.delete(f"/api/v1/events/{first['id']}", headers=headers)).status_code == 410
+    assert (await api.get(f"/api/smart/v1/events/{first['id']}")).status_code == 410
+    assert (await api.get(f"/api/smart/v1/events/{first['id']}.ics")).status_code == 410
+    assert (await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)).status_code == 410
 
 
 async def test_lists_show_upcoming_soonest_first_in_pages_and_past_apart(api, db, anna) -> None:
@@ -222,20 +222,20 @@ async def test_lists_show_upcoming_soonest_first_in_pages_and_past_apart(api, db
     await publish(api, "anna", headers, name="past", starts_at=past.isoformat(), ends_at=None)
     await publish(api, "anna", headers, name="hidden", visibility="followers")
     await publish(api, "anna", headers, name="unlisted", visibility="unlisted")
-    page = (await api.get("/api/v1/actors/anna/events?limit=2")).json()
+    page = (await api.get("/api/smart/v1/actors/anna/events?limit=2")).json()
     assert [e["name"] for e in page["items"]] == ["unlisted", "d1"]
     assert page["items"][0]["visibility"] == "unlisted"
     rest = (await api.get(page["next"])).json()
     assert [e["name"] for e in rest["items"]] == ["d2", "d3"] and rest["next"] is None
-    old = (await api.get("/api/v1/actors/anna/events?when=past")).json()
+    old = (await api.get("/api/smart/v1/actors/anna/events?when=past")).json()
     assert [e["name"] for e in old["items"]] == ["past"]
     hidden = next(r for r in await objects(db) if r.name == "hidden")
     token = hidden.uri.rsplit("/", 1)[-1]
-    assert (await api.get(f"/api/v1/events/{token}")).status_code == 404
+    assert (await api.get(f"/api/smart/v1/events/{token}")).status_code == 404
     assert (await api.get(f"/events/{token}", headers=AP)).status_code == 404
-    assert (await api.get("/api/v1/events/not-a-token")).status_code == 422
-    assert (await api.get("/api/v1/actors/nobody/events")).status_code == 404
-    assert (await api.get("/api/v1/actors/anna/events?after=x")).status_code == 422
+    assert (await api.get("/api/smart/v1/events/not-a-token")).status_code == 422
+    assert (await api.get("/api/smart/v1/actors/nobody/events")).status_code == 404
+    assert (await api.get("/api/smart/v1/actors/anna/events?after=x")).status_code == 422
 
 
 def parse_ics(response: httpx.Response) -> icalendar.Calendar:
@@ -253,14 +253,14 @@ async def test_ics_of_one_event_and_calendar_feeds_of_members_and_projects(
     await publish(api, "anna", headers, name="hemlig", visibility="followers")
     await publish(api, "anna", headers, name="olistad", visibility="unlisted")
     ours = (await publish(api, project.username, headers, name="Premiär")).json()
-    [event] = parse_ics(await api.get(f"/api/v1/events/{mine['id']}.ics")).walk("VEVENT")
+    [event] = parse_ics(await api.get(f"/api/smart/v1/events/{mine['id']}.ics")).walk("VEVENT")
     assert str(event["UID"]) == mine["uri"] and str(event["URL"]) == mine["uri"]
     assert event.decoded("DTSTART") == SOON
     assert event["DTSTART"].params["TZID"] == "Europe/Stockholm"
     assert "https://meet.example/j" in str(event["LOCATION"])
     assert (event["GEO"].latitude, event["GEO"].longitude) == (55.6, 12.99)
     feeds = {
-        "/api/v1/actors/anna/events.ics": [mine["uri"]],
+        "/api/smart/v1/actors/anna/events.ics": [mine["uri"]],
         "/members/anna/events.ics": [mine["uri"]],
         f"/projects/{project.username}/events.ics": [ours["uri"]],
     }

@@ -37,7 +37,7 @@ async def test_profile_change_sends_update_with_the_new_profile(client, db, sett
     anna = await make_member(db, settings, "anna")
     await _remote_follower(db, anna.id)
     response = await client.patch(
-        "/api/v1/members/anna", json={"name": "Anna L.", "skills": ["mixing"]},
+        "/api/smart/v1/members/anna", json={"name": "Anna L.", "skills": ["mixing"]},
         headers=await admin_headers(db),
     )  # fmt: skip
     assert response.status_code == 200
@@ -57,7 +57,7 @@ async def test_profile_change_sends_update_with_the_new_profile(client, db, sett
 async def test_failed_change_sends_nothing(client, db, settings) -> None:
     await make_member(db, settings, "anna")
     response = await client.patch(
-        "/api/v1/members/anna", json={"country": "Sweden"}, headers=await admin_headers(db)
+        "/api/smart/v1/members/anna", json={"country": "Sweden"}, headers=await admin_headers(db)
     )
     assert response.status_code == 422
     async with db.session() as s:
@@ -71,9 +71,9 @@ async def test_deleting_a_member_or_project_sends_delete(client, db, settings) -
     project = await make_project(db, settings, "Malmö Opera", coordinator="anna")
     await _remote_follower(db, erik.id)
     admin = await admin_headers(db)
-    assert (await client.delete("/api/v1/members/erik", headers=admin)).status_code == 204
+    assert (await client.delete("/api/smart/v1/members/erik", headers=admin)).status_code == 204
     assert (
-        await client.delete(f"/api/v1/projects/{project.username}", headers=admin)
+        await client.delete(f"/api/smart/v1/projects/{project.username}", headers=admin)
     ).status_code == 204
     async with db.session() as s:
         deletes = (

@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/following, /followers, /follow-requests: on the wire and in rows."""
+"""/api/smart/v1/actors/{username}/following, /followers, /follow-requests: on the wire and in rows."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from tests.inbox import AS, Fediverse, count, follow_activity, receive
 
 ALICE = "https://mastodon.example/users/alice"
 BOB = "https://social.example/users/bob"
-API = "/api/v1/actors"
+API = "/api/smart/v1/actors"
 
 
 @pytest.fixture
@@ -343,7 +343,7 @@ async def test_unknown_and_deleted_actors_are_404_and_410(api, db, settings, adm
 
 
 async def test_openapi_lists_the_follow_routes_with_bearer_auth(api) -> None:
-    paths = (await api.get("/api/v1/openapi.json")).json()["paths"]
+    paths = (await api.get("/api/smart/v1/openapi.json")).json()["paths"]
     assert set(paths[f"{API}/{{username}}/following"]) == {"get", "post", "delete"}
     assert set(paths[f"{API}/{{username}}/followers"]) == {"get"}
     assert set(paths[f"{API}/{{username}}/follow-requests"]) == {"get"}

@@ -25,7 +25,7 @@ from tests.matching.arrange import (
 )
 from tests.matching.test_notify import TERMS, profile
 
-URL = "/api/v1/projects/nordic-dance/candidates"
+URL = "/api/smart/v1/projects/nordic-dance/candidates"
 
 
 async def token_of(db, actor: Actor) -> dict[str, str]:
@@ -90,7 +90,7 @@ async def test_project_candidates_refuse_others_and_bad_queries(client, db, sett
                 {"starts_on": "2027-03-10", "ends_on": "2027-03-01"}):  # fmt: skip
         answer = await client.get(URL, params=bad, headers=cora)
         assert answer.status_code == 422, bad
-    missing = await client.get("/api/v1/projects/nope/candidates", headers=cora)
+    missing = await client.get("/api/smart/v1/projects/nope/candidates", headers=cora)
     assert missing.status_code == 404
 
 
@@ -98,7 +98,7 @@ async def test_call_candidates_for_the_calls_coordinators(client, db, settings) 
     people = await arrange(db, settings)
     await call_row(db, people["team"], TERMS, name="Composer", text="dance", token="c9")
     cora = await token_of(db, people["cora"])
-    url = "/api/v1/calls/c9/candidates"
+    url = "/api/smart/v1/calls/c9/candidates"
 
     answer = await client.get(url, params={"lang": "en"}, headers=cora)
 
@@ -109,7 +109,7 @@ async def test_call_candidates_for_the_calls_coordinators(client, db, settings) 
     )
     astrid = await token_of(db, people["astrid"])
     assert (await client.get(url, headers=astrid)).status_code == 403
-    assert (await client.get("/api/v1/calls/zz/candidates", headers=cora)).status_code == 404
+    assert (await client.get("/api/smart/v1/calls/zz/candidates", headers=cora)).status_code == 404
 
 
 async def test_exchange_finds_two_way_partners_among_listed_members(client, db, settings) -> None:
@@ -124,7 +124,7 @@ async def test_exchange_finds_two_way_partners_among_listed_members(client, db, 
     one_way = {"skills": [{"uri": MIX, "level": 4, "can_teach": True}]}
     await member_with_profile(db, settings, "olle", profile(listed=True, **one_way))
 
-    answer = await client.get("/api/v1/exchange", headers=await token_of(db, me))
+    answer = await client.get("/api/smart/v1/exchange", headers=await token_of(db, me))
 
     assert answer.status_code == 200, answer.text
     items = answer.json()["items"]
@@ -133,7 +133,7 @@ async def test_exchange_finds_two_way_partners_among_listed_members(client, db, 
         "can teach you mix multi-track recordings (advanced) · wants to learn compose music"
         " · Swedish native"
     )
-    assert (await client.get("/api/v1/exchange")).status_code == 401
+    assert (await client.get("/api/smart/v1/exchange")).status_code == 401
 
 
 async def test_notifications_newest_first_explained_paged_and_read(client, db, settings) -> None:
@@ -146,9 +146,9 @@ async def test_notifications_newest_first_explained_paged_and_read(client, db, s
         await run_call_matching(s, uris, second.id, MOMENT)
     astrid = await token_of(db, people["astrid"])
 
-    page = await client.get("/api/v1/notifications", params={"limit": 1}, headers=astrid)
+    page = await client.get("/api/smart/v1/notifications", params={"limit": 1}, headers=astrid)
     rest = await client.get(page.json()["next"], headers=astrid)
-    french = await client.get("/api/v1/notifications", params={"lang": "fr"}, headers=astrid)
+    french = await client.get("/api/smart/v1/notifications", params={"lang": "fr"}, headers=astrid)
 
     assert page.status_code == 200, page.text
     (newest,) = page.json()["items"]
@@ -160,16 +160,16 @@ async def test_notifications_newest_first_explained_paged_and_read(client, db, s
     assert rest.json()["next"] is None
     assert french.json()["items"][0]["explanation"].startswith("composer de la musique ✓ expert")
     # reading: idempotent, only one's own, and the unread filter follows
-    read = await client.post(f"/api/v1/notifications/{newest['id']}/read", headers=astrid)
-    again = await client.post(f"/api/v1/notifications/{newest['id']}/read", headers=astrid)
+    read = await client.post(f"/api/smart/v1/notifications/{newest['id']}/read", headers=astrid)
+    again = await client.post(f"/api/smart/v1/notifications/{newest['id']}/read", headers=astrid)
     assert read.status_code == 200 and read.json()["read_at"] is not None
     assert again.json()["read_at"] == read.json()["read_at"]
-    unread = await client.get("/api/v1/notifications?unread=true", headers=astrid)
+    unread = await client.get("/api/smart/v1/notifications?unread=true", headers=astrid)
     assert [i["object_uri"] for i in unread.json()["items"]] == [first.uri]
     bengt = await token_of(db, people["bengt"])
-    assert (await client.post(f"/api/v1/notifications/{newest['id']}/read",
+    assert (await client.post(f"/api/smart/v1/notifications/{newest['id']}/read",
                               headers=bengt)).status_code == 404  # fmt: skip
-    assert (await client.get("/api/v1/notifications")).status_code == 401
+    assert (await client.get("/api/smart/v1/notifications")).status_code == 401
     async with db.session() as s:
         rows = await s.execute(
             select(Notification.object_uri, Notification.read_at).where(

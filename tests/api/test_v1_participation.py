@@ -1,4 +1,4 @@
-"""/api/v1/participations and /api/v1/events/{id}/participants: members take part in events of
+"""/api/smart/v1/participations and /api/smart/v1/events/{id}/participants: members take part in events of
 this node and others, organizers answer requests, the counts show on the event (API and AS2)
 and participant lists stay with the organizer."""
 
@@ -56,13 +56,13 @@ async def an_event(api, headers: dict[str, str], author: str = "anna", **fields:
         "online_url": "https://meet.example/r",
         **fields,
     }
-    response = await api.post(f"/api/v1/actors/{author}/events", json=data, headers=headers)
+    response = await api.post(f"/api/smart/v1/actors/{author}/events", json=data, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
 async def take_part(api, headers: dict[str, str], event: str, **fields: Any) -> httpx.Response:
-    return await api.post("/api/v1/participations", json={"event": event, **fields},
+    return await api.post("/api/smart/v1/participations", json={"event": event, **fields},
                           headers=headers)  # fmt: skip
 
 
@@ -71,7 +71,7 @@ async def test_a_free_event_counts_participants_until_full(api, people) -> None:
     response = await take_part(api, people["ben"], event["uri"], message="I play <b>cello</b>")
     assert response.status_code == 201, response.text
     assert (response.json()["state"], response.json()["event"]) == ("accepted", event["uri"])
-    shown = (await api.get(f"/api/v1/events/{event['id']}")).json()
+    shown = (await api.get(f"/api/smart/v1/events/{event['id']}")).json()
     assert (shown["participants"], shown["remaining_places"]) == (1, 0)
     doc = (await api.get(event["uri"], headers=AP)).json()
     assert (doc["participantCount"], doc["remainingAttendeeCapacity"]) == (1, 0)
@@ -84,7 +84,7 @@ async def test_a_free_event_counts_participants_until_full(api, people) -> None:
 async def test_an_edit_keeps_the_count(api, people) -> None:
     event = await an_event(api, people["anna"], capacity=10)
     await take_part(api, people["ben"], event["uri"])
-    edited = await api.patch(f"/api/v1/events/{event['id']}", json={"name": "Dress rehearsal"},
+    edited = await api.patch(f"/api/smart/v1/events/{event['id']}", json={"name": "Dress rehearsal"},
                              headers=people["anna"])  # fmt: skip
     assert edited.status_code == 200, edited.text
     assert (edited.json()["participants"], edited.json()["remaining_places"]) == (1, 9)
@@ -94,7 +94,7 @@ async def test_a_restricted_event_is_decided_by_its_organizer_only(api, db, peop
     event = await an_event(api, people["anna"], join_mode="restricted", capacity=3)
     response = await take_part(api, people["ben"], event["uri"], message="Let me in")
     assert response.json()["state"] == "pending"
-    path = f"/api/v1/events/{event['id']}/participants"
+    path = f"/api/smart/v1/events/{event['id']}/participants"
     assert (await api.get(path, headers=people["cleo"])).status_code == 403
     assert (await api.get(path)).status_code == 401
     listing = (await api.get(f"{path}?state=pending", headers=people["anna"])).json()
@@ -110,7 +110,7 @@ async def test_a_restricted_event_is_decided_by_its_organizer_only(api, db, peop
     async with db.session() as s:
         kinds = (await s.scalars(select(Notification.kind).order_by(Notification.id))).all()
     assert list(kinds) == ["event_join", "event_participation"]
-    assert (await api.get(f"/api/v1/events/{event['id']}")).json()["participants"] == 1
+    assert (await api.get(f"/api/smart/v1/events/{event['id']}")).json()["participants"] == 1
     assert await activities(db, "Accept") == []  # local participants are notified, not sent
 
 
@@ -128,7 +128,7 @@ async def test_a_followers_only_event_is_hidden_from_strangers(api, people) -> N
     event = await an_event(api, people["anna"], visibility="followers")
     hidden = await take_part(api, people["ben"], event["uri"])
     assert hidden.status_code == 404
-    path = f"/api/v1/events/{event['id']}/participants"
+    path = f"/api/smart/v1/events/{event['id']}/participants"
     assert (await api.get(path, headers=people["ben"])).status_code == 404
 
 
@@ -137,13 +137,13 @@ async def test_leaving_and_listing_own_participations(api, people) -> None:
     later = await an_event(api, people["anna"], starts_at=(SOON + timedelta(days=3)).isoformat())
     for event in (later, first):
         assert (await take_part(api, people["ben"], event["uri"])).status_code == 201
-    mine = (await api.get("/api/v1/participations", headers=people["ben"])).json()["items"]
+    mine = (await api.get("/api/smart/v1/participations", headers=people["ben"])).json()["items"]
     assert [p["event"] for p in mine] == [first["uri"], later["uri"]]
-    gone = await api.delete("/api/v1/participations", params={"event": first["uri"]},
+    gone = await api.delete("/api/smart/v1/participations", params={"event": first["uri"]},
                             headers=people["ben"])  # fmt: skip
     assert gone.status_code == 204
-    assert (await api.get(f"/api/v1/events/{first['id']}")).json()["participants"] == 0
-    again = await api.delete("/api/v1/participations", params={"event": first["uri"]},
+    assert (await api.get(f"/api/smart/v1/events/{first['id']}")).json()["participants"] == 0
+    again = await api.delete("/api/smart/v1/participations", params={"event": first["uri"]},
                              headers=people["ben"])  # fmt: skip
     assert again.status_code == 404
 
@@ -171,7 +171,7 @@ async def test_joining_a_remote_event_sends_join_and_leaving_sends_leave(
     async with db.session() as s:
         row = await s.scalar(select(EventParticipant))
         assert row is not None and (row.uri, row.local) == (join.uri, False)
-    left = await api.delete("/api/v1/participations", params={"event": REMOTE_EVENT},
+    left = await api.delete("/api/smart/v1/participations", params={"event": REMOTE_EVENT},
                             headers=people["ben"])  # fmt: skip
     assert left.status_code == 204
     [leave] = await activities(db, "Leave")
@@ -182,7 +182,7 @@ async def test_a_project_event_is_organized_by_its_coordinators(api, db, setting
     await make_project(db, settings, "Opera", "anna", slug="opera")
     event = await an_event(api, people["anna"], author="opera", join_mode="restricted")
     await take_part(api, people["ben"], event["uri"])
-    path = f"/api/v1/events/{event['id']}/participants"
+    path = f"/api/smart/v1/events/{event['id']}/participants"
     listing = await api.get(path, headers=people["anna"])
     assert listing.status_code == 200 and len(listing.json()["items"]) == 1
     assert (await api.get(path, headers=people["ben"])).status_code == 403

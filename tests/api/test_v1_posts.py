@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/posts and /api/v1/posts/{id}: member auth, the rows written and
+"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: member auth, the rows written and
 the Create/Update/Delete activities on the wire (addressing, mentions, hashtags, languages)."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ async def anna(db, settings):
 
 
 async def post(api, username: str, headers: dict, **body) -> httpx.Response:
-    return await api.post(f"/api/v1/actors/{username}/posts", json=body, headers=headers)
+    return await api.post(f"/api/smart/v1/actors/{username}/posts", json=body, headers=headers)
 
 
 async def test_member_posts_a_public_note_sent_as_create_to_followers(
@@ -54,7 +54,7 @@ async def test_member_posts_a_public_note_sent_as_create_to_followers(
     response = await post(api, "anna", headers, content="Hej!\n\nVi spelar i Malmö.")
     assert response.status_code == 201, response.text
     out = response.json()
-    assert response.headers["location"] == f"{settings.base_url}/api/v1/posts/{out['id']}"
+    assert response.headers["location"] == f"{settings.base_url}/api/smart/v1/posts/{out['id']}"
     assert out["uri"] == f"{settings.base_url}/notes/{out['id']}" and out["type"] == "Note"
     assert out["content"] == "<p>Hej!</p><p>Vi spelar i Malmö.</p>"
     [row] = await objects(db)
@@ -173,14 +173,14 @@ async def test_who_may_post_as_whom(api, db, settings, anna) -> None:
     assert (await post(api, project.username, bo_headers, content="x")).status_code == 403
     assert (await post(api, "anna", {}, content="x")).status_code == 401
     assert (await post(api, "anna", admin, content="x")).status_code == 403
-    as_anna = await api.post("/api/v1/actors/anna/posts?as=anna", json={"content": "x"},
+    as_anna = await api.post("/api/smart/v1/actors/anna/posts?as=anna", json={"content": "x"},
                              headers=admin)  # fmt: skip
     assert as_anna.status_code == 201 and as_anna.json()["author"] == anna.uri
-    sneaky = await api.post("/api/v1/actors/anna/posts?as=anna", json={"content": "x"},
+    sneaky = await api.post("/api/smart/v1/actors/anna/posts?as=anna", json={"content": "x"},
                             headers=bo_headers)  # fmt: skip
     assert sneaky.status_code == 403
     member_on_admin_route = await api.post(
-        "/api/v1/members", json={"username": "eve", "name": "Eve"}, headers=bo_headers
+        "/api/smart/v1/members", json={"username": "eve", "name": "Eve"}, headers=bo_headers
     )
     assert member_on_admin_route.status_code == 403
     assert len(await objects(db)) == 1
@@ -258,7 +258,7 @@ async def test_edit_sends_update_with_the_same_audience(api, db, settings, anna)
     headers = await member_headers(db, anna)
     first = (await post(api, "anna", headers, content="Före", visibility="followers",
                         hashtags=["jazz"])).json()  # fmt: skip
-    changed = await api.patch(f"/api/v1/posts/{first['id']}", json={"content": "Efter"},
+    changed = await api.patch(f"/api/smart/v1/posts/{first['id']}", json={"content": "Efter"},
                               headers=headers)  # fmt: skip
     assert changed.status_code == 200, changed.text
     assert changed.json()["content"].startswith("<p>Efter</p>")
@@ -268,7 +268,7 @@ async def test_edit_sends_update_with_the_same_audience(api, db, settings, anna)
     assert note["content"] == changed.json()["content"] and "updated" in note
     assert (note["to"], note["cc"]) == ([f"{anna.uri}/followers"], [])
     assert update.public is False
-    widen = await api.patch(f"/api/v1/posts/{first['id']}", json={"visibility": "public"},
+    widen = await api.patch(f"/api/smart/v1/posts/{first['id']}", json={"visibility": "public"},
                             headers=headers)  # fmt: skip
     assert widen.status_code == 422
     assert (await objects(db))[0].visibility == "followers"
@@ -285,11 +285,11 @@ async def test_only_the_author_or_a_coordinator_changes_a_post(api, db, settings
                           mentions=[BOB])).json()  # fmt: skip
     ours = (await post(api, project.username, anna_headers, content="Vår")).json()
     edit = {"content": "hijacked"}
-    assert (await api.patch(f"/api/v1/posts/{mine['id']}", json=edit, headers=bo_headers)
+    assert (await api.patch(f"/api/smart/v1/posts/{mine['id']}", json=edit, headers=bo_headers)
             ).status_code == 403  # fmt: skip
-    assert (await api.delete(f"/api/v1/posts/{private['id']}", headers=bo_headers)
+    assert (await api.delete(f"/api/smart/v1/posts/{private['id']}", headers=bo_headers)
             ).status_code == 404  # fmt: skip
-    by_coordinator = await api.patch(f"/api/v1/posts/{ours['id']}", json=edit, headers=bo_headers)
+    by_coordinator = await api.patch(f"/api/smart/v1/posts/{ours['id']}", json=edit, headers=bo_headers)
     assert by_coordinator.status_code == 200
     rows = {r.uri: r.content for r in await objects(db)}
     assert rows[mine["uri"]] == "<p>Min</p>" and rows[ours["uri"]] == "<p>hijacked</p>"
@@ -302,7 +302,7 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_the_audience(
     headers = await member_headers(db, anna)
     first = (await post(api, "anna", headers, content="Bort", mentions=[BOB])).json()
     assert (await api.get(f"/notes/{first['id']}", headers=AP)).status_code == 200
-    removed = await api.delete(f"/api/v1/posts/{first['id']}", headers=headers)
+    removed = await api.delete(f"/api/smart/v1/posts/{first['id']}", headers=headers)
     assert removed.status_code == 204
     gone = await api.get(f"/notes/{first['id']}", headers=AP)
     assert gone.status_code == 410
@@ -316,8 +316,8 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_the_audience(
     assert delete.document["object"]["id"] == first["uri"]
     inboxes = ["https://mastodon.example/inbox", "https://social.example/inbox"]
     assert await fan_out(db, settings, delete) == inboxes
-    assert (await api.get(f"/api/v1/posts/{first['id']}")).status_code == 410
-    again = await api.delete(f"/api/v1/posts/{first['id']}", headers=headers)
+    assert (await api.get(f"/api/smart/v1/posts/{first['id']}")).status_code == 410
+    again = await api.delete(f"/api/smart/v1/posts/{first['id']}", headers=headers)
     assert again.status_code == 410
 
 
@@ -326,14 +326,14 @@ async def test_reads_show_public_posts_newest_first_in_pages(api, db, anna) -> N
     for n in range(3):
         assert (await post(api, "anna", headers, content=f"n{n}")).status_code == 201
     hidden = (await post(api, "anna", headers, content="f", visibility="followers")).json()
-    page = (await api.get("/api/v1/actors/anna/posts?limit=2")).json()
+    page = (await api.get("/api/smart/v1/actors/anna/posts?limit=2")).json()
     assert [p["content"] for p in page["items"]] == ["<p>n2</p>", "<p>n1</p>"]
     rest = (await api.get(page["next"])).json()
     assert [p["content"] for p in rest["items"]] == ["<p>n0</p>"] and rest["next"] is None
-    assert (await api.get(f"/api/v1/posts/{hidden['id']}")).status_code == 404
-    assert (await api.get(f"/api/v1/posts/{page['items'][0]['id']}")).status_code == 200
-    assert (await api.get("/api/v1/posts/not-a-token")).status_code == 422
-    assert (await api.get("/api/v1/actors/nobody/posts")).status_code == 404
+    assert (await api.get(f"/api/smart/v1/posts/{hidden['id']}")).status_code == 404
+    assert (await api.get(f"/api/smart/v1/posts/{page['items'][0]['id']}")).status_code == 200
+    assert (await api.get("/api/smart/v1/posts/not-a-token")).status_code == 422
+    assert (await api.get("/api/smart/v1/actors/nobody/posts")).status_code == 404
 
 
 def test_cli_creates_a_member_token(smartnode, database_url) -> None:

@@ -1,4 +1,4 @@
-"""GET /api/v1/search on the wire: results, facets, filters, privacy, clear 422s."""
+"""GET /api/smart/v1/search on the wire: results, facets, filters, privacy, clear 422s."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.matching.search_arrange import COMPOSE, LIVE_SOUND, call_row, project
 
 
 async def get(client: Any, **params: Any) -> dict[str, Any]:
-    response = await client.get("/api/v1/search", params=params)
+    response = await client.get("/api/smart/v1/search", params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     return dict(response.json())
@@ -37,7 +37,7 @@ async def test_filters_and_the_accept_language_header(client, db, settings) -> N
                                       "starts_on": "2027-03-01", "ends_on": "2027-03-31"},
                           name="Kompositör till Carmen", token="c1")  # fmt: skip
     response = await client.get(
-        "/api/v1/search", params={"skill": [COMPOSE, LIVE_SOUND], "kind": "member"},
+        "/api/smart/v1/search", params={"skill": [COMPOSE, LIVE_SOUND], "kind": "member"},
         headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"},
     )  # fmt: skip
     body = response.json()
@@ -63,12 +63,12 @@ async def test_members_who_opt_out_leave_the_results(client, db, settings) -> No
     assert [i["uri"] for i in (await get(client, q="ritrattista"))["items"]] == [members["it"].uri]
     admin = await admin_headers(db)
     response = await client.patch(
-        "/api/v1/members/giulia", json={"indexable": False}, headers=admin
+        "/api/smart/v1/members/giulia", json={"indexable": False}, headers=admin
     )
     assert response.status_code == 200, response.text
     assert (await get(client, q="ritrattista"))["items"] == []
     assert "IT" not in {f["value"] for f in (await get(client))["facets"]["country"]}
-    response = await client.delete("/api/v1/members/camille", headers=admin)
+    response = await client.delete("/api/smart/v1/members/camille", headers=admin)
     assert response.status_code in (200, 202, 204), response.text
     assert (await get(client, q="chorégraphe"))["items"] == []
 
@@ -91,7 +91,7 @@ async def test_members_who_opt_out_leave_the_results(client, db, settings) -> No
     ],
 )  # fmt: skip
 async def test_bad_input_is_a_clear_422(client, db, params, mentions: str) -> None:
-    response = await client.get("/api/v1/search", params=params)
+    response = await client.get("/api/smart/v1/search", params=params)
     assert response.status_code == 422, response.text
     assert mentions in response.json()["error"]
     assert response.json()["code"] == "validation_failed"
@@ -101,8 +101,8 @@ async def test_hostile_queries_answer_200_or_422(client, db, settings) -> None:
     await seven_members(db, settings)
     for q in ['"', "NEAR(", "*", "-", "a AND OR NOT b", "'; DROP TABLE actors; --", "a:*",
               "<script>", "((", "\\", "%_", "tekniker*", "title:x", "x" * 200]:  # fmt: skip
-        response = await client.get("/api/v1/search", params={"q": q})
+        response = await client.get("/api/smart/v1/search", params={"q": q})
         assert response.status_code == 200, (q, response.text)
         assert isinstance(response.json()["items"], list)
-    assert (await client.get("/api/v1/search", params={"q": "\x00"})).status_code in (200, 422)
+    assert (await client.get("/api/smart/v1/search", params={"q": "\x00"})).status_code in (200, 422)
     assert len((await get(client))["items"]) == 7

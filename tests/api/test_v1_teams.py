@@ -1,4 +1,4 @@
-"""/api/v1 teams across nodes: invitations, join requests, roles, join/leave of remote projects;
+"""/api/smart/v1 teams across nodes: invitations, join requests, roles, join/leave of remote projects;
 asserted on the wire (activities written to the outbox) and in the database."""
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ async def test_a_coordinator_invites_a_remote_person_who_accepts(
 ) -> None:
     carl = await member_headers(db, await make_member(db, settings, "carl"))
     body = {"actor": "@bob@remote.example", "role": "guest"}
-    refused = await api.post("/api/v1/projects/opera/invitations", json=body, headers=carl)
+    refused = await api.post("/api/smart/v1/projects/opera/invitations", json=body, headers=carl)
     assert refused.status_code == 403 and await sent(db, "Invite") == []
 
-    created = await api.post("/api/v1/projects/opera/invitations", json=body, headers=anna)
+    created = await api.post("/api/smart/v1/projects/opera/invitations", json=body, headers=anna)
     assert created.status_code == 201
     out = created.json()
     assert (out["kind"], out["project"], out["actor"], out["role"], out["state"]) == (
@@ -78,20 +78,20 @@ async def test_a_coordinator_invites_a_remote_person_who_accepts(
     assert (invite["actor"], invite["object"], invite["target"], invite["to"]) == (
         OPERA, OPERA, BOB, [BOB],
     )  # fmt: skip
-    again = await api.post("/api/v1/projects/opera/invitations", json=body, headers=anna)
+    again = await api.post("/api/smart/v1/projects/opera/invitations", json=body, headers=anna)
     assert again.status_code == 409
 
     accept = {"@context": AS, "id": f"{BOB}#accepts/1", "type": "Accept", "actor": BOB,
               "object": invite["id"]}  # fmt: skip
     assert (await receive(db, settings, world, accept)).status == "processed"
-    detail = (await api.get("/api/v1/projects/opera")).json()
+    detail = (await api.get("/api/smart/v1/projects/opera")).json()
     bob = next(t for t in detail["team"] if t["actor_uri"] == BOB)
     assert (bob["handle"], bob["role"], bob["name"]) == (
         "@bob@remote.example",
         "guest",
         "Bob Peeters",
     )
-    listed = (await api.get("/api/v1/teams", params={"project": OPERA})).json()
+    listed = (await api.get("/api/smart/v1/teams", params={"project": OPERA})).json()
     assert listed["local"] is True
     assert {t["actor_uri"]: t["role"] for t in listed["team"]} == {
         ANNA: "coordinator",
@@ -109,16 +109,16 @@ async def test_a_local_invitee_is_notified_and_joins_on_accepting(api, db, setti
     carl_actor = await make_member(db, settings, "carl")
     carl = await member_headers(db, carl_actor)
     body = {"actor": "carl@se.smart.test", "role": "member"}
-    created = await api.post("/api/v1/projects/opera/invitations", json=body, headers=anna)
+    created = await api.post("/api/smart/v1/projects/opera/invitations", json=body, headers=anna)
     assert created.status_code == 201 and await sent(db, "Invite") == []  # nothing federates
     async with db.session() as s:
         [kind] = (await s.scalars(select(Notification.kind))).all()
     assert kind == "team_invite"
-    [mine] = (await api.get("/api/v1/invitations", headers=carl)).json()["items"]
+    [mine] = (await api.get("/api/smart/v1/invitations", headers=carl)).json()["items"]
     assert (
-        await api.post(f"/api/v1/invitations/{mine['id']}/accept", headers=anna)
+        await api.post(f"/api/smart/v1/invitations/{mine['id']}/accept", headers=anna)
     ).status_code == 404
-    accepted = await api.post(f"/api/v1/invitations/{mine['id']}/accept", headers=carl)
+    accepted = await api.post(f"/api/smart/v1/invitations/{mine['id']}/accept", headers=carl)
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
     assert (await team(db, OPERA))[carl_actor.uri] == "member"
     [add] = await sent(db, "Add")
@@ -128,11 +128,11 @@ async def test_a_local_invitee_is_notified_and_joins_on_accepting(api, db, setti
 async def test_join_requests_are_answered_by_a_coordinator(api, db, settings, world, anna) -> None:
     join = {"@context": AS, "id": f"{BOB}#join/1", "type": "Join", "actor": BOB, "object": OPERA}
     assert (await receive(db, settings, world, join)).status == "processed"
-    listed = await api.get("/api/v1/projects/opera/requests", headers=anna)
+    listed = await api.get("/api/smart/v1/projects/opera/requests", headers=anna)
     [item] = listed.json()["items"]
     assert (item["kind"], item["actor"], item["state"]) == ("join", BOB, "pending")
     carl = await member_headers(db, await make_member(db, settings, "carl"))
-    url = f"/api/v1/projects/opera/requests/{item['id']}/accept"
+    url = f"/api/smart/v1/projects/opera/requests/{item['id']}/accept"
     assert (await api.post(url, headers=carl)).status_code == 403
     accepted = await api.post(url, headers=anna)
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
@@ -147,23 +147,23 @@ async def test_roles_change_and_removal_publish_add_and_remove(
 ) -> None:
     join = {"@context": AS, "id": f"{BOB}#join/1", "type": "Join", "actor": BOB, "object": OPERA}
     await receive(db, settings, world, join)
-    [item] = (await api.get("/api/v1/projects/opera/requests", headers=anna)).json()["items"]
-    await api.post(f"/api/v1/projects/opera/requests/{item['id']}/accept", headers=anna)
+    [item] = (await api.get("/api/smart/v1/projects/opera/requests", headers=anna)).json()["items"]
+    await api.post(f"/api/smart/v1/projects/opera/requests/{item['id']}/accept", headers=anna)
 
     body = {"actor": BOB, "role": "coordinator"}
-    changed = await api.put("/api/v1/projects/opera/members", json=body, headers=anna)
+    changed = await api.put("/api/smart/v1/projects/opera/members", json=body, headers=anna)
     assert changed.status_code == 200 and changed.json()["role"] == "coordinator"
     assert [a["smartRole"] for a in await sent(db, "Add")] == ["member", "coordinator"]
     assert (await team(db, OPERA))[BOB] == "coordinator"
 
     removed = await api.delete(
-        "/api/v1/projects/opera/members", params={"actor": BOB}, headers=anna
+        "/api/smart/v1/projects/opera/members", params={"actor": BOB}, headers=anna
     )
     assert removed.status_code == 204 and BOB not in await team(db, OPERA)
     [remove] = await sent(db, "Remove")
     assert (remove["object"], remove["target"]["id"]) == (BOB, f"{OPERA}/members")
     last = await api.put(
-        "/api/v1/projects/opera/members", json={"actor": ANNA, "role": "member"}, headers=anna
+        "/api/smart/v1/projects/opera/members", json={"actor": ANNA, "role": "member"}, headers=anna
     )
     assert last.status_code == 409 and (await team(db, OPERA))[ANNA] == "coordinator"
 
@@ -171,7 +171,7 @@ async def test_roles_change_and_removal_publish_add_and_remove(
 async def test_our_member_joins_is_invited_to_and_leaves_a_remote_project(
     api, db, settings, world, anna
 ) -> None:
-    joined = await api.post("/api/v1/projects/join", json={"project": GROUP}, headers=anna)
+    joined = await api.post("/api/smart/v1/projects/join", json={"project": GROUP}, headers=anna)
     assert joined.status_code == 202 and joined.json()["state"] == "pending"
     [join] = await sent(db, "Join")
     assert (join["actor"], join["object"], join["to"]) == (ANNA, GROUP, [GROUP])
@@ -179,18 +179,18 @@ async def test_our_member_joins_is_invited_to_and_leaves_a_remote_project(
     invite = {"@context": AS, "id": f"{GROUP}#invites/1", "type": "Invite", "actor": GROUP,
               "object": GROUP, "target": ANNA, "smartRole": "coordinator"}  # fmt: skip
     assert (await receive(db, settings, world, invite)).status == "processed"
-    [mine] = (await api.get("/api/v1/invitations", headers=anna)).json()["items"]
+    [mine] = (await api.get("/api/smart/v1/invitations", headers=anna)).json()["items"]
     assert (mine["project"], mine["role"]) == (GROUP, "coordinator")
-    answered = await api.post(f"/api/v1/invitations/{mine['id']}/accept", headers=anna)
+    answered = await api.post(f"/api/smart/v1/invitations/{mine['id']}/accept", headers=anna)
     assert answered.status_code == 200 and answered.json()["state"] == "accepted"
     [accept] = await sent(db, "Accept")
     assert (accept["actor"], accept["to"], accept["object"]["id"]) == (ANNA, [GROUP], invite["id"])
-    assert (await api.get("/api/v1/invitations", headers=anna)).json()["items"] == []
+    assert (await api.get("/api/smart/v1/invitations", headers=anna)).json()["items"] == []
 
     add = {"@context": AS, "id": f"{GROUP}#adds/1", "type": "Add", "actor": GROUP, "object": ANNA,
            "target": f"{GROUP}/members", "smartRole": "coordinator"}  # fmt: skip
     assert (await receive(db, settings, world, add)).status == "processed"
-    remote = (await api.get("/api/v1/teams", params={"project": GROUP})).json()
+    remote = (await api.get("/api/smart/v1/teams", params={"project": GROUP})).json()
     assert remote["local"] is False
     assert [(t["actor_uri"], t["handle"], t["role"]) for t in remote["team"]] == [
         (ANNA, "@anna@se.smart.test", "coordinator")
@@ -199,10 +199,10 @@ async def test_our_member_joins_is_invited_to_and_leaves_a_remote_project(
         states = (await s.scalars(select(TeamRequest.state).order_by(TeamRequest.id))).all()
     assert list(states) == ["accepted", "accepted"]
 
-    left = await api.post("/api/v1/projects/leave", json={"project": GROUP}, headers=anna)
+    left = await api.post("/api/smart/v1/projects/leave", json={"project": GROUP}, headers=anna)
     assert left.status_code == 204
     [leave] = await sent(db, "Leave")
     assert (leave["actor"], leave["object"], leave["to"]) == (ANNA, GROUP, [GROUP])
     assert await team(db, GROUP) == {}
-    again = await api.post("/api/v1/projects/leave", json={"project": GROUP}, headers=anna)
+    again = await api.post("/api/smart/v1/projects/leave", json={"project": GROUP}, headers=anna)
     assert again.status_code == 404

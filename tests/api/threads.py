@@ -48,7 +48,7 @@ def signed(url: str, actor: str = ALICE) -> dict[str, str]:
 
 async def post(api: httpx.AsyncClient, headers: dict[str, str], username: str, **body: Any) -> Any:
     """A post through the posts API; its JSON."""
-    response = await api.post(f"/api/v1/actors/{username}/posts", json=body, headers=headers)
+    response = await api.post(f"/api/smart/v1/actors/{username}/posts", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
 

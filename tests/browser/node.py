@@ -57,7 +57,7 @@ def _publish_post(node: Server, base: str) -> str:
     printed = check_cli(["token", "create", "browser tests", "--member", MEMBER], node.env)
     token = printed.strip().split()[-1]
     answer = httpx.post(
-        f"{base}/api/v1/actors/{MEMBER}/posts",
+        f"{base}/api/smart/v1/actors/{MEMBER}/posts",
         headers={"Authorization": f"Bearer {token}"},
         json={"content": POST_TEXT, "language": "sv", "hashtags": ["FieldRecording"]},
         timeout=30,
@@ -70,7 +70,7 @@ def _page_paths(base: str, post: str) -> dict[str, str]:
     """Paths of one page of each kind, found by following the node's own links."""
     home = httpx.get(f"{base}/", timeout=30).text
     board = httpx.get(f"{base}/board", timeout=30).text
-    events = httpx.get(f"{base}/api/v1/actors/dans-i-skolgarden/events", timeout=30).json()
+    events = httpx.get(f"{base}/api/smart/v1/actors/dans-i-skolgarden/events", timeout=30).json()
     esc = re.escape(base)
     found = httpx.get(f"{base}/search?q=ljud", timeout=30).text
     assert re.search(rf'href="{esc}/calls/', found), "the search page lists no result"

@@ -132,7 +132,7 @@ async def test_the_new_follower_backfills_open_calls_and_upcoming_events_once(
     assert [j.state for j in await backfills(db)] == ["done"]
     assert (await peer_row(db)).backfilled_at == NOW
     async with node_client(settings, fediverse) as api:
-        board = (await api.get("/api/v1/board")).json()["items"]
+        board = (await api.get("/api/smart/v1/board")).json()["items"]
     assert sorted(item["uri"] for item in board) == [f"{BE}/calls/c{n}" for n in (1, 2, 3)]
     async with db.session() as session:  # matched and offered to feeds like an announced call
         matching = (await session.scalars(select(Job).where(Job.kind == MATCH_CALL))).all()

@@ -70,7 +70,7 @@ async def publish_call(api, project, headers, **fields) -> dict:
         "title": "Dancers for Carmen", "description": "We look for two dancers.",
         "occupation": DANCER, "place": {"country": "SE", "city": "Malmö"}, **fields,
     }  # fmt: skip
-    response = await api.post(f"/api/v1/actors/{project.username}/calls", json=body,
+    response = await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=body,
                               headers=headers)  # fmt: skip
     assert response.status_code == 201, response.text
     return response.json()
@@ -122,16 +122,16 @@ async def test_closing_a_call_undoes_the_node_and_feed_announces_once(api, db, s
     assert {a.document["object"] for a in announces} == {call["uri"]}
     assert await activities(db, "Undo") == []
 
-    closed = await api.post(f"/api/v1/calls/{call['id']}/close", headers=anna)
+    closed = await api.post(f"/api/smart/v1/calls/{call['id']}/close", headers=anna)
     assert closed.status_code == 200, closed.text
     await drain(worker)
     await assert_undone(db, node, sweden)
 
-    again = await api.post(f"/api/v1/calls/{call['id']}/close", headers=anna)
+    again = await api.post(f"/api/smart/v1/calls/{call['id']}/close", headers=anna)
     assert again.status_code == 409
-    filled = await api.post(f"/api/v1/calls/{call['id']}/fill", headers=anna)
+    filled = await api.post(f"/api/smart/v1/calls/{call['id']}/fill", headers=anna)
     assert filled.status_code == 200
-    assert (await api.delete(f"/api/v1/calls/{call['id']}", headers=anna)).status_code == 204
+    assert (await api.delete(f"/api/smart/v1/calls/{call['id']}", headers=anna)).status_code == 204
     await drain(worker)
     assert len(await activities(db, "Undo")) == 2  # no second Undo
     assert len(await activities(db, "Announce")) == 2  # and no new boost
@@ -148,7 +148,7 @@ async def test_a_call_past_its_deadline_is_closed_by_the_worker_like_a_coordinat
     await drain(worker)
     assert await activities(db, "Update") == []
     await worker.run_once(deadline + timedelta(minutes=1))
-    shown = (await api.get(f"/api/v1/calls/{call['id']}")).json()
+    shown = (await api.get(f"/api/smart/v1/calls/{call['id']}")).json()
     assert shown["state"] == "closed"
     [update] = await activities(db, "Update")
     assert update.document["object"]["id"] == call["uri"]
@@ -166,7 +166,7 @@ async def test_deleting_an_open_call_undoes_its_announces(api, db, setup) -> Non
     call = await publish_call(api, project, anna)
     await drain(worker)
 
-    assert (await api.delete(f"/api/v1/calls/{call['id']}", headers=anna)).status_code == 204
+    assert (await api.delete(f"/api/smart/v1/calls/{call['id']}", headers=anna)).status_code == 204
     await drain(worker)
 
     await assert_undone(db, node, sweden)
@@ -180,7 +180,7 @@ async def test_a_call_closed_before_the_feeds_ran_is_never_announced_by_them(
 ) -> None:
     project, anna, node, sweden, worker = setup
     call = await publish_call(api, project, anna)
-    closed = await api.post(f"/api/v1/calls/{call['id']}/close", headers=anna)
+    closed = await api.post(f"/api/smart/v1/calls/{call['id']}/close", headers=anna)
     assert closed.status_code == 200
 
     await drain(worker)  # the matching job finds the call closed
@@ -197,7 +197,7 @@ async def test_an_unlisted_call_has_no_boost_to_undo(api, db, setup) -> None:
     project, anna, _, _, worker = setup
     call = await publish_call(api, project, anna, visibility="unlisted")
     await drain(worker)
-    closed = await api.post(f"/api/v1/calls/{call['id']}/close", headers=anna)
+    closed = await api.post(f"/api/smart/v1/calls/{call['id']}/close", headers=anna)
     assert closed.status_code == 200
     await drain(worker)
     assert await activities(db, "Announce") == [] and await activities(db, "Undo") == []

@@ -168,12 +168,12 @@ class Node:
 
     def create_member(self, username: str, name: str) -> str:
         """A new member (through the JSON API); its actor id."""
-        self.api("POST", "/api/v1/members", {"username": username, "name": name})
+        self.api("POST", "/api/smart/v1/members", {"username": username, "name": name})
         return self.member_uri(username)
 
     def patch_member(self, username: str, **fields: Any) -> None:
         """Change a member's profile through the JSON API (sends Update to followers)."""
-        self.api("PATCH", f"/api/v1/members/{username}", fields)
+        self.api("PATCH", f"/api/smart/v1/members/{username}", fields)
 
     # -- database -------------------------------------------------------------------------
 

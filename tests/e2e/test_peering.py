@@ -88,5 +88,5 @@ def test_a_peer_that_was_down_is_followed_once_it_is_up_and_boards_backfill(
         return {uri for (uri,) in be.rows("SELECT uri FROM objects WHERE local = 0")}
 
     poll(lambda: fr_calls | {fr_event} <= backfilled(), "be back-filling fr's calls and event")
-    board = be.get_ap(be.url("/api/v1/board?limit=100"))
+    board = be.get_ap(be.url("/api/smart/v1/board?limit=100"))
     assert fr_calls <= {item["uri"] for item in board.json()["items"]}

@@ -84,12 +84,12 @@ def peers_follow_each_other(federation: Federation) -> None:
 
 
 def board(node: Node) -> list[str]:
-    return [item["uri"] for item in call(node, "GET", "/api/v1/board")["items"]]
+    return [item["uri"] for item in call(node, "GET", "/api/smart/v1/board")["items"]]
 
 
 def team(node: Node, project_uri: str) -> dict[str, str]:
     """The project's team as `node` knows it: actor id → role."""
-    answer = httpx.get(node.url("/api/v1/teams"), params={"project": project_uri}, timeout=30)
+    answer = httpx.get(node.url("/api/smart/v1/teams"), params={"project": project_uri}, timeout=30)
     if answer.status_code != 200:
         return {}
     return {member["actor_uri"]: member["role"] for member in answer.json()["team"]}
@@ -110,17 +110,17 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
     bea = be.create_member("bea", "Bea Claes")
     bob = be.create_member("bob", "Bob Maes")
     fleur = fr.create_member("fleur", "Fleur Martin")
-    call(se, "POST", "/api/v1/projects", {"slug": PROJECT, "name": "Nordic Tour",
+    call(se, "POST", "/api/smart/v1/projects", {"slug": PROJECT, "name": "Nordic Tour",
                                           "coordinator": "sven"})  # fmt: skip
     project = se.url(f"/projects/{PROJECT}")
 
     # 1. A coordinator on be.
-    call(se, "POST", f"/api/v1/projects/{PROJECT}/invitations",
+    call(se, "POST", f"/api/smart/v1/projects/{PROJECT}/invitations",
          {"actor": be.handle("bea"), "role": "coordinator"}, as_="sven")  # fmt: skip
-    invitation = wait(lambda: call(be, "GET", "/api/v1/invitations", as_="bea")["items"],
+    invitation = wait(lambda: call(be, "GET", "/api/smart/v1/invitations", as_="bea")["items"],
                       "the Invite reaching bea on be")[0]  # fmt: skip
     assert (invitation["project"], invitation["role"]) == (project, "coordinator")
-    call(be, "POST", f"/api/v1/invitations/{invitation['id']}/accept", as_="bea")
+    call(be, "POST", f"/api/smart/v1/invitations/{invitation['id']}/accept", as_="bea")
     wait(lambda: team(se, project).get(bea) == "coordinator", "bea coordinating on se")
     wait(lambda: team(be, project).get(bea) == "coordinator", "be knowing bea's role")
     assert f"asked to follow {se.handle(PROJECT)}" in be.cli("follow", "bob", se.handle(PROJECT))
@@ -128,7 +128,7 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
 
     # 2. The call reaches every board.
     closes = (datetime.now(UTC) + timedelta(days=20)).isoformat()
-    published = call(se, "POST", f"/api/v1/actors/{PROJECT}/calls", {
+    published = call(se, "POST", f"/api/smart/v1/actors/{PROJECT}/calls", {
         "title": "Dancers for the Nordic Tour",
         "description": "Three weeks on the road in Sweden, Belgium and France. #dance",
         "skills": [DANCE], "languages": ["en"], "remote": False,
@@ -141,20 +141,20 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
         wait(lambda n=node: call_uri in board(n), f"the call on {node.name}'s board")
 
     # 3. fr applies; be's coordinator accepts.
-    applied = call(fr, "POST", "/api/v1/applications",
+    applied = call(fr, "POST", "/api/smart/v1/applications",
                    {"call": call_uri, "motivation": "I toured with Rosas for two seasons."},
                    as_="fleur")  # fmt: skip
     assert (applied["project"], applied["state"], applied["local"]) == (project, "pending", False)
-    held = wait(lambda: call(se, "GET", f"/api/v1/projects/{PROJECT}/applications",
+    held = wait(lambda: call(se, "GET", f"/api/smart/v1/projects/{PROJECT}/applications",
                              as_="sven")["items"], "the Offer reaching se")  # fmt: skip
     assert [(a["applicant"], a["state"]) for a in held] == [(fleur, "pending")]
     copies = wait(lambda: coordinating(be, "bea"), "the application's copy reaching be")
     offer = copies[0]["uri"]
-    call(be, "POST", "/api/v1/remote-decisions",
+    call(be, "POST", "/api/smart/v1/remote-decisions",
          {"offer": offer, "decision": "accept", "role": "member"}, as_="bea")  # fmt: skip
 
     def accepted() -> list[dict[str, Any]]:
-        mine = call(fr, "GET", "/api/v1/applications", as_="fleur")["items"]
+        mine = call(fr, "GET", "/api/smart/v1/applications", as_="fleur")["items"]
         return [a for a in mine if a["state"] == "accepted"]
 
     mine = wait(accepted, "the Accept reaching fleur on fr")
@@ -166,12 +166,12 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
     wait(lambda: team(fr, project).get(fleur) == "member", "fr knowing fleur's place")
     wait(lambda: team(be, project).get(fleur) == "member", "be knowing fleur's place")
     for node in (se, be):  # each person by their own handle, port and all, on every node
-        known = httpx.get(node.url("/api/v1/teams"), params={"project": project}, timeout=30)
+        known = httpx.get(node.url("/api/smart/v1/teams"), params={"project": project}, timeout=30)
         handles = {m["actor_uri"]: m["handle"] for m in known.json()["team"]}
         assert (handles[bea], handles[fleur]) == (be.handle("bea"), fr.handle("fleur"))
     page = httpx.get(project, headers={"Accept": "text/html"}, timeout=30).text
     assert be.handle("bea") in page and fr.handle("fleur") in page
-    decided = call(se, "GET", f"/api/v1/projects/{PROJECT}/applications", as_="sven")["items"]
+    decided = call(se, "GET", f"/api/smart/v1/projects/{PROJECT}/applications", as_="sven")["items"]
     assert [(a["applicant"], a["state"], a["role"]) for a in decided] == [
         (fleur, "accepted", "member")
     ]
@@ -180,7 +180,7 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
     assert [inbox.startswith(se.base_url) for (inbox,) in offers] == [True]  # the project only
 
     # 5. fleur's post to the project reaches the project's followers as the project's boost.
-    post = call(fr, "POST", "/api/v1/actors/fleur/posts", {
+    post = call(fr, "POST", "/api/smart/v1/actors/fleur/posts", {
         "content": "Rehearsals start Monday in Malmö!", "mentions": [se.handle(PROJECT)],
     }, as_="fleur")  # fmt: skip
     relayed = wait(lambda: se.rows(
@@ -196,7 +196,7 @@ def test_a_cross_border_team_publishes_a_call_takes_an_applicant_and_relays_her_
 def coordinating(node: Node, member: str) -> list[dict[str, Any]]:
     """Applications a coordinator on `node` may decide (copies sent by projects elsewhere)."""
     answer = httpx.get(
-        node.url("/api/v1/applications"), params={"as": member, "role": "coordinator"},
+        node.url("/api/smart/v1/applications"), params={"as": member, "role": "coordinator"},
         headers={"Authorization": f"Bearer {node.token}"}, timeout=30,
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
@@ -207,7 +207,7 @@ def coordinating(node: Node, member: str) -> list[dict[str, Any]]:
 def matching_member(node: Node, username: str, *, suggestions: bool) -> str:
     """A member who dances and speaks English, available soon; opted in to suggestions or not."""
     uri = node.create_member(username, username.title())
-    call(node, "PUT", f"/api/v1/members/{username}/matching-profile", {
+    call(node, "PUT", f"/api/smart/v1/members/{username}/matching-profile", {
         "skills": [{"uri": DANCE, "level": 4}],
         "languages": [{"language": "en", "level": "C1"}],
         "availability": [{"starts_on": str(date.today()),
@@ -219,7 +219,7 @@ def matching_member(node: Node, username: str, *, suggestions: bool) -> str:
 
 
 def notified(node: Node, username: str, call_uri: str) -> list[dict[str, Any]]:
-    items = call(node, "GET", "/api/v1/notifications", as_=username)["items"]
+    items = call(node, "GET", "/api/smart/v1/notifications", as_=username)["items"]
     return [n for n in items if n["kind"] == "call_match" and n["object_uri"] == call_uri]
 
 
@@ -232,9 +232,9 @@ def test_a_call_from_be_notifies_matching_members_on_se_and_fr_who_never_leave_h
     olle = matching_member(se, "olle", suggestions=False)
     fanny = matching_member(fr, "fanny", suggestions=True)
     be.create_member("bert", "Bert Jacobs")
-    call(be, "POST", "/api/v1/projects", {"slug": "ballet-bruxelles", "name": "Ballet Bruxelles",
+    call(be, "POST", "/api/smart/v1/projects", {"slug": "ballet-bruxelles", "name": "Ballet Bruxelles",
                                           "coordinator": "bert"})  # fmt: skip
-    published = call(be, "POST", "/api/v1/actors/ballet-bruxelles/calls", {
+    published = call(be, "POST", "/api/smart/v1/actors/ballet-bruxelles/calls", {
         "title": "Dancers for a remote residency", "description": "Online rehearsals, 2027.",
         "skills": [DANCE], "languages": ["en"], "remote": True,
         "starts_on": str(date.today() + timedelta(days=30)),
@@ -266,7 +266,7 @@ def test_a_member_on_fr_takes_part_in_an_event_on_be_once_its_organizer_accepts(
     assert "asked to follow" in fr.cli("follow", "flo", be.handle("basile"))
     wait(lambda: be.follow_state(flo, basile) == "accepted", "flo following basile")
     starts = (datetime.now(UTC) + timedelta(days=15)).replace(microsecond=0)
-    event = call(be, "POST", "/api/v1/actors/basile/events", {
+    event = call(be, "POST", "/api/smart/v1/actors/basile/events", {
         "name": "Open rehearsal", "content": "Bring your instrument.",
         "starts_at": starts.isoformat(), "timezone": "Europe/Brussels",
         "online_url": "https://meet.example/rehearsal", "join_mode": "restricted", "capacity": 2,
@@ -274,17 +274,17 @@ def test_a_member_on_fr_takes_part_in_an_event_on_be_once_its_organizer_accepts(
     wait(lambda: fr.rows("SELECT id FROM objects WHERE uri = ?", (event["uri"],)),
          "the Event reaching fr")  # fmt: skip
 
-    joined = call(fr, "POST", "/api/v1/participations", {"event": event["uri"], "message": "oboe"},
+    joined = call(fr, "POST", "/api/smart/v1/participations", {"event": event["uri"], "message": "oboe"},
                   as_="flo", status=201)  # fmt: skip
     assert joined["state"] == "pending"
-    path = f"/api/v1/events/{event['id']}/participants"
+    path = f"/api/smart/v1/events/{event['id']}/participants"
     [request] = wait(lambda: call(be, "GET", path, as_="basile")["items"],
                      "flo's Join reaching be")  # fmt: skip
     assert (request["actor"], request["state"], request["message"]) == (flo, "pending", "oboe")
     call(be, "POST", f"{path}/{request['id']}/accept", as_="basile")
 
     def accepted() -> list[dict[str, Any]]:
-        mine = call(fr, "GET", "/api/v1/participations", as_="flo")["items"]
+        mine = call(fr, "GET", "/api/smart/v1/participations", as_="flo")["items"]
         return [p for p in mine if p["state"] == "accepted"]
 
     assert wait(accepted, "the Accept reaching flo on fr")[0]["event"] == event["uri"]
@@ -292,7 +292,7 @@ def test_a_member_on_fr_takes_part_in_an_event_on_be_once_its_organizer_accepts(
     assert (served["participantCount"], served["remainingAttendeeCapacity"]) == (1, 1)
 
     leave = urlencode({"event": event["uri"], "as": "flo"})
-    call(fr, "DELETE", f"/api/v1/participations?{leave}", status=204)
+    call(fr, "DELETE", f"/api/smart/v1/participations?{leave}", status=204)
     wait(lambda: not call(be, "GET", path, as_="basile")["items"], "flo's Leave reaching be")
     wait(
         lambda: be.get_ap(event["uri"]).json()["participantCount"] == 0,

@@ -108,7 +108,7 @@ def test_a_follow_of_an_actor_who_approves_followers_waits_for_approval(
     assert astrid not in fr.collection("fleur", "followers")
     assert se.collection("astrid", "following") == []
 
-    fr.api("POST", "/api/v1/actors/fleur/follow-requests/accept", {"follower": astrid})
+    fr.api("POST", "/api/smart/v1/actors/fleur/follow-requests/accept", {"follower": astrid})
     assert fr.follow_state(astrid, fleur) == "accepted"
     assert fr.sent(fleur, "Accept") == 1
     poll(lambda: se.follow_state(astrid, fleur) == "accepted", "se receiving fleur's Accept")

@@ -110,7 +110,7 @@ async def test_a_peers_project_fills_its_call_and_our_board_and_application_foll
         call.published_at = call.updated_at = NOW - timedelta(days=1)  # as it arrived
         app = await apply_to_call(s, node_uris(settings), anna, call, "<p>hi</p>", [],
                                   datetime.now(UTC))  # fmt: skip
-    assert [i["uri"] for i in (await api.get("/api/v1/board")).json()["items"]] == [BAND_CALL]
+    assert [i["uri"] for i in (await api.get("/api/smart/v1/board")).json()["items"]] == [BAND_CALL]
 
     accepted = await receive(db, settings, world, activity("Accept", BAND, app.uri))
     assert accepted.status == "processed", accepted.reason
@@ -120,6 +120,6 @@ async def test_a_peers_project_fills_its_call_and_our_board_and_application_foll
 
     assert outcome.status == "processed", outcome.reason
     assert await state_of(db, BAND_CALL) == "filled"
-    assert (await api.get("/api/v1/board")).json()["items"] == []
+    assert (await api.get("/api/smart/v1/board")).json()["items"] == []
     [stored] = await applications(db)
     assert stored.state == "accepted"

@@ -78,7 +78,7 @@ async def stored(db) -> list[ContentObject]:
 
 async def board(settings, world, **params) -> list[dict[str, Any]]:
     async with node_client(settings, world) as api:
-        response = await api.get("/api/v1/board", params=params)
+        response = await api.get("/api/smart/v1/board", params=params)
         assert response.status_code == 200, response.text
         return list(response.json()["items"])
 

@@ -58,7 +58,7 @@ async def test_an_actor_without_preferred_username_follows_a_member_and_is_shown
             worker = Worker(settings, db, fetcher, signer=signer, deliverer=None)
             assert (await worker.run_once(now)).inbox == 1
 
-        followers = (await client.get("/api/v1/actors/anna/followers")).json()
+        followers = (await client.get("/api/smart/v1/actors/anna/followers")).json()
     assert [r["handle"] for r in followers["items"]] == ["@did_plc_Zoe42@bridge.example"]
     async with db.session() as s:
         follow = await s.scalar(select(Follow))

@@ -113,7 +113,7 @@ async def test_the_decision_is_sent_as_another_direct_note(
     await receive(db, settings, world, activity("Create", ALICE, reply(call.uri, jazz.uri)))
     [app] = await applications(db)
     headers = await member_headers(db, anna)
-    response = await api.post(f"/api/v1/applications/{app.id}/{decision}", headers=headers)
+    response = await api.post(f"/api/smart/v1/applications/{app.id}/{decision}", headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["state"] == {"accept": "accepted", "reject": "rejected"}[decision]
     _ack, told = await sent(db, "Create")
@@ -146,7 +146,7 @@ async def test_the_acknowledgement_and_decision_are_in_the_applicants_language_n
 
     [app] = await applications(db)
     headers = await member_headers(db, anna)
-    accepted = await api.post(f"/api/v1/applications/{app.id}/accept", headers=headers)
+    accepted = await api.post(f"/api/smart/v1/applications/{app.id}/accept", headers=headers)
     assert accepted.status_code == 200, accepted.text
     _ack, told = await sent(db, "Create")
     decision = told.document["object"]

@@ -68,7 +68,7 @@ def test_fedify_follower_receives_the_announcement_as_a_note_with_text_and_hasht
 ) -> None:
     pair, token = followed
     text = "Premiär på fredag: Idomeneo i Malmö. Biljetter på vår sida!"
-    post = _api(pair, token, f"/api/v1/actors/{PROJECT}/posts",
+    post = _api(pair, token, f"/api/smart/v1/actors/{PROJECT}/posts",
                 {"content": text, "hashtags": ["opera", "Malmö"]})  # fmt: skip
     note_id = post["uri"]
     seen = eventually(lambda: _received(pair, note_id), "Fedify verifies the Create{Note}", pair)
@@ -100,7 +100,7 @@ def test_fedify_follower_receives_the_call_and_applies_by_direct_reply(
     followed: tuple[Pair, str],
 ) -> None:
     pair, token = followed
-    published = _api(pair, token, f"/api/v1/actors/{PROJECT}/calls", {
+    published = _api(pair, token, f"/api/smart/v1/actors/{PROJECT}/calls", {
         "title": "Répétiteur for Idomeneo",
         "description": "Four weeks of rehearsals in Malmö, spring 2027.",
         "languages": ["sv", "en"], "place": {"country": "SE", "city": "Malmö"},

@@ -60,7 +60,7 @@ def _our_event(pair: Pair, token: str, name: str, **fields: Any) -> dict[str, An
         "timezone": "Europe/Stockholm",
         "place": {"name": "Malmö Opera", "locality": "Malmö", "country": "SE"}, **fields,
     }  # fmt: skip
-    answer = _api(pair, token, "POST", f"/api/v1/actors/{MEMBER}/events", json=body)
+    answer = _api(pair, token, "POST", f"/api/smart/v1/actors/{MEMBER}/events", json=body)
     assert answer.status_code == 201, answer.text
     found: dict[str, Any] = answer.json()
     return found
@@ -174,7 +174,7 @@ def test_fedify_joins_a_restricted_event_and_is_accepted_when_the_organizer_says
     assert notified == [("event_join",)]
     assert pair.fedify.state()["joins"][join_id]["state"] == "pending"  # no answer sent yet
 
-    path = f"/api/v1/events/{event['id']}/participants"
+    path = f"/api/smart/v1/events/{event['id']}/participants"
     listed = _api(pair, token, "GET", path, params={"state": "pending"})
     assert listed.status_code == 200, listed.text
     (request,) = listed.json()["items"]
@@ -224,7 +224,7 @@ def _joined(pair: Pair, event_id: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def _our_state(pair: Pair, token: str, event_id: str) -> str | None:
-    answer = _api(pair, token, "GET", "/api/v1/participations")
+    answer = _api(pair, token, "GET", "/api/smart/v1/participations")
     assert answer.status_code == 200, answer.text
     states = [item["state"] for item in answer.json()["items"] if item["event"] == event_id]
     return states[0] if states else None
@@ -237,7 +237,7 @@ def test_our_member_joins_a_fedify_event_and_fedify_accepts_then_our_member_leav
     fedi = pair.fedify.actor_uri()
     event_id = _fedify_event(pair, "Barockdans i Lund")
     message = "Jag har dansat barock i tio år."
-    asked = _api(pair, token, "POST", "/api/v1/participations",
+    asked = _api(pair, token, "POST", "/api/smart/v1/participations",
                  json={"event": event_id, "message": message})  # fmt: skip
     assert asked.status_code == 201, asked.text
     assert asked.json()["state"] == "pending"
@@ -254,7 +254,7 @@ def test_our_member_joins_a_fedify_event_and_fedify_accepts_then_our_member_leav
                "Fedify's Accept makes our participation accepted", pair)  # fmt: skip
     assert [row[:2] for row in _handled(pair, answered["id"])] == [(fedi, "Accept")]
 
-    left = _api(pair, token, "DELETE", "/api/v1/participations", params={"event": event_id})
+    left = _api(pair, token, "DELETE", "/api/smart/v1/participations", params={"event": event_id})
     assert left.status_code == 204, left.text
     leave = eventually(
         lambda: [seen for seen in pair.fedify.state()["leaves"] if seen["object"] == event_id],
@@ -270,7 +270,7 @@ def test_fedify_organizer_rejects_our_members_join(events: tuple[Pair, str]) -> 
     pair, token = events
     fedi = pair.fedify.actor_uri()
     event_id = _fedify_event(pair, "Kammarmusik för få")
-    asked = _api(pair, token, "POST", "/api/v1/participations", json={"event": event_id})
+    asked = _api(pair, token, "POST", "/api/smart/v1/participations", json={"event": event_id})
     assert asked.status_code == 201, asked.text
     join_id, join = eventually(lambda: _joined(pair, event_id), "Fedify verifies our Join", pair)
     assert f"{MZ}participationMessage" not in join["terms"]  # none given, none sent

@@ -43,7 +43,7 @@ PROFILE = {
     "sectors": ["music", "performing arts"],
     "opt_ins": {"visible_to_nodes": True},
 }
-URL = "/api/v1/members/astrid/matching-profile"
+URL = "/api/smart/v1/members/astrid/matching-profile"
 
 
 # ---------------------------------------------------------------- input rules
@@ -221,7 +221,7 @@ async def test_only_the_member_or_an_admin_sees_the_profile(client, db, settings
     assert refused.status_code == 403
     admin = await client.get(URL, headers=await admin_headers(db))
     assert admin.status_code == 200 and len(admin.json()["skills"]) == 3
-    missing = await client.get("/api/v1/members/nobody/matching-profile",
+    missing = await client.get("/api/smart/v1/members/nobody/matching-profile",
                                headers=await admin_headers(db, "other"))  # fmt: skip
     assert missing.status_code == 404
 
@@ -254,7 +254,7 @@ async def test_invalid_profiles_are_refused_and_change_nothing(
 
 async def test_the_taxonomy_is_searchable_by_anyone_with_attribution(client, db, settings) -> None:
     await arrange(db, settings)
-    found = await client.get("/api/v1/skills", params={"q": "Komponera", "lang": "sv"})
+    found = await client.get("/api/smart/v1/skills", params={"q": "Komponera", "lang": "sv"})
     assert found.status_code == 200
     body = found.json()
     assert body["items"][0] == {
@@ -262,26 +262,26 @@ async def test_the_taxonomy_is_searchable_by_anyone_with_attribution(client, db,
         "language": "sv", "matched": None, "provenance": "smartnode-translation",
     }  # fmt: skip
     assert body["attribution"].startswith("This service uses the ESCO classification")
-    occupations = await client.get("/api/v1/skills", params={"q": "sound", "kind": "occupation"})
+    occupations = await client.get("/api/smart/v1/skills", params={"q": "sound", "kind": "occupation"})
     assert {i["kind"] for i in occupations.json()["items"]} == {"occupation"}
-    assert (await client.get("/api/v1/skills", params={"q": ""})).status_code == 422
-    assert (await client.get("/api/v1/skills", params={"q": "x", "lang": "x1"})).status_code == 422
+    assert (await client.get("/api/smart/v1/skills", params={"q": ""})).status_code == 422
+    assert (await client.get("/api/smart/v1/skills", params={"q": "x", "lang": "x1"})).status_code == 422
 
 
 async def test_admins_add_local_skills_that_search_finds(client, db, settings) -> None:
     await arrange(db, settings)
     admin = await admin_headers(db)
     body = {"labels": {"en": "QLab", "sv": "QLab"}, "same_as": SOUND_DESIGNER}
-    assert (await client.post("/api/v1/skills/local", json=body)).status_code == 401
-    made = await client.post("/api/v1/skills/local", json=body, headers=admin)
+    assert (await client.post("/api/smart/v1/skills/local", json=body)).status_code == 401
+    made = await client.post("/api/smart/v1/skills/local", json=body, headers=admin)
     assert made.status_code == 201 and made.json()["slug"] == "qlab"
-    again = await client.post("/api/v1/skills/local", json=body, headers=admin)
+    again = await client.post("/api/smart/v1/skills/local", json=body, headers=admin)
     assert again.status_code == 409
     unknown = {"labels": {"en": "Isadora"}, "same_as": NOT_SEEDED}
     assert (
-        await client.post("/api/v1/skills/local", json=unknown, headers=admin)
+        await client.post("/api/smart/v1/skills/local", json=unknown, headers=admin)
     ).status_code == 422
-    found = (await client.get("/api/v1/skills", params={"q": "qla", "lang": "sv"})).json()
+    found = (await client.get("/api/smart/v1/skills", params={"q": "qla", "lang": "sv"})).json()
     assert [(i["kind"], i["slug"], i["label"]) for i in found["items"]] == [
         ("local", "qlab", "QLab")
     ]

@@ -129,7 +129,7 @@ async def _candidates(settings, headers: dict[str, str]) -> list[tuple[str, floa
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
             answer = await client.get(
-                "/api/v1/projects/nordic-dance/candidates",
+                "/api/smart/v1/projects/nordic-dance/candidates",
                 params={"skill": COMPOSE, "q": "danseuse contemporaine"}, headers=headers,
             )  # fmt: skip
     assert answer.status_code == 200, answer.text

@@ -24,7 +24,7 @@ PROFILE = {
     "skills": [{"uri": COMPOSE, "level": 4}, {"name": "TouchDesigner"}],
     "languages": [{"language": "sv", "level": "native"}],
 }
-URL = "/api/v1/members/astrid/matching-profile"
+URL = "/api/smart/v1/members/astrid/matching-profile"
 
 
 async def arrange(client, db, settings, *, visible: bool) -> None:

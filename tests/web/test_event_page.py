@@ -72,7 +72,7 @@ async def test_page_shows_date_place_join_mode_and_links(client, db, settings, a
     assert f'href="{settings.base_url}/tags/jazz"' in text
     assert f'href="{settings.base_url}/members/anna"' in text and "Anna Lind" in text
     token = event.uri.rsplit("/", 1)[1]
-    ics = f"{settings.base_url}/api/v1/events/{token}.ics"
+    ics = f"{settings.base_url}/api/smart/v1/events/{token}.ics"
     assert f'href="{ics}"' in text
     assert f'href="{settings.base_url}/members/anna/events.ics"' in text
     calendar = await client.get(ics.removeprefix(settings.base_url))
@@ -135,7 +135,7 @@ async def test_private_event_page_has_no_json_ld_nor_calendar(client, db, settin
     event = await publish(db, settings, app, "anna", visibility="unlisted")
     text = (await client.get(event.uri, headers=HTML)).text
     assert "application/ld+json" not in text and 'name="robots"' in text
-    assert "/api/v1/events/" in text and "/members/anna/events.ics" not in text
+    assert "/api/smart/v1/events/" in text and "/members/anna/events.ics" not in text
 
 
 async def test_deleted_event_answers_the_410_page(client, db, settings, app) -> None:

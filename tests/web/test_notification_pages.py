@@ -154,10 +154,10 @@ async def test_a_real_application_and_its_withdrawal_are_worded_and_linked(
     async with db.session() as s, s.begin():
         token = await create_token(s, label="bo", now=now(), actor_id=bo.id)
     bearer = {"Authorization": f"Bearer {token}"}
-    applied = await client.post("/api/v1/applications", headers=bearer,
+    applied = await client.post("/api/smart/v1/applications", headers=bearer,
                                 json={"call": call.uri, "motivation": "Low notes"})  # fmt: skip
     assert applied.status_code == 201, applied.text
-    gone = await client.delete(f"/api/v1/applications/{applied.json()['id']}", headers=bearer)
+    gone = await client.delete(f"/api/smart/v1/applications/{applied.json()['id']}", headers=bearer)
     assert gone.status_code == 200
     await sign_in(client, "anna")
     page = (await client.get(PATH)).text

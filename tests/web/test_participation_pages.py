@@ -75,7 +75,7 @@ async def test_a_member_joins_an_open_event_and_leaves_it(browser, db, settings)
     await sign_in(browser, "ben")
     page = await browser.get(path, headers=HTML)
     assert f'action="/events/{token}/join"' in page.text and ">Join</button>" in page.text
-    assert f"/api/v1/events/{token}.ics" in page.text
+    assert f"/api/smart/v1/events/{token}.ics" in page.text
     assert "/participants" not in page.text and page.headers["cache-control"].startswith("private")
     joined = await press(browser, path, f"/events/{token}/join")
     assert joined.status_code == 303

@@ -90,11 +90,11 @@ async def test_event_and_call_pages_show_their_replies(api, db, settings, world)
     project = await make_project(db, settings, "Malmö Opera", "anna")
     start = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
     event = await api.post(
-        "/api/v1/actors/anna/events", headers=headers,
+        "/api/smart/v1/actors/anna/events", headers=headers,
         json={"name": "Jazzkväll", "content": "Kom!", "starts_at": start.isoformat(),
               "timezone": "Europe/Stockholm", "online_url": "https://meet.example/jazz"},
     )  # fmt: skip
-    call = await api.post(f"/api/v1/actors/{project.username}/calls", json=call_body(),
+    call = await api.post(f"/api/smart/v1/actors/{project.username}/calls", json=call_body(),
                           headers=headers)  # fmt: skip
     assert event.status_code == call.status_code == 201
     for number, parent in ((1, event.json()["uri"]), (2, call.json()["uri"])):

@@ -44,7 +44,7 @@ async def test_a_member_makes_a_token_sees_it_once_and_revokes_it(client, db, se
     again = await client.get(PATH)
     assert secret.group(1) not in again.text and "My calendar" in again.text
     assert "Publish and edit events." in again.text and "Never" in again.text
-    used = await client.get("/api/v1/notifications",
+    used = await client.get("/api/smart/v1/notifications",
                             headers={"Authorization": f"Bearer {secret.group(1)}"})  # fmt: skip
     assert used.status_code == 200
     assert "Never" not in (await client.get(PATH)).text  # its last use is shown

@@ -1,7 +1,7 @@
 """The OAuth 2 authorization server as Mastodon apps expect it, in one router: app
 registration (/api/v1/apps), metadata (/.well-known/oauth-authorization-server), the token and
 revocation endpoints (/oauth/token, /oauth/revoke), the consent page (/oauth/authorize) and the
-member's apps page (/account/apps). Included ahead of the native /api/v1 router."""
+member's apps page (/account/apps). Included ahead of the native /api/smart/v1 router."""
 
 from __future__ import annotations
 

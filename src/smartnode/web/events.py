@@ -169,7 +169,7 @@ def _calendar_links(
     token = uris.event_token(obj.uri)
     listed = obj.visibility in CALENDAR_VISIBILITIES and token is not None
     return {
-        "ics": f"{settings.base_url}/api/v1/events/{token}.ics" if listed else None,
+        "ics": f"{settings.base_url}/api/smart/v1/events/{token}.ics" if listed else None,
         "feed": uris.calendar(author.uri) if obj.visibility == "public" else None,
     }
 

@@ -1,4 +1,4 @@
-"""/api/v1/members/{username}/invitation, /suspend, /reactivate: an admin looks after the
+"""/api/smart/v1/members/{username}/invitation, /suspend, /reactivate: an admin looks after the
 accounts of members (the same use cases as `smartnode member invite | suspend | reactivate`)."""
 
 from __future__ import annotations

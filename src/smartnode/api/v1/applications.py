@@ -1,6 +1,6 @@
-"""/api/v1/applications: members apply to open calls of any node, follow and withdraw their
+"""/api/smart/v1/applications: members apply to open calls of any node, follow and withdraw their
 applications; a project's coordinators list and decide; a coordinator of another node's
-project decides with /api/v1/remote-decisions. Nothing here is public: every route needs a
+project decides with /api/smart/v1/remote-decisions. Nothing here is public: every route needs a
 member (a member token, an app granted `read:applications` / `write:applications`, or an admin
 token with `?as=username`) and shows an application only to its applicant or the project's
 coordinators (content/application_cases.py decides).
@@ -94,7 +94,7 @@ async def apply(
     except FetchError as error:
         body = {"error": f"the call's server failed: {error.message}", "code": error.code}
         return JSONResponse(body, status_code=502)
-    location = {"Location": f"{settings.base_url}/api/v1/applications/{out.id}"}
+    location = {"Location": f"{settings.base_url}/api/smart/v1/applications/{out.id}"}
     return json_response(out, status_code=201, headers=location)
 
 
@@ -118,7 +118,7 @@ async def mine(
         views = await cases.my_applications(
             session, principal, role, limit=limit + 1, before_id=parse_cursor(after)
         )
-        return _page(views, "/api/v1/applications", settings.base_url, limit)
+        return _page(views, "/api/smart/v1/applications", settings.base_url, limit)
 
 
 @router.get(
@@ -141,7 +141,7 @@ async def of_project(
         project, views = await cases.project_applications(
             session, principal, slug, state, limit=limit + 1, before_id=parse_cursor(after)
         )
-        path = f"/api/v1/projects/{project.username}/applications"
+        path = f"/api/smart/v1/projects/{project.username}/applications"
         return _page(views, path, settings.base_url, limit)
 
 

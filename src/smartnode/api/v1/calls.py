@@ -1,4 +1,4 @@
-"""/api/v1/actors/{slug}/calls, /api/v1/calls/{id} and /api/v1/board: open calls.
+"""/api/smart/v1/actors/{slug}/calls, /api/smart/v1/calls/{id} and /api/smart/v1/board: open calls.
 
 Writes need a coordinator of the project (a member token, an app granted `write:calls`, or an
 admin token with `?as=username`), and an admin may delete any call (content/call_cases.py
@@ -59,7 +59,7 @@ async def add_call(
         view = await calls.publish_call(session, uris, principal, slug, data, datetime.now(UTC))
         out = _out(view, uris)
     documents.clear()
-    location = {"Location": f"{settings.base_url}/api/v1/calls/{out.id}"}
+    location = {"Location": f"{settings.base_url}/api/smart/v1/calls/{out.id}"}
     return json_response(out, status_code=201, headers=location)
 
 
@@ -86,7 +86,7 @@ async def list_calls(
     last_id = shown[-1].obj.id if len(rows) > limit else None
     page = CallPage(
         items=[_out(view, uris) for view in shown],
-        next=next_url(settings.base_url, f"/api/v1/actors/{slug}/calls", limit=limit,
+        next=next_url(settings.base_url, f"/api/smart/v1/actors/{slug}/calls", limit=limit,
                       last_id=last_id),
     )  # fmt: skip
     return json_response(page)
@@ -140,7 +140,7 @@ def _board_next(
         if v is not None
     }
     query = {**shown, "sort": sort, "limit": limit, "after": cursor_out(sort, last)}
-    return f"{base_url}/api/v1/board?{urlencode(query)}"
+    return f"{base_url}/api/smart/v1/board?{urlencode(query)}"
 
 
 @router.get(

@@ -33,7 +33,7 @@ class PayOut(BaseModel):
 class CallOut(BaseModel):
     """An open call (a Note with FEP-0837 properties on the wire)."""
 
-    id: str | None = Field(description="Token of one of our calls (/api/v1/calls/{id}); "
+    id: str | None = Field(description="Token of one of our calls (/api/smart/v1/calls/{id}); "
                            "null for another node's call.")  # fmt: skip
     uri: str = Field(description="ActivityPub id of the call (also its page).")
     local: bool = Field(description="Published on this node.")

@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/events and /api/v1/events/{id}: events, and their iCalendar.
+"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: events, and their iCalendar.
 
 Writes need a member (a member token, an app granted `write:events`, or an admin token with
 `?as=username`): a member publishes as themselves, or as a project they coordinate; an admin
@@ -86,7 +86,7 @@ async def add_event(
         )
         out = _out(view, uris, settings.base_url)
     documents.clear()
-    location = {"Location": f"{settings.base_url}/api/v1/events/{out.id}"}
+    location = {"Location": f"{settings.base_url}/api/smart/v1/events/{out.id}"}
     return json_response(out, status_code=201, headers=location)
 
 
@@ -124,7 +124,7 @@ async def list_events(
     )  # fmt: skip
     shown = rows[:limit]
     last_id = shown[-1].obj.id if len(rows) > limit else None
-    path = f"/api/v1/actors/{actor.username}/events"
+    path = f"/api/smart/v1/actors/{actor.username}/events"
     link = next_url(settings.base_url, path, limit=limit, last_id=last_id)
     if link is not None and when == "past":
         link += "&when=past"

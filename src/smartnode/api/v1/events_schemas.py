@@ -28,7 +28,7 @@ class PlaceOut(BaseModel):
 class EventOut(BaseModel):
     """An event as published."""
 
-    id: str = Field(description="The event's token: /api/v1/events/{id}.")
+    id: str = Field(description="The event's token: /api/smart/v1/events/{id}.")
     uri: str = Field(description="ActivityPub id of the Event (also its page).")
     type: Literal["Event"] = "Event"
     author: str = Field(description="ActivityPub id of the member or project who publishes it.")
@@ -101,7 +101,7 @@ def event_out(obj: ContentObject, author: Actor, uris: NodeUris, base_url: str) 
         participants=int(facts.get("participants") or 0),
         remaining_places=remaining(obj, int(facts.get("participants") or 0)),
         hashtags=[t["name"].lstrip("#") for t in obj.tags if t.get("type") == "Hashtag"],
-        ics_url=f"{base_url}/api/v1/events/{token}.ics",
+        ics_url=f"{base_url}/api/smart/v1/events/{token}.ics",
         published_at=obj.published_at,
         updated_at=obj.updated_at,
     )

@@ -1,4 +1,4 @@
-"""/api/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and read
+"""/api/smart/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and read
 for everyone, create, edit and delete for admins."""
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ async def add_feed(
         found = await feeds.add_feed(session, settings, principal, data, datetime.now(UTC))
         out = feed_out(settings, uris, found)
     documents.clear()
-    location = f"{settings.base_url}/api/v1{PATH}/{out.slug}"
+    location = f"{settings.base_url}/api/smart/v1{PATH}/{out.slug}"
     return json_response(out, status_code=201, headers={"Location": location})
 
 

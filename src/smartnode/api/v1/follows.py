@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/…: follows of members and projects, and their follow requests.
+"""/api/smart/v1/actors/{username}/…: follows of members and projects, and their follow requests.
 
 `username` is a member's username or a project's slug. A member follows, unfollows and answers
 follow requests as themselves or as a project they coordinate (a member token, an app granted
@@ -86,7 +86,7 @@ async def _page(
     )
     shown = rows[:limit]
     last_id = shown[-1][2] if len(rows) > limit else None
-    path = f"/api/v1{PATH}/{actor.username}/{tail}"
+    path = f"/api/smart/v1{PATH}/{actor.username}/{tail}"
     return RelationPage(
         items=[relation_out(other, since, uris) for since, other, _ in shown],
         next=next_url(base_url, path, limit=limit, last_id=last_id),

@@ -1,4 +1,4 @@
-"""/api/v1/members: list, read, create, change and delete members."""
+"""/api/smart/v1/members: list, read, create, change and delete members."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ ANONYMOUS = {"email"}
 
 
 def _location(settings: SettingsDep, username: str) -> dict[str, str]:
-    return {"Location": f"{settings.base_url}/api/v1{PATH}/{username}"}
+    return {"Location": f"{settings.base_url}/api/smart/v1{PATH}/{username}"}
 
 
 @router.get(
@@ -59,7 +59,7 @@ async def list_member_page(
     last_id = shown[-1][0].id if len(rows) > limit else None
     page = MemberPage(
         items=[member_out(actor, profile, uris) for actor, profile in shown],
-        next=next_url(settings.base_url, f"/api/v1{PATH}", limit=limit, last_id=last_id),
+        next=next_url(settings.base_url, f"/api/smart/v1{PATH}", limit=limit, last_id=last_id),
     )
     hidden = {i for i, (actor, _) in enumerate(shown) if not sees_email(principal, actor)}
     return json_response(page, exclude={"items": {i: ANONYMOUS for i in hidden}})

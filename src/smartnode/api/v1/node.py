@@ -1,4 +1,4 @@
-"""GET /api/v1/node: what this node is and how big it is."""
+"""GET /api/smart/v1/node: what this node is and how big it is."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/api/v1/notifications: a member's own notifications, newest first, with explanations of call
+"""/api/smart/v1/notifications: a member's own notifications, newest first, with explanations of call
 matches rendered in the member's language (or `?lang=`)."""
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ async def list_notifications(
         )  # fmt: skip
     items = _rendered(found)[:limit]
     last = items[-1].id if len(found.rows) > limit else None
-    url = next_url(settings.base_url, f"/api/v1{PATH}", limit=limit, last_id=last)
+    url = next_url(settings.base_url, f"/api/smart/v1{PATH}", limit=limit, last_id=last)
     if url and unread:
         url += "&unread=true"
     return json_response(NotificationPage(items=items, next=url))

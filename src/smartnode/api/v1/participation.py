@@ -124,7 +124,7 @@ async def list_participants(
     )
     items = [participant_out(row, actor, uris.domain) for row, actor in found[:limit]]
     last = found[limit - 1][0].id if len(found) > limit else None
-    link = next_url(settings.base_url, f"/api/v1/events/{token}/participants", limit=limit,
+    link = next_url(settings.base_url, f"/api/smart/v1/events/{token}/participants", limit=limit,
                     last_id=last)  # fmt: skip
     if link is not None and state is not None:
         link += f"&state={state}"

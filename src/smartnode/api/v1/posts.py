@@ -1,4 +1,4 @@
-"""/api/v1/actors/{username}/posts and /api/v1/posts/{id}: announcements (Notes, Articles).
+"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: announcements (Notes, Articles).
 
 Writes need a member (a member token, an app granted `write:statuses`, or an admin token with
 `?as=username`): a member posts as themselves, or as a project they coordinate; an admin may
@@ -87,7 +87,7 @@ async def add_post(
         body = {"error": f"a mentioned actor's server failed: {error.message}", "code": error.code}
         return JSONResponse(body, status_code=502)
     documents.clear()
-    location = {"Location": f"{settings.base_url}/api/v1/posts/{out.id}"}
+    location = {"Location": f"{settings.base_url}/api/smart/v1/posts/{out.id}"}
     return json_response(out, status_code=201, headers=location)
 
 
@@ -111,7 +111,7 @@ async def list_posts(
     )
     shown = rows[:limit]
     last_id = shown[-1].obj.id if len(rows) > limit else None
-    path = f"/api/v1/actors/{actor.username}/posts"
+    path = f"/api/smart/v1/actors/{actor.username}/posts"
     page = PostPage(
         items=[_out(view, uris) for view in shown],
         next=next_url(settings.base_url, path, limit=limit, last_id=last_id),

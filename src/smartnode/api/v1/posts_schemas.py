@@ -23,7 +23,7 @@ class AttachmentOut(BaseModel):
 class PostOut(BaseModel):
     """An announcement as published (Note, or Article when it has a title)."""
 
-    id: str = Field(description="The post's token: /api/v1/posts/{id}.")
+    id: str = Field(description="The post's token: /api/smart/v1/posts/{id}.")
     uri: str = Field(description="ActivityPub id of the Note or Article (also its page).")
     type: Literal["Note", "Article"]
     author: str = Field(description="ActivityPub id of the member or project who posted.")

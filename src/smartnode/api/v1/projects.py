@@ -1,4 +1,4 @@
-"""/api/v1/projects: list, read, create, edit and delete projects; manage their teams.
+"""/api/smart/v1/projects: list, read, create, edit and delete projects; manage their teams.
 
 Members create projects (and coordinate them); coordinators (or an admin) edit them and their
 teams; admins delete them. Who may do what is decided in actors/project_cases.py and
@@ -59,7 +59,7 @@ async def list_project_page(
     last_id = shown[-1][0].id if len(rows) > limit else None
     page = ProjectPage(
         items=[project_out(actor, project, uris) for actor, project in shown],
-        next=next_url(settings.base_url, f"/api/v1{PATH}", limit=limit, last_id=last_id),
+        next=next_url(settings.base_url, f"/api/smart/v1{PATH}", limit=limit, last_id=last_id),
     )
     return json_response(page)
 
@@ -99,7 +99,7 @@ async def add_project(
         )
         out = project_detail(actor, project, list(rows), uris)
     documents.clear()
-    location = f"{settings.base_url}/api/v1{PATH}/{actor.username}"
+    location = f"{settings.base_url}/api/smart/v1{PATH}/{actor.username}"
     return json_response(out, status_code=201, headers={"Location": location})
 
 

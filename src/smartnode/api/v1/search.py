@@ -1,4 +1,4 @@
-"""/api/v1/search: full-text search over members, projects and calls, with facets.
+"""/api/smart/v1/search: full-text search over members, projects and calls, with facets.
 
 Public: only what its owners let be found is in the index (docs/search.md).
 """

@@ -1,4 +1,4 @@
-"""/api/v1/skills (the skills taxonomy) and /api/v1/members/{username}/matching-profile.
+"""/api/smart/v1/skills (the skills taxonomy) and /api/smart/v1/members/{username}/matching-profile.
 
 The taxonomy is public. A matching profile is private: only the member (with their own member
 token) or an admin sees or changes it.

@@ -3,7 +3,7 @@ node: Offer{actor: project, object: <the applicant's Offer>}, addressed to them 
 
 It is the project's statement about its own call, so it is trusted only as far as the project
 goes: the project is a remote Group, the call is on the project's origin, and only the local
-members it is addressed to are told. They decide with POST /api/v1/remote-decisions, which
+members it is addressed to are told. They decide with POST /api/smart/v1/remote-decisions, which
 signs the decision as themselves; the project then checks that they coordinate it.
 """
 
