@@ -15,6 +15,7 @@ from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
 from smartnode.api import activitypub, agreements, calendar, feeds, inbox, objects, wellknown
+from smartnode.api import mastodon as mastodon_api
 from smartnode.api.cache import DocumentCache
 from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(calendar.router)  # {member or project}/events.ics
     app.include_router(oauth_router)  # /api/v1/apps, /oauth/*, the consent and apps pages
     app.include_router(v1_router.router, prefix="/api/smart/v1")
+    mastodon_api.include(app)  # /api/v1 and /api/v2 as Mastodon apps expect them
     add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)
     app.include_router(search_page.router)

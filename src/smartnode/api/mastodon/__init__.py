@@ -1,0 +1,13 @@
+"""The Mastodon client API (/api/v1, /api/v2): what Mastodon apps call, in Mastodon's shapes.
+
+Each module translates: it reads and decides through the domain's use cases (content/, actors/,
+accounts/) and answers with the entities of `entities.py`. `include(app)` adds every router.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include(app: FastAPI) -> None:
+    """Add the Mastodon client API's routers to `app` (ahead of the pages)."""
