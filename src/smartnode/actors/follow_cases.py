@@ -32,6 +32,7 @@ from smartnode.errors import Forbidden, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import parse_handle
 from smartnode.storage.models import Actor, Follow
+from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 Relation = Literal["followers", "following", "requests"]
 
@@ -152,16 +153,19 @@ async def _lister(
 
 async def relations(
     session: AsyncSession, principal: Principal, username: str, relation: Relation,
-    *, limit: int, after_id: int | None,
+    *, limit: int, after_id: int | None, window: IdWindow | None = None,
 ) -> tuple[Actor, Sequence[tuple[datetime, Actor, int]]]:  # fmt: skip
     """Accepted followers or follows (or pending requests) of a local actor, oldest first:
-    (since, actor, follow id) keyset-paged by follow id."""
+    (since, actor, follow id) keyset-paged by follow id; newest first in `window` when one is
+    given (as the Mastodon API pages them)."""
     actor = await _lister(session, principal, username, relation)
     queries = {"followers": followers_query, "following": following_query,
                "requests": _pending_query}  # fmt: skip
-    query = queries[relation](actor.id)
+    query = queries[relation](actor.id).add_columns(Follow.created_at, Actor)
+    if window is not None:
+        rows = (await session.execute(windowed(query, Follow.id, window))).all()
+        return actor, newest_first([(since, other, fid) for fid, _, since, other in rows], window)
     if after_id is not None:
         query = query.where(Follow.id > after_id)
-    paged = query.add_columns(Follow.created_at, Actor).order_by(Follow.id).limit(limit)
-    rows = (await session.execute(paged)).all()
+    rows = (await session.execute(query.order_by(Follow.id).limit(limit))).all()
     return actor, [(since, other, follow_id) for follow_id, _, since, other in rows]

@@ -56,8 +56,21 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_response(message, "validation_failed", 422)
 
 
+#: Paths of the Mastodon client API, whose errors are Mastodon's `{"error": words}`.
+MASTODON_PREFIXES = ("/api/v1/", "/api/v2/")
+
+
+def mastodon_path(path: str) -> bool:
+    """Whether `path` belongs to the Mastodon client API."""
+    return path.startswith(MASTODON_PREFIXES) or path in ("/api/v1", "/api/v2")
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    """Starlette's own errors (unknown path, wrong method, unreadable body) in our shape."""
+    """Starlette's own errors (unknown path, wrong method, unreadable body) in our shape; under
+    the Mastodon client API's prefixes in Mastodon's (an unknown route: `Record not found`)."""
+    if mastodon_path(request.url.path):
+        words = "Record not found" if exc.status_code == 404 else str(exc.detail)
+        return JSONResponse({"error": words}, exc.status_code, headers=exc.headers)
     detail = str(exc.detail)
     phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in _STATUSES else ""
     words = _HTTP_WORDS.get(detail, detail.lower() if detail == phrase else detail)

@@ -52,10 +52,16 @@ class Source:
     content_map: dict[str, str]
     language: str
     hashtags: list[str]
+    warning: str = ""  # a content warning (Mastodon's spoiler text), plain text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"content": self.content, "format": self.format, "language": self.language,
-                "content_map": dict(self.content_map), "hashtags": list(self.hashtags)}  # fmt: skip
+        found: dict[str, Any] = {
+            "content": self.content, "format": self.format, "language": self.language,
+            "content_map": dict(self.content_map), "hashtags": list(self.hashtags),
+        }  # fmt: skip
+        if self.warning:
+            found["warning"] = self.warning
+        return found
 
 
 async def mention_refs(
@@ -133,9 +139,11 @@ def _render(obj: ContentObject, uris: NodeUris, source: Source, refs: list[Menti
     mentions = [{"type": "Mention", "href": r.uri, "name": f"@{r.handle}"} for r in refs]
     hashtags = [{"type": "Hashtag", "href": uris.tag(n), "name": f"#{n}"} for n in names]
     obj.tags = mentions + hashtags
-    obj.summary = (
-        f"<p>{escape_text(excerpt(obj.content))}</p>" if obj.ap_type == "Article" else None
-    )
+    if obj.ap_type == "Article":
+        obj.summary = f"<p>{escape_text(excerpt(obj.content))}</p>"
+    else:  # Interop: Mastodon takes a Note's summary as its content warning
+        obj.summary = escape_text(source.warning) if source.warning else None
+        obj.sensitive = bool(source.warning)
     obj.extra = {**obj.extra, "source": source.as_dict()}
 
 
@@ -181,6 +189,7 @@ async def create_announcement(
         content_map=dict(data.content_map),
         language=data.language or author.language,
         hashtags=list(data.hashtags),
+        warning=" ".join((data.content_warning or "").split()),
     )
     known = {r.uri for r in refs}
     _render(obj, uris, source, refs + [r for r in team if r.uri not in known])
@@ -203,6 +212,7 @@ def _edited(old: dict[str, Any], data: AnnouncementUpdate, default_language: str
         content_map=old.get("content_map", {}) if data.content_map is None else data.content_map,
         language=data.language or old.get("language") or default_language,
         hashtags=old.get("hashtags", []) if data.hashtags is None else data.hashtags,
+        warning=str(old.get("warning") or ""),
     )
 
 

@@ -13,6 +13,7 @@ MAX_CONTENT = 20_000
 MAX_TITLE = 200
 MAX_ALT = 1_500
 MAX_ATTACHMENTS = 4  # Interop: Mastodon shows at most four attachments
+MAX_WARNING = 500
 
 
 class Visibility(StrEnum):
@@ -75,6 +76,11 @@ class AnnouncementInput(BaseModel):
         default=None, min_length=1, max_length=MAX_TITLE, description="A title: long form."
     )
     visibility: Visibility = Visibility.PUBLIC
+    content_warning: str | None = Field(
+        default=None,
+        max_length=MAX_WARNING,
+        description="A content warning (Mastodon's spoiler text), plain text; a Note only.",
+    )
     mentions: list[Mention] = Field(
         default_factory=list, max_length=20, description="Handles or actor URLs."
     )

@@ -15,16 +15,22 @@ from smartnode.actors.follows import ACCEPTED
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
 from smartnode.storage.models import Actor, ContentObject, Follow
+from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 KINDS = (ANNOUNCEMENT, CALL, EVENT)
 SHOWN = (Visibility.PUBLIC.value, Visibility.UNLISTED.value, Visibility.FOLLOWERS.value)
 
 
 async def home_timeline(
-    session: AsyncSession, member: Actor, *, limit: int, before_id: int | None = None
+    session: AsyncSession,
+    member: Actor,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    window: IdWindow | None = None,
 ) -> list[tuple[ContentObject, Actor]]:
-    """Up to `limit` items of the member's home timeline older than `before_id`, each with its
-    author."""
+    """Up to `limit` items of the member's home timeline older than `before_id` (or in
+    `window`, as the Mastodon API pages it), newest first, each with its author."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id == member.id, Follow.state == ACCEPTED
     )
@@ -39,7 +45,6 @@ async def home_timeline(
             Actor.deleted_at.is_(None),
         )
     )
-    if before_id is not None:
-        query = query.where(ContentObject.id < before_id)
-    found = await session.execute(query.order_by(ContentObject.id.desc()).limit(limit))
-    return [(obj, author) for obj, author in found.all()]
+    window = window or IdWindow(limit=limit, max_id=before_id)
+    found = await session.execute(windowed(query, ContentObject.id, window))
+    return newest_first([(obj, author) for obj, author in found.all()], window)

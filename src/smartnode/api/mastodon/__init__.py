@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from smartnode.api.mastodon import account_follows, accounts, statuses, timelines
+
 
 def include(app: FastAPI) -> None:
     """Add the Mastodon client API's routers to `app` (ahead of the pages)."""
+    app.include_router(accounts.router)
+    app.include_router(account_follows.router)
+    app.include_router(statuses.router)
+    app.include_router(timelines.router)

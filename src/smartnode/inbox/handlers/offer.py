@@ -27,7 +27,6 @@ from smartnode.content.application_decisions import (
     DECISIONS,
     TEAM_ROLES,
     decide,
-    direct_message,
     reject_offer,
 )
 from smartnode.content.applications import (
@@ -36,7 +35,6 @@ from smartnode.content.applications import (
     PENDING,
     WITHDRAWAL,
     WITHDRAWN,
-    call_project,
     forward_to_coordinators,
     summary_of,
     withdrawal_summary,
@@ -48,8 +46,9 @@ from smartnode.content.calls import call_by_uri
 from smartnode.content.compose import plain_text
 from smartnode.content.notices import notify
 from smartnode.content.proposals import proposal_of, terms_of
+from smartnode.content.reply_applications import reply_application
 from smartnode.errors import SmartnodeError
-from smartnode.federation.vocab import as_list, id_of
+from smartnode.federation.vocab import id_of
 from smartnode.inbox.context import InboxContext, Incoming, Outcome, ignored, processed, same_origin
 from smartnode.inbox.handlers.offer_forwarded import on_forwarded_offer
 from smartnode.storage.models import Actor, ContentObject
@@ -251,35 +250,6 @@ async def withdrawn(ctx: InboxContext, incoming: Incoming) -> Outcome | None:
     return processed("application withdrawn by its applicant")
 
 
-def _mentions(reply: ContentObject) -> list[str]:
-    return [t["href"] for t in as_list(reply.tags) if isinstance(t, dict) and t.get("href")]
-
-
 async def reply_to_call(ctx: InboxContext, reply: ContentObject, author: Actor) -> str | None:
     """A stored direct reply to one of our calls becomes an application; what was done."""
-    if not reply.in_reply_to_uri or reply.visibility != "direct":
-        return None
-    call = await call_by_uri(ctx.session, reply.in_reply_to_uri)
-    if call is None or not call.local:
-        return None
-    try:
-        project = await call_project(ctx.session, call, ctx.now)
-    except SmartnodeError as error:
-        return f"direct reply to a call, not an application: {error.message}"
-    if project.uri not in (*recipients(reply.audience), *_mentions(reply)):
-        return None
-    if await _applied(ctx, call, author) or await ctx.session.scalar(
-        select(Application.id).where(Application.uri == reply.uri)
-    ):
-        return "direct reply to a call; the author has already applied"
-    app = Application(
-        uri=reply.uri, call_id=call.id, project_id=project.id, applicant_id=author.id,
-        local=True, via="reply", state=PENDING, motivation=reply.content, links=[],
-        agreement_uri=None, terms=terms_of(call.uri, call.extra), created_at=ctx.now,
-    )  # fmt: skip
-    ctx.session.add(app)
-    await ctx.session.flush()
-    await forward_to_coordinators(ctx.session, ctx.uris, project, app, ctx.now)
-    await direct_message(ctx.session, ctx.uris, ctx.resolver, project, author, "received", call,
-                         reply.uri, ctx.now)  # fmt: skip
-    return "direct reply stored as an application; acknowledged by a direct message"
+    return await reply_application(ctx.session, ctx.uris, ctx.resolver, reply, author, ctx.now)

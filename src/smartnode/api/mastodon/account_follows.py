@@ -1,0 +1,135 @@
+"""Mastodon's follows: follow and unfollow an account, and the member's follow requests (list,
+authorize, reject), through the follow use cases the native API uses (actors/follow_cases.py):
+the Follow, Undo, Accept and Reject go out through the outbox in the transaction of the change.
+Each answers the Relationship as it is now (a remote follow is `requested` until accepted).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.actors import account_views as views
+from smartnode.actors import follow_cases as follows
+from smartnode.actors.acting import READ_FOLLOWS, WRITE_FOLLOWS
+from smartnode.actors.resolve import FetchingResolver
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.mastodon.accounts import account_id
+from smartnode.api.mastodon.auth import Caller, MastodonRoute, error, member_of
+from smartnode.api.mastodon.entities import Renderer, relationship_entity
+from smartnode.api.mastodon.pagination import WindowDep, link_headers
+from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.uris import NodeUris
+from smartnode.storage.models import Actor
+
+router = APIRouter(prefix="/api/v1", include_in_schema=False, route_class=MastodonRoute)
+#: Outbound requests one call may make (the target's actor document, its key, redirects).
+FETCHES_PER_CALL = 10
+
+
+def _resolver(
+    request: Request, session: AsyncSession, uris: NodeUris, now: datetime
+) -> FetchingResolver:
+    fetcher: Fetcher = request.app.state.fetcher
+    signer: httpx.Auth = request.app.state.node_signer
+    return FetchingResolver(
+        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(FETCHES_PER_CALL)
+    )
+
+
+async def _relationship(session: AsyncSession, member: Actor, target_id: int) -> JSONResponse:
+    [found] = await views.relationships(session, member, [target_id])
+    return JSONResponse(relationship_entity(found))
+
+
+@router.post("/accounts/{account}/follow")
+async def follow(
+    account: str, request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
+    documents: DocumentsDep,
+) -> JSONResponse:  # fmt: skip
+    for attempt in (1, 2):
+        try:
+            async with session.begin():
+                member = await member_of(session, principal, WRITE_FOLLOWS)
+                target = await views.account_by_id(session, account_id(account))
+                moment = datetime.now(UTC)
+                resolver = _resolver(request, session, uris, moment)
+                await follows.follow_as(session, uris, principal, member.username, target.uri,
+                                        resolver, moment)  # fmt: skip
+            break
+        except IntegrityError:  # the same follow committed at the same instant: it exists now
+            if attempt == 2:
+                raise
+        except FetchError as exc:
+            return error(f"the account's server failed: {exc.message}", 502)
+    documents.clear()
+    return await _relationship(session, member, target.id)
+
+
+@router.post("/accounts/{account}/unfollow")
+async def unfollow(
+    account: str, request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
+    documents: DocumentsDep,
+) -> JSONResponse:  # fmt: skip
+    member = target = None
+    try:
+        async with session.begin():
+            member = await member_of(session, principal, WRITE_FOLLOWS)
+            target = await views.account_by_id(session, account_id(account))
+            moment = datetime.now(UTC)
+            resolver = _resolver(request, session, uris, moment)
+            await follows.unfollow_as(session, uris, principal, member.username, target.uri,
+                                      resolver, moment)  # fmt: skip
+    except follows.NotFollowing:
+        pass  # Mastodon answers the relationship as it is: not following
+    except FetchError as exc:
+        return error(f"the account's server failed: {exc.message}", 502)
+    assert member is not None and target is not None  # set before anything could fail after
+    documents.clear()
+    return await _relationship(session, member, target.id)
+
+
+@router.get("/follow_requests")
+async def follow_requests(
+    request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
+    settings: SettingsDep, window: WindowDep,
+) -> JSONResponse:  # fmt: skip
+    member = await member_of(session, principal, READ_FOLLOWS)
+    rows = await views.relation_window(session, principal, member, "requests", window)
+    accounts = await Renderer(session, uris).accounts([other for _, other in rows])
+    links = link_headers(request, settings.base_url, [i for i, _ in rows], window.limit)
+    return JSONResponse([accounts[other.id] for _, other in rows], headers=links)
+
+
+async def _answer(
+    account: str, accept: bool, principal: Caller, session: AsyncSession, uris: NodeUris
+) -> JSONResponse:
+    async with session.begin():
+        member = await member_of(session, principal, WRITE_FOLLOWS)
+        follower = await views.account_by_id(session, account_id(account))
+        await follows.answer_follow_request(session, uris, principal, member.username,
+                                            follower.uri, accept, datetime.now(UTC))  # fmt: skip
+    return await _relationship(session, member, follower.id)
+
+
+@router.post("/follow_requests/{account}/authorize")
+async def authorize(
+    account: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> JSONResponse:
+    answer = await _answer(account, True, principal, session, uris)
+    documents.clear()
+    return answer
+
+
+@router.post("/follow_requests/{account}/reject")
+async def reject(
+    account: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep
+) -> JSONResponse:
+    answer = await _answer(account, False, principal, session, uris)
+    documents.clear()
+    return answer

@@ -1,0 +1,190 @@
+"""Content as Mastodon apps read it (statuses): one status, an account's statuses, the public
+and hashtag timelines, a status's thread, and what a list of statuses needs beside its rows
+(the posts they answer, the actors they mention, the reader's own likes and boosts).
+
+Who reads what is threads.Reader's rule (public and unlisted for all; a member also what is
+addressed to them, followers-only posts of those they follow, and their own). Lists are keyset
+windows (storage/windows.py), newest first. Services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smartnode.accounts.principal import Principal
+from smartnode.actors.acting import READ_STATUSES, maybe_member
+from smartnode.content.board import tag_names
+from smartnode.content.inputs import Visibility
+from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT, REPLY
+from smartnode.content.threads import Item, Reader, ancestors, descendants
+from smartnode.errors import NotFound
+from smartnode.matching.terms import fold
+from smartnode.storage.models import Actor, ContentObject, Reaction
+from smartnode.storage.windows import IdWindow, newest_first, windowed
+
+KINDS = (ANNOUNCEMENT, REPLY, CALL, EVENT)
+OPEN_VALUES = (Visibility.PUBLIC.value, Visibility.UNLISTED.value)
+#: Rows read per window when a member's reading rights (or a hashtag) are checked in Python.
+SCAN = 200
+
+
+def _live() -> Select[ContentObject, Actor]:
+    return (
+        select(ContentObject, Actor)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(
+            ContentObject.kind.in_(KINDS),
+            ContentObject.deleted_at.is_(None),
+            Actor.deleted_at.is_(None),
+        )
+    )
+
+
+async def reader_of(session: AsyncSession, principal: Principal) -> Reader:
+    """Who reads: the member of a token that may read statuses, else nobody in particular."""
+    return Reader(await maybe_member(session, principal, READ_STATUSES))
+
+
+async def _readable(
+    session: AsyncSession, query: Select[ContentObject, Actor], reader: Reader,
+    window: IdWindow,
+) -> list[Item]:  # fmt: skip
+    """The window's rows of `query` the reader may read, newest first."""
+    if reader.actor is None:
+        query = query.where(ContentObject.visibility.in_(OPEN_VALUES))
+        rows = (await session.execute(windowed(query, ContentObject.id, window))).all()
+        return newest_first([(obj, author) for obj, author in rows], window)
+    rows = (await session.execute(windowed(query, ContentObject.id, window, scan=SCAN))).all()
+    found = [(o, a) for o, a in rows if await reader.may_read(session, o, a)]
+    return newest_first(found, window)
+
+
+async def status_by_id(session: AsyncSession, reader: Reader, status_id: int) -> Item:
+    """A live status the reader may read (NotFound for any other, as Mastodon answers)."""
+    row = (await session.execute(_live().where(ContentObject.id == status_id))).first()
+    if row is None or not await reader.may_read(session, row[0], row[1]):
+        raise NotFound("Record not found")
+    return row[0], row[1]
+
+
+async def account_statuses(
+    session: AsyncSession, reader: Reader, actor: Actor, window: IdWindow,
+    *, exclude_replies: bool = False, only_media: bool = False,
+) -> list[Item]:  # fmt: skip
+    """An account's statuses the reader may read, newest first (direct ones only to those
+    they are addressed to)."""
+    query = _live().where(ContentObject.actor_id == actor.id)
+    if exclude_replies:
+        query = query.where(ContentObject.kind != REPLY)
+    if only_media:
+        query = query.where(cast(ContentObject.attachments, Text) != "[]")
+    return await _readable(session, query, reader, window)
+
+
+def _origin(
+    query: Select[ContentObject, Actor], *, local: bool, remote: bool
+) -> Select[ContentObject, Actor]:
+    if local and not remote:
+        return query.where(ContentObject.local.is_(True))
+    if remote and not local:
+        return query.where(ContentObject.local.is_(False))
+    return query
+
+
+async def public_statuses(
+    session: AsyncSession, window: IdWindow, *, local: bool = False, remote: bool = False,
+    only_media: bool = False,
+) -> list[Item]:  # fmt: skip
+    """The public timeline: public posts, calls and events (no replies), of this node
+    (`local`), of others (`remote`), or both; newest first."""
+    query = _origin(_live(), local=local, remote=remote).where(
+        ContentObject.visibility == Visibility.PUBLIC.value, ContentObject.kind != REPLY
+    )
+    if only_media:
+        query = query.where(cast(ContentObject.attachments, Text) != "[]")
+    rows = (await session.execute(windowed(query, ContentObject.id, window))).all()
+    return newest_first([(obj, author) for obj, author in rows], window)
+
+
+async def tagged_statuses(
+    session: AsyncSession, tag: str, window: IdWindow, *, local: bool = False,
+    remote: bool = False,
+) -> list[Item]:  # fmt: skip
+    """Public statuses with the hashtag `tag`, newest first (a coarse SQL match, then the
+    tag itself checked on each row)."""
+    wanted = fold(tag.lstrip("#"))
+    if not wanted:
+        return []
+    query = _origin(_live(), local=local, remote=remote).where(
+        ContentObject.visibility == Visibility.PUBLIC.value,
+        func.lower(cast(ContentObject.tags, Text)).contains(
+            tag.lstrip("#").lower(), autoescape=True
+        ),
+    )
+    rows = (await session.execute(windowed(query, ContentObject.id, window, scan=SCAN))).all()
+    found = [(obj, author) for obj, author in rows if wanted in tag_names(obj)]
+    return newest_first(found, window)
+
+
+async def status_thread(
+    session: AsyncSession, reader: Reader, obj: ContentObject
+) -> tuple[list[Item], list[Item]]:
+    """(ancestors, descendants) of a status the reader may read, as they may read them."""
+    return await ancestors(session, obj, reader), await descendants(session, obj, reader)
+
+
+@dataclass(frozen=True, slots=True)
+class Companions:
+    """What rendering a list of statuses needs beside their rows."""
+
+    #: The stored objects answered, by uri: (row id, author id).
+    parents: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The mentioned actors we know, by uri.
+    mentioned: dict[str, Actor] = field(default_factory=dict)
+    #: (object id, "like" | "announce") the reader did.
+    reacted: frozenset[tuple[int, str]] = frozenset()
+
+
+def _mention_uris(objs: Iterable[ContentObject]) -> set[str]:
+    return {
+        tag["href"]
+        for obj in objs
+        for tag in obj.tags
+        if isinstance(tag, dict)
+        and tag.get("type") == "Mention"
+        and isinstance(tag.get("href"), str)
+    }
+
+
+async def companions(
+    session: AsyncSession, objs: Sequence[ContentObject], reader: Actor | None
+) -> Companions:
+    """The parents, mentioned actors and the reader's reactions of `objs`, in three queries."""
+    parent_uris = {obj.in_reply_to_uri for obj in objs if obj.in_reply_to_uri}
+    parents: dict[str, tuple[int, int]] = {}
+    if parent_uris:
+        rows = await session.execute(
+            select(ContentObject.uri, ContentObject.id, ContentObject.actor_id).where(
+                ContentObject.uri.in_(parent_uris)
+            )
+        )
+        parents = {uri: (row_id, actor_id) for uri, row_id, actor_id in rows.all()}
+    mention_uris = _mention_uris(objs)
+    mentioned: dict[str, Actor] = {}
+    if mention_uris:
+        found = await session.scalars(select(Actor).where(Actor.uri.in_(mention_uris)))
+        mentioned = {actor.uri: actor for actor in found.all()}
+    reacted: frozenset[tuple[int, str]] = frozenset()
+    ids = [obj.id for obj in objs]
+    if reader is not None and ids:
+        rows2 = await session.execute(
+            select(Reaction.object_id, Reaction.kind).where(
+                Reaction.actor_id == reader.id, Reaction.object_id.in_(ids)
+            )
+        )
+        reacted = frozenset((object_id, kind) for object_id, kind in rows2.all())
+    return Companions(parents, mentioned, reacted)
