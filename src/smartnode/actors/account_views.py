@@ -69,14 +69,14 @@ async def counts_of(session: AsyncSession, actor_ids: Sequence[int]) -> dict[int
             select(Follow.followed_id, func.count()).where(
                 Follow.followed_id.in_(ids), Follow.state == ACCEPTED
             ).group_by(Follow.followed_id)
-        )).tuples().all()
+        )).all()
     )  # fmt: skip
     following = dict(
         (await session.execute(
             select(Follow.follower_id, func.count()).where(
                 Follow.follower_id.in_(ids), Follow.state == ACCEPTED
             ).group_by(Follow.follower_id)
-        )).tuples().all()
+        )).all()
     )  # fmt: skip
     posted = {
         actor_id: (count, last)
@@ -85,7 +85,7 @@ async def counts_of(session: AsyncSession, actor_ids: Sequence[int]) -> dict[int
             .where(ContentObject.actor_id.in_(ids), ContentObject.deleted_at.is_(None),
                    ContentObject.visibility.in_(OPEN_VALUES))
             .group_by(ContentObject.actor_id)
-        )).tuples().all()
+        )).all()
     }  # fmt: skip
     return {
         i: Counts(int(followers.get(i, 0)), int(following.get(i, 0)),
@@ -106,7 +106,7 @@ class Relationship:
 
 
 async def relationships(
-    session: AsyncSession, member: Actor, account_ids: Sequence[int]
+    session: AsyncSession, member_id: int, account_ids: Sequence[int]
 ) -> list[Relationship]:
     """The member's follows to and from each live account named (unknown ids left out), in
     the order asked."""
@@ -120,16 +120,16 @@ async def relationships(
     )  # fmt: skip
     out_rows = await session.execute(
         select(Follow.followed_id, Follow.state).where(
-            Follow.follower_id == member.id, Follow.followed_id.in_(ids)
+            Follow.follower_id == member_id, Follow.followed_id.in_(ids)
         )
     )
     in_rows = await session.execute(
         select(Follow.follower_id, Follow.state).where(
-            Follow.followed_id == member.id, Follow.follower_id.in_(ids)
+            Follow.followed_id == member_id, Follow.follower_id.in_(ids)
         )
     )
-    outgoing = dict(out_rows.tuples().all())
-    incoming = dict(in_rows.tuples().all())
+    outgoing = dict(out_rows.all())
+    incoming = dict(in_rows.all())
     return [
         Relationship(
             i, following=outgoing.get(i) == ACCEPTED, requested=outgoing.get(i) == PENDING,

@@ -25,7 +25,6 @@ from smartnode.api.mastodon.entities import Renderer, relationship_entity
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor
 
 router = APIRouter(prefix="/api/v1", include_in_schema=False, route_class=MastodonRoute)
 #: Outbound requests one call may make (the target's actor document, its key, redirects).
@@ -42,8 +41,8 @@ def _resolver(
     )
 
 
-async def _relationship(session: AsyncSession, member: Actor, target_id: int) -> JSONResponse:
-    [found] = await views.relationships(session, member, [target_id])
+async def _relationship(session: AsyncSession, member_id: int, target_id: int) -> JSONResponse:
+    [found] = await views.relationships(session, member_id, [target_id])
     return JSONResponse(relationship_entity(found))
 
 
@@ -68,7 +67,7 @@ async def follow(
         except FetchError as exc:
             return error(f"the account's server failed: {exc.message}", 502)
     documents.clear()
-    return await _relationship(session, member, target.id)
+    return await _relationship(session, member.id, target.id)
 
 
 @router.post("/accounts/{account}/unfollow")
@@ -76,11 +75,12 @@ async def unfollow(
     account: str, request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
     documents: DocumentsDep,
 ) -> JSONResponse:  # fmt: skip
-    member = target = None
+    member_id = target_id = None
     try:
         async with session.begin():
             member = await member_of(session, principal, WRITE_FOLLOWS)
             target = await views.account_by_id(session, account_id(account))
+            member_id, target_id = member.id, target.id
             moment = datetime.now(UTC)
             resolver = _resolver(request, session, uris, moment)
             await follows.unfollow_as(session, uris, principal, member.username, target.uri,
@@ -89,9 +89,9 @@ async def unfollow(
         pass  # Mastodon answers the relationship as it is: not following
     except FetchError as exc:
         return error(f"the account's server failed: {exc.message}", 502)
-    assert member is not None and target is not None  # set before anything could fail after
+    assert member_id is not None and target_id is not None  # set before anything could fail
     documents.clear()
-    return await _relationship(session, member, target.id)
+    return await _relationship(session, member_id, target_id)
 
 
 @router.get("/follow_requests")
@@ -114,7 +114,7 @@ async def _answer(
         follower = await views.account_by_id(session, account_id(account))
         await follows.answer_follow_request(session, uris, principal, member.username,
                                             follower.uri, accept, datetime.now(UTC))  # fmt: skip
-    return await _relationship(session, member, follower.id)
+    return await _relationship(session, member.id, follower.id)
 
 
 @router.post("/follow_requests/{account}/authorize")

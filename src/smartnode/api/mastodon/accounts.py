@@ -134,7 +134,7 @@ async def relationships(request: Request, principal: Caller, session: SessionDep
     member = await member_of(session, principal, READ_FOLLOWS)
     given = [*request.query_params.getlist("id[]"), *request.query_params.getlist("id")]
     ids = [int(v) for v in given[:MAX_IDS] if v.isdigit() and len(v) <= 18]
-    found = await views.relationships(session, member, ids)
+    found = await views.relationships(session, member.id, ids)
     return JSONResponse([relationship_entity(r) for r in found])
 
 
