@@ -143,8 +143,8 @@ async def test_follow_unfollow_and_relationships(api, db, anna, bo) -> None:
     assert followed.status_code == 200, followed.text
     assert_shape(followed.json(), RELATIONSHIP)
     assert followed.json()["following"] is True
-    both = await api.get("/api/v1/accounts/relationships",
-                         params=[("id[]", str(anna.id)), ("id[]", "424242")], headers=headers)  # fmt: skip
+    asked = [("id[]", str(anna.id)), ("id[]", "424242")]
+    both = await api.get("/api/v1/accounts/relationships", params=asked, headers=headers)
     assert [(r["id"], r["following"]) for r in both.json()] == [(str(anna.id), True)]
     seen_by_anna = await api.get(
         "/api/v1/accounts/relationships", params={"id[]": bo.id},

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar, TypeVarTuple, Unpack
+from typing import TypeVar, TypeVarTuple
 
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -31,8 +31,8 @@ class IdWindow:
         return self.min_id is not None
 
 
-def windowed(query: Select[Unpack[Ts]], column: InstrumentedAttribute[int], window: IdWindow,
-             *, scan: int | None = None) -> Select[Unpack[Ts]]:  # fmt: skip
+def windowed(query: Select[*Ts], column: InstrumentedAttribute[int], window: IdWindow,
+             *, scan: int | None = None) -> Select[*Ts]:  # fmt: skip
     """`query` narrowed to the window, ordered and limited (`scan` rows instead of `limit`
     when the caller filters further in Python)."""
     if window.max_id is not None:
