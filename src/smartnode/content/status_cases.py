@@ -126,10 +126,10 @@ async def post_status(
 async def delete_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor, status_id: int,
     now: datetime,
-) -> Item:  # fmt: skip
+) -> None:  # fmt: skip
     """Delete one of our statuses: a post, a call or an event, by the use case of its kind
     (which decides who may). Others' statuses are not ours to delete: NotFound."""
-    obj, author = await status_by_id(session, Reader(member), status_id)
+    obj, _ = await status_by_id(session, Reader(member), status_id)
     if not obj.local:
         raise NotFound("Record not found")
     if obj.kind == CALL:
@@ -138,7 +138,6 @@ async def delete_status(
         await remove_event(session, uris, principal, _token(uris.event_token(obj.uri)), now)
     else:
         await delete_post(session, uris, principal, _token(uris.note_token(obj.uri)), now)
-    return obj, author
 
 
 def _token(token: str | None) -> str:

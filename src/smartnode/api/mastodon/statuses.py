@@ -22,6 +22,7 @@ from smartnode.api.mastodon.entities import Renderer
 from smartnode.api.oauth_body import Params, body_params
 from smartnode.content import status_cases, statuses
 from smartnode.content.status_cases import VISIBILITIES, StatusRequest
+from smartnode.content.threads import Reader
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
 from smartnode.federation.uris import NodeUris
@@ -134,10 +135,11 @@ async def delete_status(
 ) -> JSONResponse:
     async with session.begin():
         member: Actor = await member_of(session, principal, WRITE_STATUSES)
-        obj, author = await status_cases.delete_status(
-            session, uris, principal, member, status_id(status), datetime.now(UTC)
-        )
-        source = (obj.extra.get("source") or {}).get("content", "")
-        rendered = await Renderer(session, uris).status(obj, author, member)
+        wanted = status_id(status)
+        obj, author = await statuses.status_by_id(session, Reader(member), wanted)
+        source = str((obj.extra.get("source") or {}).get("content", ""))
+        rendered = await Renderer(session, uris).status(obj, author, member)  # as it was
+        await status_cases.delete_status(session, uris, principal, member, wanted,
+                                         datetime.now(UTC))  # fmt: skip
     documents.clear()
     return JSONResponse({**rendered, "text": source})
