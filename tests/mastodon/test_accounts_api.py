@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from smartnode.storage.models import Activity, Actor
-from tests.content import add_follower
+from tests.content import add_follower, make_post
 from tests.mastodon import RELATIONSHIP, assert_account, assert_shape, bearer
 from tests.mastodon.conftest import ALICE
 
@@ -189,3 +189,18 @@ async def test_follow_requests_are_listed_authorized_and_rejected(
     assert (await api.get("/api/v1/follow_requests", headers=headers)).json() == []
     unknown = await api.post(f"/api/v1/follow_requests/{bo.id}/reject", headers=headers)
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
+
+
+async def test_an_accounts_statuses_with_mastodons_filters(api, db, settings, anna, bo) -> None:
+    first = await make_post(db, settings, anna, content="Hej #jazz")
+    reply = await make_post(db, settings, anna, content="Svar", in_reply_to=first.uri)
+    await make_post(db, settings, anna, content="Till Bo", visibility="direct", mentions=[bo.uri])
+    path = f"/api/v1/accounts/{anna.id}/statuses"
+    everything = (await api.get(path, headers=await bearer(db, bo, "read"))).json()
+    assert [s["id"] for s in everything] == [str(reply.id), str(first.id)]  # no direct ones
+    no_replies = (await api.get(path, params={"exclude_replies": "true"})).json()
+    assert [s["id"] for s in no_replies] == [str(first.id)]
+    tagged = (await api.get(path, params={"tagged": "Jazz"})).json()
+    assert [s["id"] for s in tagged] == [str(first.id)]
+    assert (await api.get(path, params={"pinned": "true"})).json() == []
+    assert (await api.get(path, params={"only_media": "true"})).json() == []

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from smartnode.storage.models import Activity, ContentObject
 from smartnode.storage.models_work import Application
+from tests.accounts.test_oauth_grants import grant
+from tests.accounts.test_oauth_support import browse_as, register, signed_in_member
 from tests.conftest import make_project
 from tests.content import activities, add_follower, fan_out, objects
 from tests.mastodon import assert_status, bearer
@@ -198,3 +200,18 @@ async def test_a_direct_reply_to_a_call_from_an_app_is_an_application(
         assert len((await s.scalars(select(Application))).all()) == 1
         creates = await s.scalars(select(Activity).where(Activity.activity_type == "Create"))
         assert len(creates.all()) >= 3
+
+
+async def test_an_oauth_app_granted_read_reads_but_cannot_post(api, db, settings) -> None:
+    cleo = await signed_in_member(db, settings, "cleo")
+    app = await register(api)
+    token = await grant(api, cleo, app, "read")
+    browse_as(api, None)
+    headers = {"Authorization": f"Bearer {token}"}
+    me = await api.get("/api/v1/accounts/verify_credentials", headers=headers)
+    assert me.status_code == 200 and me.json()["acct"] == "cleo"
+    assert (await api.get("/api/v1/timelines/home", headers=headers)).status_code == 200
+    refused = await api.post("/api/v1/statuses", json={"status": "Hi"}, headers=headers)
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "This action is outside the authorized scopes"}
+    assert await objects(db) == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
@@ -73,16 +73,33 @@ async def status_by_id(session: AsyncSession, reader: Reader, status_id: int) ->
 
 async def account_statuses(
     session: AsyncSession, reader: Reader, actor: Actor, window: IdWindow,
-    *, exclude_replies: bool = False, only_media: bool = False,
+    *, exclude_replies: bool = False, only_media: bool = False, tagged: str | None = None,
 ) -> list[Item]:  # fmt: skip
-    """An account's statuses the reader may read, newest first (direct ones only to those
-    they are addressed to)."""
-    query = _live().where(ContentObject.actor_id == actor.id)
+    """An account's statuses the reader may read, newest first; direct messages are not
+    listed on a profile, as on Mastodon."""
+    query = _live().where(
+        ContentObject.actor_id == actor.id,
+        ContentObject.visibility != Visibility.DIRECT.value,
+    )
     if exclude_replies:
         query = query.where(ContentObject.kind != REPLY)
     if only_media:
         query = query.where(cast(ContentObject.attachments, Text) != "[]")
-    return await _readable(session, query, reader, window)
+    if tagged is None:
+        return await _readable(session, query, reader, window)
+    wanted = fold(tagged.lstrip("#"))
+    query = query.where(_coarse_tag(tagged))
+    wide = IdWindow(SCAN, window.max_id, window.since_id, window.min_id)
+    found = [(o, a) for o, a in await _readable(session, query, reader, wide)
+             if wanted in tag_names(o)]  # fmt: skip
+    return found[-window.limit :] if window.upward else found[: window.limit]
+
+
+def _coarse_tag(tag: str) -> ColumnElement[bool]:
+    """Rows whose tags mention `tag` somewhere (checked exactly in Python after)."""
+    return func.lower(cast(ContentObject.tags, Text)).contains(
+        tag.lstrip("#").lower(), autoescape=True
+    )
 
 
 def _origin(
@@ -120,10 +137,7 @@ async def tagged_statuses(
     if not wanted:
         return []
     query = _origin(_live(), local=local, remote=remote).where(
-        ContentObject.visibility == Visibility.PUBLIC.value,
-        func.lower(cast(ContentObject.tags, Text)).contains(
-            tag.lstrip("#").lower(), autoescape=True
-        ),
+        ContentObject.visibility == Visibility.PUBLIC.value, _coarse_tag(tag)
     )
     rows = (await session.execute(windowed(query, ContentObject.id, window, scan=SCAN))).all()
     found = [(obj, author) for obj, author in rows if wanted in tag_names(obj)]

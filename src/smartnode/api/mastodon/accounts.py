@@ -159,10 +159,7 @@ async def account_statuses(
         return JSONResponse([])
     items = await statuses.account_statuses(session, reader, actor, window,
                                             exclude_replies=exclude_replies,
-                                            only_media=only_media)  # fmt: skip
-    if tagged:
-        tagged_ids = {o.id for o, _ in await statuses.tagged_statuses(session, tagged, window)}
-        items = [(o, a) for o, a in items if o.id in tagged_ids]
+                                            only_media=only_media, tagged=tagged)  # fmt: skip
     links = link_headers(request, settings.base_url, [o.id for o, _ in items], window.limit)
     return JSONResponse(await Renderer(session, uris).statuses(items, reader.actor), headers=links)
 
