@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from smartnode.api.mastodon import instance, preferences
+
 
 def include(app: FastAPI) -> None:
     """Add the Mastodon client API's routers to `app` (ahead of the pages)."""
+    app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
+    app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers
