@@ -9,9 +9,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from smartnode.api.mastodon import instance, preferences
+from smartnode.api.mastodon.cors import MastodonCors
 
 
 def include(app: FastAPI) -> None:
-    """Add the Mastodon client API's routers to `app` (ahead of the pages)."""
+    """Add the Mastodon client API's routers to `app` (ahead of the pages), open to scripts
+    of other origins as Mastodon is (cors.py)."""
+    app.add_middleware(MastodonCors)
     app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
     app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers
