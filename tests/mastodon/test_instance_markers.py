@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from smartnode.accounts.tokens import create_token
 from smartnode.storage.models import Actor
 from tests.accounts.test_oauth_support import (
     bearer,
@@ -17,6 +18,7 @@ from tests.accounts.test_oauth_support import (
     register,
     signed_in_member,
 )
+from tests.conftest import make_member, now
 
 INVALID = {"error": "The access token is invalid"}
 OUTSIDE = {"error": "This action is outside the authorized scopes"}
@@ -179,3 +181,20 @@ async def test_bad_marker_bodies_are_refused_and_nothing_is_kept(
                                                   "application/json"},
     )  # fmt: skip
     assert bad_json.status_code == 400 and set(bad_json.json()) == {"error"}
+
+
+async def test_a_members_personal_token_works_and_an_admin_token_alone_is_422(
+    client, db, settings
+) -> None:
+    anna = await make_member(db, settings, "anna")
+    async with db.session() as s, s.begin():
+        personal = await create_token(s, label="anna's script", now=now(), actor_id=anna.id)
+        admin = await create_token(s, label="ops", now=now())
+    mine = await client.get("/api/v1/preferences", headers=bearer(personal))
+    assert mine.status_code == 200 and mine.json()["posting:default:visibility"] == "public"
+    alone = await client.get("/api/v1/preferences", headers=bearer(admin))
+    assert (alone.status_code, alone.json()) == (
+        422, {"error": "This method requires an authenticated user"},
+    )  # fmt: skip
+    not_an_app = await client.get("/api/v1/apps/verify_credentials", headers=bearer(personal))
+    assert not_an_app.status_code == 403 and set(not_an_app.json()) == {"error"}

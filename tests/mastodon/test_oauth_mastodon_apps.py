@@ -120,6 +120,13 @@ async def test_registration_takes_json_lists_and_the_out_of_band_uri(client) -> 
     assert app["redirect_uri"] == f"{OOB}\nhttps://elk.example/callback"
     assert app["scopes"] == ["read", "write", "follow", "push"]
     assert answer.headers["access-control-allow-origin"] == "*"
+    multipart = await client.post(
+        "/api/v1/apps",
+        files={"client_name": (None, "toot"), "redirect_uris": (None, OOB),
+               "scopes": (None, "read")},
+    )  # fmt: skip
+    assert multipart.status_code == 200, multipart.text
+    assert multipart.json()["redirect_uris"] == [OOB]
 
 
 async def test_verify_credentials_is_the_application_entity(client, db, settings) -> None:
