@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FEDIFY := tests/interop/fedify
+MASTODON_CLIENTS := tests/interop/mastodon_clients
 OIDC_PROVIDER := tests/accounts/oidc_provider
 BROWSER := tests/browser
 CHROMIUM := /usr/bin/chromium
@@ -33,6 +34,13 @@ $(FEDIFY)/node_modules/.installed: $(FEDIFY)/package.json $(FEDIFY)/package-lock
 	cd $(FEDIFY) && npm ci --no-audit --no-fund
 	touch $@
 
+# masto.js and megalodon (npm), real Mastodon client libraries, for the Mastodon API interop
+# tests (tests/interop/test_mastodon_clients.py); they fail, never skip, without them.
+$(MASTODON_CLIENTS)/node_modules/.installed: $(MASTODON_CLIENTS)/package.json $(MASTODON_CLIENTS)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20.18+ with npm is needed for the Mastodon client tests"; exit 1; }
+	cd $(MASTODON_CLIENTS) && npm ci --no-audit --no-fund
+	touch $@
+
 # oidc-provider (npm) for the OpenID sign-in tests; they fail, never skip, without it.
 $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for the OpenID sign-in tests"; exit 1; }
@@ -50,7 +58,7 @@ $(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-l
 	cd $(BROWSER) && npm ci --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
+test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(MASTODON_CLIENTS)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

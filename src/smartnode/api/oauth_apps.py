@@ -9,21 +9,24 @@ answers the CredentialApplication (plus `client_id`, `client_secret`,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from smartnode.accounts.oauth_clients import register_client, registration_from
 from smartnode.accounts.oauth_grants import registered_app
-from smartnode.accounts.principal import KNOWN_SCOPES
+from smartnode.accounts.principal import KNOWN_SCOPES, Principal
 from smartnode.api.deps import SessionDep, SettingsDep
+from smartnode.api.mastodon.token_auth import MastodonRoute, any_token, token_principal
 from smartnode.api.oauth_body import CORS, NO_STORE, body_params
-from smartnode.api.v1.auth import PrincipalDep
 from smartnode.federation.signer import utc_now
 from smartnode.storage.models_accounts import OAuthClient
 
 router = APIRouter(include_in_schema=False)
+#: Routes that answer errors in Mastodon's words (api/mastodon/token_auth.py).
+verified = APIRouter(include_in_schema=False, route_class=MastodonRoute)
+TokenDep = Annotated[Principal, Depends(token_principal)]
 
 
 def application_entity(client: OAuthClient) -> dict[str, Any]:
@@ -59,9 +62,11 @@ async def create_app(request: Request, session: SessionDep) -> JSONResponse:
     return JSONResponse(entity, headers={**NO_STORE, **CORS})
 
 
-@router.get("/api/v1/apps/verify_credentials")
-async def verify_app(principal: PrincipalDep, session: SessionDep) -> JSONResponse:
-    """The app a token (the app's own, or one a member granted) was issued to."""
+@verified.get("/api/v1/apps/verify_credentials")
+async def verify_app(principal: TokenDep, session: SessionDep) -> JSONResponse:
+    """The app a token (the app's own, or one a member granted) was issued to; Mastodon's 401
+    without a valid token."""
+    any_token(principal)
     async with session.begin():
         client = await registered_app(session, principal)
     return JSONResponse(application_entity(client), headers=CORS)
@@ -91,3 +96,6 @@ def authorization_server_metadata(base_url: str) -> dict[str, Any]:
 async def metadata(settings: SettingsDep) -> JSONResponse:
     """Where apps find the endpoints, scopes and methods (RFC 8414)."""
     return JSONResponse(authorization_server_metadata(settings.base_url), headers=CORS)
+
+
+router.include_router(verified)

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from smartnode.api.mastodon import account_follows, accounts, statuses, timelines
+from smartnode.api.mastodon import (
+    account_follows,
+    accounts,
+    instance,
+    preferences,
+    statuses,
+    timelines,
+)
+from smartnode.api.mastodon.cors import MastodonCors
 
 
 def include(app: FastAPI) -> None:
-    """Add the Mastodon client API's routers to `app` (ahead of the pages)."""
+    """Add the Mastodon client API's routers to `app` (ahead of the pages), open to scripts
+    of other origins as Mastodon is (cors.py)."""
+    app.add_middleware(MastodonCors)
+    app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
+    app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
