@@ -51,6 +51,17 @@ def test_an_animated_gif_becomes_its_first_frame_as_png() -> None:
         assert still.convert("RGB").getpixel((5, 5)) == (0, 200, 0)
 
 
+def test_a_camera_mpo_is_taken_as_the_jpeg_of_its_first_picture() -> None:
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (30, 20), (250, 0, 0)), Image.new("RGB", (30, 20), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    picture = prepare_image(out.getvalue(), LIMITS, MEDIA)
+    assert picture.content_type == "image/jpeg" and (picture.width, picture.height) == (30, 20)
+    with Image.open(io.BytesIO(picture.data)) as stored:
+        assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+        assert stored.getpixel((10, 10))[0] > 200
+
+
 def test_a_transparent_png_keeps_its_transparency() -> None:
     out = io.BytesIO()
     Image.new("RGBA", (10, 10), (255, 0, 0, 0)).save(out, "PNG")

@@ -19,8 +19,9 @@ from smartnode.errors import ValidationFailed
 
 #: The formats accepted, as Pillow names them; anything else is "not a picture".
 ACCEPTED = ("JPEG", "PNG", "WEBP", "GIF")
-#: The format a picture is stored in, by the format it came in (a GIF's first frame: PNG).
-STORED_AS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
+#: The format a picture is stored in, by the format it came in (a GIF's first frame: PNG;
+#: MPO is the JPEG of cameras that add a second picture, which Pillow opens as JPEG).
+STORED_AS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG"}
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 QUALITY = 85
@@ -100,7 +101,7 @@ def _prepared(source: Image.Image, limits: Limits, shape: Shape) -> PreparedImag
     if width < 1 or height < 1 or width * height > limits.max_pixels:
         raise _too_many(limits)
     kind = str(source.format)
-    if kind == "JPEG":  # decode at a reduced scale when the picture is much larger
+    if STORED_AS[kind] == "JPEG":  # decode at a reduced scale when the picture is much larger
         source.draft("RGB", (shape.max_side, shape.max_side))
     source.seek(0)
     try:

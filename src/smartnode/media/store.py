@@ -5,6 +5,7 @@ its address, discard it. Services never commit; the file follows the caller's tr
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import anyio.to_thread
@@ -20,6 +21,8 @@ from smartnode.storage.models_media import Media
 
 #: The longest alt text (as Mastodon's).
 MAX_DESCRIPTION = 1500
+#: How many pictures are decoded at once (per process).
+_DECODING = threading.BoundedSemaphore(2)
 #: Where stored pictures are served.
 MEDIA_PATH = "/media"
 
@@ -32,7 +35,13 @@ def limits_of(settings: Settings) -> Limits:
 async def prepare_upload(settings: Settings, data: bytes, shape: Shape = MEDIA) -> PreparedImage:
     """`data` checked and re-encoded (in a worker thread: decoding is CPU work);
     MediaRefused when it is not a picture the node takes."""
-    return await anyio.to_thread.run_sync(prepare_image, data, limits_of(settings), shape)
+    return await anyio.to_thread.run_sync(_prepare_in_turn, data, limits_of(settings), shape)
+
+
+def _prepare_in_turn(data: bytes, limits: Limits, shape: Shape) -> PreparedImage:
+    """prepare_image, a few at a time: each may hold a large decoded picture in memory."""
+    with _DECODING:
+        return prepare_image(data, limits, shape)
 
 
 async def save_prepared(
