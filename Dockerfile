@@ -11,6 +11,8 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER smartnode
 WORKDIR /home/smartnode
+# made by the user, so that a volume mounted here (or at media/) starts writable by it
+RUN mkdir -p /home/smartnode/data/media
 ENV SMARTNODE_DATA_DIR=/home/smartnode/data \
     PYTHONUNBUFFERED=1
 VOLUME ["/home/smartnode/data"]

@@ -14,12 +14,21 @@ from smartnode.actors.blocks import BlockList
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.actors.peers import sync_config_peers
 from smartnode.actors.records import node_uris
-from smartnode.api import activitypub, agreements, calendar, feeds, inbox, objects, wellknown
+from smartnode.api import (
+    activitypub,
+    agreements,
+    calendar,
+    feeds,
+    inbox,
+    media_files,
+    objects,
+    wellknown,
+)
 from smartnode.api import mastodon as mastodon_api
 from smartnode.api.cache import DocumentCache
 from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
-from smartnode.api.limits import BodyLimit
+from smartnode.api.limits import MAX_REQUEST_BODY, BodyLimit
 from smartnode.api.oauth import router as oauth_router
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -38,6 +47,7 @@ from smartnode.web import (
     gathering_routes,
     language_pages,
     pages,
+    profile_pages,
     profile_routes,
     project_routes,
     provider_pages,
@@ -117,6 +127,7 @@ def create_app(
     feeds.add_hot_routes(app)  # /feeds/{slug}.rss and .atom, ahead of the /feeds/{slug} actor
     activitypub.add_hot_routes(app)
     inbox.add_hot_routes(app)
+    media_files.add_routes(app)  # /media/{file}: stored pictures
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
     app.include_router(objects.router)
@@ -141,7 +152,9 @@ def create_app(
     add_error_handlers(app)
     app.add_middleware(ClearedByWrites)  # a write here empties the visitors' page cache
     app.add_middleware(SignedInViewer)  # pages in a signed-in member's language
-    app.add_middleware(BodyLimit)  # every request body ≤ 1 MiB, refused before it is parsed
+    uploads = {profile_pages.PATH: settings.media_max_bytes + MAX_REQUEST_BODY}
+    # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed
+    app.add_middleware(BodyLimit, larger=uploads)
     return app
 
 

@@ -106,6 +106,24 @@ class Settings(BaseSettings):
         default=False,
         description="A first OpenID sign-in with no member of that verified email creates one.",
     )
+    media_dir: Path = Field(
+        default=Path(""),
+        description="Where uploaded pictures are kept (shared by every API process). "
+        "Default: DATA_DIR/media.",
+    )
+    media_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="The largest picture a member may upload, in bytes.",
+    )
+    media_max_pixels: int = Field(
+        default=33_177_600,
+        ge=10_000,
+        le=80_000_000,  # Pillow refuses above about 89 million whatever we say
+        description="The most pixels an uploaded picture may have (width × height, 7680 × 4320 "
+        "by default); larger ones are refused before they are decoded.",
+    )
     semantic_rerank: bool = Field(
         default=False,
         description="Re-rank match results with a small multilingual embedding model "
@@ -153,6 +171,8 @@ class Settings(BaseSettings):
             self.mail_from = f"no-reply@{self.domain.split(':')[0]}"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'smartnode.db'}"
+        if self.media_dir == Path(""):
+            self.media_dir = self.data_dir / "media"
         return self
 
     @property

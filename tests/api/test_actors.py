@@ -145,8 +145,10 @@ async def test_member_profile_fields_images_hashtags_and_languages(client, db, s
     await arrange(db, settings)
     actor = (await client.get("/members/anna", headers={"Accept": AS_JSON})).json()
     assert actor["preferredUsername"] == "anna"
-    assert actor["icon"] == {"type": "Image", "url": "https://cdn.example/anna.png"}
-    assert actor["image"] == {"type": "Image", "url": "https://cdn.example/anna-header.png"}
+    assert actor["icon"] == {"type": "Image", "mediaType": "image/png",
+                             "url": "https://cdn.example/anna.png"}  # fmt: skip
+    assert actor["image"] == {"type": "Image", "mediaType": "image/png",
+                              "url": "https://cdn.example/anna-header.png"}  # fmt: skip
     assert isinstance(actor["attachment"], list)
     assert all(f["type"] == "PropertyValue" for f in actor["attachment"])
     fields = {f["name"]: f["value"] for f in actor["attachment"]}

@@ -52,8 +52,20 @@ def _place(city: str, country: str) -> str:
     return ", ".join(p for p in (city, country) if p)
 
 
+#: mediaType of an icon or header by its address's extension (ours always have one).
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
+               "webp": "image/webp", "gif": "image/gif"}  # fmt: skip
+
+
 def _image(url: str | None) -> dict[str, str] | None:
-    return {"type": "Image", "url": url} if url else None
+    """An Image with its mediaType when the address tells it (Mastodon sends one too)."""
+    if not url:
+        return None
+    image = {"type": "Image", "url": url}
+    extension = url.split("?", 1)[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    if extension in IMAGE_TYPES:
+        image["mediaType"] = IMAGE_TYPES[extension]
+    return image
 
 
 def actor_base(actor: Actor, uris: NodeUris) -> dict[str, Any]:

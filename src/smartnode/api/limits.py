@@ -4,9 +4,12 @@ A pure ASGI middleware (no BaseHTTPMiddleware buffering). A declared `Content-Le
 cap is answered at once, without reading the body; a chunked or undeclared body is counted as
 it streams, and the first chunk past the cap ends the request: whatever the route makes of the
 interrupted read is discarded and a 413 goes out instead. The answer has the API's error shape.
+A few paths that take an uploaded picture (`larger`) have a cap of their own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,21 +36,26 @@ def too_large_message(limit: int) -> str:
 class BodyLimit:
     """Refuses request bodies over `max_bytes` with 413 (by Content-Length, else while read)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BODY) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BODY,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})  # path -> its own cap (uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._declared_refusal(scope)
+        cap = self.larger.get(str(scope["path"]), self.max_bytes)
+        refusal = self._declared_refusal(scope, cap)
         if refusal is not None:
-            if refusal.status_code == 413 and _declared(scope) <= self.max_bytes + DRAIN_LIMIT:
-                await _drain(receive, DRAIN_LIMIT + self.max_bytes)
+            if refusal.status_code == 413 and _declared(scope) <= cap + DRAIN_LIMIT:
+                await _drain(receive, DRAIN_LIMIT + cap)
             await _send_error(send, refusal)
             return
-        guard = _StreamGuard(receive, send, self.max_bytes)
+        guard = _StreamGuard(receive, send, cap)
         try:
             await self.app(scope, guard.receive, guard.send)
         except Exception:
@@ -55,16 +63,16 @@ class BodyLimit:
                 raise  # not ours: the interrupted read is the only failure we answer for
         if guard.exceeded and not guard.started:
             await _drain(receive, DRAIN_LIMIT)
-            await _send_error(send, BodyTooLarge(too_large_message(self.max_bytes)))
+            await _send_error(send, BodyTooLarge(too_large_message(cap)))
 
-    def _declared_refusal(self, scope: Scope) -> SmartnodeError | None:
+    def _declared_refusal(self, scope: Scope, cap: int) -> SmartnodeError | None:
         """An error for a Content-Length that is not a number or passes the cap, else None."""
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.strip().isdigit():
                     return BadRequest("the Content-Length header is not a number")
-                if int(value) > self.max_bytes:
-                    return BodyTooLarge(too_large_message(self.max_bytes))
+                if int(value) > cap:
+                    return BodyTooLarge(too_large_message(cap))
         return None
 
 

@@ -1,6 +1,7 @@
 """The profile form's fields: read from a POST (kept as typed), filled from the stored profile,
 turned into the inputs of `change_whole_profile` (actors/inputs.py and matching/inputs.py
-validate them), and the words for each refused field."""
+validate them), and the words for each refused field. The picture is an upload of its own
+(profile_pages.py); the form leaves the stored one as it is."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from smartnode.matching.terms import CEFR
 from smartnode.storage.models import Actor, MemberProfile
 from smartnode.web.i18n import N_, current_language
 
-SINGLE = ("name", "language", "summary", "avatar_url", "country", "city", "skill_q",
-          "other_language", "other_level")  # fmt: skip
+SINGLE = ("name", "language", "summary", "country", "city", "skill_q", "other_language",
+          "other_level")  # fmt: skip
 CONSENTS = ("listed", "indexable", "suggestions", "visible_to_nodes")
 REACH = ("remote_ok", "cross_border")
 MAX_WINDOWS, MAX_LINKS, MAX_SKILLS = 20, 10, 50
@@ -33,13 +34,20 @@ WORDS = {
     "language": N_("Choose your main language from the list."),
     "summary": N_("Write at most 5,000 characters about yourself."),
     "bios": N_("Write at most 5,000 characters in each language."),
-    "avatar_url": N_("Give the full address of a picture, starting with https://."),
     "country": N_("Choose a country from the list."),
     "city": N_("Give a city of at most 100 characters."),
     "languages": N_("Choose a level for each language, and each language once."),
     "availability": N_("Give each period a first and a last day, the last on or after the first."),
     "skills": N_("Choose at most 50 skills from the lists found with “Find skills”."),
     "links": N_("Give each link a full address starting with https:// and a short name."),
+}  # fmt: skip
+#: What to say when the picture is refused, by the reason (media/images.py).
+PICTURE_WORDS = {
+    "not_image": N_("This file is not a picture we can use: choose a JPEG, PNG, WebP or GIF "
+                    "picture."),
+    "too_big": N_("This picture is too large: choose a smaller file."),
+    "too_many_pixels": N_("This picture has too many pixels: make it smaller, then choose it "
+                          "again."),
 }  # fmt: skip
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 _PARAGRAPH_END = re.compile(r"</p\s*>", re.IGNORECASE)
@@ -132,7 +140,6 @@ def profile_data(given: dict[str, Any], stored: dict[str, str] | None = None) ->
         "language": language,
         "summary": _bio_html(given["summary"], stored.get(language, "")),
         "summary_map": {language: "", **bios},  # an empty map would mean "unchanged"
-        "avatar_url": given["avatar_url"] or None,
         "country": given["country"],
         "city": given["city"],
         "links": [{"name": _link_name(r), "url": r["url"]} for r in given["links"]],

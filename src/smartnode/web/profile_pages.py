@@ -1,7 +1,8 @@
 """A member edits their own profile in the browser (/account/profile): name, bio per language,
 picture, place, working languages with CEFR levels, availability, ESCO skills and the consents.
 `change_whole_profile` decides and federates the change (one Update{Person}, as the native API's
-profile change sends it).
+profile change sends it). The picture is a file sent with the form (multipart), checked and
+re-encoded by media/ before anything is written; `set_avatar` stores it in the same transaction.
 
 Skills come from ESCO without JavaScript: the words typed and "Find skills" send the form back,
 which returns, nothing saved, with the skills found in the page's language to tick. With
@@ -15,19 +16,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData, UploadFile
 
 from smartnode.actors import member_cases as members
 from smartnode.actors.handles import handle_of
 from smartnode.actors.members import get_member
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep
+from smartnode.config import Settings
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.matching.taxonomy import search_concepts
+from smartnode.media import AVATAR, MediaRefused, PreparedImage, prepare_upload, set_avatar
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
 from smartnode.web.forms import check_form
 from smartnode.web.i18n import N_, using
 from smartnode.web.profile_form import (
     MAX_SKILLS,
+    PICTURE_WORDS,
     all_languages,
     cefr_choices,
     errors_for,
@@ -84,11 +89,25 @@ def _form(
         }
     known = {code for code, _ in choices["languages"]}
     others = [code for code in given.get("levels", {}) if code not in known]
+    megabytes = max(1, round(request.app.state.settings.media_max_bytes / 1024 / 1024))
     return render_framed(
         request, TEMPLATE, frame, status_code=status, f=given, errors=errors or {},
         saved=saved, cefr=cefr_choices(), skill_levels=skill_levels(), other_codes=others,
-        who=who, **choices,
+        who=who, picture_megabytes=megabytes, **choices,
     )  # fmt: skip
+
+
+async def _picture(form: FormData, settings: Settings) -> PreparedImage | str | None:
+    """The picture chosen, checked and re-encoded; the reason it is refused; or None when no
+    file was chosen."""
+    upload = form.get("avatar")
+    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
+        return None
+    data = await upload.read(settings.media_max_bytes + 1)
+    try:
+        return await prepare_upload(settings, data, AVATAR)
+    except MediaRefused as refused:
+        return refused.reason
 
 
 @router.get(PATH)
@@ -123,15 +142,23 @@ async def profile_change(
     if viewer is None:
         return to_signin(PATH)
     frame, given, who = frame_of(request, viewer), read_form(form), _who(request, viewer)
+    actor = viewer.actor
+    given["avatar_url"] = actor.icon_url or ""
     if form.get("find"):
         await _found(session, given, frame.language)
         return _form(request, frame, who, given)
-    actor = viewer.actor
+    picture = await _picture(form, settings)
     inputs = parsed(given, {**actor.summary_map, actor.language: actor.summary})
-    if isinstance(inputs, dict):
-        return _form(request, frame, who, given, errors=inputs, status=422)
+    if isinstance(inputs, dict) or isinstance(picture, str):
+        errors = inputs if isinstance(inputs, dict) else {}
+        if isinstance(picture, str):
+            errors = {"avatar": PICTURE_WORDS[picture], **errors}
+        status = 413 if picture == "too_big" else 422
+        return _form(request, frame, who, given, errors=errors, status=status)
     try:
         async with session.begin():
+            if picture is not None or form.get("avatar_remove") == "1":
+                await set_avatar(session, settings, viewer.principal, actor, picture, now())
             await members.change_whole_profile(
                 session, request.app.state.uris, viewer.principal, who["username"],
                 inputs[0], inputs[1], now(),
