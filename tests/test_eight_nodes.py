@@ -125,7 +125,9 @@ def _a_member_on_at_applies_on_se_and_is_accepted(nodes: dict[str, DemoNode]) ->
     assert applied["state"] == "pending" and applied["local"] is False
 
     def held() -> list[dict[str, Any]]:
-        items = se.api("GET", f"/api/smart/v1/projects/{slug}/applications", as_=coordinator)["items"]
+        items = se.api("GET", f"/api/smart/v1/projects/{slug}/applications", as_=coordinator)[
+            "items"
+        ]
         return [a for a in items if a["applicant"] == f"{at.base_url}/members/{applicant}"]
 
     [application] = wait_for(held, "the application reaching se")

@@ -195,8 +195,8 @@ async def test_adding_a_position_to_a_filled_call_reopens_it(api, db, opera) -> 
     call = await publish(api, project, anna, positions=1)
     await apply_and_accept(api, call, bo, anna)
     await drain(worker)
-    edited = await api.patch(f"/api/smart/v1/calls/{call['id']}", json={"description": "Still one."},
-                             headers=anna)  # fmt: skip
+    edited = await api.patch(f"/api/smart/v1/calls/{call['id']}",
+                             json={"description": "Still one."}, headers=anna)  # fmt: skip
     assert edited.status_code == 200 and edited.json()["state"] == "filled"
 
     more = await api.patch(f"/api/smart/v1/calls/{call['id']}", json={"positions": 2}, headers=anna)

@@ -54,7 +54,9 @@ async def test_malformed_json_is_400_with_line_and_column(client, db, body, erro
     ],
 )  # fmt: skip
 async def test_invalid_fields_are_named_with_what_is_wrong(client, db, body, error) -> None:
-    response = await client.post("/api/smart/v1/members", json=body, headers=await admin_headers(db))
+    response = await client.post(
+        "/api/smart/v1/members", json=body, headers=await admin_headers(db)
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"
     assert response.json()["error"].startswith(error), response.json()["error"]
@@ -96,7 +98,9 @@ async def test_a_missing_body_and_a_body_that_is_not_json_are_said_so(client, db
     assert missing.status_code == 422
     assert missing.json()["error"] == "the request has no JSON body"
     text = await client.post(
-        "/api/smart/v1/members", content=b"name=anna", headers={**admin, "Content-Type": "text/plain"}
+        "/api/smart/v1/members",
+        content=b"name=anna",
+        headers={**admin, "Content-Type": "text/plain"},
     )
     assert text.status_code == 422
     assert text.json()["error"] == "the body must be a JSON object sent as application/json"

@@ -169,7 +169,9 @@ async def test_a_slug_may_not_end_in_ics(client, db) -> None:
     from tests.api.test_v1_auth import admin_headers
 
     bad = await client.post(
-        "/api/smart/v1/feeds", json={"slug": "calls.ics", "name": "x"}, headers=await admin_headers(db)
+        "/api/smart/v1/feeds",
+        json={"slug": "calls.ics", "name": "x"},
+        headers=await admin_headers(db),
     )
     assert bad.status_code == 422 and ".ics" in bad.json()["error"]
 

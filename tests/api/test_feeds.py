@@ -241,7 +241,9 @@ async def test_a_call_published_through_the_api_reaches_matching_feeds(
             "place": {"country": "SE", "city": "Malmö"}, "closes_at": closes.isoformat(),
             "paid": {"amount": "3000", "currency": "EUR", "unit": "month"}}  # fmt: skip
     published = await client.post(
-        f"/api/smart/v1/actors/{opera.username}/calls", json=body, headers=await member_headers(db, anna)
+        f"/api/smart/v1/actors/{opera.username}/calls",
+        json=body,
+        headers=await member_headers(db, anna),
     )
     assert published.status_code == 201, published.text
     uri = published.json()["uri"]
@@ -324,4 +326,6 @@ async def test_admin_edits_a_feed_its_followers_see_update_and_its_boosts_follow
     ]
     cleared = await client.patch(path, json={"country": None}, headers=admin)
     assert cleared.json()["filter"] == {}
-    assert (await client.patch("/api/smart/v1/feeds/nope", json={}, headers=admin)).status_code == 404
+    assert (
+        await client.patch("/api/smart/v1/feeds/nope", json={}, headers=admin)
+    ).status_code == 404

@@ -40,7 +40,9 @@ async def test_a_hidden_network_shows_counts_but_no_members(client, db, settings
     assert following.status_code == 200 and following.json()["totalItems"] == 0
     listed = await client.get("/api/smart/v1/actors/anna/followers")
     assert listed.status_code == 403
-    as_admin = await client.get("/api/smart/v1/actors/anna/followers", headers=await admin_headers(db))
+    as_admin = await client.get(
+        "/api/smart/v1/actors/anna/followers", headers=await admin_headers(db)
+    )
     assert as_admin.status_code == 200 and len(as_admin.json()["items"]) == 2
 
 

@@ -74,7 +74,9 @@ async def test_a_remote_team_member_shows_with_their_port_on_page_api_and_notifi
     assert notice["data"]["actor"] == LOTTE
     assert notice["handles"] == {LOTTE: LOTTE_HANDLE, OPERA: "@opera@se.smart.test"}
 
-    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()["items"]
+    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()[
+        "items"
+    ]
     assert (request["actor_handle"], request["project_handle"]) == (
         LOTTE_HANDLE, "@opera@se.smart.test",
     )  # fmt: skip
@@ -102,7 +104,9 @@ async def test_a_remote_person_is_shown_by_the_webfinger_domain_when_it_differs(
     assert (await receive(db, settings, world, _join(ALICE), now=now)).status == "processed"
     [notice] = (await api.get("/api/smart/v1/notifications", headers=headers)).json()["items"]
     assert notice["handles"][ALICE] == "@alice@example.com"
-    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()["items"]
+    [request] = (await api.get("/api/smart/v1/projects/opera/requests", headers=headers)).json()[
+        "items"
+    ]
     assert request["actor_handle"] == "@alice@example.com"
 
 
@@ -117,7 +121,9 @@ async def test_follow_lists_show_the_port_and_a_handle_with_a_port_finds_a_store
     followers = (await api.get("/api/smart/v1/actors/anna/followers")).json()
     assert [r["handle"] for r in followers["items"]] == [LOTTE_HANDLE]
 
-    made = await api.post("/api/smart/v1/actors/anna/following", json={"target": LOTTE}, headers=admin)
+    made = await api.post(
+        "/api/smart/v1/actors/anna/following", json={"target": LOTTE}, headers=admin
+    )
     assert made.status_code == 201 and made.json()["state"] == "pending"
     asked = len(world.requests)
     params = {"target": LOTTE_HANDLE}

@@ -86,7 +86,9 @@ async def test_an_app_edits_the_profile_only_with_write_accounts(client, db, set
     anna = await make_member(db, settings, "anna", email="anna@example.org")
     reader = await app_headers(db, anna, "read")
     writer = await app_headers(db, anna, "read write:accounts")
-    refused = await client.patch("/api/smart/v1/members/anna", json={"city": "Lund"}, headers=reader)
+    refused = await client.patch(
+        "/api/smart/v1/members/anna", json={"city": "Lund"}, headers=reader
+    )
     assert refused.status_code == 403 and "write:accounts" in refused.json()["error"]
     done = await client.patch("/api/smart/v1/members/anna", json={"city": "Lund"}, headers=writer)
     assert done.status_code == 200 and done.json()["city"] == "Lund"
@@ -208,7 +210,9 @@ async def test_everyone_deletes_their_own_posts_and_admins_any(client, db, setti
         posted = await client.post("/api/smart/v1/actors/anna/posts", json={"content": text},
                                    headers=anna_headers)  # fmt: skip
         ids.append(posted.json()["id"])
-    other = await client.delete(f"/api/smart/v1/posts/{ids[0]}", headers=await member_headers(db, bo))
+    other = await client.delete(
+        f"/api/smart/v1/posts/{ids[0]}", headers=await member_headers(db, bo)
+    )
     assert other.status_code == 403
     own = await client.delete(f"/api/smart/v1/posts/{ids[0]}", headers=anna_headers)
     assert own.status_code == 204

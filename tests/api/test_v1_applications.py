@@ -1,4 +1,5 @@
-"""/api/smart/v1/applications, /api/smart/v1/projects/{slug}/applications and /api/smart/v1/remote-decisions:
+"""/api/smart/v1/applications, /api/smart/v1/projects/{slug}/applications and
+/api/smart/v1/remote-decisions:
 who may see and decide, the rows written, and the activities on the wire (to the project or
 the applicant only; never public, never in an outbox or a public API)."""
 
@@ -183,7 +184,9 @@ async def test_a_coordinator_accepts_and_the_applicant_alone_is_told(
 ) -> None:
     app, body = await _remote_application(db, settings, world, jazz)
     bo_headers = await member_headers(db, bo)
-    assert (await api.get(f"/api/smart/v1/applications/{app.id}", headers=bo_headers)).status_code == 404
+    assert (
+        await api.get(f"/api/smart/v1/applications/{app.id}", headers=bo_headers)
+    ).status_code == 404
     refused = await api.post(f"/api/smart/v1/applications/{app.id}/accept", headers=bo_headers)
     assert refused.status_code == 404
     headers = await member_headers(db, anna)
@@ -253,7 +256,9 @@ async def test_local_people_are_told_by_notifications_and_nothing_federates(
     call = await make_call(db, settings, jazz)
     bo_headers, anna_headers = await member_headers(db, bo), await member_headers(db, anna)
     first = (await apply(api, bo_headers, call.uri)).json()
-    rejected = await api.post(f"/api/smart/v1/applications/{first['id']}/reject", headers=anna_headers)
+    rejected = await api.post(
+        f"/api/smart/v1/applications/{first['id']}/reject", headers=anna_headers
+    )
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
     kinds = [(n.actor_id, n.kind) for n in await notifications(db)]
     assert kinds == [(anna.id, "application"), (bo.id, "decision")]

@@ -124,7 +124,9 @@ async def test_delete_without_token_leaves_member_alive(client, db, settings) ->
 
 
 async def test_read_with_a_bad_token_is_refused_not_treated_as_anonymous(client, db) -> None:
-    response = await client.get("/api/smart/v1/members", headers={"Authorization": "Bearer forged-token"})
+    response = await client.get(
+        "/api/smart/v1/members", headers={"Authorization": "Bearer forged-token"}
+    )
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert (await client.get("/api/smart/v1/members")).status_code == 200

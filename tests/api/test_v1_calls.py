@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{slug}/calls, /api/smart/v1/calls/{id}, /api/smart/v1/board: coordinator auth, the rows
+"""/api/smart/v1/actors/{slug}/calls, /api/smart/v1/calls/{id}, /api/smart/v1/board: coordinator
+auth, the rows
 written, the Create/Update/Delete and the node's Announce on the wire, the featured collection
 and /calls/{token} as served (410 Tombstone after delete)."""
 

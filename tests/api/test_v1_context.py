@@ -1,4 +1,5 @@
-"""GET /api/smart/v1/{posts,events,calls}/{token}/context: the posts an object answers and the replies
+"""GET /api/smart/v1/{posts,events,calls}/{token}/context: the posts an object answers and the
+replies
 beneath it, local and remote, as Mastodon's status context; bounded walks; only what the
 caller may read."""
 

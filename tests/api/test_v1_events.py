@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: member auth, the rows written,
+"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: member auth, the rows
+written,
 the Create/Update/Delete activities and their deliveries, the AS2 Event served at its id (410
 after delete) and the iCalendar exports."""
 
@@ -195,7 +196,9 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_followers(
     headers = await member_headers(db, anna)
     first = (await publish(api, "anna", headers)).json()
     assert (await api.get(f"/events/{first['id']}", headers=AP)).status_code == 200
-    assert (await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)).status_code == 204
+    assert (
+        await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)
+    ).status_code == 204
     gone = await api.get(f"/events/{first['id']}", headers=AP)
     assert gone.status_code == 410
     assert gone.json()["type"] == "Tombstone" and gone.json()["formerType"] == "Event"
@@ -208,7 +211,9 @@ async def test_delete_leaves_a_tombstone_and_sends_delete_to_followers(
     assert await fan_out(db, settings, delete) == ["https://mastodon.example/inbox"]
     assert (await api.get(f"/api/smart/v1/events/{first['id']}")).status_code == 410
     assert (await api.get(f"/api/smart/v1/events/{first['id']}.ics")).status_code == 410
-    assert (await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)).status_code == 410
+    assert (
+        await api.delete(f"/api/smart/v1/events/{first['id']}", headers=headers)
+    ).status_code == 410
 
 
 async def test_lists_show_upcoming_soonest_first_in_pages_and_past_apart(api, db, anna) -> None:

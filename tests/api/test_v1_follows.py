@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{username}/following, /followers, /follow-requests: on the wire and in rows."""
+"""/api/smart/v1/actors/{username}/following, /followers, /follow-requests: on the wire and in
+rows."""
 
 from __future__ import annotations
 

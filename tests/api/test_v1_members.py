@@ -139,7 +139,9 @@ async def test_invalid_member_is_422_naming_the_field_and_stores_nothing(
     client, db, change, field
 ) -> None:
     body = {"username": "anna", "name": "Anna", **change}
-    response = await client.post("/api/smart/v1/members", json=body, headers=await admin_headers(db))
+    response = await client.post(
+        "/api/smart/v1/members", json=body, headers=await admin_headers(db)
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"
     assert field in response.json()["error"]
@@ -186,7 +188,9 @@ async def test_paging_walks_three_pages_without_duplicates(client, db, settings)
         sizes.append(len(page["items"]))
         seen.extend(m["username"] for m in page["items"])
         url = page["next"]
-        assert url is None or url.startswith("https://se.smart.test/api/smart/v1/members?limit=3&after=")
+        assert url is None or url.startswith(
+            "https://se.smart.test/api/smart/v1/members?limit=3&after="
+        )
     assert sizes == [3, 3, 1]
     assert seen == names
 

@@ -1,4 +1,5 @@
-"""/api/smart/v1/participations and /api/smart/v1/events/{id}/participants: members take part in events of
+"""/api/smart/v1/participations and /api/smart/v1/events/{id}/participants: members take part in
+events of
 this node and others, organizers answer requests, the counts show on the event (API and AS2)
 and participant lists stay with the organizer."""
 
@@ -84,8 +85,8 @@ async def test_a_free_event_counts_participants_until_full(api, people) -> None:
 async def test_an_edit_keeps_the_count(api, people) -> None:
     event = await an_event(api, people["anna"], capacity=10)
     await take_part(api, people["ben"], event["uri"])
-    edited = await api.patch(f"/api/smart/v1/events/{event['id']}", json={"name": "Dress rehearsal"},
-                             headers=people["anna"])  # fmt: skip
+    edited = await api.patch(f"/api/smart/v1/events/{event['id']}",
+                             json={"name": "Dress rehearsal"}, headers=people["anna"])  # fmt: skip
     assert edited.status_code == 200, edited.text
     assert (edited.json()["participants"], edited.json()["remaining_places"]) == (1, 9)
 

@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: member auth, the rows written and
+"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: member auth, the rows
+written and
 the Create/Update/Delete activities on the wire (addressing, mentions, hashtags, languages)."""
 
 from __future__ import annotations
@@ -289,7 +290,9 @@ async def test_only_the_author_or_a_coordinator_changes_a_post(api, db, settings
             ).status_code == 403  # fmt: skip
     assert (await api.delete(f"/api/smart/v1/posts/{private['id']}", headers=bo_headers)
             ).status_code == 404  # fmt: skip
-    by_coordinator = await api.patch(f"/api/smart/v1/posts/{ours['id']}", json=edit, headers=bo_headers)
+    by_coordinator = await api.patch(
+        f"/api/smart/v1/posts/{ours['id']}", json=edit, headers=bo_headers
+    )
     assert by_coordinator.status_code == 200
     rows = {r.uri: r.content for r in await objects(db)}
     assert rows[mine["uri"]] == "<p>Min</p>" and rows[ours["uri"]] == "<p>hijacked</p>"

@@ -1,4 +1,5 @@
-"""/api/smart/v1/projects and project teams through HTTP, asserted on the wire and in the database."""
+"""/api/smart/v1/projects and project teams through HTTP, asserted on the wire and in the
+database."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ async def test_project_create_read_list_delete(client, db, settings) -> None:
 
     created = await client.post("/api/smart/v1/projects", json=OPERA, headers=admin)
     assert created.status_code == 201
-    assert created.headers["location"] == "https://se.smart.test/api/smart/v1/projects/malmo-opera-2027"
+    assert (
+        created.headers["location"]
+        == "https://se.smart.test/api/smart/v1/projects/malmo-opera-2027"
+    )
     body = created.json()
     assert (
         body["slug"] == "malmo-opera-2027" and body["handle"] == "@malmo-opera-2027@se.smart.test"
@@ -97,7 +101,9 @@ async def test_project_writes_need_an_admin_token(client, db, settings) -> None:
 
 async def test_unknown_coordinator_is_422_and_stores_nothing(client, db) -> None:
     response = await client.post(
-        "/api/smart/v1/projects", json=OPERA | {"coordinator": "nobody"}, headers=await admin_headers(db)
+        "/api/smart/v1/projects",
+        json=OPERA | {"coordinator": "nobody"},
+        headers=await admin_headers(db),
     )
     assert response.status_code == 422
     assert response.json()["error"].startswith("coordinator:")
@@ -186,7 +192,9 @@ async def test_last_coordinator_cannot_leave_or_step_down(client, db, settings) 
     assert demoted.status_code == 409
     assert await roles(db, "opera") == {"anna": "coordinator", "bo": "member"}
 
-    await client.put("/api/smart/v1/projects/opera/team/bo", json={"role": "coordinator"}, headers=admin)
+    await client.put(
+        "/api/smart/v1/projects/opera/team/bo", json={"role": "coordinator"}, headers=admin
+    )
     handed_over = await client.delete("/api/smart/v1/projects/opera/team/anna", headers=admin)
     assert handed_over.status_code == 204
     assert await roles(db, "opera") == {"bo": "coordinator"}
@@ -198,7 +206,9 @@ async def test_team_role_must_be_known(client, db, settings) -> None:
     await make_project(db, settings, "Opera", coordinator="anna")
     admin = await admin_headers(db)
     for body in ({"role": "boss"}, {}, {"role": "member", "extra": 1}):
-        response = await client.put("/api/smart/v1/projects/opera/team/bo", json=body, headers=admin)
+        response = await client.put(
+            "/api/smart/v1/projects/opera/team/bo", json=body, headers=admin
+        )
         assert response.status_code == 422, body
     unknown = await client.put(
         "/api/smart/v1/projects/opera/team/nobody", json={"role": "member"}, headers=admin

@@ -104,5 +104,8 @@ async def test_hostile_queries_answer_200_or_422(client, db, settings) -> None:
         response = await client.get("/api/smart/v1/search", params={"q": q})
         assert response.status_code == 200, (q, response.text)
         assert isinstance(response.json()["items"], list)
-    assert (await client.get("/api/smart/v1/search", params={"q": "\x00"})).status_code in (200, 422)
+    assert (await client.get("/api/smart/v1/search", params={"q": "\x00"})).status_code in (
+        200,
+        422,
+    )
     assert len((await get(client))["items"]) == 7

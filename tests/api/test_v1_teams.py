@@ -1,4 +1,5 @@
-"""/api/smart/v1 teams across nodes: invitations, join requests, roles, join/leave of remote projects;
+"""/api/smart/v1 teams across nodes: invitations, join requests, roles, join/leave of remote
+projects;
 asserted on the wire (activities written to the outbox) and in the database."""
 
 from __future__ import annotations

@@ -232,8 +232,9 @@ def test_a_call_from_be_notifies_matching_members_on_se_and_fr_who_never_leave_h
     olle = matching_member(se, "olle", suggestions=False)
     fanny = matching_member(fr, "fanny", suggestions=True)
     be.create_member("bert", "Bert Jacobs")
-    call(be, "POST", "/api/smart/v1/projects", {"slug": "ballet-bruxelles", "name": "Ballet Bruxelles",
-                                          "coordinator": "bert"})  # fmt: skip
+    call(be, "POST", "/api/smart/v1/projects",
+         {"slug": "ballet-bruxelles", "name": "Ballet Bruxelles",
+          "coordinator": "bert"})  # fmt: skip
     published = call(be, "POST", "/api/smart/v1/actors/ballet-bruxelles/calls", {
         "title": "Dancers for a remote residency", "description": "Online rehearsals, 2027.",
         "skills": [DANCE], "languages": ["en"], "remote": True,
@@ -274,8 +275,8 @@ def test_a_member_on_fr_takes_part_in_an_event_on_be_once_its_organizer_accepts(
     wait(lambda: fr.rows("SELECT id FROM objects WHERE uri = ?", (event["uri"],)),
          "the Event reaching fr")  # fmt: skip
 
-    joined = call(fr, "POST", "/api/smart/v1/participations", {"event": event["uri"], "message": "oboe"},
-                  as_="flo", status=201)  # fmt: skip
+    joined = call(fr, "POST", "/api/smart/v1/participations",
+                  {"event": event["uri"], "message": "oboe"}, as_="flo", status=201)  # fmt: skip
     assert joined["state"] == "pending"
     path = f"/api/smart/v1/events/{event['id']}/participants"
     [request] = wait(lambda: call(be, "GET", path, as_="basile")["items"],

@@ -244,7 +244,8 @@ async def _applied_to_a_remote_proposal(db, settings, world):
     }  # fmt: skip
     world.serve(REMOTE_CALL, proposal)
     async with node_client(settings, world) as api:
-        response = await api.post("/api/smart/v1/applications", headers=await member_headers(db, anna),
+        response = await api.post("/api/smart/v1/applications",
+                                  headers=await member_headers(db, anna),
                                   json={"call": REMOTE_CALL, "motivation": "I light"})  # fmt: skip
     assert response.status_code == 201, response.text
     [app] = await applications(db)

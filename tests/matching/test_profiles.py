@@ -262,10 +262,14 @@ async def test_the_taxonomy_is_searchable_by_anyone_with_attribution(client, db,
         "language": "sv", "matched": None, "provenance": "smartnode-translation",
     }  # fmt: skip
     assert body["attribution"].startswith("This service uses the ESCO classification")
-    occupations = await client.get("/api/smart/v1/skills", params={"q": "sound", "kind": "occupation"})
+    occupations = await client.get(
+        "/api/smart/v1/skills", params={"q": "sound", "kind": "occupation"}
+    )
     assert {i["kind"] for i in occupations.json()["items"]} == {"occupation"}
     assert (await client.get("/api/smart/v1/skills", params={"q": ""})).status_code == 422
-    assert (await client.get("/api/smart/v1/skills", params={"q": "x", "lang": "x1"})).status_code == 422
+    assert (
+        await client.get("/api/smart/v1/skills", params={"q": "x", "lang": "x1"})
+    ).status_code == 422
 
 
 async def test_admins_add_local_skills_that_search_finds(client, db, settings) -> None:

@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: events, and their iCalendar.
+"""/api/smart/v1/actors/{username}/events and /api/smart/v1/events/{id}: events, and their
+iCalendar.
 
 Writes need a member (a member token, an app granted `write:events`, or an admin token with
 `?as=username`): a member publishes as themselves, or as a project they coordinate; an admin

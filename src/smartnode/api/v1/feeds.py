@@ -1,4 +1,5 @@
-"""/api/smart/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and read
+"""/api/smart/v1/feeds: topic feeds (Service actors announcing matching public calls) — list and
+read
 for everyone, create, edit and delete for admins."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""/api/smart/v1/notifications: a member's own notifications, newest first, with explanations of call
+"""/api/smart/v1/notifications: a member's own notifications, newest first, with explanations of
+call
 matches rendered in the member's language (or `?lang=`)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: announcements (Notes, Articles).
+"""/api/smart/v1/actors/{username}/posts and /api/smart/v1/posts/{id}: announcements (Notes,
+Articles).
 
 Writes need a member (a member token, an app granted `write:statuses`, or an admin token with
 `?as=username`): a member posts as themselves, or as a project they coordinate; an admin may

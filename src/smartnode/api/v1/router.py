@@ -1,4 +1,5 @@
-"""The node's own JSON API, mounted at /api/smart/v1 (OpenAPI at /api/smart/v1/openapi.json, docs at /docs).
+"""The node's own JSON API, mounted at /api/smart/v1 (OpenAPI at /api/smart/v1/openapi.json, docs
+at /docs).
 
 Reads are public and respect members' privacy choices; writes need a bearer token (admin,
 member, or an app's within its scopes) and the use case decides (docs/permissions.md).

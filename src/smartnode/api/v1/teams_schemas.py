@@ -1,4 +1,5 @@
-"""Bodies and answers of the teams API (/api/smart/v1/projects/…/invitations, /invitations, /teams)."""
+"""Bodies and answers of the teams API (/api/smart/v1/projects/…/invitations, /invitations,
+/teams)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """/api/smart/v1/{posts,events,calls}/{token}/context: the thread around one of our objects.
 
-As Mastodon's /api/smart/v1/statuses/:id/context: `ancestors` (root first) and `descendants` (level by
+As Mastodon's /api/smart/v1/statuses/:id/context: `ancestors` (root first) and `descendants` (level
+by
 level, oldest first in each), local and remote posts alike. Anyone sees public and unlisted
 items; with a member (or an app granted `read:statuses`), also what that member may read.
 Included by api/v1/posts.py.
