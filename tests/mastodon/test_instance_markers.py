@@ -64,7 +64,9 @@ async def test_no_token_or_a_bad_one_is_401_in_mastodons_words(client, method, p
         response = await client.request(method, path, headers=headers)
         assert response.status_code == 401, (path, headers)
         assert response.json() == INVALID
-        assert response.headers["www-authenticate"].startswith('Bearer realm="smartnode"')
+        assert response.headers["www-authenticate"].startswith(
+            'Bearer realm="Doorkeeper", error="invalid_token"'
+        )
 
 
 async def test_a_token_without_the_scope_is_403(client, db, settings) -> None:

@@ -9,24 +9,23 @@ answers the CredentialApplication (plus `client_id`, `client_secret`,
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from smartnode.accounts.oauth_clients import register_client, registration_from
 from smartnode.accounts.oauth_grants import registered_app
-from smartnode.accounts.principal import KNOWN_SCOPES, Principal
+from smartnode.accounts.principal import KNOWN_SCOPES
 from smartnode.api.deps import SessionDep, SettingsDep
-from smartnode.api.mastodon.token_auth import MastodonRoute, any_token, token_principal
+from smartnode.api.mastodon.auth import Caller, MastodonRoute, any_token
 from smartnode.api.oauth_body import CORS, NO_STORE, body_params
 from smartnode.federation.signer import utc_now
 from smartnode.storage.models_accounts import OAuthClient
 
 router = APIRouter(include_in_schema=False)
-#: Routes that answer errors in Mastodon's words (api/mastodon/token_auth.py).
+#: Routes that answer errors in Mastodon's words (api/mastodon/auth.py).
 verified = APIRouter(include_in_schema=False, route_class=MastodonRoute)
-TokenDep = Annotated[Principal, Depends(token_principal)]
 
 
 def application_entity(client: OAuthClient) -> dict[str, Any]:
@@ -63,7 +62,7 @@ async def create_app(request: Request, session: SessionDep) -> JSONResponse:
 
 
 @verified.get("/api/v1/apps/verify_credentials")
-async def verify_app(principal: TokenDep, session: SessionDep) -> JSONResponse:
+async def verify_app(principal: Caller, session: SessionDep) -> JSONResponse:
     """The app a token (the app's own, or one a member granted) was issued to; Mastodon's 401
     without a valid token."""
     any_token(principal)

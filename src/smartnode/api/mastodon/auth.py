@@ -137,9 +137,22 @@ def scoped(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
-async def member_of(session: SessionDep, principal: Principal, scope: str) -> Actor:
-    """The live local member a principal acts for (within `scope`)."""
+def any_token(principal: Principal) -> Principal:
+    """The caller of a route that needs a valid token of any kind (an app's own too)."""
+    if principal.kind == "anonymous":
+        raise Unauthorized(INVALID_TOKEN)
+    return principal
+
+
+def member_id(principal: Principal, scope: str) -> int:
+    """The id of the member a token acts for, when its grant covers `scope`."""
     check_scope(principal, scope)
     if principal.actor_id is None:
         raise NeedsUser()
+    return principal.actor_id
+
+
+async def member_of(session: SessionDep, principal: Principal, scope: str) -> Actor:
+    """The live local member a principal acts for (within `scope`)."""
+    member_id(principal, scope)
     return await acting_member(session, principal, scope)

@@ -21,8 +21,9 @@ from smartnode import __version__
 from smartnode.actors.known_hosts import known_domains, node_counts
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.deps import SessionDep
+from smartnode.api.mastodon.auth import MastodonRoute
 from smartnode.api.mastodon.instance_documents import InstanceFacts, instance_v1, instance_v2
-from smartnode.api.mastodon.token_auth import CORS, MastodonRoute
+from smartnode.api.oauth_body import CORS
 from smartnode.config import Settings
 from smartnode.federation.nodeinfo import installed_software
 from smartnode.storage.db import Database

@@ -6,10 +6,10 @@ GET /api/v1/preferences (`read:accounts`), GET and POST /api/v1/markers (`read:s
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from smartnode.accounts.client_preferences import SCOPE as PREFERENCES_SCOPE
@@ -23,20 +23,19 @@ from smartnode.accounts.markers import (
     read_markers,
     save_markers,
 )
-from smartnode.accounts.principal import Principal
 from smartnode.api.deps import SessionDep
-from smartnode.api.mastodon.token_auth import CORS, MastodonRoute, member_scope, token_principal
+from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_id
+from smartnode.api.oauth_body import CORS
 from smartnode.errors import BadRequest, ValidationFailed
 
 router = APIRouter(include_in_schema=False, route_class=MastodonRoute)
-TokenDep = Annotated[Principal, Depends(token_principal)]
 MAX_BODY = 4096
 
 
 @router.get("/api/v1/preferences")
-async def preferences(principal: TokenDep, session: SessionDep) -> JSONResponse:
+async def preferences(principal: Caller, session: SessionDep) -> JSONResponse:
     """Mastodon's Preferences entity."""
-    member_scope(principal, PREFERENCES_SCOPE)
+    member_id(principal, PREFERENCES_SCOPE)
     async with session.begin():
         found = await client_preferences(session, principal)
     return JSONResponse(
@@ -64,9 +63,9 @@ def _markers_entity(markers: list[Marker]) -> dict[str, Any]:
 
 
 @router.get("/api/v1/markers")
-async def markers(request: Request, principal: TokenDep, session: SessionDep) -> JSONResponse:
+async def markers(request: Request, principal: Caller, session: SessionDep) -> JSONResponse:
     """The markers of the timelines named by `timeline[]` (none named: none answered)."""
-    member_scope(principal, READ_SCOPE)
+    member_id(principal, READ_SCOPE)
     params = request.query_params
     wanted = [*params.getlist("timeline[]"), *params.getlist("timeline")]
     async with session.begin():
@@ -101,9 +100,9 @@ async def _last_read(request: Request) -> dict[str, str]:
 
 
 @router.post("/api/v1/markers")
-async def save(request: Request, principal: TokenDep, session: SessionDep) -> JSONResponse:
+async def save(request: Request, principal: Caller, session: SessionDep) -> JSONResponse:
     """Save where the member stopped reading; the saved markers."""
-    member_scope(principal, WRITE_SCOPE)
+    member_id(principal, WRITE_SCOPE)
     last_read = await _last_read(request)
     async with session.begin():
         saved = await save_markers(session, principal, last_read, datetime.now(UTC))
