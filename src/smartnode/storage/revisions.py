@@ -1,0 +1,24 @@
+"""Which Alembic revisions the code has and the database is at (readiness, doctor, the CLI)."""
+
+from __future__ import annotations
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from smartnode.storage.migrate import alembic_config
+
+
+def code_heads(database_url: str) -> frozenset[str]:
+    """The newest revisions of the migrations this code carries."""
+    return frozenset(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+async def database_heads(connection: AsyncConnection) -> frozenset[str]:
+    """The revisions the database is at (empty for a database never migrated)."""
+
+    def read(sync: Connection) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(sync).get_current_heads())
+
+    return await connection.run_sync(read)
