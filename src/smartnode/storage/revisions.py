@@ -15,6 +15,12 @@ def code_heads(database_url: str) -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
 
 
+def known_revisions(database_url: str) -> frozenset[str]:
+    """Every revision this code knows (a database at another one is newer than the code)."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 async def database_heads(connection: AsyncConnection) -> frozenset[str]:
     """The revisions the database is at (empty for a database never migrated)."""
 
