@@ -136,6 +136,7 @@ async def test_queue_depths_and_waits_are_read_from_the_database_at_scrape_time(
     assert value(samples, "smartnode_queue_rows", queue="jobs", state="pending") == 1  # fan-out
     assert value(samples, "smartnode_queue_oldest_due_seconds", queue="inbox") == 0
     assert value(samples, "smartnode_worker_heartbeat_age_seconds") == -1
+    assert value(samples, "smartnode_db_pool_connections", state="in_use") >= 1  # the scrape's
 
 
 async def test_deliveries_are_counted_by_outcome(settings: Settings, db: Database) -> None:

@@ -59,6 +59,10 @@ class NodeMetrics:
             "smartnode_remote_hosts", "Remote hosts in trouble: breaker_open (no delivery "
             "tried for now), unavailable (failing for 7 days).", ["state"], registry=r,
         )  # fmt: skip
+        self.pool = Gauge(
+            "smartnode_db_pool_connections", "This process's database connections: in_use "
+            "(checked out) and idle (pooled).", ["state"], registry=r,
+        )  # fmt: skip
         self.heartbeat_age = Gauge(
             "smartnode_worker_heartbeat_age_seconds", "Seconds since a worker's loop last "
             "went round (-1: no worker has run).", registry=r,

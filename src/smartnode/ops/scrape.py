@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import QueuePool
 
 from smartnode.ops.heartbeat import last_beat
 from smartnode.ops.metrics import NodeMetrics
@@ -15,7 +16,11 @@ from smartnode.storage.queue_report import queue_depths
 
 
 async def read_database_gauges(session: AsyncSession, metrics: NodeMetrics, now: datetime) -> None:
-    """Set the gauges that the database knows."""
+    """Set the gauges that the database knows, and the pool's use (this session included)."""
+    pool = (await session.connection()).engine.pool
+    if isinstance(pool, QueuePool):
+        metrics.pool.labels("in_use").set(pool.checkedout())
+        metrics.pool.labels("idle").set(pool.checkedin())
     for depth in await queue_depths(session, now):
         metrics.queue_rows.labels(depth.queue, "pending").set(depth.pending)
         metrics.queue_rows.labels(depth.queue, "failed").set(depth.failed)
