@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
@@ -10,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from smartnode.storage.migrate import alembic_config
 
 
+@cache
 def code_heads(database_url: str) -> frozenset[str]:
-    """The newest revisions of the migrations this code carries."""
+    """The newest revisions of the migrations this code carries (read once per URL)."""
     return frozenset(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
 
 
