@@ -22,6 +22,7 @@ from smartnode.api import (
     inbox,
     media_files,
     objects,
+    ops,
     wellknown,
 )
 from smartnode.api import mastodon as mastodon_api
@@ -39,7 +40,10 @@ from smartnode.inbox.ratelimit import RateLimiter
 from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.semantic import shared_reranker
+from smartnode.ops.metrics import NodeMetrics
+from smartnode.ops.request_metrics import RequestMetrics
 from smartnode.storage.db import Database
+from smartnode.storage.revisions import code_heads
 from smartnode.web import (
     account_home,
     board_routes,
@@ -99,7 +103,8 @@ def create_app(
         stop = asyncio.Event()
         running = None
         if settings.in_process_worker:
-            worker = make_worker(settings, db, fetcher, signer)
+            on_delivery = metrics.delivery_attempted if metrics is not None else None
+            worker = make_worker(settings, db, fetcher, signer, on_delivery=on_delivery)
             running = asyncio.create_task(worker.run_forever(stop, wake), name="worker")
         try:
             yield
@@ -120,9 +125,13 @@ def create_app(
         redoc_url=None,
         openapi_url=OPENAPI_URL,
     )
+    metrics = NodeMetrics() if settings.metrics_bearer() else None
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.schema_heads = code_heads(settings.database_url)
     app.state.uris = node_uris(settings)
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
+    ops.add_hot_routes(app)  # /healthz, /readyz, /metrics
     wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
     feeds.add_hot_routes(app)  # /feeds/{slug}.rss and .atom, ahead of the /feeds/{slug} actor
     activitypub.add_hot_routes(app)
@@ -155,6 +164,8 @@ def create_app(
     uploads = {profile_pages.PATH: settings.media_max_bytes + MAX_REQUEST_BODY}
     # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed
     app.add_middleware(BodyLimit, larger=uploads)
+    if metrics is not None:  # outermost: every answer counted, refusals included
+        app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 
 

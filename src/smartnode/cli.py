@@ -29,6 +29,7 @@ from smartnode.cli_federation import (
 from smartnode.cli_feeds import add_feed_commands
 from smartnode.cli_jobs import jobs_app
 from smartnode.cli_matching import add_matching_commands
+from smartnode.cli_ops import add_ops_commands
 from smartnode.cli_search import add_search_commands
 from smartnode.cli_support import (
     InitReport,
@@ -57,7 +58,9 @@ app = typer.Typer(
 )
 member_app = typer.Typer(help="Members of this node.", no_args_is_help=True)
 project_app = typer.Typer(help="Projects hosted on this node.", no_args_is_help=True)
-token_app = typer.Typer(help="Bearer tokens for the JSON API.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Bearer tokens for the APIs: made, listed, revoked.", no_args_is_help=True
+)
 app.add_typer(member_app, name="member")
 add_account_commands(member_app)
 app.add_typer(project_app, name="project")
@@ -74,6 +77,7 @@ add_feed_commands(app)
 add_search_commands(app)
 add_demo_commands(app)
 add_change_commands(app, member_app, project_app)
+add_ops_commands(app, token_app)
 
 
 # ---------------------------------------------------------------- init

@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     in_process_worker: bool = Field(
         default=True, description="Run the worker inside `smartnode serve` (off: run workers)."
     )
+    expect_worker: bool | None = Field(
+        default=None,
+        description="/readyz needs a recent worker heartbeat (default: when the worker runs "
+        "in-process; set true where `smartnode worker` processes run apart).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Turns /metrics on, for requests with `Authorization: Bearer TOKEN`; unset: "
+        "/metrics is off (404).",
+    )
     authorized_fetch: bool = Field(
         default=False, description="Require signed GETs for our documents (node actor excepted)."
     )
@@ -184,6 +194,16 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies carry `Secure` when the node is served over https."""
         return self.base_url.startswith("https://")
+
+    @property
+    def worker_expected(self) -> bool:
+        """Whether /readyz waits for a worker's heartbeat."""
+        return self.in_process_worker if self.expect_worker is None else self.expect_worker
+
+    def metrics_bearer(self) -> str | None:
+        """The token /metrics asks for; None when metrics are off."""
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        return token or None
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from smartnode.federation.signer import utc_now
 from smartnode.inbox.lane import InboxLane
 from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
+from smartnode.ops.heartbeat import Heartbeat
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
@@ -109,10 +111,15 @@ class Worker:
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Both lanes until `stop` is set: the inbox lane (woken when the inbox stores
         something) and the outbox lane; a slow one never holds the other back."""
-        await asyncio.gather(
-            self.inbox.run_forever(stop, wake or asyncio.Event(), IDLE_SECONDS),
-            self._outbox_lane(stop),
-        )
+        heartbeat = Heartbeat(self.db)
+        try:
+            await asyncio.gather(
+                self.inbox.run_forever(stop, wake or asyncio.Event(), IDLE_SECONDS),
+                self._outbox_lane(stop, heartbeat),
+            )
+        finally:
+            with contextlib.suppress(Exception):  # a database gone at shutdown: the row goes stale
+                await heartbeat.stop()
 
     async def run_outbox_once(self, now: datetime) -> Round:
         """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep."""
@@ -121,9 +128,10 @@ class Worker:
         jobs = await self.run_jobs(now)
         return Round(0, fanout, delivered, jobs, await self.close_expired(now))
 
-    async def _outbox_lane(self, stop: asyncio.Event) -> None:
+    async def _outbox_lane(self, stop: asyncio.Event, heartbeat: Heartbeat) -> None:
         while not stop.is_set():
             try:
+                await heartbeat.beat(utc_now())  # at most one write every few seconds
                 done = await self.run_outbox_once(utc_now())
             except Exception:  # keep the lane alive; rows keep their leases and come back
                 log.exception("outbox round failed")
@@ -239,11 +247,20 @@ class Worker:
         return done
 
 
-def make_worker(settings: Settings, db: Database, fetcher: Fetcher, signer: httpx.Auth) -> Worker:
-    """The production worker: inbox, fan-out and the aiohttp delivery stage."""
+def make_worker(
+    settings: Settings,
+    db: Database,
+    fetcher: Fetcher,
+    signer: httpx.Auth,
+    *,
+    on_delivery: Callable[[str, float | None], None] | None = None,
+) -> Worker:
+    """The production worker: inbox, fan-out and the aiohttp delivery stage (whose attempts
+    `on_delivery(outcome, seconds)` hears of: the node's metrics)."""
     from smartnode.outbox.deliver import Deliverer
 
-    return Worker(settings, db, fetcher, signer=signer, deliverer=Deliverer(db, settings))
+    deliverer = Deliverer(db, settings, on_attempt=on_delivery)
+    return Worker(settings, db, fetcher, signer=signer, deliverer=deliverer)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

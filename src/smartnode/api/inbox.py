@@ -15,10 +15,14 @@ from smartnode.actors.records import get_local_actor
 from smartnode.errors import Gone, NotFound
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.inbox.receive import InboxReceiver, Received
+from smartnode.ops.metrics import NodeMetrics
 from smartnode.storage.db import Database
 
 
-def _answer(received: Received) -> Response:
+def _answer(request: Request, received: Received) -> Response:
+    metrics: NodeMetrics | None = request.app.state.metrics
+    if metrics is not None:
+        metrics.inbox_answered(received)
     headers = {}
     if received.retry_after is not None:
         headers["Retry-After"] = str(max(int(received.retry_after + 0.999), 1))
@@ -33,7 +37,7 @@ def _answer(received: Received) -> Response:
 
 async def _post(request: Request, inbox_uri: str) -> Response:
     receiver: InboxReceiver = request.app.state.inbox
-    return _answer(await receiver.receive(request, inbox_uri))
+    return _answer(request, await receiver.receive(request, inbox_uri))
 
 
 async def _actor_inbox(request: Request, kind: ActorKind, name: str) -> Response:
@@ -42,7 +46,7 @@ async def _actor_inbox(request: Request, kind: ActorKind, name: str) -> Response
         async with db.session() as session:
             actor = await get_local_actor(session, kind, name)
     except (NotFound, Gone) as error:
-        return _answer(Received(error.status_code, error.message))
+        return _answer(request, Received(error.status_code, error.message, code=error.code))
     return await _post(request, NodeUris.collection(actor.uri, "inbox"))
 
 

@@ -46,6 +46,8 @@ from smartnode.storage.models import Actor
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20
+#: What became of a POST answered 202 (others are "refused", with their error code).
+STORED, DUPLICATE, DROPPED = "stored", "duplicate", "dropped"
 RECENT_SIZE = 50_000
 
 
@@ -71,6 +73,7 @@ class Received:
     message: str
     retry_after: float | None = None
     code: str | None = None  # the error's code (errors.py), as the API's error bodies carry it
+    outcome: str = "refused"  # stored | duplicate | dropped (202, nothing to store) | refused
 
 
 class InboxReceiver:
@@ -103,7 +106,7 @@ class InboxReceiver:
         except TooManyRequests as error:
             return Received(429, error.message, error.retry_after, error.code)
         except _Dropped as dropped:
-            return Received(202, dropped.message)
+            return Received(202, dropped.message, outcome=DROPPED)
         except SmartnodeError as error:
             if error.status_code >= 500:
                 log.error("inbox %s: %s", inbox_uri, error.message)
@@ -126,11 +129,11 @@ class InboxReceiver:
         failure = None if key is None else self._verify_cached(key, parsed, signed, now)
         digest = hashlib.sha256(body).digest()
         if key and not failure and self._recent.has_body(digest, inbox_uri, key.owner_uri):
-            return Received(202, "already received")  # the same bytes from the same signer
+            return Received(202, "already received", outcome=DUPLICATE)  # same bytes, signer
         activity, activity_id, activity_type, actor_uri = await self._admitted(body)
         if key is None:
             if await self._unknown_actor_deleted(activity_type, activity, actor_uri):
-                return Received(202, "delete of an unknown actor: nothing to do")
+                return Received(202, "delete of an unknown actor: nothing to do", outcome=DROPPED)
             key = await self._fetched_key(parsed.key_id, activity_type, activity, actor_uri, now)
             verify_signature(parsed, signed, key.key, now)
             await self.keys.remember(key, now)
@@ -227,12 +230,12 @@ class InboxReceiver:
     async def _store(self, row: dict[str, Any], digest: bytes) -> Received:
         """Store an accepted activity (once per inbox) before answering 202."""
         activity_id, inbox_uri = row["activity_uri"], row["inbox"]
-        message = "already received"
+        message, outcome = "already received", DUPLICATE
         if not self._recent.has_id(activity_id, inbox_uri):
             await self.writer.store(row)
-            message = "accepted"
+            message, outcome = "accepted", STORED
         self._recent.add(activity_id, digest, inbox_uri, row["actor_uri"])
-        return Received(202, message)
+        return Received(202, message, outcome=outcome)
 
 
 class _Recent:

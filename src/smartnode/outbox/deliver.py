@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ from smartnode.storage.queue import claim
 log = logging.getLogger(__name__)
 
 BODY_CACHE = 256
+#: What an attempt came to, named by the row's new state (deferred: the host's breaker is open).
+OUTCOMES = {"done": "delivered", "pending": "retry", "gone": "gone", "failed": "failed"}
+DEFERRED = "deferred"
 SUCCESS_NOTED_FOR = timedelta(minutes=10)
 
 
@@ -84,8 +88,11 @@ class Deliverer:
         resolver: Resolver | None = None,
         breaker: Breaker | None = None,
         keys: SigningKeys | None = None,
+        on_attempt: Callable[[str, float | None], None] | None = None,
     ) -> None:
+        """`on_attempt(outcome, seconds)` hears of each attempt (the node's metrics)."""
         self.db = db
+        self.on_attempt = on_attempt or _ignore
         self.options = options or DeliveryOptions()
         self.breaker = breaker or Breaker()
         self.keys = keys or SigningKeys(settings.secret())
@@ -199,6 +206,7 @@ class Deliverer:
         if until is None:
             return False
         self._open[row.host] = until
+        self.on_attempt(DEFERRED, None)
         self._finish(_pushback(row.id, row.host, row.attempts, row.last_status, until))
         return True
 
@@ -232,6 +240,7 @@ class Deliverer:
         key = keys.get(sender)
         if key is None:
             error = f"actor {sender} has no usable signing key"
+            self.on_attempt("failed", None)
             self._finish(Result.final(row.id, row.host, "failed", row.attempts, None, error))
             return None
         return Job(row.id, row.inbox_uri, row.host, row.attempts, row.last_status, body, key)
@@ -268,8 +277,12 @@ class Deliverer:
         async with semaphore:
             if not self.breaker.allows(job.host, now):
                 until = self.breaker.open_until(job.host) or now
+                self.on_attempt(DEFERRED, None)
                 return _pushback(job.row_id, job.host, job.attempts, job.last_status, until)
-            return await self.deliver_one(job, now)
+            started = time.perf_counter()
+            result = await self.deliver_one(job, now)
+            self.on_attempt(OUTCOMES.get(result.state, result.state), time.perf_counter() - started)
+            return result
 
     async def deliver_one(self, job: Job, now: datetime) -> Result:
         """Sign and POST one row's activity; double-knock once on 401; judge the answer."""
@@ -363,6 +376,10 @@ class Deliverer:
                     result.host_ok = False
                 else:
                     self._success_noted[result.host] = now
+
+
+def _ignore(outcome: str, seconds: float | None) -> None:
+    """No one listens to delivery attempts (metrics are off)."""
 
 
 def _pushback(

@@ -103,3 +103,31 @@ async def retry_failed(
         execution_options={"synchronize_session": False},
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """One queue at a glance: rows waiting, rows given up on, how long the oldest due one
+    has waited (0.0 when none is due)."""
+
+    queue: str
+    pending: int
+    failed: int
+    oldest_due_seconds: float
+
+
+async def queue_depths(session: AsyncSession, now: datetime) -> list[QueueDepth]:
+    """Every queue's depth, one grouped query each (the claim indexes lead with state)."""
+    depths = []
+    for name in QUEUES:
+        rows, _ = _queue(name)
+        found = await session.execute(
+            select(rows.c.state, func.count(), func.min(rows.c.run_at))
+            .where(rows.c.state.in_((PENDING, FAILED)))
+            .group_by(rows.c.state)
+        )
+        by_state = {str(state): (int(count), oldest) for state, count, oldest in found.all()}
+        pending, oldest = by_state.get(PENDING, (0, None))
+        waited = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+        depths.append(QueueDepth(name, pending, by_state.get(FAILED, (0, None))[0], waited))
+    return depths

@@ -1,0 +1,81 @@
+"""A pure ASGI middleware counting every HTTP answer by route template, method and status, and
+timing it. Installed only when metrics are on; it costs a clock read and two label lookups.
+
+The label is the template the request matched (`/members/{username}`), never its path: FastAPI
+routes leave their route in the scope (its path without the router's prefix, which is put
+back), plain routes their endpoint (looked up once among the app's routes), mounts their root.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smartnode.ops.metrics import NodeMetrics
+
+#: The route label of a request that matched no route (bounded: never the raw path).
+UNMATCHED = "unmatched"
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+
+
+class RequestMetrics:
+    """Counts and times each HTTP request once its answer has been sent."""
+
+    def __init__(self, app: ASGIApp, metrics: NodeMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self._plain: dict[Any, str] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an app that raised before answering: the server answers 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.metrics.request_answered(
+                self.template(scope), scope["method"], status, time.perf_counter() - started
+            )
+
+    def template(self, scope: Scope) -> str:
+        """The route template of an answered request (UNMATCHED when none matched)."""
+        path = getattr(scope.get("route"), "path", None)
+        if isinstance(path, str):
+            return with_prefix(scope, path)
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return UNMATCHED
+        if self._plain is None:
+            routes = getattr(getattr(scope.get("app"), "router", None), "routes", [])
+            self._plain = {r.endpoint: r.path for r in routes if isinstance(r, Route)}
+        found = self._plain.get(endpoint)
+        if found is not None:
+            return found
+        root = str(scope.get("root_path", ""))
+        return f"{root}/{{path}}" if root else UNMATCHED
+
+
+def with_prefix(scope: Scope, template: str) -> str:
+    """`template` with the prefix of the router it was included under, read off the path."""
+    params = scope.get("path_params") or {}
+    try:
+        rendered = _PARAM.sub(lambda m: str(params[m.group(1)]), template)
+    except KeyError:
+        return template
+    path = str(scope.get("path", ""))
+    if rendered and path.endswith(rendered):
+        return path[: len(path) - len(rendered)] + template
+    return template
