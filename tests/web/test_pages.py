@@ -130,7 +130,10 @@ async def test_member_profile_shows_handle_bio_fields_and_me_links(client, db, s
     assert '<section class="bio" lang="sv"' in text
     assert "<p>Ljud <b>design</b></p>" in text  # sanitised bio kept as HTML
     assert "<script>" not in text
-    assert "Malmö, SE" in text and "Swedish, English" in text
+    assert "Malmö, Sweden" in text and "Swedish, English" in text
+    assert ", SE<" not in text  # the country is named, never its code
+    french = await client.get("/members/anna", headers={"Accept": HTML, "Accept-Language": "fr"})
+    assert "Malmö, Suède" in french.text
     assert 'href="https://se.smart.test/tags/SoundDesign"' in text
     portfolio = [a for a in outline.links if a.get("href") == "https://anna.example/work"]
     assert portfolio and portfolio[0]["rel"] == "me nofollow noopener noreferrer"
@@ -155,7 +158,7 @@ async def test_project_page_shows_team_roles_sectors_and_place(client, db, setti
     await arrange(db, settings)
     text, _ = await page(client, "/projects/malmo-opera")
     assert "Malmö Opera" in text and "<p>Nyuppsättning</p>" in text
-    assert "Malmö, SE" in text and 'href="https://se.smart.test/tags/Opera"' in text
+    assert "Malmö, Sweden" in text and 'href="https://se.smart.test/tags/Opera"' in text
     assert '<a href="https://se.smart.test/members/anna">Anna Lindqvist</a>' in text
     assert "<td>coordinator</td>" in text
     assert (

@@ -107,11 +107,18 @@ def country_label(code: str) -> str:
     return str(names.get(code.upper(), code))
 
 
+def place_label(place: tuple[str, str]) -> str:
+    """`Malmö, Sweden` (`Malmö, Suède` on a French page) from a city and a country code."""
+    city, country = place
+    return ", ".join(part for part in (city, country_label(country) if country else "") if part)
+
+
 def install(environment: Environment) -> None:
     """The filters `datetime`, `date`, `number`, `language` and `country`, and the global
     `event_when`."""
     environment.filters["language"] = language_label
     environment.filters["country"] = country_label
+    environment.filters["place"] = place_label
     environment.filters["datetime"] = format_datetime
     environment.filters["date"] = format_date
     environment.filters["number"] = format_number

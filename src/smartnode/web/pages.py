@@ -123,8 +123,9 @@ def error_page(
     )
 
 
-def _place(city: str, country: str) -> str:
-    return ", ".join(p for p in (city, country) if p)
+def _place(city: str, country: str) -> tuple[str, str] | None:
+    """City and country code, written by the `place` filter in the page's language."""
+    return (city, country) if city or country else None
 
 
 def _shown(url: str) -> str:
