@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from smartnode.config import load_settings
 from smartnode.storage.db import Database
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models import ApiToken, ContentObject
 from smartnode.storage.models_accounts import OAuthClient, OAuthCode
 from tests.conftest import TEST_SECRET, _empty_tables, query
 from tests.interop.conftest import node_binary
@@ -253,3 +253,49 @@ def test_megalodon_revokes_its_token(megalodon: dict[str, Any], served: Served) 
     client = _client_named(served, "megalodon interop")
     left = query(served.database_url, select(ApiToken).where(ApiToken.client_id == client.id))
     assert left == []  # the revoked grant's token is gone
+
+
+def _object(served: Served, status_id: str) -> ContentObject | None:
+    rows = query(
+        served.database_url, select(ContentObject).where(ContentObject.id == int(status_id))
+    )
+    return rows[0][0] if rows else None
+
+
+def test_masto_posts_reads_its_timelines_and_replies(masto: dict[str, Any], served: Served) -> None:
+    account = masto["account"]
+    assert account["username"] == MEMBER and account["acct"] == MEMBER
+    assert account["displayName"] == "Astrid Berg"
+    assert "Brass player and arranger." in masto["updated"]["note"]
+    posted = masto["posted"]
+    assert posted["visibility"] == "public" and posted["language"] == "en"
+    assert "Open rehearsal tonight" in posted["content"]
+    assert [tag["name"] for tag in posted["tags"]] == ["brass"]
+    assert posted["account"]["id"] == account["id"]
+    assert masto["fetched"]["id"] == posted["id"]
+    for timeline in ("home", "local", "tag"):
+        assert posted["id"] in [status["id"] for status in masto[timeline]], timeline
+    reply = masto["reply"]
+    assert reply["inReplyToId"] == posted["id"]
+    assert [status["id"] for status in masto["context"]["descendants"]] == [reply["id"]]
+    assert posted["id"] in [status["id"] for status in masto["ownStatuses"]]
+    stored = _object(served, posted["id"])
+    assert stored is not None and stored.local and stored.visibility == "public"
+    assert stored.uri == posted["uri"] and stored.deleted_at is None
+    gone = _object(served, reply["id"])
+    assert gone is None or gone.deleted_at is not None  # the removed reply is gone
+
+
+def test_megalodon_posts_reads_and_deletes(megalodon: dict[str, Any], served: Served) -> None:
+    assert megalodon["account"]["username"] == MEMBER
+    posted = megalodon["posted"]
+    assert "Sound check at six" in posted["content"] and posted["visibility"] == "public"
+    assert megalodon["fetched"]["uri"] == posted["uri"]
+    for timeline in ("home", "local", "tag"):
+        assert posted["id"] in [status["id"] for status in megalodon[timeline]], timeline
+    assert megalodon["context"] == {"ancestors": [], "descendants": []}
+    after = megalodon["afterDelete"]
+    assert after["found"] is False and after["status"] == 404
+    assert after["body"] == {"error": "Record not found"}
+    gone = _object(served, posted["id"])
+    assert gone is None or gone.deleted_at is not None

@@ -50,6 +50,19 @@ step("preferences", await rest.v1.preferences.fetch());
 step("markersSaved", await rest.v1.markers.create({ home: { lastReadId: "42" } }));
 step("markers", await rest.v1.markers.fetch({ timeline: ["home", "notifications"] }));
 
+// The member's own account, a post, reading it back in the timelines, a reply and its thread.
+step("account", await rest.v1.accounts.verifyCredentials());
+step("updated", await rest.v1.accounts.updateCredentials({ note: "Brass player and arranger." }));
+const posted = step("posted", await rest.v1.statuses.create({ status: "Open rehearsal tonight #brass", visibility: "public", language: "en" }));
+step("fetched", await rest.v1.statuses.$select(posted.id).fetch());
+step("home", await rest.v1.timelines.home.list({ limit: 5 }));
+step("local", await rest.v1.timelines.public.list({ local: true, limit: 5 }));
+step("tag", await rest.v1.timelines.tag.$select("brass").list({ limit: 5 }));
+const reply = step("reply", await rest.v1.statuses.create({ status: "Bring your mutes.", inReplyToId: posted.id, visibility: "public" }));
+step("context", await rest.v1.statuses.$select(posted.id).context.fetch());
+step("ownStatuses", await rest.v1.accounts.$select(posted.account.id).statuses.list({ limit: 5 }));
+step("removed", await rest.v1.statuses.$select(reply.id).remove());
+
 // A refused call comes back as masto's error with the server's words.
 try {
   await createRestAPIClient({ url: origin, accessToken: "not-a-token" }).v1.preferences.fetch();

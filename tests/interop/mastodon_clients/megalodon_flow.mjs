@@ -44,6 +44,21 @@ step("preferences", (await client.getPreferences()).data);
 step("markersSaved", (await client.saveMarkers({ notifications: { last_read_id: "7" } })).data);
 step("markers", (await client.getMarkers(["home", "notifications"])).data);
 
+step("account", (await client.verifyAccountCredentials()).data);
+const posted = step("posted", (await client.postStatus("Sound check at six #brass", { visibility: "public", language: "en" })).data);
+step("fetched", (await client.getStatus(posted.id)).data);
+step("home", (await client.getHomeTimeline({ limit: 5 })).data);
+step("local", (await client.getLocalTimeline({ limit: 5 })).data);
+step("tag", (await client.getTagTimeline("brass", { limit: 5 })).data);
+step("context", (await client.getStatusContext(posted.id)).data);
+step("deleted", (await client.deleteStatus(posted.id)).data);
+try {
+  await client.getStatus(posted.id);
+  step("afterDelete", { found: true });
+} catch (error) {
+  step("afterDelete", { found: false, status: error.response?.status, body: error.response?.data });
+}
+
 await anonymous.revokeToken(app.client_id, app.client_secret, token.access_token);
 try {
   await client.verifyAppCredentials();
