@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.actors.resolve import FetchingResolver
 from smartnode.api.cache import DocumentCache
 from smartnode.config import Settings
+from smartnode.federation.fetch import FetchBudget, Fetcher
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.db import Database
+
+#: Outbound requests one call may make to find remote actors or objects (documents, keys,
+#: redirects).
+FETCHES_PER_CALL = 10
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,3 +48,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 UrisDep = Annotated[NodeUris, Depends(get_uris)]
 DocumentsDep = Annotated[DocumentCache, Depends(get_documents)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def request_resolver(
+    request: Request, session: AsyncSession, now: datetime, *, fetches: int = FETCHES_PER_CALL
+) -> FetchingResolver:
+    """Remote actors and objects fetched with the node actor's signature, at most `fetches`
+    requests for this call."""
+    fetcher: Fetcher = request.app.state.fetcher
+    signer: httpx.Auth = request.app.state.node_signer
+    uris: NodeUris = request.app.state.uris
+    return FetchingResolver(
+        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(fetches)
+    )

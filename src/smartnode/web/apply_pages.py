@@ -9,21 +9,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import SessionDep, SettingsDep
+from smartnode.api.deps import SessionDep, SettingsDep, request_resolver
 from smartnode.api.v1.applications_schemas import ApplicationInput
 from smartnode.config import Settings
 from smartnode.content import application_cases as cases
 from smartnode.content.applications_to_ap import text_html
 from smartnode.content.call_cases import call_view
 from smartnode.errors import Conflict, NotFound, ValidationFailed
-from smartnode.federation.fetch import FetchBudget, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.federation.uris import NodeUris
 from smartnode.inbox.context import InboxContext
 from smartnode.web.account_pages import Frame, render_framed, safe_next, see_other
@@ -33,7 +31,6 @@ from smartnode.web.i18n import N_, gettext, using
 from smartnode.web.viewer import Viewer, page_language, viewer_of
 
 router = APIRouter(include_in_schema=False)
-FETCHES_PER_CALL = 10
 Field = Annotated[str, Form(max_length=6000)]
 _FIELD_WORDS = {
     "motivation": N_("Write why you apply (at most 5,000 characters)."),
@@ -45,9 +42,7 @@ def inbox_context(request: Request, session: AsyncSession, now: datetime) -> Inb
     """What fetching and storing a remote object needs (the node actor signs the fetches)."""
     settings: Settings = request.app.state.settings
     uris: NodeUris = request.app.state.uris
-    signer: httpx.Auth = request.app.state.node_signer
-    resolver = FetchingResolver(session, uris, request.app.state.fetcher, now=now,
-                                signer=signer, budget=FetchBudget(FETCHES_PER_CALL))  # fmt: skip
+    resolver = request_resolver(request, session, now)
     return InboxContext(session=session, settings=settings, uris=uris, now=now, resolver=resolver)
 
 

@@ -13,13 +13,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import SessionDep, SettingsDep
+from smartnode.api.deps import SessionDep, SettingsDep, request_resolver
 from smartnode.config import UI_LANGUAGES
 from smartnode.content import post_cases
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
-from smartnode.federation.fetch import FetchBudget, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.web import translation_fields
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
@@ -52,13 +51,6 @@ WORDS = {
 SENT = {"followers": N_("Your post is sent to your followers."),
         "direct": N_("Your post is sent to the people you mentioned.")}  # fmt: skip
 NOT_YOURS = N_("Only its author may delete this post.")
-
-
-def _resolver(request: Request, session: SessionDep, moment: datetime) -> FetchingResolver:
-    """Mentioned people on other servers, fetched with the node's signature, within a budget."""
-    return FetchingResolver(session, request.app.state.uris, request.app.state.fetcher,
-                            now=moment, signer=request.app.state.node_signer,
-                            budget=FetchBudget(FETCHES_PER_POST))  # fmt: skip
 
 
 def values_of(form: Any) -> dict[str, str]:
@@ -162,7 +154,7 @@ async def publish(request: Request, session: SessionDep, settings: SettingsDep) 
             uris = request.app.state.uris
             view = await post_cases.publish_post(
                 session, uris, viewer.principal, v["as"] or viewer.actor.username, data,
-                _resolver(request, session, moment), moment,
+                request_resolver(request, session, moment, fetches=FETCHES_PER_POST), moment,
             )  # fmt: skip
             uri = view.obj.uri
     except (ValidationFailed, FetchError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -17,28 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors import account_views as views
 from smartnode.actors import follow_cases as follows
 from smartnode.actors.acting import READ_FOLLOWS, WRITE_FOLLOWS
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep, request_resolver
 from smartnode.api.mastodon.accounts import account_id
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, error, member_of
 from smartnode.api.mastodon.entities import Renderer, relationship_entity
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
-from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.federation.uris import NodeUris
 
 router = APIRouter(prefix="/api/v1", include_in_schema=False, route_class=MastodonRoute)
-#: Outbound requests one call may make (the target's actor document, its key, redirects).
-FETCHES_PER_CALL = 10
-
-
-def _resolver(
-    request: Request, session: AsyncSession, uris: NodeUris, now: datetime
-) -> FetchingResolver:
-    fetcher: Fetcher = request.app.state.fetcher
-    signer: httpx.Auth = request.app.state.node_signer
-    return FetchingResolver(
-        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(FETCHES_PER_CALL)
-    )
 
 
 async def _relationship(session: AsyncSession, member_id: int, target_id: int) -> JSONResponse:
@@ -57,7 +43,7 @@ async def follow(
                 member = await member_of(session, principal, WRITE_FOLLOWS)
                 target = await views.account_by_id(session, account_id(account))
                 moment = datetime.now(UTC)
-                resolver = _resolver(request, session, uris, moment)
+                resolver = request_resolver(request, session, moment)
                 await follows.follow_as(session, uris, principal, member.username, target.uri,
                                         resolver, moment)  # fmt: skip
             break
@@ -82,7 +68,7 @@ async def unfollow(
             target = await views.account_by_id(session, account_id(account))
             member_id, target_id = member.id, target.id
             moment = datetime.now(UTC)
-            resolver = _resolver(request, session, uris, moment)
+            resolver = request_resolver(request, session, moment)
             await follows.unfollow_as(session, uris, principal, member.username, target.uri,
                                       resolver, moment)  # fmt: skip
     except follows.NotFollowing:

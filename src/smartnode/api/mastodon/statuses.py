@@ -8,15 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_STATUSES, WRITE_STATUSES
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep
+from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep, request_resolver
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, error, member_of, readable
 from smartnode.api.mastodon.entities import Renderer
 from smartnode.api.oauth_body import Params, body_params
@@ -24,13 +21,11 @@ from smartnode.content import status_cases, statuses
 from smartnode.content.status_cases import VISIBILITIES, StatusRequest
 from smartnode.content.threads import Reader
 from smartnode.errors import NotFound, ValidationFailed
-from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
-from smartnode.federation.uris import NodeUris
+from smartnode.federation.fetch import FetchError
 from smartnode.storage.models import Actor
 
 router = APIRouter(prefix="/api/v1", include_in_schema=False, route_class=MastodonRoute)
 ReadStatuses = Annotated[Principal, Depends(readable(READ_STATUSES))]
-FETCHES_PER_CALL = 10
 MAX_KEY = 200
 
 
@@ -39,16 +34,6 @@ def status_id(value: str) -> int:
     if not value.isdigit() or len(value) > 18:
         raise NotFound("Record not found")
     return int(value)
-
-
-def _resolver(
-    request: Request, session: AsyncSession, uris: NodeUris, now: datetime
-) -> FetchingResolver:
-    fetcher: Fetcher = request.app.state.fetcher
-    signer: httpx.Auth = request.app.state.node_signer
-    return FetchingResolver(
-        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(FETCHES_PER_CALL)
-    )
 
 
 @router.get("/statuses/{status}")
@@ -119,7 +104,7 @@ async def post_status(
         async with session.begin():
             member = await member_of(session, principal, WRITE_STATUSES)
             moment = datetime.now(UTC)
-            resolver = _resolver(request, session, uris, moment)
+            resolver = request_resolver(request, session, moment)
             obj, author = await status_cases.post_status(
                 session, uris, principal, member, wanted, resolver, moment
             )

@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import SessionDep, SettingsDep, UrisDep
+from smartnode.api.deps import SessionDep, SettingsDep, UrisDep, request_resolver
 from smartnode.api.v1.applications_schemas import (
     ApplicationInput,
     ApplicationOut,
@@ -34,23 +32,20 @@ from smartnode.config import Settings
 from smartnode.content import application_cases as cases
 from smartnode.content.application_cases import ApplicationView
 from smartnode.content.applications_to_ap import text_html
-from smartnode.federation.fetch import FetchBudget, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.federation.uris import NodeUris
 from smartnode.inbox.context import InboxContext
 
 router = APIRouter(tags=["applications"], route_class=ChallengeRoute)
 AppId = Annotated[int, Path(ge=1, description="The application's `id`.")]
 Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
-FETCHES_PER_CALL = 10
 
 
 def _context(
     request: Request, session: AsyncSession, settings: Settings, uris: NodeUris, now: datetime
 ) -> InboxContext:
     """What fetching and storing a remote call needs (the node actor signs the fetches)."""
-    signer: httpx.Auth = request.app.state.node_signer
-    resolver = FetchingResolver(session, uris, request.app.state.fetcher, now=now,
-                                signer=signer, budget=FetchBudget(FETCHES_PER_CALL))  # fmt: skip
+    resolver = request_resolver(request, session, now)
     return InboxContext(session=session, settings=settings, uris=uris, now=now, resolver=resolver)
 
 

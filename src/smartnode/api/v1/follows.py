@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors import follow_cases as follows
 from smartnode.actors.follow_cases import Relation
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep, request_resolver
 from smartnode.api.v1.auth import ChallengeRoute, MaybePrincipalDep, PrincipalDep
 from smartnode.api.v1.follow_schemas import (
     MAX_TARGET,
@@ -38,12 +36,10 @@ from smartnode.api.v1.follow_schemas import (
 )
 from smartnode.api.v1.schemas import After, Limit, json_response, next_url, parse_cursor
 from smartnode.errors import NotFound
-from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.federation.uris import NodeUris
 
 PATH = "/actors"
-#: Outbound requests one API call may make (WebFinger, its loop-back, redirects, the actor).
-FETCHES_PER_CALL = 10
 router = APIRouter(prefix=PATH, tags=["follows"], route_class=ChallengeRoute)
 
 Username = Annotated[
@@ -57,17 +53,6 @@ Target = Annotated[
         description="The followed actor: `@user@host`, `acct:user@host` or its actor URL.",
     ),
 ]
-
-
-def _resolver(
-    request: Request, session: AsyncSession, uris: NodeUris, now: datetime
-) -> FetchingResolver:
-    """Remote actors fetched with the node actor's signature, within a per-call budget."""
-    fetcher: Fetcher = request.app.state.fetcher
-    signer: httpx.Auth = request.app.state.node_signer
-    return FetchingResolver(
-        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(FETCHES_PER_CALL)
-    )
 
 
 def _unreachable(error: FetchError) -> Response:
@@ -137,7 +122,7 @@ async def _follow_once(
     """One transaction of a follow: what it is now, and whether this call created it."""
     async with session.begin():
         moment = datetime.now(UTC)
-        resolver = _resolver(request, session, uris, moment)
+        resolver = request_resolver(request, session, moment)
         return await follows.follow_as(session, uris, principal, username, target, resolver, moment)
 
 
@@ -161,7 +146,7 @@ async def remove_following(
     try:
         async with session.begin():
             moment = datetime.now(UTC)
-            resolver = _resolver(request, session, uris, moment)
+            resolver = request_resolver(request, session, moment)
             await follows.unfollow_as(session, uris, principal, username, target, resolver, moment)
     except FetchError as error:
         return _unreachable(error)

@@ -13,13 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep, request_resolver
 from smartnode.api.v1 import threads
 from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.posts_schemas import PostOut, PostPage, post_errors, post_out
@@ -27,7 +24,7 @@ from smartnode.api.v1.schemas import After, Limit, json_response, next_url, pars
 from smartnode.content import post_cases as posts
 from smartnode.content.inputs import AnnouncementInput, AnnouncementUpdate
 from smartnode.content.post_cases import PostView
-from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
+from smartnode.federation.fetch import FetchError
 from smartnode.federation.uris import NodeUris
 
 #: Outbound requests one API call may make (WebFinger and actors of the mentions).
@@ -38,17 +35,6 @@ Username = Annotated[
     str, Path(max_length=64, description="A member's username or a project's slug.")
 ]
 Token = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$", description="The post's `id`.")]
-
-
-def _resolver(
-    request: Request, session: AsyncSession, uris: NodeUris, now: datetime
-) -> FetchingResolver:
-    """Mentioned remote actors, fetched with the node actor's signature, within a budget."""
-    fetcher: Fetcher = request.app.state.fetcher
-    signer: httpx.Auth = request.app.state.node_signer
-    return FetchingResolver(
-        session, uris, fetcher, now=now, signer=signer, budget=FetchBudget(FETCHES_PER_CALL)
-    )
 
 
 def _out(view: PostView, uris: NodeUris) -> PostOut:
@@ -79,7 +65,7 @@ async def add_post(
     try:
         async with session.begin():
             moment = datetime.now(UTC)
-            resolver = _resolver(request, session, uris, moment)
+            resolver = request_resolver(request, session, moment, fetches=FETCHES_PER_CALL)
             view = await posts.publish_post(
                 session, uris, principal, username, data, resolver, moment
             )

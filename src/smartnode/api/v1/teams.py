@@ -12,13 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from smartnode.actors.resolve import FetchingResolver
-from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep
+from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep, request_resolver
 from smartnode.api.v1.auth import ChallengeRoute, PrincipalDep
 from smartnode.api.v1.schemas import TeamMemberOut, json_response, team_member_out
 from smartnode.api.v1.teams_schemas import (
@@ -33,24 +30,14 @@ from smartnode.api.v1.teams_schemas import (
 )
 from smartnode.content import team_cases as teams
 from smartnode.content.team_cases import RequestView
-from smartnode.federation.fetch import FetchBudget, Fetcher, FetchError
-from smartnode.federation.uris import NodeUris
+from smartnode.federation.fetch import FetchError
 
-#: Outbound requests one API call may make (WebFinger, its loop-back, redirects, the actor).
-FETCHES_PER_CALL = 10
 router = APIRouter(tags=["teams"], route_class=ChallengeRoute)
 
 Slug = Annotated[str, Path(max_length=64, description="The project's slug.")]
 RequestId = Annotated[int, Path(ge=1, description="The request's id.")]
 Decision = Annotated[str, Path(pattern="^(accept|reject)$", description="accept or reject")]
 ActorQuery = Annotated[str, Query(min_length=1, max_length=2048, description="Handle or URL.")]
-
-
-def _resolver(request: Request, session: AsyncSession, uris: NodeUris) -> FetchingResolver:
-    fetcher: Fetcher = request.app.state.fetcher
-    signer: httpx.Auth = request.app.state.node_signer
-    return FetchingResolver(session, uris, fetcher, now=datetime.now(UTC), signer=signer,
-                            budget=FetchBudget(FETCHES_PER_CALL))  # fmt: skip
 
 
 def _unreachable(error: FetchError) -> Response:
@@ -77,7 +64,7 @@ async def post_invitation(
         async with session.begin():
             view = await teams.invite_person(
                 session, uris, principal, slug, body.actor, body.role,
-                _resolver(request, session, uris), _now(),
+                request_resolver(request, session, _now()), _now(),
             )  # fmt: skip
             out = _out(view, uris.domain)
     except FetchError as error:
@@ -134,7 +121,7 @@ async def put_member_role(
         async with session.begin():
             row, other = await teams.change_role_of(
                 session, uris, principal, slug, body.actor, body.role,
-                _resolver(request, session, uris), _now(),
+                request_resolver(request, session, _now()), _now(),
             )  # fmt: skip
             out = team_member_out(row, other, uris)
     except FetchError as error:
@@ -156,7 +143,13 @@ async def delete_member(
 ) -> Response:  # fmt: skip
     async with session.begin():
         await teams.remove_by_ref(
-            session, uris, principal, slug, actor, _resolver(request, session, uris), _now()
+            session,
+            uris,
+            principal,
+            slug,
+            actor,
+            request_resolver(request, session, _now()),
+            _now(),
         )
     documents.clear()
     return Response(status_code=204)
@@ -176,8 +169,8 @@ async def join_project(
 ) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            view = await teams.join_project(session, uris, principal, body.project,
-                                            _resolver(request, session, uris), _now())  # fmt: skip
+            found = request_resolver(request, session, _now())
+            view = await teams.join_project(session, uris, principal, body.project, found, _now())
             out = _out(view, uris.domain)
     except FetchError as error:
         return _unreachable(error)
@@ -197,8 +190,8 @@ async def leave_project(
 ) -> Response:  # fmt: skip
     try:
         async with session.begin():
-            await teams.leave_project(session, uris, principal, body.project,
-                                      _resolver(request, session, uris), _now())  # fmt: skip
+            found = request_resolver(request, session, _now())
+            await teams.leave_project(session, uris, principal, body.project, found, _now())
     except FetchError as error:
         return _unreachable(error)
     documents.clear()
