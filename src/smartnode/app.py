@@ -41,6 +41,7 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.semantic import shared_reranker
 from smartnode.ops.metrics import NodeMetrics
+from smartnode.ops.request_log import RequestLog
 from smartnode.ops.request_metrics import RequestMetrics
 from smartnode.storage.db import Database
 from smartnode.storage.revisions import code_heads
@@ -164,6 +165,8 @@ def create_app(
     uploads = {profile_pages.PATH: settings.media_max_bytes + MAX_REQUEST_BODY}
     # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed
     app.add_middleware(BodyLimit, larger=uploads)
+    if settings.request_log:  # one line per request, refusals included
+        app.add_middleware(RequestLog)
     if metrics is not None:  # outermost: every answer counted, refusals included
         app.add_middleware(RequestMetrics, metrics=metrics)
     return app

@@ -144,6 +144,8 @@ def serve(
         return settings
 
     settings = run(ready)
+    if access_log:  # one line per request, ours (ops/request_log.py), in the chosen format
+        settings = settings.model_copy(update={"request_log": True})
     base = urlsplit(settings.base_url)
     if base.hostname in ("127.0.0.1", "localhost") and (base.port or 80) != port:
         err().print(
@@ -157,9 +159,9 @@ def serve(
         port=port,
         loop="uvloop",
         http="httptools",
-        access_log=access_log,
+        access_log=False,  # requests are logged by the app (ops/request_log.py)
         log_level=log_level.value,
-        log_config=server_log_config(log_level.value),  # smartnode's own lines too (peering)
+        log_config=server_log_config(log_level.value, settings.log_format),
     )
 
 

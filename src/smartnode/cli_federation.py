@@ -25,6 +25,7 @@ from smartnode.cli_support import database_session, err, now, out, run
 from smartnode.config import Settings
 from smartnode.errors import NotFound
 from smartnode.federation.fetch import Fetcher
+from smartnode.logs import configure_process_logging
 from smartnode.storage.models import Activity, Delivery, DomainBlock, Peer
 from smartnode.worker import run_worker
 
@@ -88,6 +89,7 @@ def worker_command() -> None:
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signal_number, stop.set)
+        configure_process_logging("info", settings.log_format)  # a line per job, failures
         err().print(f"Worker for {settings.base_url} running; Ctrl-C stops it.")
         await run_worker(settings, stop)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         default=None,
         description="Turns /metrics on, for requests with `Authorization: Bearer TOKEN`; unset: "
         "/metrics is off (404).",
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="How the processes log: one JSON object a line (`json`), lines for people "
+        "(`text`), or `auto`: text on a terminal, JSON otherwise.",
+    )
+    request_log: bool = Field(
+        default=False,
+        description="Log one line per HTTP request (route, status, duration, request id); "
+        "`smartnode serve --access-log` turns it on too.",
     )
     authorized_fetch: bool = Field(
         default=False, description="Require signed GETs for our documents (node actor excepted)."

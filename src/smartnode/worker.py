@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -152,15 +153,21 @@ class Worker:
                 where=table(Job).c.kind.in_(JOB_KINDS),
             )  # fmt: skip
         for job in jobs:
+            started = time.perf_counter()
             if job.kind in FETCHING_JOBS:
-                await self._run_fetching_job(job.id, job.kind, job.payload, job.attempts, now)
+                outcome = await self._run_fetching_job(
+                    job.id, job.kind, job.payload, job.attempts, now
+                )
+                _job_line(job.id, job.kind, outcome, started)
                 continue
             try:
                 await self._run_job(job.id, job.kind, job.payload, now)
+                outcome = "done"
             except Exception as error:  # a failed job must not stop the loop: retry, then fail
                 if not isinstance(error, FetchError):
                     log.exception("job %s failed", job.id)
-                await self._retry_job(job.id, job.attempts, now, error)
+                outcome = await self._retry_job(job.id, job.attempts, now, error)
+            _job_line(job.id, job.kind, outcome, started)
         return len(jobs)
 
     async def _run_job(
@@ -184,8 +191,9 @@ class Worker:
 
     async def _run_fetching_job(
         self, job_id: int, kind: str, payload: dict[str, Any], attempts: int, now: datetime
-    ) -> None:
-        """A job that fetches: outside any transaction of ours; it settles as it says."""
+    ) -> str:
+        """A job that fetches: outside any transaction of ours; it settles as it says. Its
+        outcome: done, retry or failed."""
         run = JobRun(self.db, self.settings, self.uris, self.fetcher, self.signer, self.rng,
                      attempts, now)  # fmt: skip
         try:
@@ -193,22 +201,24 @@ class Worker:
         except Exception as error:  # a failed job must not stop the loop: retry, then fail
             if not isinstance(error, FetchError):
                 log.exception("job %s failed", job_id)
-            await self._retry_job(job_id, attempts, now, error)
-            return
+            return await self._retry_job(job_id, attempts, now, error)
         async with self.db.session() as session, session.begin():
             if again is None:
                 await queue.complete(session, table(Job), [job_id])
-            else:
-                await queue.retry(session, table(Job), job_id, run_at=again.at, error=again.why)
+                return "done"
+            await queue.retry(session, table(Job), job_id, run_at=again.at, error=again.why)
+            return "retry"
 
-    async def _retry_job(self, job_id: int, attempts: int, now: datetime, error: Exception) -> None:
+    async def _retry_job(self, job_id: int, attempts: int, now: datetime, error: Exception) -> str:
+        """Retry the job later, or fail it after its last try: `retry` or `failed`."""
         later = next_attempt_at(attempts, now, None, self.rng)
         why = error.message if isinstance(error, FetchError) else f"{type(error).__name__}: {error}"
         async with self.db.session() as session, session.begin():
             if later is None or attempts >= MAX_JOB_ATTEMPTS:
                 await queue.fail(session, table(Job), job_id, error=why)
-            else:
-                await queue.retry(session, table(Job), job_id, run_at=later, error=why)
+                return "failed"
+            await queue.retry(session, table(Job), job_id, run_at=later, error=why)
+            return "retry"
 
     async def close_expired(self, now: datetime) -> int:
         """Close calls whose deadline passed (at most once per SWEEP interval); how many."""
@@ -235,16 +245,29 @@ class Worker:
                 where=table(Job).c.kind == FANOUT,
             )  # fmt: skip
         for job in jobs:  # one transaction each: a job that raises never holds back the others
+            started = time.perf_counter()
             try:
                 async with self.db.session() as session, session.begin():
                     await expand(session, self.uris, int(job.payload["activity_id"]), now)
                     await queue.complete(session, table(Job), [job.id])
             except Exception as error:
                 log.exception("fan-out job %s failed", job.id)
-                await self._retry_job(job.id, job.attempts, now, error)
+                outcome = await self._retry_job(job.id, job.attempts, now, error)
+                _job_line(job.id, job.kind, outcome, started)
                 continue
+            _job_line(job.id, job.kind, "done", started)
             done += 1
         return done
+
+
+def _job_line(job_id: int, kind: str, outcome: str, started: float) -> None:
+    """One log line per job run: which, what came of it, how long it took."""
+    duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    log.log(
+        logging.WARNING if outcome == "failed" else logging.INFO,
+        "job %s %s %s in %.1f ms", job_id, kind, outcome, duration_ms,
+        extra={"job_id": job_id, "kind": kind, "outcome": outcome, "duration_ms": duration_ms},
+    )  # fmt: skip
 
 
 def make_worker(

@@ -28,7 +28,7 @@ class RequestMetrics:
     def __init__(self, app: ASGIApp, metrics: NodeMetrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._plain: dict[Any, str] | None = None
+        self.templates = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,10 +47,17 @@ class RequestMetrics:
             await self.app(scope, receive, sending)
         finally:
             self.metrics.request_answered(
-                self.template(scope), scope["method"], status, time.perf_counter() - started
+                self.templates.of(scope), scope["method"], status, time.perf_counter() - started
             )
 
-    def template(self, scope: Scope) -> str:
+
+class RouteTemplates:
+    """The route template a request matched, read off its scope once it is answered."""
+
+    def __init__(self) -> None:
+        self._plain: dict[Any, str] | None = None
+
+    def of(self, scope: Scope) -> str:
         """The route template of an answered request (UNMATCHED when none matched)."""
         path = getattr(scope.get("route"), "path", None)
         if isinstance(path, str):
