@@ -225,4 +225,4 @@ async def _read(
         return _links(facets, page, rows, None, ahead, backwards=True)
     rows, last = await call_cases.board(session, wanted, now, limit=PAGE_SIZE, after=after,
                                         sort=sort)  # fmt: skip
-    return _links(facets, page, rows, last, None, backwards=False)
+    return _links(facets, page if after else 1, rows, last, None, backwards=False)
