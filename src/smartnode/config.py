@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +16,9 @@ from smartnode.errors import ConfigError
 DEFAULT_DATA_DIR = Path("data")
 #: The languages of the pages and mail (complete gettext catalogs for each).
 UI_LANGUAGES = ("en", "sv", "fr", "nl", "de", "it", "es")
+_DESCRIPTIONS_SHAPE = (
+    'SMARTNODE_NODE_DESCRIPTIONS must be a JSON object of texts by language, like {"sv": "…"}'
+)
 
 
 class Settings(BaseSettings):
@@ -39,7 +43,16 @@ class Settings(BaseSettings):
     )
     node_name: str = "Smart node"
     node_country: str = Field(default="", description="ISO 3166-1 alpha-2 code of the node.")
-    node_description: str = "A national node of the Smart cooperative."
+    node_description: str = Field(
+        default="A national node of the Smart cooperative.",
+        description="One sentence about the node, in its default language (DEFAULT_LANGUAGE); "
+        "for readers of a language NODE_DESCRIPTIONS does not give.",
+    )
+    node_descriptions: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='The node\'s description per language, a JSON object: {"sv": "…", "fr": "…"} '
+        "(languages of the pages only: en, sv, fr, nl, de, it, es).",
+    )
     contact_email: str = ""
     allow_private_addresses: bool = Field(
         default=False,
@@ -166,6 +179,29 @@ class Settings(BaseSettings):
             raise ValueError(f"SMARTNODE_DEFAULT_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}")
         return value
 
+    @field_validator("node_descriptions", mode="before")
+    @classmethod
+    def _descriptions_by_language(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                value = None
+        if not isinstance(value, dict):
+            raise ValueError(_DESCRIPTIONS_SHAPE)
+        found: dict[str, str] = {}
+        for key, text in value.items():
+            language = str(key).strip().lower()
+            if language not in UI_LANGUAGES:
+                raise ValueError(
+                    f"SMARTNODE_NODE_DESCRIPTIONS: {key!r} is not a language of the node's pages "
+                    f"({', '.join(UI_LANGUAGES)})"
+                )
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"SMARTNODE_NODE_DESCRIPTIONS: the {language!r} text is empty")
+            found[language] = text.strip()
+        return found
+
     @field_validator("trusted_peers", mode="before")
     @classmethod
     def _peer_list(cls, value: object) -> object:
@@ -194,6 +230,29 @@ class Settings(BaseSettings):
         if self.media_dir == Path(""):
             self.media_dir = self.data_dir / "media"
         return self
+
+    @property
+    def node_description_language(self) -> str:
+        """The language NODE_DESCRIPTION is written in: the node's default language (English
+        for the built-in sentence)."""
+        return self.language if "node_description" in self.model_fields_set else "en"
+
+    def node_description_for(self, language: str) -> tuple[str, str]:
+        """The node's description for a reader of `language` and the language it is in: theirs
+        when NODE_DESCRIPTIONS gives it, else NODE_DESCRIPTION (when not set: NODE_DESCRIPTIONS'
+        text in the node's default language, else in English, else the built-in sentence)."""
+        if language in self.node_descriptions:
+            return self.node_descriptions[language], language
+        if "node_description" not in self.model_fields_set:
+            for fallback in (self.language, "en"):
+                if fallback in self.node_descriptions:
+                    return self.node_descriptions[fallback], fallback
+        return self.node_description, self.node_description_language
+
+    def node_description_map(self) -> dict[str, str]:
+        """The description in every language given, the default one first."""
+        text, language = self.node_description_for(self.language)
+        return {language: text, **self.node_descriptions}
 
     @property
     def base_host(self) -> str:

@@ -240,6 +240,7 @@ async def test_node_describes_itself_with_live_counts(client, db, settings) -> N
     assert response.json() == {
         "name": "Smart Sverige",
         "description": "A national node of the Smart cooperative.",
+        "descriptions": {"en": "A national node of the Smart cooperative."},
         "domain": "se.smart.test",
         "base_url": "https://se.smart.test",
         "actor_uri": "https://se.smart.test/actor",

@@ -91,7 +91,11 @@ async def test_a_public_reply_to_a_call_is_not_an_application(db, settings, worl
     body = activity("Create", ALICE, reply(call.uri, jazz.uri, direct=False))
     outcome = await receive(db, settings, world, body)
     assert outcome.status == "processed" and "application" not in outcome.reason
-    assert await applications(db) == [] and await sent(db) == [] and await notifications(db) == []
+    assert await applications(db) == [] and await sent(db) == []
+    # the coordinators hear of it as of any post that mentions their project, not as an application
+    assert [(n.kind, n.data.get("project")) for n in await notifications(db)] == [
+        ("mention", jazz.uri)
+    ]
 
 
 async def test_a_direct_reply_to_a_closed_call_is_not_an_application(

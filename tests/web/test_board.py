@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -12,6 +13,7 @@ from smartnode.accounts.principal import member as member_principal
 from smartnode.actors.records import node_uris
 from smartnode.content.call_cases import publish_call
 from smartnode.content.calls_inputs import CallInput
+from smartnode.storage.models import ContentObject
 from tests.conftest import make_member, make_project
 from tests.inbox.applications import make_call, remote_actor, remote_call
 
@@ -92,6 +94,47 @@ async def test_pages_are_linked_and_keep_the_filters(client, db, settings) -> No
     assert set(titles(first.text)).isdisjoint(titles(second.text))
     refused = await client.get("/board", params={"after": "bogus", "page": "2"})
     assert refused.status_code == 400
+
+
+def link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+async def test_previous_page_links_walk_back_with_the_same_filters(client, db, settings) -> None:
+    jazz = await arrange(db, settings)
+    soon = datetime.now(UTC) + timedelta(days=2)
+    for number in range(45):
+        call = await make_call(db, settings, jazz, title=f"Extra {number:02}",
+                               terms={"remote": True, "skills": [ESCO]})  # fmt: skip
+        if number < 25:  # some deadlines, some ties, the rest without one
+            async with db.session() as s, s.begin():
+                row = await s.get(ContentObject, call.id)
+                assert row is not None
+                row.closes_at = soon + timedelta(hours=number // 2)
+    for params in ({"remote": "yes"}, {"skill": ESCO, "sort": "closing"}):
+        forward = [await client.get("/board", params=params)]
+        while (after := link(forward[-1].text, "next")) is not None:
+            forward.append(await client.get(after))
+        assert [len(titles(p.text)) for p in forward] == [20, 20, 6]
+        assert 'rel="prev"' not in forward[0].text
+        back = link(forward[2].text, "prev")
+        assert back is not None and "before=" in back and "page=2" in back
+        assert all(urlencode({k: v}) in back for k, v in params.items())
+        second = await client.get(back)
+        assert second.status_code == 200 and "page 2" in second.text
+        assert titles(second.text) == titles(forward[1].text)
+        assert titles((await client.get(link(second.text, "next") or "")).text) == titles(
+            forward[2].text
+        )
+        first = link(second.text, "prev")
+        assert first is not None and "before=" not in first and "page=" not in first
+        assert titles((await client.get(first)).text) == titles(forward[0].text)
+        assert link(forward[1].text, "prev") == first
+    both = link(forward[1].text, "next") or ""
+    assert (
+        await client.get(both + "&before=" + both.split("after=")[1].split("&")[0])
+    ).status_code == 400
 
 
 async def test_the_board_speaks_the_viewers_language(client, db, settings) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 
 from smartnode.config import UI_LANGUAGES
 from smartnode.web import i18n
@@ -74,3 +75,34 @@ def test_negotiation() -> None:
     assert i18n.negotiate("ja", None, "sv") == "sv"
     assert i18n.negotiate("fr", "nl", "en") == "nl"
     assert i18n.negotiate("fr;q=0,es", None, "en") == "es"
+
+
+@pytest.mark.parametrize("language", [lang for lang in UI_LANGUAGES if lang != "en"])
+def test_plural_messages_have_every_form_babel_counts(language: str) -> None:
+    """Each plural message of each catalog file has as many forms as Babel's plural rule of
+    the language picks from (French, Italian, Spanish: one, many, other), none empty."""
+    forms = i18n.merged_catalog(language).num_plurals
+    short = []
+    for path in i18n.catalog_files(language):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if isinstance(message.id, tuple) and not message.fuzzy:
+                    strings = message.string
+                    if not isinstance(strings, tuple) or len(strings) != forms or not all(strings):
+                        short.append(f"{path.name}: {message.id[0]}")
+    assert not short, short
+
+
+@pytest.mark.parametrize(
+    ("language", "counted"),
+    [("fr", {0: "0 place restante", 1: "1 place restante", 2: "2 places restantes",
+             1_000_000: "1000000 places restantes"}),
+     ("it", {0: "0 posti liberi", 1: "1 posto libero", 2: "2 posti liberi"}),
+     ("nl", {0: "nog 0 plekken vrij", 1: "nog 1 plek vrij", 2: "nog 2 plekken vrij"})],
+)  # fmt: skip
+def test_ngettext_picks_the_form_of_each_languages_rule(language: str, counted: dict) -> None:
+    with i18n.using(language):
+        for n, words in counted.items():
+            assert i18n.ngettext("%(shown)s place left", "%(shown)s places left", n, shown=n) == (
+                words
+            )

@@ -3,6 +3,7 @@ Accept and Refuse, the .ics link, and the refusals (visitor, stranger, forged fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,9 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from smartnode.accounts.principal import member as member_principal
 from smartnode.actors.records import find_local_actor, node_uris
 from smartnode.content.events import create_event
 from smartnode.content.events_inputs import EventInput
+from smartnode.content.participation_cases import take_part
 from smartnode.storage.models import ContentObject
 from smartnode.storage.models_work import EventParticipant, Notification
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
@@ -167,3 +170,46 @@ async def test_visitors_strangers_and_forged_forms_change_nothing(browser, db, s
     assert refused.status_code == 403
     assert [r.state for r in await rows(db)] == ["pending"]
     assert (await browser.get("/events/ffff/participants")).status_code == 404
+
+
+#: The event's facts line with 0, 1 and 2 people taking part (capacity 3), by the plural rules
+#: of each language (French: 0 and 1 are singular; German: only 1).
+COUNTS = {
+    "fr": ["0 participe · 3 places restantes", "1 participe · 2 places restantes",
+           "2 participent · 1 place restante"],
+    "de": ["0 nehmen teil · noch 3 Plätze frei", "1 nimmt teil · noch 2 Plätze frei",
+           "2 nehmen teil · noch 1 Platz frei"],
+    "en": ["0 taking part · 3 places left", "1 taking part · 2 places left",
+           "2 taking part · 1 place left"],
+}  # fmt: skip
+
+
+async def test_counts_on_the_event_page_follow_each_languages_plural_rules(db, settings) -> None:
+    await member_with_password(db, settings, "anna")
+    path, _token = await an_event(db, settings, capacity=3)
+    for number in range(3):
+        if number:
+            person = await member_with_password(db, settings, f"p{number}")
+            async with db.session() as s, s.begin():
+                await take_part(s, node_uris(settings), member_principal(person.id),
+                                f"{settings.base_url}{path}", "", datetime.now(UTC))  # fmt: skip
+        async with node_client(settings, Fediverse()) as visitor:  # a fresh page cache
+            for language, lines in COUNTS.items():
+                page = await visitor.get(path, headers={**HTML, "Accept-Language": language})
+                facts = re.sub(r"<[^>]+>", "", page.text).replace("\u202f", " ")
+                assert lines[number] in facts, (language, number)
+
+
+async def test_after_joining_the_page_says_so_once(browser, db, settings) -> None:
+    await member_with_password(db, settings, "anna")
+    await member_with_password(db, settings, "ben")
+    path, token = await an_event(db, settings)
+    await sign_in(browser, "ben")
+    joined = await press(browser, path, f"/events/{token}/join")
+    back = joined.headers["location"].split("#")[0]
+    for language, words in (("fr", "Vous participez."), ("en", "You are taking part.")):
+        headers = {**HTML, "Accept-Language": language}
+        just = await browser.get(back, headers=headers)
+        assert just.text.count(words) == 1, language  # in the notice, not again beneath it
+        later = await browser.get(path, headers=headers)
+        assert later.text.count(words) == 1 and 'role="status"' not in later.text

@@ -28,6 +28,7 @@ from smartnode.actors.follows import (
     unfollow,
 )
 from smartnode.actors.resolve import ActorResolver
+from smartnode.content.social_notices import notify_followed
 from smartnode.errors import Forbidden, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import parse_handle
@@ -60,7 +61,10 @@ async def follow_as(
     row = await follow(session, uris, actor, target, resolver, now)
     followed = await session.get(Actor, row.followed_id)
     assert followed is not None  # the follow row references it
-    return Followed(followed, row.state == PENDING, row.created_at == now)
+    created = row.created_at == now
+    if created and followed.local:
+        await notify_followed(session, actor, followed, pending=row.state == PENDING, now=now)
+    return Followed(followed, row.state == PENDING, created)
 
 
 async def follow_state_of(session: AsyncSession, follower: Actor, followed: Actor) -> str | None:

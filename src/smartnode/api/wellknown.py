@@ -140,8 +140,9 @@ async def nodeinfo_21(request: Request) -> Response:
         _software(),
         nodeinfo.Usage(total, month, halfyear),
         node_name=settings.node_name,
-        node_description=settings.node_description,
+        node_description=settings.node_description_for(settings.language)[0],
         country=settings.node_country,
+        node_descriptions=settings.node_description_map() if settings.node_descriptions else None,
     )
     entry = _answer(orjson.dumps(doc), nodeinfo.NODEINFO_21_JSON)
     return documents.put(NODEINFO_KEY, entry).to_response()

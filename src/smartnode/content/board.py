@@ -60,7 +60,8 @@ class Position:
     id: int
 
 
-def _key(obj: ContentObject, sort: str) -> Position:
+def position_of(obj: ContentObject, sort: str) -> Position:
+    """Where `obj` stands in the board's order."""
     return Position(obj.published_at if sort == NEWEST else obj.closes_at, obj.id)
 
 
@@ -139,13 +140,31 @@ def _after(sort: str, at: Position) -> ColumnElement[bool]:
     return or_(closes > at.key, and_(closes == at.key, row_id > at.id), closes.is_(None))
 
 
-def _ordered(query: Any, sort: str) -> Any:
+def _before(sort: str, at: Position) -> ColumnElement[bool]:
+    """Rows ahead of `at` in the board's order (for a previous page)."""
+    row_id = ContentObject.id
     if sort == NEWEST:
-        return query.order_by(ContentObject.published_at.desc(), ContentObject.id.desc())
+        published = ContentObject.published_at
+        return and_(published >= at.key, or_(published > at.key, row_id > at.id))
+    closes = ContentObject.closes_at
+    if at.key is None:
+        return or_(closes.is_not(None), row_id < at.id)
+    return or_(closes < at.key, and_(closes == at.key, row_id < at.id))
+
+
+def _ordered(query: Any, sort: str, backwards: bool) -> Any:
+    """The board's order, or (`backwards`) its reverse."""
+    if sort == NEWEST:
+        keys = (ContentObject.published_at, ContentObject.id)
+        return query.order_by(*(k.asc() if backwards else k.desc() for k in keys))
+    if backwards:
+        return query.order_by(ContentObject.closes_at.desc().nulls_first(), ContentObject.id.desc())
     return query.order_by(ContentObject.closes_at.asc().nulls_last(), ContentObject.id.asc())
 
 
-def _query(wanted: BoardFilter, now: datetime, sort: str, at: Position | None) -> Any:
+def _query(
+    wanted: BoardFilter, now: datetime, sort: str, at: Position | None, backwards: bool = False
+) -> Any:
     query = select(ContentObject).where(
         ContentObject.kind == CALL,
         open_calls(now),
@@ -166,8 +185,35 @@ def _query(wanted: BoardFilter, now: datetime, sort: str, at: Position | None) -
                 cast(ContentObject.extra, Text).contains(f'"{needle}"', autoescape=True)
             )
     if at is not None:
-        query = query.where(_after(sort, at))
-    return _ordered(query, sort)
+        query = query.where(_before(sort, at) if backwards else _after(sort, at))
+    return _ordered(query, sort, backwards)
+
+
+async def _scan(
+    session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
+    start: Position | None, sort: str, backwards: bool,
+) -> tuple[list[ContentObject], Position | None]:  # fmt: skip
+    """Up to `limit` matching calls from `start` on, in the order scanned, and where the scan
+    goes on (None when nothing is left that way)."""
+    if not _checked_in_python(wanted):  # SQL decides alone: read the page and one more row
+        query = _query(wanted, now, sort, start, backwards).limit(limit + 1)
+        rows = (await session.scalars(query)).all()
+        page = list(rows[:limit])
+        return page, position_of(page[-1], sort) if len(rows) > limit else None
+    found: list[ContentObject] = []
+    position = start
+    for _ in range(ROUNDS):
+        query = _query(wanted, now, sort, position, backwards).limit(WINDOW)
+        rows = (await session.scalars(query)).all()
+        for row in rows:
+            if _matches(row, wanted):
+                found.append(row)
+            if len(found) > limit:
+                return found[:limit], position_of(found[limit - 1], sort)
+        if len(rows) < WINDOW:
+            return found, None
+        position = position_of(rows[-1], sort)
+    return found, position
 
 
 async def board_page(
@@ -180,20 +226,21 @@ async def board_page(
     sort: BoardSort = NEWEST,
 ) -> tuple[Sequence[ContentObject], Position | None]:
     """One page of open calls and the position of the next page (None on the last)."""
-    if not _checked_in_python(wanted):  # SQL decides alone: read the page and one more row
-        rows = (await session.scalars(_query(wanted, now, sort, after).limit(limit + 1))).all()
-        page = list(rows[:limit])
-        return page, _key(page[-1], sort) if len(rows) > limit else None
-    found: list[ContentObject] = []
-    position = after
-    for _ in range(ROUNDS):
-        rows = (await session.scalars(_query(wanted, now, sort, position).limit(WINDOW))).all()
-        for row in rows:
-            if _matches(row, wanted):
-                found.append(row)
-            if len(found) > limit:
-                return found[:limit], _key(found[limit - 1], sort)
-        if len(rows) < WINDOW:
-            return found, None
-        position = _key(rows[-1], sort)
-    return found, position
+    return await _scan(session, wanted, now, limit=limit, start=after, sort=sort,
+                       backwards=False)  # fmt: skip
+
+
+async def board_page_before(
+    session: AsyncSession,
+    wanted: BoardFilter,
+    now: datetime,
+    *,
+    limit: int,
+    before: Position,
+    sort: BoardSort = NEWEST,
+) -> tuple[Sequence[ContentObject], Position | None]:
+    """The page of open calls just ahead of `before`, in the board's order, and the position
+    of the page ahead of it (None when this page is the first)."""
+    rows, ahead = await _scan(session, wanted, now, limit=limit, start=before, sort=sort,
+                              backwards=True)  # fmt: skip
+    return list(reversed(rows)), ahead

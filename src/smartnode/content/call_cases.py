@@ -20,7 +20,13 @@ from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import WRITE_CALLS, maybe_member
 from smartnode.actors.records import find_local_actor
 from smartnode.content.access import changer, check_change, may_change, posting_as
-from smartnode.content.board import BoardFilter, BoardSort, Position, board_page
+from smartnode.content.board import (
+    BoardFilter,
+    BoardSort,
+    Position,
+    board_page,
+    board_page_before,
+)
 from smartnode.content.calls import create_call, delete_call, edit_call, local_call, set_state
 from smartnode.content.calls_inputs import CallInput, CallUpdate
 from smartnode.content.terms import CALL
@@ -144,6 +150,18 @@ async def board(
     rows, last = await board_page(session, wanted, now, limit=limit, after=after, sort=sort)
     authors = await _authors(session, rows)
     return [CallView(obj, authors[obj.actor_id]) for obj in rows], last
+
+
+async def board_before(
+    session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
+    before: Position, sort: BoardSort,
+) -> tuple[list[CallView], Position | None]:  # fmt: skip
+    """The page of the call board ahead of `before`, and where the page ahead of it ends
+    (None when it is the first)."""
+    rows, ahead = await board_page_before(session, wanted, now, limit=limit, before=before,
+                                          sort=sort)  # fmt: skip
+    authors = await _authors(session, rows)
+    return [CallView(obj, authors[obj.actor_id]) for obj in rows], ahead
 
 
 async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:

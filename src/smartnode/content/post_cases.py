@@ -27,6 +27,7 @@ from smartnode.content.announcements import (
     local_post,
 )
 from smartnode.content.inputs import AnnouncementInput, AnnouncementUpdate
+from smartnode.content.social_notices import notify_post
 from smartnode.errors import Gone, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
@@ -57,6 +58,7 @@ async def publish_post(
     author, member = await posting_as(session, principal, username, WRITE_STATUSES)
     obj = await create_announcement(session, uris, author=author, member=member, data=data,
                                     resolver=resolver, now=now)  # fmt: skip
+    await notify_post(session, obj, author, now, writer=member)
     return await post_view(session, obj)
 
 

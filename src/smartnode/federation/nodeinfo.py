@@ -60,8 +60,14 @@ def nodeinfo_document(
     node_name: str,
     node_description: str,
     country: str,
+    node_descriptions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The NodeInfo 2.1 document: ActivityPub only, registrations closed (members are added)."""
+    """The NodeInfo 2.1 document: ActivityPub only, registrations closed (members are added).
+    `node_descriptions` (the description by language) goes in the metadata when given."""
+    metadata: dict[str, Any] = {"nodeName": node_name, "nodeDescription": node_description}
+    if node_descriptions:
+        metadata["nodeDescriptions"] = node_descriptions
+    metadata["country"] = country
     about: dict[str, Any] = {"name": SOFTWARE_NAME, "version": software.version}
     if software.repository:
         about["repository"] = software.repository
@@ -81,9 +87,5 @@ def nodeinfo_document(
             },
             "localPosts": usage.local_posts,
         },
-        "metadata": {
-            "nodeName": node_name,
-            "nodeDescription": node_description,
-            "country": country,
-        },
+        "metadata": metadata,
     }

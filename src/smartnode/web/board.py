@@ -14,7 +14,16 @@ from fastapi.responses import Response
 
 from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.content import call_cases
-from smartnode.content.board import CLOSING, NEWEST, BoardFilter, cursor_in, cursor_out
+from smartnode.content.board import (
+    CLOSING,
+    NEWEST,
+    BoardFilter,
+    BoardSort,
+    Position,
+    cursor_in,
+    cursor_out,
+    position_of,
+)
 from smartnode.errors import ValidationFailed
 from smartnode.matching.taxonomy import lookup_label
 from smartnode.matching.terms import LANGUAGES
@@ -92,11 +101,42 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def _page_url(facets: Facets, after: str | None, page: int) -> str:
+def _page_url(facets: Facets, after: str | None, page: int, way: str = "after") -> str:
+    """The board page `page` with the same facets: after (or, `way`, before) a cursor."""
     query = facets.params()
     if after:
-        query |= {"after": after, "page": str(page)}
+        query |= {way: after, "page": str(page)}
     return "/board" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """A board page's calls and its links to the pages before and after it."""
+
+    calls: list[call_cases.CallView]
+    next_url: str | None
+    prev_url: str | None
+
+
+def _links(
+    facets: Facets, page: int, rows: list[call_cases.CallView], last: Position | None,
+    ahead: Position | None, backwards: bool,
+) -> _Links:  # fmt: skip
+    """The previous page: the first page from page 2, else the page ahead of this one's first
+    call; the next page: after its last call."""
+    sort = facets.sort
+    if backwards:
+        last = position_of(rows[-1].obj, sort) if rows else None
+    elif rows and page > 1:
+        ahead = position_of(rows[0].obj, sort)
+    nxt = _page_url(facets, cursor_out(sort, last), page + 1) if last else None
+    if page <= 1 or (backwards and ahead is None):
+        prev = None
+    elif page == 2 or ahead is None:
+        prev = _page_url(facets, None, 1)
+    else:
+        prev = _page_url(facets, cursor_out(sort, ahead), page - 1, "before")
+    return _Links(rows, nxt, prev)
 
 
 async def _filter(session: SessionDep, facets: Facets) -> BoardFilter | None:
@@ -127,12 +167,14 @@ async def board_page(
     deadline: Annotated[str, Query(max_length=10)] = "",
     sort: Annotated[str, Query(pattern=f"^({NEWEST}|{CLOSING})$")] = NEWEST,
     after: Annotated[str | None, Query(max_length=200)] = None,
+    before: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """One page of open calls matching the facets, and links to the first and next pages."""
+    """One page of open calls matching the facets (after a cursor, or before one), and links
+    to the first, previous and next pages."""
     facets = Facets(sector, skill, country.upper(), city, remote, paid, language, deadline, sort)
     return await cached_page(
-        request, lambda: _board(request, session, settings, facets, after, page)
+        request, lambda: _board(request, session, settings, facets, (after, before), page)
     )
 
 
@@ -141,7 +183,7 @@ async def _board(
     session: SessionDep,
     settings: SettingsDep,
     facets: Facets,
-    after: str | None,
+    cursors: tuple[str | None, str | None],
     page: int,
 ) -> Response:
     sort = facets.sort
@@ -151,22 +193,36 @@ async def _board(
         except ValidationFailed as error:
             return error_page(request, 400, error.message)
         try:
-            position = cursor_in(sort, after)
+            if cursors[0] and cursors[1]:
+                raise ValidationFailed("a page is after a cursor or before one, not both")
+            position, before = cursor_in(sort, cursors[0]), cursor_in(sort, cursors[1])
         except ValidationFailed:
             return error_page(request, 400, N_("This page link is not valid."))
-        rows: list[call_cases.CallView] = []
-        last = None
+        links = _Links([], None, None)
         if wanted is not None:
             async with session.begin():
-                rows, last = await call_cases.board(
-                    session, wanted, datetime.now(UTC), limit=PAGE_SIZE, after=position,
-                    sort=NEWEST if sort == NEWEST else CLOSING,
-                )  # fmt: skip
-        next_url = _page_url(facets, cursor_out(sort, last), page + 1) if last else None
+                links = await _read(session, wanted, facets, page, position, before)
         return render(
-            request, "board.html", f=facets, page=page, next_url=next_url,
-            calls=[call_card(view, settings.domain) for view in rows],
+            request, "board.html", f=facets, page=page, next_url=links.next_url,
+            prev_url=links.prev_url,
+            calls=[call_card(view, settings.domain) for view in links.calls],
             first_url=_page_url(facets, None, 1) if page > 1 else None,
             sorts=[(NEWEST, gettext("newest first")), (CLOSING, gettext("closing soonest"))],
             **_choices(),
         )  # fmt: skip
+
+
+async def _read(
+    session: SessionDep, wanted: BoardFilter, facets: Facets, page: int,
+    after: Position | None, before: Position | None,
+) -> _Links:  # fmt: skip
+    """The calls of one board page, read forwards (after) or backwards (before)."""
+    sort: BoardSort = NEWEST if facets.sort == NEWEST else CLOSING
+    now = datetime.now(UTC)
+    if before is not None:
+        rows, ahead = await call_cases.board_before(session, wanted, now, limit=PAGE_SIZE,
+                                                    before=before, sort=sort)  # fmt: skip
+        return _links(facets, page, rows, None, ahead, backwards=True)
+    rows, last = await call_cases.board(session, wanted, now, limit=PAGE_SIZE, after=after,
+                                        sort=sort)  # fmt: skip
+    return _links(facets, page if after else 1, rows, last, None, backwards=False)

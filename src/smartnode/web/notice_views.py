@@ -127,10 +127,44 @@ def _about_teams(row: Notification, n: _Names, base_url: str) -> Wording | None:
     return None
 
 
+_FOLLOWS = {
+    (False, False): N_("%(who)s follows you."),
+    (False, True): N_("%(who)s asks to follow you."),
+    (True, False): N_("%(who)s follows %(project)s."),
+    (True, True): N_("%(who)s asks to follow %(project)s."),
+}
+_POSTS = {
+    ("mention", False): N_("%(who)s mentioned you in a post."),
+    ("mention", True): N_("%(who)s mentioned %(project)s in a post."),
+    ("reply", False): N_("%(who)s replied to your post."),
+    ("reply", True): N_("%(who)s replied to a post of %(project)s."),
+}
+
+
+def _web(value: str) -> str | None:
+    """A link the notification's data gives, when it is a web address."""
+    return value if value.startswith(("https://", "http://")) else None
+
+
+def _about_people(row: Notification, n: _Names) -> Wording | None:
+    """Someone follows the member (or a project they coordinate), mentions them, replies."""
+    data, project = row.data, bool(_str(row.data, "project"))
+    if row.kind == "follow":
+        text = _FOLLOWS[(project, _str(data, "state") == "pending")]
+        return (gettext(text, who=n.who, project=n.project), "", _web(_str(data, "profile")),
+                gettext("See their profile"))  # fmt: skip
+    if row.kind in ("mention", "reply"):
+        text = _POSTS[(row.kind, project)]
+        return (gettext(text, who=n.who, project=n.project), _str(data, "excerpt"),
+                _web(_str(data, "url")), gettext("See the post"))  # fmt: skip
+    return None
+
+
 def _wording(row: Notification, found: Notices, base_url: str) -> Wording:
     """(text, detail, url, link text) of one notification, in the current language."""
     n = _names(row, found.handles)
     return (_about_calls(row, n, found, base_url) or _about_teams(row, n, base_url)
+            or _about_people(row, n)
             or (gettext("Something new for you."), "", None, ""))  # fmt: skip
 
 

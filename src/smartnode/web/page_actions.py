@@ -77,6 +77,7 @@ async def event_actions(request: Request, obj: ContentObject) -> Actions:
     uris: NodeUris = request.app.state.uris
     token = uris.event_token(obj.uri) or ""
     base = {"token": token, "done": _done(request, EVENT_DONE), "over": _over(obj),
+            "just_joined": request.query_params.get("done") == "joined",
             "mode": str(facts(obj).get("join_mode") or "free"),
             "reply_url": "/new/post?" + urlencode({"reply_to": obj.uri})}  # fmt: skip
     viewer = await page_member(request)

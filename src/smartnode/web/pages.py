@@ -77,9 +77,11 @@ def render(
     description and domain in `node`, the switcher's languages, and whether they signed in."""
     settings: Settings = request.app.state.settings
     language = lang if lang in UI_LANGUAGES else request_language(request, settings)
+    description, description_language = settings.node_description_for(language)
     node = {
         "name": settings.node_name,
-        "description": settings.node_description,
+        "description": description,
+        "description_lang": description_language,
         "domain": settings.domain,
         "country": settings.node_country,
         "language": settings.language,

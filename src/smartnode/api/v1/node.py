@@ -27,7 +27,8 @@ async def read_node(session: SessionDep, settings: SettingsDep, uris: UrisDep) -
     )
     node = NodeOut(
         name=settings.node_name,
-        description=settings.node_description,
+        description=settings.node_description_for(settings.language)[0],
+        descriptions=settings.node_description_map(),
         domain=settings.domain,
         base_url=settings.base_url,
         actor_uri=uris.node_actor,

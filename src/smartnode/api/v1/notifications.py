@@ -33,7 +33,9 @@ class NotificationOut(BaseModel):
     kind: str = Field(
         description="call_match (a call suits you), application / withdrawal (to your project), "
         "decision (on your application), team_join / team_invite / team_no_coordinator, "
-        "event_join (a request to your event), event_participation (your request answered)."
+        "event_join (a request to your event), event_participation (your request answered), "
+        "follow (someone follows you or your project, or asks to), mention (a post mentions "
+        "you or your project), reply (a reply to your or your project's post)."
     )
     object_uri: str = Field(description="What it is about (a call's id, …).")
     created_at: datetime

@@ -135,7 +135,10 @@ class NodeOut(BaseModel):
     """This node: who runs it, where it is served, what runs it."""
 
     name: str
-    description: str
+    description: str = Field(description="About the node, in its default language.")
+    descriptions: dict[str, str] = Field(
+        description="The description by language, the default language first."
+    )
     domain: str = Field(description="Handle domain: members are @user@domain.")
     base_url: str
     actor_uri: str

@@ -17,6 +17,7 @@ from smartnode.content.remote import (
     store_note,
     stored_object,
 )
+from smartnode.content.social_notices import notify_post
 from smartnode.inbox.context import (
     InboxContext,
     Incoming,
@@ -63,4 +64,6 @@ async def on_create(ctx: InboxContext, incoming: Incoming) -> Outcome:
     stored = await store_note(ctx, note, author)
     await relay_members_post(ctx, incoming, note, author)
     applied = await reply_to_call(ctx, stored, author)
+    if not applied:  # an application to a call is told as one
+        await notify_post(ctx.session, stored, author, ctx.now)
     return processed(applied or f"{note.ap_type} stored")
