@@ -3,7 +3,8 @@
 `Worker.run_once(now)` does one round of each and returns what it did (tests drive it
 directly). `run_forever(stop)` runs two lanes side by side, so neither waits on the other: the
 inbox lane (inbox/lane.py: triage, then handlers concurrently across actors), woken when the
-inbox stores something, and the outbox lane (fan-out, delivery, jobs, the deadline sweep). The
+inbox stores something, and the outbox lane (fan-out, delivery, jobs, the deadline sweep, the
+search embeddings). The
 same loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any
 number of workers share the queues (claims use SKIP LOCKED).
 """
@@ -31,6 +32,8 @@ from smartnode.federation.signer import utc_now
 from smartnode.inbox.lane import InboxLane
 from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
+from smartnode.matching.embedder import shared_embedder
+from smartnode.matching.search_embed import embed_batch
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT
 from smartnode.storage import queue
@@ -49,6 +52,8 @@ IDLE_SECONDS = 1.0
 OUTBOX_IDLE_SECONDS = 0.5
 #: How often a worker looks for calls whose deadline has passed.
 SWEEP = timedelta(seconds=30)
+#: How often an idle worker looks for search documents to embed (at once while it finds some).
+EMBED_IDLE = timedelta(seconds=5)
 
 
 class Deliverer(Protocol):
@@ -68,10 +73,12 @@ class Round:
     delivered: int = 0
     jobs: int = 0
     closed: int = 0  # calls closed because their deadline passed
+    embedded: int = 0  # search documents given their embedding
 
     @property
     def busy(self) -> bool:
-        return bool(self.inbox or self.fanout or self.delivered or self.jobs or self.closed)
+        done = (self.inbox, self.fanout, self.delivered, self.jobs, self.closed, self.embedded)
+        return any(done)
 
 
 class Worker:
@@ -95,12 +102,15 @@ class Worker:
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
         self._next_sweep: datetime | None = None
+        self._next_embed: datetime | None = None
+        self.embedder = shared_embedder(settings.semantic_search)
         self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
         outbox = await self.run_outbox_once(now)
-        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed)
+        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed,
+                     outbox.embedded)  # fmt: skip
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
@@ -115,11 +125,13 @@ class Worker:
         )
 
     async def run_outbox_once(self, now: datetime) -> Round:
-        """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep."""
+        """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep, one batch
+        of search embeddings."""
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
         jobs = await self.run_jobs(now)
-        return Round(0, fanout, delivered, jobs, await self.close_expired(now))
+        closed = await self.close_expired(now)
+        return Round(0, fanout, delivered, jobs, closed, await self.embed_documents(now))
 
     async def _outbox_lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -217,6 +229,19 @@ class Worker:
             except Exception:
                 log.exception("closing expired call %s failed", call_id)
         return closed
+
+    async def embed_documents(self, now: datetime) -> int:
+        """Embed one batch of search documents that lack their embedding (search_embed.py);
+        when none did, look again after EMBED_IDLE. How many it embedded."""
+        if self.embedder is None or (self._next_embed is not None and now < self._next_embed):
+            return 0
+        try:
+            done = await embed_batch(self.db, self.embedder, now)
+        except Exception:  # the documents stay pending and come back next time
+            log.exception("embedding search documents failed")
+            done = 0
+        self._next_embed = None if done else now + EMBED_IDLE
+        return done
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

