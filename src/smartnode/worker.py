@@ -3,8 +3,8 @@
 `Worker.run_once(now)` does one round of each and returns what it did (tests drive it
 directly). `run_forever(stop)` runs two lanes side by side, so neither waits on the other: the
 inbox lane (inbox/lane.py: triage, then handlers concurrently across actors), woken when the
-inbox stores something, and the outbox lane (fan-out, delivery, jobs, the deadline sweep, the
-search embeddings). The
+inbox stores something, the outbox lane (fan-out, delivery, jobs, the deadline sweep) and the
+embedding lane (search documents' embeddings, search_embed.py). The
 same loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any
 number of workers share the queues (claims use SKIP LOCKED).
 """
@@ -102,36 +102,35 @@ class Worker:
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
         self._next_sweep: datetime | None = None
-        self._next_embed: datetime | None = None
         self.embedder = shared_embedder(settings.semantic_search)
         self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
         outbox = await self.run_outbox_once(now)
-        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed,
-                     outbox.embedded)  # fmt: skip
+        embedded = await self.embed_documents(now)
+        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed, embedded)
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
             await self.deliverer.aclose()
 
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
-        """Both lanes until `stop` is set: the inbox lane (woken when the inbox stores
-        something) and the outbox lane; a slow one never holds the other back."""
+        """The lanes until `stop` is set: the inbox lane (woken when the inbox stores
+        something), the outbox lane and the embedding lane; a slow one never holds another
+        back (the model runs in a thread)."""
         await asyncio.gather(
             self.inbox.run_forever(stop, wake or asyncio.Event(), IDLE_SECONDS),
             self._outbox_lane(stop),
+            self._embed_lane(stop),
         )
 
     async def run_outbox_once(self, now: datetime) -> Round:
-        """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep, one batch
-        of search embeddings."""
+        """One round of the outbox lane: fan-out, delivery, jobs, the deadline sweep."""
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
         jobs = await self.run_jobs(now)
-        closed = await self.close_expired(now)
-        return Round(0, fanout, delivered, jobs, closed, await self.embed_documents(now))
+        return Round(0, fanout, delivered, jobs, await self.close_expired(now))
 
     async def _outbox_lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -230,18 +229,22 @@ class Worker:
                 log.exception("closing expired call %s failed", call_id)
         return closed
 
+    async def _embed_lane(self, stop: asyncio.Event) -> None:
+        while not stop.is_set() and self.embedder is not None:
+            if not await self.embed_documents(utc_now()):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=EMBED_IDLE.total_seconds())
+
     async def embed_documents(self, now: datetime) -> int:
         """Embed one batch of search documents that lack their embedding (search_embed.py);
-        when none did, look again after EMBED_IDLE. How many it embedded."""
-        if self.embedder is None or (self._next_embed is not None and now < self._next_embed):
+        how many it embedded (0 when switched off or nothing is pending)."""
+        if self.embedder is None:
             return 0
         try:
-            done = await embed_batch(self.db, self.embedder, now)
+            return await embed_batch(self.db, self.embedder, now)
         except Exception:  # the documents stay pending and come back next time
             log.exception("embedding search documents failed")
-            done = 0
-        self._next_embed = None if done else now + EMBED_IDLE
-        return done
+            return 0
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

@@ -192,3 +192,21 @@ async def test_empty_queries_do_not_reach_the_model(db, settings, q: str) -> Non
         page = await search(s, q, semantic=semantic)
     assert len(page.hits) == (0 if q.strip() else 1)
     assert semantic.queries == {}
+
+
+async def test_the_api_and_the_page_rank_by_meaning_unless_switched_off(
+    db, settings, app, client
+) -> None:
+    anna = await make_member(db, settings, "anna", summary="Ljudtekniker som mixar livekonserter.",
+                             **OPTED_IN)  # fmt: skip
+    await worker(db, settings).run_once(NOW)
+    answer = await client.get("/api/smart/v1/search", params={"q": "sound engineer"})
+    assert answer.status_code == 200, answer.text
+    assert [item["uri"] for item in answer.json()["items"]] == [anna.uri]
+    page = await client.get("/search", params={"q": "sound engineer"})
+    assert f'href="{anna.uri}"' in page.text
+
+    app.state.settings = settings.model_copy(update={"semantic_search": False})
+    page = await client.get("/search", params={"q": "sound engineer"})
+    assert page.status_code == 200
+    assert f'href="{anna.uri}"' not in page.text  # words only: none of hers
