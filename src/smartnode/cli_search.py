@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy import delete
 
 from smartnode.cli_support import database_session, now, out, run
 from smartnode.config import Settings
@@ -15,17 +16,24 @@ from smartnode.matching.search_embed import embed_all
 from smartnode.matching.search_index import reindex_all
 from smartnode.matching.search_vectors import shared_semantic
 from smartnode.storage.db import Database
+from smartnode.storage.models_search import SearchEmbedding
 
 
-def reindex_command() -> None:
+def reindex_command(
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings", help="Recompute every embedding, not only new texts'.")
+    ] = False,
+) -> None:
     """Rebuild the search index from members, projects and calls (after `import-esco`, or
-    after writes made outside the application), then embed its documents (unless
-    SMARTNODE_SEMANTIC_SEARCH is off); searches keep working meanwhile."""
+    after writes made outside the application), then embed the documents whose text is new
+    (unless SMARTNODE_SEMANTIC_SEARCH is off); searches keep working meanwhile."""
 
     async def work(settings: Settings) -> tuple[int, int]:
         db = Database(settings)
         try:
             async with db.session() as session, session.begin():
+                if embeddings:
+                    await session.execute(delete(SearchEmbedding))
                 count = await reindex_all(session)
             embedder = shared_embedder(settings.semantic_search)
             embedded = await embed_all(db, embedder, now()) if embedder else 0

@@ -56,11 +56,17 @@ def test_reindex_embeds_and_search_finds_across_languages(
     stored = query(database_url, select(SearchDocument.uri).join(
         SearchEmbedding, SearchEmbedding.doc_id == SearchDocument.id))  # fmt: skip
     assert stored == [("https://se.smart.test/members/astrid",)]
+    embedded = query(database_url, select(SearchEmbedding.embedded_at))
 
     found = smartnode("search", "sound engineer for concerts")
     assert found.exit_code == 0, found.output
     lines = found.output.splitlines()
     assert lines[0].split() == ["member", "https://se.smart.test/members/astrid", "Astrid"]
     assert lines[1] == "1 found."  # by meaning: no word of the query is in her bio
+    again = smartnode("reindex")  # the text did not change: its embedding stays
+    assert "Embeddings computed: 0." in again.output
+    assert query(database_url, select(SearchEmbedding.embedded_at)) == embedded
+    forced = smartnode("reindex", "--embeddings")
+    assert "Embeddings computed: 1." in forced.output
     refused = smartnode("search", "x" * 201)
     assert refused.exit_code != 0 and "at most 200 characters" in refused.output

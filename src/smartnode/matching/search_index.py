@@ -103,14 +103,18 @@ def reindex_ref(conn: Connection, source: str, ref: int) -> None:
 
 
 def reindex_all_sync(conn: Connection) -> int:
-    """Rebuild the whole index; returns how many documents it holds."""
-    conn.execute(delete(table(SearchDocument)))
+    """Rebuild the whole index; returns how many documents it holds. Documents are rewritten
+    in place (an unchanged text keeps its embedding); those of nothing findable go."""
+    docs = table(SearchDocument)
+    before = {(source, ref) for source, ref in conn.execute(select(docs.c.source, docs.c.ref))}
+    seen: set[tuple[str, int]] = set()
     actors, objects = table(Actor), table(ContentObject)
     actor_ids = conn.execute(
         select(actors.c.id).where(actors.c.deleted_at.is_(None)).order_by(actors.c.id)
     ).scalars()
     for actor_id in list(actor_ids):
         reindex_ref(conn, ACTOR, actor_id)
+        seen.add((ACTOR, actor_id))
     call_ids = conn.execute(
         select(objects.c.id)
         .where(objects.c.kind == "call", objects.c.deleted_at.is_(None))
@@ -118,7 +122,9 @@ def reindex_all_sync(conn: Connection) -> int:
     ).scalars()
     for object_id in list(call_ids):
         reindex_ref(conn, OBJECT, object_id)
-    docs = table(SearchDocument)
+        seen.add((OBJECT, object_id))
+    for source, ref in sorted(before - seen):
+        _write(conn, source, ref, None)
     return len(conn.execute(select(docs.c.id)).all())
 
 

@@ -42,6 +42,10 @@ class VectorStore(Protocol):
 
     def put(self, doc_id: int, text_hash: str, vector: Vector) -> None: ...
 
+    def retain(self, ids: Iterable[int]) -> None:
+        """Forget every vector but those of `ids` (documents that left the index)."""
+        ...
+
     def search(self, query: Vector, ids: Iterable[int], k: int) -> list[tuple[int, float]]:
         """The k ids (of `ids`) most similar to `query`, with their cosine, best first."""
         ...
@@ -69,6 +73,17 @@ class MemoryVectorStore:
             self.matrix = grown
         self.matrix[row] = vector
         self.rows[doc_id], self.hashes[doc_id] = row, text_hash
+
+    def retain(self, ids: Iterable[int]) -> None:
+        keep = [i for i in dict.fromkeys(ids) if i in self.rows]
+        if len(keep) == len(self.rows):
+            return
+        matrix = self.matrix[[self.rows[i] for i in keep]] if keep else self.matrix[:0]
+        hashes = {i: self.hashes[i] for i in keep}
+        self.rows, self.hashes = {}, {}
+        self.matrix = np.zeros((max(64, len(keep)), matrix.shape[1]), dtype=np.float32)
+        for i, vector in zip(keep, matrix, strict=True):
+            self.put(i, hashes[i], vector)
 
     def search(self, query: Vector, ids: Iterable[int], k: int) -> list[tuple[int, float]]:
         known = [i for i in ids if i in self.rows]
@@ -124,6 +139,8 @@ class SemanticSearch:
             .limit(CANDIDATES)
         )
         wanted = {doc_id: text_hash for doc_id, text_hash in rows}
+        if not conds and len(wanted) < CANDIDATES:  # every embedding there is: drop the others
+            self.store.retain(wanted)
         if not wanted or not q.strip():
             return {}
         await self.refresh(session, wanted)
