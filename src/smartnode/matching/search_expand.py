@@ -28,7 +28,8 @@ def phrases(q: str) -> list[str]:
 
 
 async def expansions(session: AsyncSession, q: str) -> list[str]:
-    """The preferred labels, in the other languages, of the concepts the query names."""
+    """The preferred labels, in the other languages, of the concepts the query names (each
+    form of a "masculine/feminine" label on its own)."""
     wanted = phrases(q)
     if not wanted:
         return []
@@ -57,5 +58,10 @@ async def expansions(session: AsyncSession, q: str) -> list[str]:
         .order_by(SkillLabel.concept_uri, SkillLabel.language)
     )
     known = set(wanted)
-    found = [text for uri, language, text in labels if language not in spoken[uri]]
-    return [t for t in dict.fromkeys(found) if fold(t) not in known][:MAX_LABELS]
+    found = [
+        variant.strip()
+        for uri, language, text in labels
+        if language not in spoken[uri]
+        for variant in text.split("/")  # "danseur/danseuse": either form
+    ]
+    return [t for t in dict.fromkeys(found) if t and fold(t) not in known][:MAX_LABELS]
