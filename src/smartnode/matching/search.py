@@ -1,5 +1,8 @@
-"""Full-text search over members, projects and calls, with facets (docs/search.md).
+"""Hybrid search over members, projects and calls, with facets (docs/search.md).
 
+Two rankings of the documents that pass the filters are fused by reciprocal rank: the lexical
+one (full text, with the query's ESCO labels in the other languages: search_expand.py) and,
+when the model is on, the semantic one (cosine over stored embeddings: search_vectors.py).
 Only what the index holds can be found, and the index holds only what may be found (members who
 opted in, discoverable projects and remote actors, public live calls): see search_docs.py.
 """
@@ -16,7 +19,9 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.errors import ValidationFailed
+from smartnode.matching.search_expand import expansions
 from smartnode.matching.search_text import CANDIDATES, row_text, snippet, text_matches, words
+from smartnode.matching.search_vectors import SemanticSearch
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.storage.models import table
 from smartnode.storage.models_search import SearchDocument, SearchFacet, SearchWindow
@@ -25,6 +30,8 @@ KINDS = ("member", "project", "call")
 MAX_QUERY = 200
 MAX_LIMIT = 50
 FACET_VALUES = 30
+#: Reciprocal rank fusion: a document scores the sum of 1 / (RRF_K + its rank) in each ranking.
+RRF_K = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +126,31 @@ def _conditions(f: Filters) -> list[ColumnElement[bool]]:
     return conds
 
 
+def fuse(*rankings: dict[int, float]) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of several id → score rankings (higher is better): best first."""
+    fused: dict[int, float] = {}
+    for scores in rankings:
+        ordered = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+        for rank, (doc_id, _) in enumerate(ordered, start=1):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], -item[0]))[:CANDIDATES]
+
+
 async def _ranked(
-    session: AsyncSession, q: str, language: str, conds: list[ColumnElement[bool]]
+    session: AsyncSession,
+    q: str,
+    language: str,
+    conds: list[ColumnElement[bool]],
+    semantic: SemanticSearch | None,
 ) -> list[tuple[int, float]]:
     """Matching document ids, best first (newest first when there is no query)."""
     if q.strip():
-        scores = await text_matches(session, q, language, conds)
-        return sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+        if not words(q):
+            return []
+        also = await expansions(session, q)
+        lexical = await text_matches(session, q, language, conds, also)
+        meaning = await semantic.matches(session, q, conds) if semantic else {}
+        return fuse(lexical, meaning)
     docs = table(SearchDocument)
     rows = await session.execute(
         select(docs.c.id)
@@ -199,13 +224,16 @@ async def search(
     viewer_language: str = "en",
     limit: int = 20,
     after: str | None = None,
+    semantic: SemanticSearch | None = None,
 ) -> SearchPage:
     """Rank what matches `q` and `filters`, one page of it, and facet counts over all matches.
 
-    An empty `q` lists what the filters select, newest first. ValidationFailed for bad input.
+    With `semantic` (shared_semantic(settings.semantic_search)) documents near `q` in meaning
+    count as matches too, in any language. An empty `q` lists what the filters select, newest
+    first. ValidationFailed for bad input.
     """
     offset = _check(q, filters, limit, after)
-    ranked = await _ranked(session, q, viewer_language, _conditions(filters))
+    ranked = await _ranked(session, q, viewer_language, _conditions(filters), semantic)
     page = ranked[offset : offset + limit]
     more = offset + limit < len(ranked)
     return SearchPage(

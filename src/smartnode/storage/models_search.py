@@ -1,5 +1,5 @@
-"""Tables of the full-text search index (docs/search.md): one document per searchable member,
-project or call, its multi-valued facets and its date windows.
+"""Tables of the search index (docs/search.md): one document per searchable member, project or
+call, its multi-valued facets, its date windows and its embedding.
 
 The text indexes themselves are dialect-specific and live outside the ORM metadata (migration
 0010): on SQLite two FTS5 tables over `search_documents` (`search_fts`, unicode61 without
@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartnode.storage.models import Base
@@ -92,3 +102,22 @@ class SearchWindow(Base):
     ends_on: Mapped[date] = mapped_column(Date, primary_key=True)
 
     __table_args__ = (Index("ix_search_windows_dates", "starts_on", "ends_on"),)
+
+
+class SearchEmbedding(Base):
+    """A document's multilingual embedding (float32, little-endian, unit length), written by the
+    worker once per text and model (search_embed.py). `text_hash` names the text it was
+    computed from; it goes with its document (cascade), so what leaves the index leaves here."""
+
+    __tablename__ = "search_embeddings"
+
+    doc_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("search_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(32))
+    dims: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_search_embeddings_model", "model", "doc_id"),)

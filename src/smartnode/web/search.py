@@ -13,6 +13,7 @@ from markupsafe import Markup
 from smartnode.api.deps import SessionDep
 from smartnode.errors import ValidationFailed
 from smartnode.matching.search import KINDS, FacetCount, Filters, Hit, SearchPage, search
+from smartnode.matching.search_vectors import shared_semantic
 from smartnode.web.formats import country_label, language_label
 from smartnode.web.i18n import N_, gettext, using
 from smartnode.web.pages import error_page, render
@@ -76,10 +77,12 @@ async def search_page(
         kinds=[kind] if kind else (), skills=[skill] if skill else (),
         country=country.upper() or None, language=language or None,
     )  # fmt: skip
-    viewer_language = request_language(request, request.app.state.settings)
+    settings = request.app.state.settings
+    viewer_language = request_language(request, settings)
+    semantic = shared_semantic(settings.semantic_search)
     try:
         page = await search(session, q, filters, viewer_language=viewer_language, limit=LIMIT,
-                            after=after)  # fmt: skip
+                            after=after, semantic=semantic)  # fmt: skip
     except ValidationFailed as exc:
         return error_page(request, 422, exc.message)
     with using(viewer_language):

@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from smartnode.api.deps import SessionDep
+from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.api.v1.schemas import errors, json_response
 from smartnode.matching.search import MAX_LIMIT, MAX_QUERY, FacetCount, Filters, Hit, search
+from smartnode.matching.search_vectors import shared_semantic
 from smartnode.matching.terms import LANGUAGES
 
 router = APIRouter(tags=["search"])
@@ -91,6 +92,7 @@ def _viewer_language(lang: str | None, accept_language: str | None) -> str:
 )
 async def search_route(
     session: SessionDep,
+    settings: SettingsDep,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="Words to look for.")] = "",
     kind: Annotated[list[Kind] | None, Query(description="member, project or call.")] = None,
     skill: Annotated[
@@ -115,7 +117,7 @@ async def search_route(
     )  # fmt: skip
     page = await search(
         session, q, filters, viewer_language=_viewer_language(lang, accept_language),
-        limit=limit, after=after,
+        limit=limit, after=after, semantic=shared_semantic(settings.semantic_search),
     )  # fmt: skip
     out = SearchOut(items=[_hit_out(h) for h in page.hits], total=page.total, next=page.next,
                     facets=_facets(page.facets))  # fmt: skip
