@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.accounts.secrets import digest
 from smartnode.actors.resolve import ActorResolver
+from smartnode.config import Settings
 from smartnode.content.call_cases import remove_call
 from smartnode.content.event_cases import remove_event
 from smartnode.content.inputs import AnnouncementInput, Visibility
@@ -29,6 +30,7 @@ from smartnode.content.terms import CALL, EVENT
 from smartnode.content.threads import Item, Reader
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
+from smartnode.media.attachments import attach_media, attachable_media, attachment_to_ap
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.validation_words import validation_message
 
@@ -54,6 +56,7 @@ class StatusRequest:
     language: str | None = None
     in_reply_to_id: int | None = None
     idempotency_key: str | None = None
+    media_ids: tuple[str, ...] = ()
 
 
 def written_mentions(text: str, domain: str) -> list[str]:
@@ -89,9 +92,10 @@ async def _made_with(
 
 async def post_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor,
-    request: StatusRequest, resolver: ActorResolver, now: datetime,
+    request: StatusRequest, resolver: ActorResolver, now: datetime, *, settings: Settings,
 ) -> Item:  # fmt: skip
-    """The member posts a status (or gets back the one the same Idempotency-Key made)."""
+    """The member posts a status (or gets back the one the same Idempotency-Key made), with
+    the pictures they uploaded for it (`media_ids`)."""
     key = digest(f"{member.id}:{request.idempotency_key}") if request.idempotency_key else None
     if key is not None:
         made = await _made_with(session, member, key, now)
@@ -103,6 +107,7 @@ async def post_status(
     if request.in_reply_to_id is not None:
         parent, _ = await status_by_id(session, Reader(member), request.in_reply_to_id)
         parent_uri = parent.uri
+    media = await attachable_media(session, member, request.media_ids)
     given = {
         "content": request.text, "format": "text", "language": request.language,
         "visibility": VISIBILITIES[request.visibility],
@@ -115,7 +120,9 @@ async def post_status(
     except ValidationError as exc:
         words = validation_message(exc.errors(), given).replace("content", "status")
         raise ValidationFailed(f"Validation failed: {words}") from None
-    view = await publish_post(session, uris, principal, member.username, data, resolver, now)
+    view = await publish_post(session, uris, principal, member.username, data, resolver, now,
+                              media=[attachment_to_ap(settings, m) for m in media])  # fmt: skip
+    attach_media(media, view.obj)
     if key is not None:
         view.obj.extra = {**view.obj.extra, "idempotency": key}
     await reply_application(session, uris, resolver, view.obj, member, now)
