@@ -178,3 +178,18 @@ async def test_only_media_lists_statuses_with_pictures(api, db, settings, world,
                                               pictured.json()["content"]]  # fmt: skip
     assert all(s["media_attachments"] for s in public)
     assert len((await api.get("/api/v1/timelines/public")).json()) == 4
+
+
+async def test_deleting_a_status_removes_its_pictures(api, db, settings, anna) -> None:
+    headers = await bearer(db, anna, "write")
+    made = await uploaded(api, headers, description="Gone soon")
+    posted = await api.post("/api/v1/statuses", headers=headers,
+                            json={"status": "Bild", "media_ids": [made["id"]]})  # fmt: skip
+    [row] = await media_rows(db)
+    assert (settings.media_dir / row.file_name).is_file()
+    deleted = await api.delete(f"/api/v1/statuses/{posted.json()['id']}", headers=headers)
+    assert deleted.status_code == 200, deleted.text
+    assert [m["id"] for m in deleted.json()["media_attachments"]] == [made["id"]]  # as it was
+    assert await media_rows(db) == []
+    assert not (settings.media_dir / row.file_name).exists()
+    assert (await api.get(made["url"].removeprefix(settings.base_url))).status_code == 404

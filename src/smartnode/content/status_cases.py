@@ -30,7 +30,12 @@ from smartnode.content.terms import CALL, EVENT
 from smartnode.content.threads import Item, Reader
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
-from smartnode.media.attachments import attach_media, attachable_media, attachment_to_ap
+from smartnode.media.attachments import (
+    attach_media,
+    attachable_media,
+    attachment_to_ap,
+    discard_status_media,
+)
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.validation_words import validation_message
 
@@ -132,10 +137,11 @@ async def post_status(
 
 async def delete_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor, status_id: int,
-    now: datetime,
+    now: datetime, *, settings: Settings,
 ) -> None:  # fmt: skip
     """Delete one of our statuses: a post, a call or an event, by the use case of its kind
-    (which decides who may). Others' statuses are not ours to delete: NotFound."""
+    (which decides who may), and the pictures uploaded for it. Others' statuses are not ours
+    to delete: NotFound."""
     obj, _ = await status_by_id(session, Reader(member), status_id)
     if not obj.local:
         raise NotFound("Record not found")
@@ -145,6 +151,7 @@ async def delete_status(
         await remove_event(session, uris, principal, _token(uris.event_token(obj.uri)), now)
     else:
         await delete_post(session, uris, principal, _token(uris.note_token(obj.uri)), now)
+    await discard_status_media(session, settings, obj)
 
 
 def _token(token: str | None) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.config import Settings
 from smartnode.errors import NotFound, ValidationFailed
-from smartnode.media.store import MAX_DESCRIPTION, media_url, store_image
+from smartnode.media.store import MAX_DESCRIPTION, discard_media, media_url, store_image
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_media import Media
 
@@ -136,3 +136,13 @@ def attach_media(media: Sequence[Media], obj: ContentObject) -> None:
         item.status_id = obj.id
     if media:
         obj.extra = {**obj.extra, "media_ids": [item.id for item in media]}
+
+
+async def discard_status_media(
+    session: AsyncSession, settings: Settings, obj: ContentObject
+) -> None:
+    """The pictures attached to a deleted status go: their rows now, their files once the
+    transaction commits."""
+    rows = await session.scalars(select(Media).where(Media.status_id == obj.id))
+    for media in rows.all():
+        await discard_media(session, settings, media)

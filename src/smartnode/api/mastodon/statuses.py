@@ -131,8 +131,9 @@ async def post_status(
 
 @router.delete("/statuses/{status}")
 async def delete_status(
-    status: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep
-) -> JSONResponse:
+    status: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep,
+    settings: SettingsDep,
+) -> JSONResponse:  # fmt: skip
     async with session.begin():
         member: Actor = await member_of(session, principal, WRITE_STATUSES)
         wanted = status_id(status)
@@ -140,6 +141,6 @@ async def delete_status(
         source = str((obj.extra.get("source") or {}).get("content", ""))
         rendered = await Renderer(session, uris).status(obj, author, member)  # as it was
         await status_cases.delete_status(session, uris, principal, member, wanted,
-                                         datetime.now(UTC))  # fmt: skip
+                                         datetime.now(UTC), settings=settings)  # fmt: skip
     documents.clear()
     return JSONResponse({**rendered, "text": source})
