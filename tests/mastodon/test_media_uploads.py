@@ -88,6 +88,10 @@ async def test_a_text_file_is_refused_and_nothing_is_left(api, db, settings, ann
     blank = await api.post("/api/v2/media", data={"description": "no file"}, headers=headers)
     assert blank.status_code == 422
     assert blank.json() == {"error": "Validation failed: File can't be blank"}
+    two = {"file": ("a.jpg", photo(), "image/jpeg"), "other": ("b.jpg", photo(), "image/jpeg")}
+    several = await api.post("/api/v2/media", files=two, headers=headers)
+    assert several.status_code == 400
+    assert several.json() == {"error": "the body is not a form with one file"}
     focus = await upload(api, headers, focus="left")
     assert focus.status_code == 422 and focus.json()["error"].startswith("Validation failed")
     assert await media_rows(db) == []

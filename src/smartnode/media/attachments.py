@@ -98,11 +98,13 @@ async def attachable_media(session: AsyncSession, owner: Actor, ids: Sequence[st
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > MAX_PER_STATUS:
         raise ValidationFailed(f"Cannot attach more than {MAX_PER_STATUS} files")
+    if not wanted:
+        return []
     numbers = [int(i) for i in wanted if i.isdigit() and len(i) <= 18]
-    rows = await session.scalars(
-        select(Media).where(
-            Media.id.in_(numbers), Media.owner_id == owner.id, Media.status_id.is_(None)
-        )
+    rows = await session.scalars(  # locked: two statuses at once cannot take the same picture
+        select(Media)
+        .where(Media.id.in_(numbers), Media.owner_id == owner.id, Media.status_id.is_(None))
+        .with_for_update()
     )
     found = {str(media.id): media for media in rows.all()}
     missing = [i for i in wanted if i not in found]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from smartnode.api.deps import SessionDep, SettingsDep
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_id, member_of
@@ -41,8 +42,8 @@ def _text(form: FormData, name: str) -> str | None:
 async def _form(request: Request) -> FormData:
     try:
         return await request.form(max_files=1, max_fields=20)
-    except (AssertionError, ValueError) as exc:  # not multipart/form data, or too many parts
-        raise BadRequest(f"the body is not a form with one file: {exc}") from None
+    except (AssertionError, ValueError, HTTPException):  # a broken form, or too many parts
+        raise BadRequest("the body is not a form with one file") from None
 
 
 async def upload(request: Request, principal: Caller, session: SessionDep,
