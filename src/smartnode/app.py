@@ -30,6 +30,7 @@ from smartnode.api.cache import DocumentCache
 from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
 from smartnode.api.limits import MAX_REQUEST_BODY, BodyLimit
+from smartnode.api.mastodon import media as mastodon_media
 from smartnode.api.oauth import router as oauth_router
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -164,7 +165,8 @@ def create_app(
     add_error_handlers(app)
     app.add_middleware(ClearedByWrites)  # a write here empties the visitors' page cache
     app.add_middleware(SignedInViewer)  # pages in a signed-in member's language
-    uploads = {profile_pages.PATH: settings.media_max_bytes + MAX_REQUEST_BODY}
+    uploads = {path: settings.media_max_bytes + MAX_REQUEST_BODY
+               for path in (profile_pages.PATH, *mastodon_media.UPLOAD_PATHS)}  # fmt: skip
     # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed
     app.add_middleware(BodyLimit, larger=uploads)
     if settings.request_log:  # one line per request, refusals included

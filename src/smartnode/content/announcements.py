@@ -9,6 +9,7 @@ edit re-renders the whole post; visibility, mentions and the thread never change
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,8 +167,10 @@ async def create_announcement(
     data: AnnouncementInput,
     resolver: ActorResolver,
     now: datetime,
+    media: Sequence[dict[str, Any]] = (),
 ) -> ContentObject:
-    """Store a new post by `author` (written by `member`) and publish its Create."""
+    """Store a new post by `author` (written by `member`) and publish its Create; `media`:
+    the `attachment` documents of pictures uploaded here (media/attachments.py)."""
     project = await _project_of(session, author, member, data)
     refs = await mention_refs(resolver, uris, data.mentions)
     team: list[MentionRef] = []
@@ -180,8 +183,8 @@ async def create_announcement(
         uri=uri, local=True, actor_id=author.id, project_id=project.id if project else None,
         ap_type="Article" if data.name else "Note", kind=REPLY if in_reply_to else ANNOUNCEMENT,
         name=data.name, url=uri, in_reply_to_uri=in_reply_to, visibility=data.visibility.value,
-        audience=audience.as_dict(), sensitive=False, attachments=_attachments(data.attachments),
-        extra={}, published_at=now, updated_at=now,
+        audience=audience.as_dict(), sensitive=False, extra={}, published_at=now,
+        updated_at=now, attachments=[*_attachments(data.attachments), *media],
     )  # fmt: skip
     source = Source(
         content=data.content,

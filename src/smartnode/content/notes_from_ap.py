@@ -28,6 +28,8 @@ MAX_TAGS = 50
 MAX_ATTACHMENTS = 8
 MAX_LANGUAGES = 20
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_BLURHASH = re.compile(r"\A[0-9A-Za-z#$%*+,.:;=?@\[\]^_{|}~-]{6,100}\Z")
+MAX_SIDE = 100_000
 
 
 class BadNote(BadRequest):
@@ -121,6 +123,25 @@ def _attachment(item: Any) -> dict[str, Any] | None:
     alt = _text(item.get("name") or item.get("summary"), 1500)
     if alt:
         found["name"] = alt
+    return found | _picture_facts(item) if media.startswith("image/") else found
+
+
+def _picture_facts(item: dict[str, Any]) -> dict[str, Any]:
+    """What Mastodon sends of a picture besides its address: its size, blurhash and focal
+    point, each kept only when it has its shape."""
+    found: dict[str, Any] = {}
+    for name in ("width", "height"):
+        value = item.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE:
+            found[name] = value
+    hashed = item.get("blurhash")
+    if isinstance(hashed, str) and _BLURHASH.match(hashed):
+        found["blurhash"] = hashed
+    point = item.get("focalPoint")
+    if (isinstance(point, list) and len(point) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and -1 <= v <= 1
+                    for v in point)):  # fmt: skip
+        found["focalPoint"] = [float(v) for v in point]
     return found
 
 

@@ -18,8 +18,10 @@ from smartnode.storage.models import ContentObject
 #: Terms our content documents use beyond ActivityStreams, spelled as Mastodon does.
 CONTENT_CONTEXT: list[Any] = [
     AS_CONTEXT,
-    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#"},
-]
+    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#",
+     "blurhash": "toot:blurhash",
+     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}},
+]  # fmt: skip
 
 
 def language_first(language: str | None, by_language: dict[str, str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,11 +54,13 @@ async def post_view(session: AsyncSession, obj: ContentObject) -> PostView:
 async def publish_post(
     session: AsyncSession, uris: NodeUris, principal: Principal, username: str,
     data: AnnouncementInput, resolver: ActorResolver, now: datetime,
+    media: Sequence[dict[str, Any]] = (),
 ) -> PostView:  # fmt: skip
-    """Publish a post as `username` (the acting member, or a project they coordinate)."""
+    """Publish a post as `username` (the acting member, or a project they coordinate), with
+    the `attachment` documents of pictures uploaded here (`media`)."""
     author, member = await posting_as(session, principal, username, WRITE_STATUSES)
     obj = await create_announcement(session, uris, author=author, member=member, data=data,
-                                    resolver=resolver, now=now)  # fmt: skip
+                                    resolver=resolver, now=now, media=media)  # fmt: skip
     await notify_post(session, obj, author, now, writer=member)
     return await post_view(session, obj)
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.accounts.secrets import digest
 from smartnode.actors.resolve import ActorResolver
+from smartnode.config import Settings
 from smartnode.content.call_cases import remove_call
 from smartnode.content.event_cases import remove_event
 from smartnode.content.inputs import AnnouncementInput, Visibility
@@ -29,6 +30,12 @@ from smartnode.content.terms import CALL, EVENT
 from smartnode.content.threads import Item, Reader
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
+from smartnode.media.attachments import (
+    attach_media,
+    attachable_media,
+    attachment_to_ap,
+    discard_status_media,
+)
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.validation_words import validation_message
 
@@ -54,6 +61,7 @@ class StatusRequest:
     language: str | None = None
     in_reply_to_id: int | None = None
     idempotency_key: str | None = None
+    media_ids: tuple[str, ...] = ()
 
 
 def written_mentions(text: str, domain: str) -> list[str]:
@@ -89,9 +97,10 @@ async def _made_with(
 
 async def post_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor,
-    request: StatusRequest, resolver: ActorResolver, now: datetime,
+    request: StatusRequest, resolver: ActorResolver, now: datetime, *, settings: Settings,
 ) -> Item:  # fmt: skip
-    """The member posts a status (or gets back the one the same Idempotency-Key made)."""
+    """The member posts a status (or gets back the one the same Idempotency-Key made), with
+    the pictures they uploaded for it (`media_ids`)."""
     key = digest(f"{member.id}:{request.idempotency_key}") if request.idempotency_key else None
     if key is not None:
         made = await _made_with(session, member, key, now)
@@ -103,6 +112,7 @@ async def post_status(
     if request.in_reply_to_id is not None:
         parent, _ = await status_by_id(session, Reader(member), request.in_reply_to_id)
         parent_uri = parent.uri
+    media = await attachable_media(session, member, request.media_ids)
     given = {
         "content": request.text, "format": "text", "language": request.language,
         "visibility": VISIBILITIES[request.visibility],
@@ -115,7 +125,9 @@ async def post_status(
     except ValidationError as exc:
         words = validation_message(exc.errors(), given).replace("content", "status")
         raise ValidationFailed(f"Validation failed: {words}") from None
-    view = await publish_post(session, uris, principal, member.username, data, resolver, now)
+    view = await publish_post(session, uris, principal, member.username, data, resolver, now,
+                              media=[attachment_to_ap(settings, m) for m in media])  # fmt: skip
+    attach_media(media, view.obj)
     if key is not None:
         view.obj.extra = {**view.obj.extra, "idempotency": key}
     await reply_application(session, uris, resolver, view.obj, member, now)
@@ -125,10 +137,11 @@ async def post_status(
 
 async def delete_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor, status_id: int,
-    now: datetime,
+    now: datetime, *, settings: Settings,
 ) -> None:  # fmt: skip
     """Delete one of our statuses: a post, a call or an event, by the use case of its kind
-    (which decides who may). Others' statuses are not ours to delete: NotFound."""
+    (which decides who may), and the pictures uploaded for it. Others' statuses are not ours
+    to delete: NotFound."""
     obj, _ = await status_by_id(session, Reader(member), status_id)
     if not obj.local:
         raise NotFound("Record not found")
@@ -138,6 +151,7 @@ async def delete_status(
         await remove_event(session, uris, principal, _token(uris.event_token(obj.uri)), now)
     else:
         await delete_post(session, uris, principal, _token(uris.note_token(obj.uri)), now)
+    await discard_status_media(session, settings, obj)
 
 
 def _token(token: str | None) -> str:

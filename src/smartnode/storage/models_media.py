@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartnode.storage.models import Base
@@ -13,7 +13,8 @@ from smartnode.storage.types import BigId, UTCDateTime
 
 class Media(Base):
     """A re-encoded picture: `file_name` is a random token with the format's extension (never
-    the upload's name); `description` is its alt text."""
+    the upload's name); `description` is its alt text; `focus_x`, `focus_y` its focal point
+    (-1 to 1, as Mastodon's); `status_id` the status it is attached to (None until then)."""
 
     __tablename__ = "media"
 
@@ -29,3 +30,8 @@ class Media(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    focus_x: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    focus_y: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    status_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("objects.id", ondelete="CASCADE"), index=True, default=None
+    )

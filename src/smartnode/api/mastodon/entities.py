@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.account_views import Counts, Relationship, counts_of, profiles_of
 from smartnode.actors.handles import address_of
 from smartnode.actors.to_ap import member_to_ap, project_to_ap
+from smartnode.api.mastodon.media_entities import status_media
 from smartnode.content.compose import plain_text
 from smartnode.content.statuses import Companions, companions
 from smartnode.federation.sanitize import escape_text
@@ -30,7 +31,6 @@ from smartnode.storage.models import Actor, ContentObject, MemberProfile, Projec
 VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private",
               "team": "private", "direct": "direct"}  # fmt: skip
 CONVERTED = ("Event", "Article", "Page")
-MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio"}
 MISSING_IMAGE = "/static/missing.png"
 
 
@@ -152,21 +152,6 @@ def status_content(obj: ContentObject) -> tuple[str, str]:
     return obj.content or "", html.unescape(plain_text(obj.summary)) if obj.summary else ""
 
 
-def _media(obj: ContentObject) -> list[dict[str, Any]]:
-    found = []
-    for index, item in enumerate(obj.attachments[:4]):
-        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-            continue
-        kind = MEDIA_TYPES.get(str(item.get("mediaType", "")).partition("/")[0], "unknown")
-        found.append({
-            "id": str(obj.id * 10 + index), "type": kind, "url": item["url"],
-            "preview_url": item["url"], "remote_url": None if obj.local else item["url"],
-            "preview_remote_url": None, "text_url": None, "meta": {},
-            "description": item.get("name") or None, "blurhash": item.get("blurhash"),
-        })  # fmt: skip
-    return found
-
-
 def _tags(obj: ContentObject, uris: NodeUris) -> list[dict[str, str]]:
     names = [str(t.get("name", "")).lstrip("#") for t in obj.tags
              if isinstance(t, dict) and t.get("type") == "Hashtag"]  # fmt: skip
@@ -210,7 +195,7 @@ def status_entity(
         "reblog": None,
         "application": None,
         "account": account,
-        "media_attachments": _media(obj),
+        "media_attachments": status_media(obj),
         "mentions": _mentions(obj, extra, uris),
         "tags": _tags(obj, uris),
         "emojis": [],

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_STATUSES, WRITE_STATUSES
-from smartnode.api.deps import DocumentsDep, SessionDep, UrisDep, request_resolver
+from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep, request_resolver
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, error, member_of, readable
 from smartnode.api.mastodon.entities import Renderer
 from smartnode.api.oauth_body import Params, body_params
@@ -22,6 +22,7 @@ from smartnode.content.status_cases import VISIBILITIES, StatusRequest
 from smartnode.content.threads import Reader
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.fetch import FetchError
+from smartnode.media.attachments import media_ids_of
 from smartnode.storage.models import Actor
 
 router = APIRouter(prefix="/api/v1", include_in_schema=False, route_class=MastodonRoute)
@@ -70,8 +71,6 @@ def _text(params: Params, name: str) -> str:
 def status_request(params: Params, idempotency_key: str | None) -> StatusRequest:
     """What the app asks to post, checked for shape (422 naming what is wrong)."""
     text = _text(params, "status").strip()
-    if params.get("media_ids"):
-        raise ValidationFailed("Validation failed: media_ids: media is not supported here yet")
     if params.get("poll") or any(k.startswith("poll[") for k in params):
         raise ValidationFailed("Validation failed: poll: polls are not supported here")
     if params.get("scheduled_at"):
@@ -90,13 +89,14 @@ def status_request(params: Params, idempotency_key: str | None) -> StatusRequest
         language=_text(params, "language") or None,
         in_reply_to_id=int(reply_to) if reply_to else None,
         idempotency_key=(idempotency_key or "").strip()[:MAX_KEY] or None,
+        media_ids=tuple(media_ids_of(params.get("media_ids"))),
     )  # fmt: skip
 
 
 @router.post("/statuses")
 async def post_status(
     request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
-    documents: DocumentsDep,
+    documents: DocumentsDep, settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:  # fmt: skip
     wanted = status_request(await body_params(request), idempotency_key)
@@ -106,7 +106,7 @@ async def post_status(
             moment = datetime.now(UTC)
             resolver = request_resolver(request, session, moment)
             obj, author = await status_cases.post_status(
-                session, uris, principal, member, wanted, resolver, moment
+                session, uris, principal, member, wanted, resolver, moment, settings=settings
             )
     except FetchError as exc:
         return error(f"a mentioned account's server failed: {exc.message}", 502)
@@ -116,8 +116,9 @@ async def post_status(
 
 @router.delete("/statuses/{status}")
 async def delete_status(
-    status: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep
-) -> JSONResponse:
+    status: str, principal: Caller, session: SessionDep, uris: UrisDep, documents: DocumentsDep,
+    settings: SettingsDep,
+) -> JSONResponse:  # fmt: skip
     async with session.begin():
         member: Actor = await member_of(session, principal, WRITE_STATUSES)
         wanted = status_id(status)
@@ -125,6 +126,6 @@ async def delete_status(
         source = str((obj.extra.get("source") or {}).get("content", ""))
         rendered = await Renderer(session, uris).status(obj, author, member)  # as it was
         await status_cases.delete_status(session, uris, principal, member, wanted,
-                                         datetime.now(UTC))  # fmt: skip
+                                         datetime.now(UTC), settings=settings)  # fmt: skip
     documents.clear()
     return JSONResponse({**rendered, "text": source})
