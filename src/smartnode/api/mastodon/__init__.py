@@ -13,6 +13,7 @@ from smartnode.api.mastodon import (
     accounts,
     instance,
     preferences,
+    status_actions,
     statuses,
     timelines,
 )
@@ -28,4 +29,5 @@ def include(app: FastAPI) -> None:
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
+    app.include_router(status_actions.router)
     app.include_router(timelines.router)
