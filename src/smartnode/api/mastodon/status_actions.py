@@ -1,6 +1,8 @@
-"""Mastodon's actions on a status: favourite and reblog (and taking them back), who did them,
-and the member's favourites. The use cases are content/favourites.py's: a like is the member's
-reaction (a Like to a remote author), a reblog an Announce to their followers and the author.
+"""Mastodon's actions on a status: favourite, reblog, bookmark and pin (and taking them
+back), who favourited and reblogged it, and the member's favourites and bookmarks. The use
+cases are content/favourites.py's (a like is the member's reaction, with a Like to a remote
+author; a reblog an Announce to their followers and the author), content/bookmarks.py's
+(private, nothing federated) and content/pins.py's (Add and Remove on `featured`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
-from smartnode.actors.acting import READ_ACCOUNTS, WRITE_STATUSES
+from smartnode.actors.acting import READ_ACCOUNTS, WRITE_ACCOUNTS, WRITE_STATUSES
 from smartnode.api.deps import SessionDep, SettingsDep, UrisDep
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_of, readable
 from smartnode.api.mastodon.entities import Renderer, iso_ms
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
 from smartnode.api.mastodon.statuses import status_id
-from smartnode.content import favourites, statuses
+from smartnode.content import bookmarks, favourites, pins, statuses
+from smartnode.content.bookmarks import READ_BOOKMARKS, WRITE_BOOKMARKS
 from smartnode.content.favourites import READ_FAVOURITES, WRITE_FAVOURITES
 from smartnode.content.reactions import ANNOUNCE, LIKE
 from smartnode.content.threads import Item
@@ -137,3 +140,49 @@ async def liked(
     rendered = await Renderer(session, uris).statuses([item for _, item in rows], member)
     links = link_headers(request, settings.base_url, [rid for rid, _ in rows], window.limit)
     return JSONResponse(rendered, headers=links)
+
+
+async def _bookmark(session: AsyncSession, uris: NodeUris, member: Actor, status_id: int,
+                    now: datetime) -> Item:  # fmt: skip
+    return await bookmarks.bookmark(session, member, status_id, now)
+
+
+async def _unbookmark(session: AsyncSession, uris: NodeUris, member: Actor, status_id: int,
+                      now: datetime) -> Item:  # fmt: skip
+    return await bookmarks.unbookmark(session, member, status_id, now)
+
+
+@router.post("/statuses/{status}/bookmark")
+async def bookmark(status: str, principal: Caller, session: SessionDep,
+                   uris: UrisDep) -> JSONResponse:  # fmt: skip
+    return await _answer(session, uris, principal, WRITE_BOOKMARKS, status, _bookmark)
+
+
+@router.post("/statuses/{status}/unbookmark")
+async def unbookmark(status: str, principal: Caller, session: SessionDep,
+                     uris: UrisDep) -> JSONResponse:  # fmt: skip
+    return await _answer(session, uris, principal, WRITE_BOOKMARKS, status, _unbookmark)
+
+
+@router.get("/bookmarks")
+async def bookmarked(
+    request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
+    settings: SettingsDep, window: WindowDep,
+) -> JSONResponse:  # fmt: skip
+    member = await member_of(session, principal, READ_BOOKMARKS)
+    rows = await bookmarks.bookmarked_statuses(session, member, window)
+    rendered = await Renderer(session, uris).statuses([item for _, item in rows], member)
+    links = link_headers(request, settings.base_url, [bid for bid, _ in rows], window.limit)
+    return JSONResponse(rendered, headers=links)
+
+
+@router.post("/statuses/{status}/pin")
+async def pin(status: str, principal: Caller, session: SessionDep,
+              uris: UrisDep) -> JSONResponse:  # fmt: skip
+    return await _answer(session, uris, principal, WRITE_ACCOUNTS, status, pins.pin)
+
+
+@router.post("/statuses/{status}/unpin")
+async def unpin(status: str, principal: Caller, session: SessionDep,
+                uris: UrisDep) -> JSONResponse:  # fmt: skip
+    return await _answer(session, uris, principal, WRITE_ACCOUNTS, status, pins.unpin)
