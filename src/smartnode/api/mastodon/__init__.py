@@ -14,6 +14,7 @@ from smartnode.api.mastodon import (
     instance,
     preferences,
     status_actions,
+    status_edits,
     statuses,
     timelines,
 )
@@ -30,4 +31,5 @@ def include(app: FastAPI) -> None:
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
     app.include_router(status_actions.router)
+    app.include_router(status_edits.router)
     app.include_router(timelines.router)
