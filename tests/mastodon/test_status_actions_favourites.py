@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from smartnode.federation.vocab import PUBLIC
 from smartnode.storage.models import Actor, ContentObject, Reaction
+from tests.conftest import make_member
 from tests.content import activities, add_follower, fan_out, make_post
 from tests.mastodon import assert_account, assert_status, bearer
 from tests.mastodon.conftest import ALICE
@@ -176,3 +177,28 @@ async def test_only_public_and_unlisted_statuses_can_be_reblogged(api, db, setti
     response = await api.post(f"/api/v1/statuses/{public.id}/reblog", headers=favourites_only)
     assert response.status_code == 403
     assert await reactions(db) == [] and await activities(db, "Announce") == []
+
+
+async def test_a_reblog_reaches_the_home_of_the_boosters_followers(
+    api, db, settings, anna, bo
+) -> None:
+    carl = await make_member(db, settings, "carl")
+    bos = await bearer(db, bo, "read write:follows")
+    followed = await api.post(f"/api/v1/accounts/{anna.id}/follow", headers=bos)
+    assert followed.status_code == 200  # bo follows anna, not carl
+    post = await make_post(db, settings, carl, content="Carl's")
+    private = await make_post(db, settings, carl, visibility="followers")
+    anna_headers = await bearer(db, anna, "write:statuses")
+    response = await api.post(f"/api/v1/statuses/{post.id}/reblog", headers=anna_headers)
+    assert response.status_code == 200
+    home = await api.get("/api/v1/timelines/home", headers=bos)
+    assert home.status_code == 200
+    [boost] = home.json()
+    assert boost["account"]["id"] == str(anna.id) and boost["reblog"]["id"] == str(post.id)
+    assert (
+        boost["reblog"]["account"]["id"] == str(carl.id) and boost["uri"] == response.json()["uri"]
+    )
+    assert_status(boost["reblog"], viewer=True)
+    assert all(s["id"] != str(private.id) for s in home.json())
+    await api.post(f"/api/v1/statuses/{post.id}/unreblog", headers=anna_headers)
+    assert (await api.get("/api/v1/timelines/home", headers=bos)).json() == []
