@@ -109,6 +109,13 @@ async def test_only_own_public_statuses_and_at_most_five_are_pinned(
     response = await api.post(f"/api/v1/statuses/{posts[5].id}/pin", headers=headers)
     assert response.status_code == 422 and "maximum" in response.json()["error"]
     assert len(await marks(db, Pin)) == 5
+    deleted = await api.delete(f"/api/v1/statuses/{posts[0].id}",
+                               headers=await bearer(db, anna, "write:statuses"))  # fmt: skip
+    assert deleted.status_code == 200  # a deleted status's pin no longer counts
+    response = await api.post(f"/api/v1/statuses/{posts[5].id}/pin", headers=headers)
+    assert response.status_code == 200
+    pinned = await api.get(f"/api/v1/accounts/{anna.id}/statuses", params={"pinned": "true"})
+    assert [s["id"] for s in pinned.json()] == [str(p.id) for p in posts[:0:-1]]
     statuses_only = await bearer(db, anna, "write:statuses")
-    response = await api.post(f"/api/v1/statuses/{posts[5].id}/pin", headers=statuses_only)
+    response = await api.post(f"/api/v1/statuses/{posts[1].id}/unpin", headers=statuses_only)
     assert response.status_code == 403

@@ -38,7 +38,11 @@ async def pin(
         raise ValidationFailed("Validation failed: Non-public toot cannot be pinned")
     if await _pin_of(session, member, obj) is not None:
         return obj, author
-    pinned = await session.scalar(select(func.count(Pin.id)).where(Pin.actor_id == member.id))
+    pinned = await session.scalar(
+        select(func.count(Pin.id))
+        .join(ContentObject, ContentObject.id == Pin.object_id)
+        .where(Pin.actor_id == member.id, ContentObject.deleted_at.is_(None))
+    )  # pins of deleted statuses do not count
     if (pinned or 0) >= MAX_PINS:
         raise ValidationFailed("Validation failed: You have already pinned the maximum "
                                f"number of posts ({MAX_PINS})")  # fmt: skip
