@@ -4,6 +4,7 @@ it was is kept, so its history can be read back, oldest first, ending with how i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ class Version:
     sensitive: bool
     language: str | None
     attachments: list[dict[str, Any]]
-    created_at: Any  # datetime
+    created_at: datetime
 
 
 async def keep_version(session: AsyncSession, obj: ContentObject) -> None:
