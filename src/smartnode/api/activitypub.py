@@ -26,7 +26,6 @@ from smartnode.actors.to_ap import tombstone
 from smartnode.api import signed_fetch
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
-from smartnode.content.calls import featured_calls
 from smartnode.content.node_board import (
     board_page_to_ap,
     board_rows,
@@ -34,6 +33,7 @@ from smartnode.content.node_board import (
     board_total,
     board_uri,
 )
+from smartnode.content.pins import featured_collection
 from smartnode.errors import BadRequest, Forbidden
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
@@ -197,8 +197,8 @@ async def _collection_doc(
         source = coll.collection_source(actor.id, name)
         total = 0 if source is None else await coll.count_items(session, source)
         return coll.hidden_collection_to_ap(uri, total)
-    if name == "featured":  # open calls, pinned (content/calls.py)
-        return await featured_calls(session, actor, uri, datetime.now(UTC))
+    if name == "featured":  # pinned statuses and open calls (content/pins.py)
+        return await featured_collection(session, actor, uri, datetime.now(UTC))
     source = coll.collection_source(actor.id, name)
     if actor.kind == ActorKind.FEED.value and name == "outbox":
         source = feed_outbox_source(actor.id)  # a feed's outbox holds its Announces

@@ -24,6 +24,7 @@ from smartnode.actors.records import find_local_actor
 from smartnode.actors.resolve import ActorResolver
 from smartnode.content.audience import addressing
 from smartnode.content.compose import MentionRef, body_html, excerpt, hashtag_names, plain_text
+from smartnode.content.edits import keep_version
 from smartnode.content.inputs import (
     AnnouncementInput,
     AnnouncementUpdate,
@@ -215,7 +216,9 @@ def _edited(old: dict[str, Any], data: AnnouncementUpdate, default_language: str
         content_map=old.get("content_map", {}) if data.content_map is None else data.content_map,
         language=data.language or old.get("language") or default_language,
         hashtags=old.get("hashtags", []) if data.hashtags is None else data.hashtags,
-        warning=str(old.get("warning") or ""),
+        warning=str(old.get("warning") or "")
+        if data.content_warning is None
+        else " ".join(data.content_warning.split()),
     )
 
 
@@ -233,6 +236,7 @@ async def edit_announcement(
     if data.name is not None and obj.ap_type != "Article":
         raise ValidationFailed("name: only a post published with a title (an Article) has one")
     source = _edited(obj.extra.get("source", {}), data, author.language)
+    await keep_version(session, obj)
     if data.name is not None:
         obj.name = data.name
     if data.attachments is not None:

@@ -111,6 +111,12 @@ class AnnouncementUpdate(BaseModel):
     content_map: dict[Language, str] | None = None
     language: Language | None = None
     name: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
+    content_warning: str | None = Field(
+        default=None,
+        max_length=MAX_WARNING,
+        description="A content warning (Mastodon's spoiler text), plain text; a Note only; "
+        "empty takes it away.",
+    )
     hashtags: list[Hashtag] | None = Field(default=None, max_length=20)
     attachments: list[AttachmentInput] | None = Field(default=None, max_length=MAX_ATTACHMENTS)
 

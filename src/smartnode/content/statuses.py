@@ -24,6 +24,7 @@ from smartnode.content.threads import Item, Reader, ancestors, descendants
 from smartnode.errors import NotFound
 from smartnode.matching.terms import fold
 from smartnode.storage.models import Actor, ContentObject, Reaction
+from smartnode.storage.models_marks import Bookmark, Pin
 from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 KINDS = (ANNOUNCEMENT, REPLY, CALL, EVENT)
@@ -161,6 +162,9 @@ class Companions:
     mentioned: dict[str, Actor] = field(default_factory=dict)
     #: (object id, "like" | "announce") the reader did.
     reacted: frozenset[tuple[int, str]] = frozenset()
+    #: The ids the reader bookmarked, and those they pinned.
+    bookmarked: frozenset[int] = frozenset()
+    pinned: frozenset[int] = frozenset()
 
 
 def _mention_uris(objs: Iterable[ContentObject]) -> set[str]:
@@ -177,7 +181,8 @@ def _mention_uris(objs: Iterable[ContentObject]) -> set[str]:
 async def companions(
     session: AsyncSession, objs: Sequence[ContentObject], reader: Actor | None
 ) -> Companions:
-    """The parents, mentioned actors and the reader's reactions of `objs`, in three queries."""
+    """The parents, mentioned actors and the reader's reactions, bookmarks and pins of `objs`,
+    in five queries."""
     parent_uris = {obj.in_reply_to_uri for obj in objs if obj.in_reply_to_uri}
     parents: dict[str, tuple[int, int]] = {}
     if parent_uris:
@@ -201,4 +206,12 @@ async def companions(
             )
         )
         reacted = frozenset((object_id, kind) for object_id, kind in rows2.all())
-    return Companions(parents, mentioned, reacted)
+    if reader is None or not ids:
+        return Companions(parents, mentioned, reacted)
+    marks = []
+    for model in (Bookmark, Pin):
+        found_ids = await session.scalars(
+            select(model.object_id).where(model.actor_id == reader.id, model.object_id.in_(ids))
+        )
+        marks.append(frozenset(found_ids.all()))
+    return Companions(parents, mentioned, reacted, marks[0], marks[1])

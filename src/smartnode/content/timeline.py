@@ -3,22 +3,27 @@ follow (here or on any server), and their own, newest first (keyset by row id).
 
 What the member may read only: public, unlisted and followers-only items (following the author
 is what makes them readable). Replies, and posts to a team or to mentioned people, reach the
-member as notifications instead.
+member as notifications instead. With `boosts`, also the public and unlisted statuses those
+they follow boosted (Announce), at the status's own place (its row id), shown as reblogs.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.follows import ACCEPTED
 from smartnode.content.inputs import Visibility
+from smartnode.content.reactions import ANNOUNCE
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
-from smartnode.storage.models import Actor, ContentObject, Follow
+from smartnode.storage.models import Actor, ContentObject, Follow, Reaction
 from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 KINDS = (ANNOUNCEMENT, CALL, EVENT)
 SHOWN = (Visibility.PUBLIC.value, Visibility.UNLISTED.value, Visibility.FOLLOWERS.value)
+OPEN = (Visibility.PUBLIC.value, Visibility.UNLISTED.value)
 
 
 async def home_timeline(
@@ -28,17 +33,22 @@ async def home_timeline(
     limit: int,
     before_id: int | None = None,
     window: IdWindow | None = None,
+    boosts: bool = False,
 ) -> list[tuple[ContentObject, Actor]]:
     """Up to `limit` items of the member's home timeline older than `before_id` (or in
     `window`, as the Mastodon API pages it), newest first, each with its author."""
-    followed = select(Follow.followed_id).where(
-        Follow.follower_id == member.id, Follow.state == ACCEPTED
-    )
+    followed = _followed(member)
+    mine = or_(ContentObject.actor_id.in_(followed), ContentObject.actor_id == member.id)
+    if boosts:
+        boosted = select(Reaction.object_id).where(
+            Reaction.kind == ANNOUNCE, Reaction.actor_id.in_(followed)
+        )
+        mine = or_(mine, and_(ContentObject.id.in_(boosted), ContentObject.visibility.in_(OPEN)))
     query = (
         select(ContentObject, Actor)
         .join(Actor, Actor.id == ContentObject.actor_id)
         .where(
-            or_(ContentObject.actor_id.in_(followed), ContentObject.actor_id == member.id),
+            mine,
             ContentObject.kind.in_(KINDS),
             ContentObject.visibility.in_(SHOWN),
             ContentObject.deleted_at.is_(None),
@@ -48,3 +58,30 @@ async def home_timeline(
     window = window or IdWindow(limit=limit, max_id=before_id)
     found = await session.execute(windowed(query, ContentObject.id, window))
     return newest_first([(obj, author) for obj, author in found.all()], window)
+
+
+def _followed(member: Actor) -> Select[int]:
+    return select(Follow.followed_id).where(
+        Follow.follower_id == member.id, Follow.state == ACCEPTED
+    )
+
+
+async def boosters(
+    session: AsyncSession, member: Actor, items: Sequence[tuple[ContentObject, Actor]]
+) -> dict[int, tuple[Actor, Reaction]]:
+    """For the items of a home timeline that are there as boosts (their author is neither
+    the member nor followed), who of those followed boosted each (the latest) and the boost."""
+    ids = [obj.id for obj, _ in items]
+    if not ids:
+        return {}
+    follows = set((await session.scalars(_followed(member))).all()) | {member.id}
+    rows = await session.execute(
+        select(Reaction, Actor)
+        .join(Actor, Actor.id == Reaction.actor_id)
+        .where(Reaction.kind == ANNOUNCE, Reaction.object_id.in_(ids),
+               Reaction.actor_id.in_(_followed(member)), Actor.deleted_at.is_(None))
+        .order_by(Reaction.id)
+    )  # fmt: skip
+    authors = {obj.id: obj.actor_id for obj, _ in items}
+    return {boost.object_id: (actor, boost) for boost, actor in rows.all()
+            if authors[boost.object_id] not in follows}  # fmt: skip

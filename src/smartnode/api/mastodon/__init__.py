@@ -14,6 +14,8 @@ from smartnode.api.mastodon import (
     instance,
     media,
     preferences,
+    status_actions,
+    status_edits,
     statuses,
     timelines,
 )
@@ -29,5 +31,7 @@ def include(app: FastAPI) -> None:
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
+    app.include_router(status_actions.router)
+    app.include_router(status_edits.router)
     app.include_router(timelines.router)
     app.include_router(media.router)  # /api/v1/media, /api/v2/media

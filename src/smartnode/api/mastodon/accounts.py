@@ -28,7 +28,7 @@ from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_of, readab
 from smartnode.api.mastodon.entities import ROLE, Renderer, relationship_entity, source_of
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
 from smartnode.api.oauth_body import Params, body_params
-from smartnode.content import statuses
+from smartnode.content import pins, statuses
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.federation.sanitize import text_to_html
 from smartnode.federation.uris import NodeUris
@@ -155,8 +155,9 @@ async def account_statuses(
 ) -> JSONResponse:  # fmt: skip
     actor = await views.account_by_id(session, account_id(account))
     reader = await statuses.reader_of(session, principal)
-    if pinned:  # nothing is pinned on this node
-        return JSONResponse([])
+    if pinned:  # all of them, unpaged (as Mastodon lists them)
+        items = await pins.pinned_statuses(session, reader, actor)
+        return JSONResponse(await Renderer(session, uris).statuses(items, reader.actor))
     items = await statuses.account_statuses(session, reader, actor, window,
                                             exclude_replies=exclude_replies,
                                             only_media=only_media, tagged=tagged)  # fmt: skip

@@ -206,10 +206,10 @@ def status_entity(
         found.update({
             "favourited": (obj.id, "like") in extra.reacted,
             "reblogged": (obj.id, "announce") in extra.reacted,
-            "muted": False, "bookmarked": False, "filtered": [],
+            "muted": False, "bookmarked": obj.id in extra.bookmarked, "filtered": [],
         })  # fmt: skip
         if obj.actor_id == viewer_id:
-            found["pinned"] = False
+            found["pinned"] = obj.id in extra.pinned
     return found
 
 
