@@ -68,7 +68,10 @@ async def test_v2_has_mastodon_43s_fields_and_types(client, db, settings) -> Non
     media = config["media_attachments"]
     assert "image/jpeg" in media["supported_mime_types"]
     assert all(isinstance(media[k], int) for k in media if k != "supported_mime_types")
-    assert media["description_limit"] == 1500 and media["image_size_limit"] > 0
+    assert media["description_limit"] == 1500
+    assert media["image_size_limit"] == settings.media_max_bytes  # what an upload may really be
+    assert media["image_matrix_limit"] == settings.media_max_pixels
+    assert config["accounts"]["max_pinned_statuses"] == 5
     assert config["polls"]["max_options"] == 0  # no polls
     assert config["translation"] == {"enabled": False}
     registrations = doc["registrations"]

@@ -17,6 +17,7 @@ from smartnode import __version__
 from smartnode.actors.known_hosts import NodeCounts
 from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.content.inputs import MAX_ALT, MAX_ATTACHMENTS, MAX_CONTENT
+from smartnode.content.pins import MAX_PINS
 
 MASTODON_API = "4.3.0"
 VERSION = f"{MASTODON_API} (compatible; smartnode {__version__})"
@@ -25,8 +26,6 @@ API_VERSIONS = {"mastodon": 2}
 #: Mastodon's placeholder for the characters a link counts for.
 URL_CHARACTERS = 23
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-IMAGE_SIZE_LIMIT = 16 * 1024 * 1024  # Mastodon's
-IMAGE_MATRIX_LIMIT = 33_177_600  # Mastodon's: 7680 × 4320 pixels
 PREVIEW = "/static/instance-preview.png"
 
 
@@ -53,12 +52,13 @@ def _statuses() -> dict[str, int]:
     }
 
 
-def _media() -> dict[str, Any]:
+def _media(settings: Settings) -> dict[str, Any]:
+    """What uploads the node takes: its own limits (SMARTNODE_MEDIA_MAX_BYTES, _MAX_PIXELS)."""
     return {
         "supported_mime_types": list(IMAGE_TYPES),
         "description_limit": MAX_ALT,
-        "image_size_limit": IMAGE_SIZE_LIMIT,
-        "image_matrix_limit": IMAGE_MATRIX_LIMIT,
+        "image_size_limit": settings.media_max_bytes,
+        "image_matrix_limit": settings.media_max_pixels,
         "video_size_limit": 0,
         "video_frame_rate_limit": 0,
         "video_matrix_limit": 0,
@@ -92,9 +92,9 @@ def instance_v2(facts: InstanceFacts) -> dict[str, Any]:
         "configuration": {
             "urls": _urls(base),
             "vapid": {"public_key": ""},
-            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": MAX_PINS},
             "statuses": _statuses(),
-            "media_attachments": _media(),
+            "media_attachments": _media(settings),
             "polls": _polls(),
             "translation": {"enabled": False},
         },
@@ -132,9 +132,9 @@ def instance_v1(facts: InstanceFacts) -> dict[str, Any]:
         "approval_required": False,
         "invites_enabled": False,
         "configuration": {
-            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": MAX_PINS},
             "statuses": _statuses(),
-            "media_attachments": _media(),
+            "media_attachments": _media(settings),
             "polls": _polls(),
         },
         "contact_account": None,
