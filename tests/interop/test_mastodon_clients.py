@@ -299,3 +299,22 @@ def test_megalodon_posts_reads_and_deletes(megalodon: dict[str, Any], served: Se
     assert after["body"] == {"error": "Record not found"}
     gone = _object(served, posted["id"])
     assert gone is None or gone.deleted_at is not None
+
+
+def test_masto_uploads_a_picture_shows_it_likes_and_bookmarks(
+    masto: dict[str, Any], served: Served
+) -> None:
+    media = masto["media"]
+    assert media["type"] == "image" and media["description"] == "A red square"
+    assert media["meta"]["original"]["width"] == 8 and media["blurhash"]
+    shown = httpx.get(media["url"], timeout=10)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    pictured = masto["pictured"]
+    assert [m["id"] for m in pictured["mediaAttachments"]] == [media["id"]]
+    assert masto["favourited"]["favourited"] is True
+    assert masto["favourited"]["favouritesCount"] == 1
+    assert masto["bookmarked"]["bookmarked"] is True
+    assert [status["id"] for status in masto["bookmarks"]] == [pictured["id"]]
+    stored = _object(served, pictured["id"])
+    assert stored is not None and stored.attachments[0]["name"] == "A red square"
+    assert stored.attachments[0]["url"] == media["url"]

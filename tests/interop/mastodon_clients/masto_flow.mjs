@@ -63,6 +63,15 @@ step("context", await rest.v1.statuses.$select(posted.id).context.fetch());
 step("ownStatuses", await rest.v1.accounts.$select(posted.account.id).statuses.list({ limit: 5 }));
 step("removed", await rest.v1.statuses.$select(reply.id).remove());
 
+// A picture with its alt text, a status showing it, then a like and a bookmark of that status.
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAGCAIAAABxZ0isAAAAFElEQVR4nGM8oaHBgA0wYRWlkwQAppoBJCiW4EgAAAAASUVORK5CYII=";
+const picture = new Blob([Buffer.from(PNG, "base64")], { type: "image/png" });
+const media = step("media", await rest.v2.media.create({ file: picture, description: "A red square" }));
+const pictured = step("pictured", await rest.v1.statuses.create({ status: "Poster draft", mediaIds: [media.id], visibility: "public" }));
+step("favourited", await rest.v1.statuses.$select(pictured.id).favourite());
+step("bookmarked", await rest.v1.statuses.$select(pictured.id).bookmark());
+step("bookmarks", await rest.v1.bookmarks.list({ limit: 5 }));
+
 // A refused call comes back as masto's error with the server's words.
 try {
   await createRestAPIClient({ url: origin, accessToken: "not-a-token" }).v1.preferences.fetch();
