@@ -14,6 +14,7 @@ from smartnode.api.mastodon import (
     instance,
     preferences,
     statuses,
+    streaming,
     timelines,
 )
 from smartnode.api.mastodon.cors import MastodonCors
@@ -29,3 +30,4 @@ def include(app: FastAPI) -> None:
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
     app.include_router(timelines.router)
+    app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health
