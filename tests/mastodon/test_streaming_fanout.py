@@ -55,7 +55,9 @@ async def test_a_status_stored_by_another_engine_reaches_the_socket(served, db, 
         assert status["account"]["acct"] == "alice@mastodon.example"
 
 
-async def test_the_broker_hears_commits_only_with_ids(settings, db, anna) -> None:
+async def test_the_broker_hears_commits_edits_and_deletions_not_rollbacks_or_counters(
+    settings, db, anna
+) -> None:
     broker = broker_for(settings.database_url)
     queue = await broker.subscribe()
     try:
@@ -72,6 +74,11 @@ async def test_the_broker_hears_commits_only_with_ids(settings, db, anna) -> Non
         assert await asyncio.wait_for(queue.get(), WAIT) == Event(
             "notification", anna.id, "invitation", "https://x.example/i/1"
         )
+        async with db.session() as s, s.begin():
+            (await s.get(ContentObject, kept.id)).likes_count = 3  # type: ignore[union-attr]
+        async with db.session() as s, s.begin():
+            (await s.get(ContentObject, kept.id)).content = "<p>Edited</p>"  # type: ignore[union-attr]
+        assert await asyncio.wait_for(queue.get(), WAIT) == Event("status.update", kept.id)
         async with db.session() as s, s.begin():
             (await s.get(ContentObject, kept.id)).deleted_at = datetime.now(UTC)  # type: ignore[union-attr]
         assert await asyncio.wait_for(queue.get(), WAIT) == Event("delete", kept.id)

@@ -154,6 +154,8 @@ async def _messages(
 ) -> list[dict[str, Any]]:
     """What one event sends this socket."""
     member = listener.member
+    if not listener.streams:
+        return []
     async with db.session() as session:
         if event.kind == NOTIFICATION:
             wanted = [s for (n, _), s in listener.streams.items() if n.startswith("user")]
