@@ -16,8 +16,9 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from smartnode.accounts.tokens import revoke_token
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.storage.models import ContentObject
@@ -46,10 +47,14 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def node(settings: Settings) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+async def node(
+    settings: Settings, *, recheck_seconds: float | None = None
+) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
     """One API process: its ws:// base, and a client calling the same app (its lifespan is
-    uvicorn's)."""
+    uvicorn's); `recheck_seconds`: how often open sockets check their token again."""
     app = create_app(settings, outbound_transport=httpx.MockTransport(Fediverse().handle))
+    if recheck_seconds is not None:
+        app.state.stream_recheck_seconds = recheck_seconds
     async with (
         serve(app) as base,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -205,3 +210,15 @@ async def test_streams_outside_the_tokens_scopes_are_refused(served, db, anna) -
         assert await event(socket) == {"error": "This action is outside the authorized scopes"}
         await socket.send(json.dumps({"type": "subscribe", "stream": "user:notification"}))
         await settled(socket)  # user:notification was accepted: no error before this one
+
+
+async def test_a_socket_whose_token_is_revoked_is_closed(settings, db, anna) -> None:
+    token = token_of(await bearer(db, anna, "read"))
+    async with node(settings, recheck_seconds=0.1) as (base, _):
+        url = f"{base}/api/v1/streaming?stream=public&access_token={token}"
+        async with connect(url) as socket:
+            async with db.session() as s, s.begin():
+                assert await revoke_token(s, label="app") == 1
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), WAIT)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

@@ -48,6 +48,9 @@ STREAMS = {"user": READ_STATUSES, "user:notification": READ_NOTIFICATIONS,
 MAX_MESSAGE = 4096
 MAX_SUBSCRIPTIONS = 50
 MAX_TAG = 100
+#: How often an open socket's token is checked again (a revoked one closes the socket); an
+#: app may set `app.state.stream_recheck_seconds`.
+RECHECK_SECONDS = 60.0
 
 
 @router.get("/api/v1/streaming/health")
@@ -216,6 +219,17 @@ async def _write(
             await websocket.send_text(json.dumps(message))
 
 
+async def _watch(websocket: WebSocket, db: Database, token: str) -> None:
+    """Close the socket once its token is revoked or expired, or its member gone (policy
+    violation, 1008), as Mastodon closes the streams of a revoked token."""
+    every = float(getattr(websocket.app.state, "stream_recheck_seconds", RECHECK_SECONDS))
+    while True:
+        await asyncio.sleep(every)
+        if await _principal(db, token) is None:
+            await websocket.close(1008, "the access token is no longer valid")
+            return
+
+
 def _broker(websocket: WebSocket) -> Fanout:
     state = websocket.app.state
     if getattr(state, "stream_broker", None) is None:
@@ -230,7 +244,7 @@ async def stream(websocket: WebSocket) -> None:
     uris: NodeUris = websocket.app.state.uris
     token, as_protocol = _token(websocket)
     principal = await _principal(db, token) if token else None
-    if principal is None:
+    if principal is None or token is None:
         words = "Missing access token" if not token else "Invalid access token"
         await websocket.send_denial_response(JSONResponse({"error": words}, status_code=401))
         return
@@ -244,7 +258,8 @@ async def stream(websocket: WebSocket) -> None:
         if problem is not None:
             await websocket.send_json({"error": problem})
         tasks = [asyncio.create_task(_read(websocket, listener)),
-                 asyncio.create_task(_write(websocket, db, uris, listener, queue))]  # fmt: skip
+                 asyncio.create_task(_write(websocket, db, uris, listener, queue)),
+                 asyncio.create_task(_watch(websocket, db, token))]  # fmt: skip
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
