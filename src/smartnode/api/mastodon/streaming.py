@@ -114,12 +114,8 @@ class Listener:
         self.streams[key] = [name, tag] if tag else [name]
         return None
 
-    async def heard(self, session: AsyncSession, event: Event) -> list[tuple[list[str], bool]]:
-        """The subscribed streams a status event goes to (and whether it is the user's)."""
-        row = await audience.status_row(session, event.ref, deleted=event.kind == DELETE)
-        if row is None:
-            return []
-        obj = row[0]
+    async def heard(self, session: AsyncSession, obj: ContentObject) -> list[list[str]]:
+        """The subscribed streams whose timeline lists the status."""
         found = []
         for (name, tag), stream in self.streams.items():
             if name == "user":
@@ -132,7 +128,7 @@ class Listener:
             else:
                 hit = False
             if hit:
-                found.append((stream, name == "user"))
+                found.append(stream)
         return found
 
 
@@ -172,18 +168,15 @@ async def _messages(
                 return []
             payload = json.dumps(await _notification(session, uris, note, member))
             return [{"stream": s, "event": NOTIFICATION, "payload": payload} for s in wanted]
-        streams = await listener.heard(session, event)
-        if not streams:
+        row = await audience.status_row(session, event.ref, deleted=event.kind == DELETE)
+        streams = await listener.heard(session, row[0]) if row is not None else []
+        if row is None or not streams:
             return []
         if event.kind == DELETE:
-            payload = str(event.ref)
+            payload = str(event.ref)  # as Mastodon: the id, not a JSON document
         else:
-            row = await audience.status_row(session, event.ref)
-            if row is None:
-                return []
-            obj: ContentObject = row[0]
-            payload = json.dumps(await Renderer(session, uris).status(obj, row[1], member))
-        return [{"stream": s, "event": event.kind, "payload": payload} for s, _ in streams]
+            payload = json.dumps(await Renderer(session, uris).status(*row, member))
+        return [{"stream": s, "event": event.kind, "payload": payload} for s in streams]
 
 
 async def _read(websocket: WebSocket, listener: Listener) -> None:
