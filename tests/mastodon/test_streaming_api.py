@@ -23,7 +23,7 @@ from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.storage.models import ContentObject
 from smartnode.storage.models_work import Notification
-from tests.conftest import make_project
+from tests.conftest import make_member, make_project
 from tests.inbox import Fediverse
 from tests.mastodon import assert_status, bearer
 from tests.servers import HOST, free_port
@@ -129,6 +129,21 @@ async def test_the_user_stream_carries_the_home_timeline(served, db, anna, bo) -
         assert status["account"]["acct"] == "bo"
         mine = await post(api, anna_h, status="Min egen")
         assert json.loads((await event(socket))["payload"])["id"] == mine["id"]
+
+
+async def test_the_user_stream_of_a_non_follower_hears_nothing_of_the_author(
+    served, db, settings, anna, bo
+) -> None:
+    base, api = served
+    cleo = await make_member(db, settings, "cleo")
+    cleo_h, bo_h = await bearer(db, cleo, "read write"), await bearer(db, bo, "write")
+    url = f"{base}/api/v1/streaming?stream=user&access_token={token_of(cleo_h)}"
+    async with connect(url) as socket:
+        await post(api, bo_h, status="Bara för följare", visibility="private")
+        await post(api, bo_h, status="För alla")
+        own = await post(api, cleo_h, status="Cleos egen")
+        got = await event(socket)  # the first event is her own: none of Bo's came
+        assert (got["stream"], json.loads(got["payload"])["id"]) == (["user"], own["id"])
 
 
 async def test_a_hashtag_stream_subscribed_by_message_with_the_token_as_subprotocol(
