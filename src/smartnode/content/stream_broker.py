@@ -134,9 +134,10 @@ class PostgresBroker(Fanout):
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         self.deliver(decode(payload))
 
-    def _lost(self, _conn: Any) -> None:
-        log.warning("the streaming LISTEN connection was lost; the next socket reopens it")
-        self._conn = None
+    def _lost(self, conn: Any) -> None:
+        if conn is self._conn:  # not one closed on purpose since
+            log.warning("the streaming LISTEN connection was lost; the next socket reopens it")
+            self._conn = None
 
 
 def broker_for(database_url: str) -> Fanout:
