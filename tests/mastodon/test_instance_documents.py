@@ -61,7 +61,7 @@ async def test_v2_has_mastodon_43s_fields_and_types(client, db, settings) -> Non
         "en", "sv", "fr", "nl", "de", "it", "es"
     }  # fmt: skip
     config = doc["configuration"]
-    assert "streaming" not in config["urls"]  # no streaming API yet
+    assert config["urls"]["streaming"] == "wss://se.smart.test"  # apps add /api/v1/streaming
     assert config["statuses"] == {
         "max_characters": 20_000, "max_media_attachments": 4, "characters_reserved_per_url": 23,
     }  # fmt: skip
@@ -105,7 +105,7 @@ async def test_v1_has_the_older_shape_with_stats(client, db, settings) -> None:
     assert doc["uri"] == "se.smart.test"
     assert doc["title"] == "Smart Sverige"
     assert doc["version"].startswith("4.3.0 (compatible; smartnode ")
-    assert doc["urls"] == {}  # no streaming_api: not served yet
+    assert doc["urls"] == {"streaming_api": "wss://se.smart.test"}
     assert doc["stats"] == {"user_count": 2, "status_count": 1, "domain_count": 1}
     assert doc["thumbnail"] == "https://se.smart.test/static/instance-preview.png"
     assert doc["registrations"] is False and doc["invites_enabled"] is False

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.content.stream_events import notice
 from smartnode.storage.models_work import Notification
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
@@ -28,4 +29,7 @@ async def notify(
         "created_at": now,
         "read_at": None,
     }
-    return await insert_ignoring_conflicts(session, Notification.__table__, [row]) == 1  # type: ignore[arg-type]
+    new = await insert_ignoring_conflicts(session, Notification.__table__, [row]) == 1  # type: ignore[arg-type]
+    if new:
+        notice(session.sync_session, actor_id, kind, object_uri)  # the streaming API's event
+    return new

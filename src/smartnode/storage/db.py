@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 from smartnode.config import Settings
 from smartnode.content.reactions import install_listeners as install_counters
+from smartnode.content.stream_events import install_listeners as install_stream_events
 from smartnode.errors import ConfigError
 from smartnode.matching.search_index import install_listeners
 from smartnode.storage.sqlite_in_loop import in_loop_creator
@@ -74,6 +75,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         install_listeners()  # the search index follows every committed change
         install_counters()  # reaction counters are written at commit
+        install_stream_events()  # the streaming API hears of new statuses and notifications
 
     def session(self) -> AsyncSession:
         return self.sessions()

@@ -17,6 +17,7 @@ from smartnode.api.mastodon import (
     status_actions,
     status_edits,
     statuses,
+    streaming,
     timelines,
 )
 from smartnode.api.mastodon.cors import MastodonCors
@@ -35,3 +36,4 @@ def include(app: FastAPI) -> None:
     app.include_router(status_edits.router)
     app.include_router(timelines.router)
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
+    app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health

@@ -4,8 +4,9 @@ dicts out.
 
 Interop: `version` starts with the Mastodon API version we follow, so that apps which read it
 to pick features (v2 instance, v2 filters…) treat us as Mastodon 4.3. Registrations are closed:
-members are invited by the cooperative. There is no streaming API yet, so no streaming URL; no
-polls (`max_options` 0); images only.
+members are invited by the cooperative. The streaming API is served by the node itself, so its
+URL is the base URL with `wss` (`ws` over plain HTTP); no polls (`max_options` 0); images
+only.
 """
 
 from __future__ import annotations
@@ -65,9 +66,16 @@ def _media(settings: Settings) -> dict[str, Any]:
     }
 
 
+def streaming_url(base: str) -> str:
+    """Where apps open the streaming API's WebSocket (they add `/api/v1/streaming`)."""
+    scheme, _, rest = base.partition("://")
+    return f"{'ws' if scheme == 'http' else 'wss'}://{rest}"
+
+
 def _urls(base: str) -> dict[str, str | None]:
-    """Where apps send people to read about the node (no streaming URL: not served yet)."""
-    return {"about": f"{base}/", "privacy_policy": None, "terms_of_service": None, "status": None}
+    """The streaming API's URL, and where apps send people to read about the node."""
+    return {"streaming": streaming_url(base), "about": f"{base}/", "privacy_policy": None,
+            "terms_of_service": None, "status": None}  # fmt: skip
 
 
 def _polls() -> dict[str, int]:
@@ -120,7 +128,7 @@ def instance_v1(facts: InstanceFacts) -> dict[str, Any]:
         "description": settings.node_description,
         "email": "",
         "version": VERSION,
-        "urls": {},
+        "urls": {"streaming_api": streaming_url(settings.base_url)},
         "stats": {
             "user_count": counts.members,
             "status_count": counts.local_posts,
