@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.errors import NotFound, ValidationFailed
 from smartnode.storage.models import Actor
+from smartnode.storage.row_locks import for_update
 
 TIMELINES = ("home", "notifications")
 READ_SCOPE = "read:statuses"
@@ -52,7 +53,9 @@ async def _member(session: AsyncSession, actor_id: int, *, lock: bool) -> Actor:
         .filter_by(id=actor_id, local=True, kind="member", deleted_at=None)
         .execution_options(populate_existing=True)
     )
-    member = await session.scalar(query.with_for_update() if lock else query)
+    member = await (
+        for_update(session, query, Actor.id, actor_id) if lock else session.scalar(query)
+    )
     if member is None:
         raise NotFound("no such member")
     return member
