@@ -12,6 +12,7 @@ from smartnode.api.mastodon import (
     account_follows,
     accounts,
     instance,
+    notifications,
     preferences,
     statuses,
     timelines,
@@ -29,3 +30,4 @@ def include(app: FastAPI) -> None:
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
     app.include_router(timelines.router)
+    app.include_router(notifications.router)
