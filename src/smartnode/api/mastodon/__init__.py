@@ -14,6 +14,7 @@ from smartnode.api.mastodon import (
     instance,
     notifications,
     preferences,
+    search,
     statuses,
     timelines,
 )
@@ -26,6 +27,7 @@ def include(app: FastAPI) -> None:
     app.add_middleware(MastodonCors)
     app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
     app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers
+    app.include_router(search.router)  # before accounts: /api/v1/accounts/search
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
