@@ -15,8 +15,10 @@ from smartnode.content.notices import notify
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application, Notification
 from tests.conftest import make_member, make_project
+from tests.content import add_follower, make_post
 from tests.inbox import Fediverse
 from tests.mastodon import TIME, assert_account, assert_status, bearer
+from tests.mastodon.conftest import ALICE
 from tests.mastodon.test_statuses_api import post, publish_call
 from tests.mastodon.test_timelines_api import link_of
 
@@ -176,3 +178,27 @@ async def test_dismiss_removes_one_and_clear_removes_all_of_the_members_own(
     assert cleared.status_code == 200 and cleared.json() == {}
     assert await _rows(db, anna.id) == []
     assert await _rows(db, bo.id) == [bos]
+
+
+async def test_follow_and_mention_notifications_are_mastodons_own_types(
+    api, db, settings, anna, bo
+) -> None:
+    alice = await add_follower(db, anna, ALICE)
+    post_ = await make_post(db, settings, bo, content="Hej @anna!", mentions=[anna.uri])
+    async with db.session() as s, s.begin():
+        await notify(s, anna.id, "follow", alice.uri, {"actor": alice.uri}, datetime.now(UTC))
+        await notify(s, anna.id, "follow_request", bo.uri, {"actor": bo.uri}, datetime.now(UTC))
+        await notify(s, anna.id, "mention", post_.uri, {"actor": bo.uri}, datetime.now(UTC))
+    headers = await bearer(db, anna, "read:notifications")
+    found = (await api.get(URL, headers=headers)).json()
+    assert [(n["type"], n["account"]["id"]) for n in found] == [
+        ("mention", str(bo.id)),
+        ("follow_request", str(bo.id)),
+        ("follow", str(alice.id)),
+    ]
+    assert found[0]["status"]["id"] == str(post_.id)
+    assert "status" not in found[1] and "status" not in found[2]
+    follows = await api.get(
+        URL, headers=headers, params=[("types[]", "follow"), ("types[]", "follow_request")]
+    )
+    assert [n["type"] for n in follows.json()] == ["follow_request", "follow"]

@@ -30,9 +30,12 @@ from smartnode.storage.windows import IdWindow, windowed
 SCAN = 200
 #: Kinds whose sender is named in `data` (key), and whose status is the object named (key).
 _FROM = {"application": "applicant", "withdrawal": "applicant", "event_join": "actor",
-         "team_join": "actor"}  # fmt: skip
+         "team_join": "actor", "follow": "actor", "follow_request": "actor",
+         "mention": "actor"}  # fmt: skip
 _ABOUT = {"application": "call", "withdrawal": "call", "decision": "call",
           "event_join": "event", "event_participation": "event"}  # fmt: skip
+#: Kinds whose notification is about the object itself (its `object_uri`).
+_ITSELF = ("call_match", "mention")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def _str(data: dict[str, Any], key: str) -> str | None:
 
 def _about(row: Notification) -> str | None:
     """The URI of the call or event a notification is about."""
-    if row.kind == "call_match":
+    if row.kind in _ITSELF:
         return row.object_uri
     key = _ABOUT.get(row.kind)
     return _str(row.data, key) if key else None

@@ -6,8 +6,9 @@ Our kinds reach apps as types they display: the project's direct message about a
 application is a `mention` of that status; a call that suits the member, an application or
 withdrawal to their call, a decision without a direct message, a request to take part in
 their event and the answer to theirs are a `status` (the call or the event, from who it is
-about). Team notices have no status and are left out (the web page and the native API show
-them).
+about). Notifications of the kinds `follow`, `follow_request` and `mention` (from the actor
+their data names) are those types. Team notices have no status and are left out (the web page
+and the native API show them).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ router = APIRouter(prefix="/api/v1/notifications", include_in_schema=False,
                    route_class=MastodonRoute)  # fmt: skip
 #: Our kinds that may reach apps (each as `status`, or `mention` for a direct message).
 SHOWN = ("call_match", "application", "withdrawal", "decision", "event_join",
-         "event_participation")  # fmt: skip
+         "event_participation", "follow", "follow_request", "mention")  # fmt: skip
+#: Our kinds that are Mastodon's own, shown as they are.
+SAME = ("follow", "follow_request")
 #: Mastodon's types; those we never make simply match nothing.
 TYPES = frozenset({"mention", "status", "reblog", "follow", "follow_request", "favourite",
                    "poll", "update", "admin.sign_up", "admin.report", "severed_relationships",
@@ -51,9 +54,13 @@ def notice_id(value: str) -> int:
 
 def type_of(notice: Notice) -> str | None:
     """The Mastodon type a notice reaches apps as (None: not shown)."""
-    if notice.status is None or notice.account is None:
+    if notice.account is None:
         return None
-    return "mention" if notice.direct else "status"
+    if notice.row.kind in SAME:
+        return notice.row.kind
+    if notice.status is None:
+        return None
+    return "mention" if notice.direct or notice.row.kind == "mention" else "status"
 
 
 def _types(request: Request, name: str) -> set[str] | None:
@@ -87,14 +94,16 @@ async def _entities(
     statuses = {s["id"]: s for s in await renderer.statuses(items, member)}
     found = []
     for notice in notices:
-        assert notice.account is not None and notice.status is not None  # shown: both are set
-        found.append({
+        assert notice.account is not None  # shown: it has a sender
+        entity = {
             "id": str(notice.row.id), "type": type_of(notice),
             "created_at": iso_ms(notice.row.created_at),
             "group_key": f"ungrouped-{notice.row.id}",
             "account": accounts[notice.account.id],
-            "status": statuses[str(notice.status[0].id)],
-        })  # fmt: skip
+        }  # fmt: skip
+        if notice.status is not None and notice.row.kind not in SAME:
+            entity["status"] = statuses[str(notice.status[0].id)]
+        found.append(entity)
     return found
 
 
