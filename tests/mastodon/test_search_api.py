@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from smartnode.storage.models import Actor
+from smartnode.storage.models import Actor, ContentObject
 from tests.conftest import make_member, make_project
-from tests.content import add_follower, make_post
+from tests.content import add_follower, make_post, remote_note
 from tests.mastodon import assert_account, assert_status, bearer
 from tests.mastodon.conftest import ALICE
 from tests.mastodon.test_statuses_api import publish_call
@@ -119,3 +119,36 @@ async def test_scopes_and_bad_input(api, db, anna) -> None:
     assert paged.status_code == 401 and "pagination" in paged.json()["error"]
     bad_token = {"Authorization": "Bearer nope"}
     assert (await api.get(URL, params={"q": "x"}, headers=bad_token)).status_code == 401
+
+
+async def test_resolve_fetches_and_stores_a_public_status_of_its_origin(
+    api, db, world, anna
+) -> None:
+    world.actor(ZOE, name="Zoe Remote", preferredUsername="zoe")
+    note = remote_note(f"{ZOE}/statuses/1", ZOE, content="<p>Hej från Zoe</p>")
+    world.serve(note["id"], note)
+    quiet = remote_note(f"{ZOE}/statuses/2", ZOE, to=[f"{ZOE}/followers"], cc=[])
+    world.serve(quiet["id"], quiet)
+    forged = remote_note("https://remote.example/notes/3", ALICE)  # another origin's author
+    world.serve(forged["id"], forged)
+    headers = await bearer(db, anna, "read:search")
+    resolved = await api.get(URL, params={"q": note["id"], "resolve": "true"}, headers=headers)
+    assert resolved.status_code == 200, resolved.text
+    [status] = resolved.json()["statuses"]
+    assert_status(status)
+    stored = await _object(db, note["id"])
+    assert stored is not None and status["id"] == str(stored.id)
+    assert status["account"]["acct"] == "zoe@remote.example" and "Hej från Zoe" in status["content"]
+    again = await api.get(URL, params={"q": note["id"], "resolve": "true"}, headers=headers)
+    assert [s["id"] for s in again.json()["statuses"]] == [status["id"]]
+    for refused in (quiet["id"], forged["id"]):
+        answer = await api.get(URL, params={"q": refused, "resolve": "true"}, headers=headers)
+        assert answer.status_code == 200 and answer.json()["statuses"] == []
+        assert await _object(db, refused) is None
+    unresolved = await api.get(URL, params={"q": f"{ZOE}/statuses/9"}, headers=headers)
+    assert unresolved.json()["statuses"] == []
+
+
+async def _object(db, uri: str) -> ContentObject | None:
+    async with db.session() as s:
+        return await s.scalar(select(ContentObject).where(ContentObject.uri == uri))

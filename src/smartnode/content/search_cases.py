@@ -5,12 +5,13 @@ index finds (members who opted in, discoverable projects and remote actors: matc
 Statuses: the public calls the index finds, then live public posts and events whose text holds
 the query, as far as the reader may read them. Hashtags: those of public statuses. `resolve`
 looks a `user@host` handle up by WebFinger, or fetches an actor's URL, through the resolver
-(the safe fetcher); a URL of a status is found when we store it. Services never commit.
+(the safe fetcher), and a status's URL (status_lookup.py). Services never commit.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Text, cast, func, or_, select
@@ -29,6 +30,8 @@ from smartnode.storage.models import Actor, ContentObject, Follow
 #: Rows read when a list is filtered in Python (readability, hashtags).
 SCAN = 200
 MAX_QUERY = 200
+#: Fetches and stores the status at a URL (content/status_lookup.py), or None.
+Fetch = Callable[[str], Awaitable[Item | None]]
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_.\-]{1,100})(?:@([A-Za-z0-9.\-]{1,253}(?::\d{1,5})?))?$")
 
 
@@ -130,13 +133,17 @@ async def _items(session: AsyncSession, *conditions: ColumnElement[bool]) -> lis
 
 
 async def find_statuses(
-    session: AsyncSession, wanted: Query, *, account_id: int | None = None
-) -> list[Item]:
-    """Statuses for the query that the reader may read: a stored status by its URL, the
-    index's calls, then public posts and events whose text holds the words."""
+    session: AsyncSession, wanted: Query, *, account_id: int | None = None,
+    fetch: Fetch | None = None,
+) -> list[Item]:  # fmt: skip
+    """Statuses for the query that the reader may read: a status by its URL (stored, else
+    fetched when `fetch` is given), the index's calls, then public posts and events whose text
+    holds the words."""
     q = wanted.q.strip()
     if is_url(q):
         items = await _items(session, or_(ContentObject.uri == q, ContentObject.url == q))
+        if not items and fetch is not None:
+            items = [fetched] if (fetched := await fetch(q)) is not None else []
     elif not q:
         return []
     else:
