@@ -74,9 +74,14 @@ async def test_a_decision_told_by_a_direct_message_is_a_mention_of_it(
                               headers=await bearer(db, anna))  # fmt: skip
     assert accepted.status_code == 200, accepted.text
     headers = await bearer(db, bo, "read")
-    [decided] = (await api.get(URL, headers=headers)).json()
+    [decided] = (await api.get(URL, headers=headers, params={"types[]": "status"})).json()
     assert decided["type"] == "status" and decided["status"]["id"] == str(call["id"])
     assert decided["account"]["acct"] == "jazz"
+    # the project's direct message that received the application mentions bo
+    [received] = (await api.get(URL, headers=headers, params={"types[]": "mention"})).json()
+    assert received["account"]["acct"] == "jazz"
+    assert received["status"]["visibility"] == "direct"
+    assert received["status"]["in_reply_to_account_id"] == str(bo.id)
     # Arrange: the decision was told by a direct message from the project, as to a remote one.
     uris = node_uris(settings)
     async with Fediverse().fetcher(settings) as fetcher, db.session() as s, s.begin():
@@ -89,13 +94,10 @@ async def test_a_decision_told_by_a_direct_message_is_a_mention_of_it(
                                     stored.uri, datetime.now(UTC))  # fmt: skip
         stored.decision_uri = note.uri
         note_id = note.id
-    [mention] = (await api.get(URL, headers=headers)).json()
-    assert mention["id"] == decided["id"] and mention["type"] == "mention"
-    assert mention["status"]["id"] == str(note_id)
+    mention = (await api.get(f"{URL}/{decided['id']}", headers=headers)).json()
+    assert mention["type"] == "mention" and mention["status"]["id"] == str(note_id)
     assert mention["status"]["visibility"] == "direct"
     assert [m["acct"] for m in mention["status"]["mentions"]] == ["bo"]
-    only = await api.get(URL, headers=headers, params={"types[]": "mention"})
-    assert [n["id"] for n in only.json()] == [decided["id"]]
     assert (await api.get(URL, headers=headers,
                           params={"exclude_types[]": "mention"})).json() == []  # fmt: skip
 
@@ -188,16 +190,15 @@ async def test_follow_and_mention_notifications_are_mastodons_own_types(
     async with db.session() as s, s.begin():
         await notify(s, anna.id, "follow", alice.uri, {"actor": alice.uri}, datetime.now(UTC))
         await notify(s, anna.id, "follow_request", bo.uri, {"actor": bo.uri}, datetime.now(UTC))
-        await notify(s, anna.id, "mention", post_.uri, {"actor": bo.uri}, datetime.now(UTC))
     headers = await bearer(db, anna, "read:notifications")
     found = (await api.get(URL, headers=headers)).json()
     assert [(n["type"], n["account"]["id"]) for n in found] == [
-        ("mention", str(bo.id)),
         ("follow_request", str(bo.id)),
         ("follow", str(alice.id)),
+        ("mention", str(bo.id)),  # the post told anna (content/social_notices.py)
     ]
-    assert found[0]["status"]["id"] == str(post_.id)
-    assert "status" not in found[1] and "status" not in found[2]
+    assert found[2]["status"]["id"] == str(post_.id)
+    assert "status" not in found[0] and "status" not in found[1]
     follows = await api.get(
         URL, headers=headers, params=[("types[]", "follow"), ("types[]", "follow_request")]
     )

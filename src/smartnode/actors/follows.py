@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from smartnode.actors.blocks import host_of, is_blocked
 from smartnode.actors.resolve import ActorResolver
+from smartnode.content.social_notices import notify_follow
 from smartnode.errors import BadRequest, Forbidden, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.webfinger_client import parse_handle
@@ -97,6 +98,7 @@ async def follow(
         )
     session.add(row)
     await session.flush()
+    await notify_follow(session, follower, target, requested=row.state == PENDING, now=now)
     return row
 
 

@@ -33,6 +33,7 @@ from smartnode.content.lifecycle import local_object, publish_change, retire
 from smartnode.content.notes_to_ap import CONTENT_CONTEXT
 from smartnode.content.reactions import count_reply
 from smartnode.content.relay import relay_change, relay_post, relaying_projects
+from smartnode.content.social_notices import notify_mentions
 from smartnode.errors import Forbidden, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
@@ -196,6 +197,7 @@ async def create_announcement(
     session.add(obj)
     await session.flush()
     await count_reply(session, in_reply_to, 1)
+    await notify_mentions(session, obj, author, [r.uri for r in refs], now)
     create = await publish_change(
         session, uris, author, obj, "Create", now, context=CONTENT_CONTEXT
     )

@@ -21,6 +21,7 @@ from smartnode.content.announcements import ANNOUNCEMENT, REPLY
 from smartnode.content.audience import visibility_of
 from smartnode.content.notes_from_ap import RemoteNote
 from smartnode.content.reactions import count_reply
+from smartnode.content.social_notices import mentioned_uris, notify_mentions
 from smartnode.content.terms import CALL
 from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusError, RefusedUrl
 from smartnode.inbox.context import InboxContext, Incoming, deletion_marker
@@ -142,6 +143,7 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     ctx.session.add(obj)
     await ctx.session.flush()
     await count_reply(ctx.session, note.in_reply_to_uri, 1)
+    await notify_mentions(ctx.session, obj, author, mentioned_uris(obj), ctx.now)
     if obj.kind == CALL:
         await enqueue_call_matching(ctx.session, obj.id, ctx.now)
     return obj

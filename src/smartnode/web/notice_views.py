@@ -127,10 +127,23 @@ def _about_teams(row: Notification, n: _Names, base_url: str) -> Wording | None:
     return None
 
 
+def _about_people(row: Notification, n: _Names) -> Wording | None:
+    """Who follows the member, asks to, or mentions them in a post."""
+    if row.kind == "follow":
+        return gettext("%(who)s follows you.", who=n.who), "", None, ""
+    if row.kind == "follow_request":
+        return gettext("%(who)s asks to follow you.", who=n.who), "", None, ""
+    if row.kind == "mention":
+        return (gettext("%(who)s mentioned you.", who=n.who), "", row.object_uri,
+                gettext("See the post"))  # fmt: skip
+    return None
+
+
 def _wording(row: Notification, found: Notices, base_url: str) -> Wording:
     """(text, detail, url, link text) of one notification, in the current language."""
     n = _names(row, found.handles)
     return (_about_calls(row, n, found, base_url) or _about_teams(row, n, base_url)
+            or _about_people(row, n)
             or (gettext("Something new for you."), "", None, ""))  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smartnode.actors.peering import their_follow_accepted
+from smartnode.content.social_notices import notify_follow
 from smartnode.inbox.context import (
     ACCEPTED,
     PENDING,
@@ -85,6 +86,7 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
         )
     )
     await ctx.session.flush()
+    await notify_follow(ctx.session, follower, target, requested=state == PENDING, now=ctx.now)
     if state == PENDING:
         if target.kind == "node":
             log.info("Follow of our node actor by %s waits: not a trusted peer", follower.uri)
