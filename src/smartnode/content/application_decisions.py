@@ -42,6 +42,7 @@ from smartnode.content.compose import plain_text
 from smartnode.content.inputs import AnnouncementInput
 from smartnode.content.notices import notify
 from smartnode.content.proposals import agreed_proposal
+from smartnode.content.social_notices import notify_post
 from smartnode.content.teams import add_member
 from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.uris import NodeUris
@@ -107,9 +108,11 @@ async def direct_message(
             "in_reply_to": in_reply_to,
         }
     )
-    return await create_announcement(
+    note = await create_announcement(
         session, uris, author=project, member=project, data=data, resolver=resolver, now=now
     )
+    await notify_post(session, note, project, now)  # a member of ours sees it as a mention
+    return note
 
 
 def answer_extra(

@@ -13,7 +13,9 @@ from smartnode.api.mastodon import (
     accounts,
     instance,
     media,
+    notifications,
     preferences,
+    search,
     status_actions,
     status_edits,
     statuses,
@@ -29,6 +31,7 @@ def include(app: FastAPI) -> None:
     app.add_middleware(MastodonCors)
     app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
     app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers
+    app.include_router(search.router)  # before accounts: /api/v1/accounts/search
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
     app.include_router(statuses.router)
@@ -36,4 +39,5 @@ def include(app: FastAPI) -> None:
     app.include_router(status_edits.router)
     app.include_router(timelines.router)
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
+    app.include_router(notifications.router)
     app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health
