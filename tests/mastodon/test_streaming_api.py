@@ -214,8 +214,10 @@ async def test_a_notification_arrives_on_the_user_stream(served, db, settings, a
         async with db.session() as s:
             row = await s.scalar(select(Notification).where(Notification.actor_id == anna.id))
         assert row is not None
-        assert (note["id"], note["type"]) == (str(row.id), row.kind)
-        assert note["account"]["id"] and note["created_at"].endswith("Z")
+        assert row.kind == "application"  # ours, shown to apps as Mastodon's `status` type
+        assert (note["id"], note["type"]) == (str(row.id), "status")
+        assert note["account"]["id"] == str(bo.id) and note["status"]["id"] == str(call_id)
+        assert note["created_at"].endswith("Z")
 
 
 async def test_streams_outside_the_tokens_scopes_are_refused(served, db, anna) -> None:

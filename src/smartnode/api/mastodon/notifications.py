@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.acting import READ_NOTIFICATIONS, WRITE_NOTIFICATIONS
 from smartnode.api.deps import SessionDep, SettingsDep, UrisDep
@@ -27,7 +28,9 @@ from smartnode.api.mastodon.pagination import Id, clamp, link_headers
 from smartnode.content import notice_parties as cases
 from smartnode.content.notice_parties import Notice
 from smartnode.errors import NotFound, ValidationFailed
+from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor
+from smartnode.storage.models_work import Notification
 from smartnode.storage.windows import IdWindow, newest_first
 
 router = APIRouter(prefix="/api/v1/notifications", include_in_schema=False,
@@ -105,6 +108,18 @@ async def _entities(
         if notice.status is not None and notice.row.kind != "follow":
             entity["status"] = statuses[str(notice.status[0].id)]
         found.append(entity)
+    return found
+
+
+async def notification_entity(
+    session: AsyncSession, uris: NodeUris, member: Actor, row: Notification
+) -> dict[str, Any] | None:
+    """One stored notification as apps receive it (the streaming API's payload too); None
+    for a kind that does not reach apps."""
+    (notice,) = await cases.notices_of(session, member, [row])
+    if row.kind not in SHOWN or type_of(notice) is None:
+        return None
+    (found,) = await _entities(session, Renderer(session, uris), member, [notice])
     return found
 
 

@@ -29,15 +29,14 @@ from smartnode.accounts.bearer import principal_for_token
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_NOTIFICATIONS, READ_STATUSES
 from smartnode.api.mastodon.auth import NEEDS_USER, OUTSIDE_SCOPES
-from smartnode.api.mastodon.entities import Renderer, iso_ms
+from smartnode.api.mastodon.entities import Renderer
+from smartnode.api.mastodon.notifications import notification_entity
 from smartnode.content import stream_audience as audience
 from smartnode.content.stream_broker import DELETE, NOTIFICATION, Event, Fanout, broker_for
-from smartnode.content.threads import Reader
 from smartnode.errors import Forbidden, Unauthorized
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, ContentObject
-from smartnode.storage.models_work import Notification
 
 router = APIRouter(include_in_schema=False)
 #: Each stream and the scope it needs.
@@ -132,22 +131,6 @@ class Listener:
         return found
 
 
-async def _notification(
-    session: AsyncSession, uris: NodeUris, row: Notification, member: Actor
-) -> dict[str, Any]:
-    """Mastodon's Notification of a row: its kind as `type`, the status it is about when the
-    member may read it (its author as `account`), else the member's own account."""
-    renderer = Renderer(session, uris)
-    status = await audience.status_by_uri(session, row.object_uri)
-    if status is not None and await Reader(member).may_read(session, *status):
-        account = await renderer.account(status[1])
-        rendered: dict[str, Any] | None = await renderer.status(*status, member)
-    else:
-        account, rendered = await renderer.account(member), None
-    return {"id": str(row.id), "type": row.kind, "created_at": iso_ms(row.created_at),
-            "group_key": f"ungrouped-{row.id}", "account": account, "status": rendered}  # fmt: skip
-
-
 async def _messages(
     db: Database, uris: NodeUris, listener: Listener, event: Event
 ) -> list[dict[str, Any]]:
@@ -166,7 +149,10 @@ async def _messages(
                                                    event.uri)  # fmt: skip
             if note is None:
                 return []
-            payload = json.dumps(await _notification(session, uris, note, member))
+            entity = await notification_entity(session, uris, member, note)
+            if entity is None:  # a kind apps are not shown (team notices)
+                return []
+            payload = json.dumps(entity)
             return [{"stream": s, "event": NOTIFICATION, "payload": payload} for s in wanted]
         row = await audience.status_row(session, event.ref, deleted=event.kind == DELETE)
         streams = await listener.heard(session, row[0]) if row is not None else []
