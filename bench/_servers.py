@@ -90,6 +90,7 @@ class Load:
     connections: int = 32
     seconds: float = 5.0
     accept: str = "application/activity+json"
+    headers: tuple[str, ...] = ()  # more request headers, "Name: value"
 
 
 def ensure_wrk() -> str:
@@ -110,8 +111,9 @@ def ensure_wrk() -> str:
 def wrk_once(wrk: str, url: str, load: Load) -> float:
     """Requests per second of one wrk run; any non-2xx answer or socket error is an error."""
     seconds = max(1, round(load.seconds))
+    extra = [part for header in load.headers for part in ("-H", header)]
     command = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{seconds}s",
-               "-H", f"Accept: {load.accept}", url]  # fmt: skip
+               "-H", f"Accept: {load.accept}", *extra, url]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw errors on {url}:\n{out}")
