@@ -248,10 +248,14 @@ class Worker:
         return closed
 
     async def _embed_lane(self, stop: asyncio.Event) -> None:
+        """Background work: after each batch it rests as long as the batch took, so the model
+        takes at most half of the time it could and federation keeps its pace."""
         while not stop.is_set() and self.embedder is not None:
-            if not await self.embed_documents(utc_now()):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=EMBED_IDLE.total_seconds())
+            started = time.perf_counter()
+            done = await self.embed_documents(utc_now())
+            rest = time.perf_counter() - started if done else EMBED_IDLE.total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=rest)
 
     async def embed_documents(self, now: datetime) -> int:
         """Embed one batch of search documents that lack their embedding (search_embed.py);

