@@ -7,7 +7,7 @@ author; a reblog an Announce to their followers and the author), content/bookmar
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,6 +22,7 @@ from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_of, readab
 from smartnode.api.mastodon.entities import Renderer, iso_ms
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
 from smartnode.api.mastodon.statuses import status_id
+from smartnode.config import Settings
 from smartnode.content import bookmarks, favourites, pins, statuses
 from smartnode.content.bookmarks import READ_BOOKMARKS, WRITE_BOOKMARKS
 from smartnode.content.favourites import READ_FAVOURITES, WRITE_FAVOURITES
@@ -130,6 +131,16 @@ async def reblogged_by(
                            settings.base_url, window)  # fmt: skip
 
 
+async def _marked_page(
+    request: Request, session: AsyncSession, uris: NodeUris, settings: Settings, member: Actor,
+    rows: Sequence[tuple[int, Item]], limit: int,
+) -> JSONResponse:  # fmt: skip
+    """The statuses a member liked or bookmarked, paged by the mark's id (the Link header)."""
+    rendered = await Renderer(session, uris).statuses([item for _, item in rows], member)
+    links = link_headers(request, settings.base_url, [mark for mark, _ in rows], limit)
+    return JSONResponse(rendered, headers=links)
+
+
 @router.get("/favourites")
 async def liked(
     request: Request, principal: Caller, session: SessionDep, uris: UrisDep,
@@ -137,9 +148,7 @@ async def liked(
 ) -> JSONResponse:  # fmt: skip
     member = await member_of(session, principal, READ_FAVOURITES)
     rows = await favourites.liked_statuses(session, member, window)
-    rendered = await Renderer(session, uris).statuses([item for _, item in rows], member)
-    links = link_headers(request, settings.base_url, [rid for rid, _ in rows], window.limit)
-    return JSONResponse(rendered, headers=links)
+    return await _marked_page(request, session, uris, settings, member, rows, window.limit)
 
 
 async def _bookmark(session: AsyncSession, uris: NodeUris, member: Actor, status_id: int,
@@ -171,9 +180,7 @@ async def bookmarked(
 ) -> JSONResponse:  # fmt: skip
     member = await member_of(session, principal, READ_BOOKMARKS)
     rows = await bookmarks.bookmarked_statuses(session, member, window)
-    rendered = await Renderer(session, uris).statuses([item for _, item in rows], member)
-    links = link_headers(request, settings.base_url, [bid for bid, _ in rows], window.limit)
-    return JSONResponse(rendered, headers=links)
+    return await _marked_page(request, session, uris, settings, member, rows, window.limit)
 
 
 @router.post("/statuses/{status}/pin")
