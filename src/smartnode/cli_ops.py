@@ -1,7 +1,9 @@
-"""`smartnode token list|revoke`, `smartnode backup` and `smartnode doctor`: for operators."""
+"""`smartnode token list|revoke`, `backup`, `restore`, `migrate-to-postgres` and `doctor`:
+for operators."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +14,14 @@ from rich.text import Text
 
 from smartnode.accounts.token_admin import TokenView, all_tokens, revoke_any_token
 from smartnode.cli_acting import acting
-from smartnode.cli_support import err, guarded, now, out, run
+from smartnode.cli_support import err, guarded, now, out, run, safe_url
 from smartnode.config import Settings, load_settings
-from smartnode.ops.backup import backup_sqlite
+from smartnode.ops.backup import backup_sqlite, restore_sqlite
 from smartnode.ops.doctor import FAIL, OK, WARN, Check, diagnose
+from smartnode.ops.pg_migrate import migrate_to_postgres
 
 STYLES = {OK: "green", WARN: "yellow", FAIL: "red"}
+TO_HELP = "postgresql+asyncpg://USER:PASSWORD@HOST/DB: an empty database."
 
 
 def add_ops_commands(app: typer.Typer, token_app: typer.Typer) -> None:
@@ -25,6 +29,8 @@ def add_ops_commands(app: typer.Typer, token_app: typer.Typer) -> None:
     token_app.command("list")(token_list)
     token_app.command("revoke")(token_revoke)
     app.command("backup")(backup)
+    app.command("restore")(restore)
+    app.command("migrate-to-postgres")(migrate_to_postgres_command)
     app.command("doctor")(doctor)
 
 
@@ -77,6 +83,39 @@ def backup(
                 f"{report.tables} tables).")  # fmt: skip
     key = "SMARTNODE_SECRET_KEY" if settings.secret_key else str(settings.data_dir / "secret.key")
     err().print(f"Private keys in it open only with {key}: keep a copy of that too, apart.")
+
+
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file `smartnode backup` wrote.")],
+) -> None:
+    """Put a backup in place as the node's SQLite database (where none is yet)."""
+    settings = guarded(load_settings)
+    report = guarded(lambda: restore_sqlite(path, settings.database_url), settings.database_url)
+    out().print(f"Restored {path} as {report.path} ({report.size} bytes, {report.tables} "
+                "tables). Run `smartnode init` (it upgrades an older backup), then start "
+                "the node.")  # fmt: skip
+    key = "SMARTNODE_SECRET_KEY" if settings.secret_key else str(settings.data_dir / "secret.key")
+    err().print(f"The node signs only with the secret key it had: put it back as {key}, and "
+                "keep SMARTNODE_DOMAIN and SMARTNODE_BASE_URL as they were.")  # fmt: skip
+
+
+def migrate_to_postgres_command(
+    to: Annotated[str, typer.Option("--to", help=TO_HELP)],
+) -> None:
+    """Copy this SQLite node into an empty PostgreSQL database (stop the node first)."""
+    settings = guarded(load_settings)
+    console = err()
+
+    def copied(table: str, rows: int) -> None:
+        if rows:
+            console.print(f"  {table}: {rows} rows")
+
+    work = migrate_to_postgres(settings.database_url, to, copied)
+    report = guarded(lambda: asyncio.run(work), settings.database_url)
+    shown = safe_url(to)
+    out().print(f"Copied {report.total} rows of {len(report.rows)} tables to {shown}. Set "
+                f"SMARTNODE_DATABASE_URL={shown} (with its password) and start the node; "
+                "keep the SQLite file until it runs.")  # fmt: skip
 
 
 def doctor() -> None:

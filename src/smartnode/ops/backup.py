@@ -70,3 +70,40 @@ def pg_dump_advice(database_url: str) -> str:
         f"`pg_dump --format=custom{host}{port}{user} --file=smartnode.dump {url.database}` "
         "(restore with pg_restore), and keep SMARTNODE_SECRET_KEY with it"
     )
+
+
+def restore_sqlite(backup: Path, database_url: str) -> BackupReport:
+    """Put the backup `backup` in place as the node's SQLite database (which must not exist)."""
+    target = sqlite_file(database_url)
+    if target is None:
+        raise BackupRefused("the database is PostgreSQL: restore a pg_dump with pg_restore instead")
+    if not backup.is_file():
+        raise BackupRefused(f"no backup at {backup}")
+    if target.exists():
+        raise BackupRefused(f"{target} exists already: restore only where no database is "
+                            "(move it away first, the node stopped)")  # fmt: skip
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as reader:
+            verdict = _integrity(reader)
+            if verdict != "ok":
+                raise BackupRefused(f"{backup} is damaged: {verdict}")
+            with closing(sqlite3.connect(partial)) as copy:
+                reader.backup(copy)
+                tables = copy.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()[0]
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return BackupReport(target, target.stat().st_size, int(tables))
+
+
+def _integrity(reader: sqlite3.Connection) -> str:
+    """`ok`, or what is wrong (a file that is not a SQLite database included)."""
+    try:
+        return str(reader.execute("PRAGMA integrity_check").fetchone()[0])
+    except sqlite3.DatabaseError as error:
+        return str(error)
