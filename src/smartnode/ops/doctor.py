@@ -22,6 +22,7 @@ from smartnode.config import Settings
 from smartnode.errors import SmartnodeError
 from smartnode.federation.keys import decrypt_private_key, load_private_key
 from smartnode.ops.heartbeat import STALE_AFTER, last_beat
+from smartnode.ops.peer_reach import peer_reachability
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
 from smartnode.storage.queue_report import queue_depths
@@ -55,7 +56,8 @@ async def diagnose(settings: Settings, now: datetime) -> list[Check]:
             found = await _guarded(check, db, settings, now)
             checks.append(found)
             if found.name in ("database", "migrations") and found.level == FAIL:
-                break  # the rest needs a reachable database with the current tables
+                return checks  # the rest needs a reachable database with the current tables
+        checks.extend(await _peers(db, settings))
     finally:
         await db.dispose()
     return checks
@@ -187,6 +189,15 @@ async def _queues(db: Database, settings: Settings, now: datetime) -> Check:
         return Check("queues", WARN, f"failed rows ({rows}): `smartnode jobs failed --queue …` "
                      "says why, `smartnode jobs retry --queue …` runs them again")  # fmt: skip
     return Check("queues", OK, f"nothing behind, nothing failed (pending: {pending})")
+
+
+async def _peers(db: Database, settings: Settings) -> list[Check]:
+    """One line per trusted peer: reachable, slow or unreachable (ops/peer_reach.py)."""
+    try:
+        lines = await peer_reachability(db, settings)
+    except SmartnodeError as error:
+        return [Check("peers", WARN, error.message)]
+    return [Check(name, level, message) for name, level, message in lines]
 
 
 async def _worker(db: Database, settings: Settings, now: datetime) -> Check:
