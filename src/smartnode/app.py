@@ -37,14 +37,15 @@ from smartnode.config import Settings
 from smartnode.federation.fetch import Fetcher
 from smartnode.federation.signer import utc_now
 from smartnode.inbox.keys import KeyStore
-from smartnode.inbox.ratelimit import RateLimiter
 from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.search_vectors import shared_semantic
 from smartnode.matching.semantic import shared_reranker
+from smartnode.ops.cache_bus import install_cache_bus
 from smartnode.ops.metrics import NodeMetrics
 from smartnode.ops.request_log import RequestLog
 from smartnode.ops.request_metrics import RequestMetrics
+from smartnode.ops.shared_limits import inbox_limiter
 from smartnode.storage.db import Database
 from smartnode.storage.revisions import code_heads
 from smartnode.web import (
@@ -81,6 +82,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
         app.state.db = db
+        bus = install_cache_bus(app, settings)  # PostgreSQL: caches emptied across processes
+        app.state.cache_bus = bus
         async with db.session() as session, session.begin():
             node = await ensure_node_actor(session, settings, utc_now())
         fetcher = Fetcher(settings, transport=outbound_transport)
@@ -97,7 +100,7 @@ def create_app(
             keys=KeyStore(db, fetcher, signer),
             writer=writer,
             blocks=BlockList(db),
-            limiter=RateLimiter(settings.inbox_rate_per_minute),
+            limiter=inbox_limiter(settings, db),  # shared by every process on PostgreSQL
             clock=utc_now,
         )
         async with db.session() as session, session.begin():
@@ -106,6 +109,8 @@ def create_app(
         shared_semantic(settings.semantic_search)  # the search model too (None: lexical only)
         stop = asyncio.Event()
         running = None
+        if bus is not None:
+            await bus.start()
         if settings.in_process_worker:
             on_delivery = metrics.delivery_attempted if metrics is not None else None
             worker = make_worker(settings, db, fetcher, signer, on_delivery=on_delivery)
@@ -119,6 +124,8 @@ def create_app(
                 await worker.aclose()
             await writer.stop()
             await fetcher.aclose()
+            if bus is not None:
+                await bus.stop()
             await db.dispose()
 
     app = FastAPI(

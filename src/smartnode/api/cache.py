@@ -1,12 +1,14 @@
 """Rendered documents kept as bytes, so hot GETs (actors, WebFinger) skip the database.
 
-Writes through this process call `clear()`; changes made by other processes (the CLI, other API
-processes) show within `ttl_seconds` (SMARTNODE_DOCUMENT_CACHE_SECONDS).
+Writes through this process call `clear()`; on PostgreSQL `on_clear` tells the other API
+processes too (ops/cache_bus.py: LISTEN/NOTIFY), which `forget()` theirs. Changes made where no
+API process hears of them (the CLI) show within `ttl_seconds` (SMARTNODE_DOCUMENT_CACHE_SECONDS).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.responses import Response
@@ -39,6 +41,8 @@ class DocumentCache:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self._entries: dict[str, CachedResponse] = {}
+        #: Called after each `clear()` (the other processes' caches are told).
+        self.on_clear: Callable[[], None] | None = None
 
     def get(self, key: str) -> CachedResponse | None:
         entry = self._entries.get(key)
@@ -60,4 +64,10 @@ class DocumentCache:
 
     def clear(self) -> None:
         """Forget everything (call after any write that may change a served document)."""
+        self._entries.clear()
+        if self.on_clear is not None:
+            self.on_clear()
+
+    def forget(self) -> None:
+        """Forget everything, telling no one (another process changed something)."""
         self._entries.clear()

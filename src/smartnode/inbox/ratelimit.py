@@ -1,10 +1,20 @@
-"""Per-host token buckets for the inbox edge (in memory, per process)."""
+"""Per-host token buckets for the inbox edge: in memory, per process (SQLite's one process);
+on PostgreSQL the buckets are shared by every process (ops/shared_limits.py)."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
+
+
+class HostLimiter(Protocol):
+    """What the inbox asks before it stores a host's activity."""
+
+    async def wait_for(self, key: str) -> float:
+        """0 when allowed (and counted); otherwise the seconds to wait before a retry."""
+        ...
 
 
 class RateLimiter:
@@ -47,3 +57,7 @@ class RateLimiter:
             return (1.0 - tokens) / self.rate
         self._buckets[key] = (tokens - 1.0, moment)
         return 0.0
+
+    async def wait_for(self, key: str) -> float:
+        """`check` for the inbox (HostLimiter)."""
+        return self.check(key)

@@ -38,7 +38,7 @@ from smartnode.federation.signatures import (
 )
 from smartnode.federation.vocab import first_id, id_of
 from smartnode.inbox.keys import ActorKey, KeyStore, KeyUnavailable
-from smartnode.inbox.ratelimit import RateLimiter
+from smartnode.inbox.ratelimit import HostLimiter
 from smartnode.inbox.writer import InboxWriter
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
@@ -87,7 +87,7 @@ class InboxReceiver:
         keys: KeyStore,
         writer: InboxWriter,
         blocks: BlockList,
-        limiter: RateLimiter,
+        limiter: HostLimiter,
         clock: Callable[[], datetime],
     ) -> None:
         self.base_url = base_url
@@ -156,7 +156,7 @@ class InboxReceiver:
         blocked = await self.blocks.blocks_any(_iris(activity, actor_uri))
         if blocked:
             raise Forbidden(f"{blocked} is blocked on this node")
-        wait = self.limiter.check(host_of(actor_uri))
+        wait = await self.limiter.wait_for(host_of(actor_uri))
         if wait:
             raise TooManyRequests(f"too many requests from {host_of(actor_uri)}", wait)
         return activity, activity_id, activity_type, actor_uri

@@ -20,6 +20,7 @@ from smartnode.config import Settings
 from smartnode.web.viewer import page_viewer, request_language
 
 STATE_KEY = "pages"
+MAX_ENTRIES = 5_000
 
 
 def page_cache(request: Request) -> DocumentCache:
@@ -28,7 +29,7 @@ def page_cache(request: Request) -> DocumentCache:
     found = getattr(state, STATE_KEY, None)
     if not isinstance(found, DocumentCache):
         settings: Settings = state.settings
-        found = DocumentCache(ttl_seconds=settings.page_cache_seconds, max_entries=5_000)
+        found = DocumentCache(ttl_seconds=settings.page_cache_seconds, max_entries=MAX_ENTRIES)
         setattr(state, STATE_KEY, found)
     return found
 
@@ -74,14 +75,20 @@ class ClearedByWrites:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            scope["type"] == "http"
-            and scope["method"] not in _READS
-            and not str(scope["path"]).endswith("/inbox")
+            scope["type"] != "http"
+            or scope["method"] in _READS
+            or str(scope["path"]).endswith("/inbox")
         ):
-            found = getattr(scope["app"].state, STATE_KEY, None)
+            await self.app(scope, receive, send)
+            return
+        found = getattr(scope["app"].state, STATE_KEY, None)
+        if isinstance(found, DocumentCache):
+            found.forget()  # here at once
+        try:
+            await self.app(scope, receive, send)
+        finally:
             if isinstance(found, DocumentCache):
-                found.clear()
-        await self.app(scope, receive, send)
+                found.clear()  # again once the write is committed, telling other processes
 
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,0 +1,149 @@
+"""Document caches emptied across API processes on PostgreSQL (LISTEN/NOTIFY).
+
+Each API process keeps rendered documents and public pages (api/cache.py, web/page_cache.py)
+and empties them after its own writes. On PostgreSQL its `CacheBus` tells the others: a clear
+here wakes the bus, which sends `NOTIFY smartnode_caches, '<this process>'` on its own
+connection (clears in a burst are sent once); every other process `LISTEN`s on that connection
+and forgets its caches when it hears one. A lost connection is reopened (0.5 s, doubling up to
+10 s); on reopening the process forgets its caches, since it may have missed a notice. SQLite
+serves one process: no bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+
+from smartnode.api.cache import DocumentCache
+from smartnode.config import Settings
+from smartnode.web.page_cache import MAX_ENTRIES as PAGE_ENTRIES
+from smartnode.web.page_cache import STATE_KEY as PAGES_KEY
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "smartnode_caches"
+FIRST_RETRY, LAST_RETRY = 0.5, 10.0
+
+Caches = Callable[[], Iterable[DocumentCache | None]]
+
+
+class CacheBus:
+    """One LISTEN connection per API process, sending and hearing cache clears."""
+
+    def __init__(self, database_url: str, caches: Caches) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._caches = caches
+        self.origin = uuid.uuid4().hex
+        self._wake = asyncio.Event()
+        self._pending = False
+        self._lost = asyncio.Event()
+        self._conn: Any = None
+        self._task: asyncio.Task[None] | None = None
+        #: Notices heard from other processes, and connections opened (tests and logs).
+        self.heard = 0
+        self.connections = 0
+
+    @property
+    def server_pid(self) -> int | None:
+        """The PostgreSQL backend of the LISTEN connection (None while reconnecting)."""
+        conn = self._conn
+        return None if conn is None or conn.is_closed() else int(conn.get_server_pid())
+
+    def announce(self) -> None:
+        """Tell the other processes (called after each clear here; sent by the bus's task)."""
+        self._pending = True
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="cache-bus")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._close()
+
+    async def _run(self) -> None:
+        delay = FIRST_RETRY
+        while True:
+            try:
+                await self._connect()
+                delay = FIRST_RETRY
+                await self._serve()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("cache bus connection lost (%s); reconnecting in %.1f s",
+                            type(error).__name__, delay)  # fmt: skip
+            await self._close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY)
+
+    async def _connect(self) -> None:
+        conn = await asyncpg.connect(self._dsn)
+        self._lost.clear()
+        await conn.add_listener(CHANNEL, self._heard)
+        conn.add_termination_listener(lambda _conn: self._lost.set())
+        self._conn = conn
+        self.connections += 1
+        self._forget_all()  # notices sent while no connection listened are lost
+        if self.connections > 1:
+            log.info("cache bus reconnected")
+
+    async def _serve(self) -> None:
+        """Send what is pending until the connection is lost."""
+        while not self._lost.is_set():
+            if self._pending:
+                self._pending = False
+                try:
+                    await self._conn.execute("SELECT pg_notify($1, $2)", CHANNEL, self.origin)
+                except BaseException:
+                    self._pending = True  # sent once the connection is back
+                    raise
+                continue
+            waiting = asyncio.ensure_future(self._wake.wait())
+            lost = asyncio.ensure_future(self._lost.wait())
+            try:
+                await asyncio.wait({waiting, lost}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiting.cancel()
+                lost.cancel()
+            self._wake.clear()
+        raise ConnectionResetError("the LISTEN connection was closed")
+
+    async def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            await conn.close()
+
+    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload != self.origin:
+            self.heard += 1
+            self._forget_all()
+
+    def _forget_all(self) -> None:
+        for cache in self._caches():
+            if cache is not None:
+                cache.forget()
+
+
+def install_cache_bus(app: Any, settings: Settings) -> CacheBus | None:
+    """On PostgreSQL, a bus that the app's document and page caches tell of their clears."""
+    if settings.is_sqlite:
+        return None
+    state = app.state
+    pages = DocumentCache(ttl_seconds=settings.page_cache_seconds, max_entries=PAGE_ENTRIES)
+    setattr(state, PAGES_KEY, pages)
+
+    def caches() -> list[DocumentCache | None]:
+        return [state.documents, getattr(state, PAGES_KEY, None)]
+
+    bus = CacheBus(settings.database_url, caches)
+    state.documents.on_clear = bus.announce
+    pages.on_clear = bus.announce
+    return bus
