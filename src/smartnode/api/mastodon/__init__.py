@@ -12,6 +12,7 @@ from smartnode.api.mastodon import (
     account_follows,
     accounts,
     instance,
+    lists,
     media,
     notifications,
     preferences,
@@ -38,6 +39,7 @@ def include(app: FastAPI) -> None:
     app.include_router(status_actions.router)
     app.include_router(status_edits.router)
     app.include_router(timelines.router)
+    app.include_router(lists.router)  # /api/v1/lists, /accounts/:id/lists, /timelines/list
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
     app.include_router(notifications.router)
     app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health
