@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from smartnode.api.mastodon import (
     account_follows,
     accounts,
+    conversations,
     instance,
     lists,
     media,
@@ -39,6 +40,7 @@ def include(app: FastAPI) -> None:
     app.include_router(status_actions.router)
     app.include_router(status_edits.router)
     app.include_router(timelines.router)
+    app.include_router(conversations.router)  # /api/v1/conversations
     app.include_router(lists.router)  # /api/v1/lists, /accounts/:id/lists, /timelines/list
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
     app.include_router(notifications.router)
