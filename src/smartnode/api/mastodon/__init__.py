@@ -22,6 +22,7 @@ from smartnode.api.mastodon import (
     status_edits,
     statuses,
     streaming,
+    streaming_sse,
     timelines,
 )
 from smartnode.api.mastodon.cors import MastodonCors
@@ -45,3 +46,4 @@ def include(app: FastAPI) -> None:
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
     app.include_router(notifications.router)
     app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health
+    app.include_router(streaming_sse.router)  # /api/v1/streaming/user, /public, … (SSE)
