@@ -52,7 +52,9 @@ async def test_direct_statuses_are_conversations_read_and_deleted(
     with_bo = found[1]["id"]
     theirs = (await api.get("/api/v1/conversations", headers=bos)).json()
     assert [c["id"] for c in theirs] == [with_bo] and theirs[0]["unread"] is False
-    assert (await api.post(f"/api/v1/conversations/{with_bo}/read", headers=carls)).status_code == 404
+    assert (
+        await api.post(f"/api/v1/conversations/{with_bo}/read", headers=carls)
+    ).status_code == 404
     read = await api.post(f"/api/v1/conversations/{with_bo}/read", headers=annas)
     assert read.status_code == 200 and read.json()["unread"] is False
     assert_conversation(read.json())
@@ -66,8 +68,10 @@ async def test_direct_statuses_are_conversations_read_and_deleted(
     ]
     again = await _say(api, bos, "@anna är du där?")
     back = (await api.get("/api/v1/conversations", headers=annas)).json()
-    assert [(c["id"], c["last_status"]["id"], c["unread"]) for c in back][0] == (
-        with_bo, again["id"], True
+    assert next((c["id"], c["last_status"]["id"], c["unread"]) for c in back) == (
+        with_bo,
+        again["id"],
+        True,
     )
 
 

@@ -39,8 +39,11 @@ async def test_a_member_makes_reads_changes_and_deletes_lists(api, db, anna, bo)
     assert [one["id"] for one in (await api.get("/api/v1/lists", headers=headers)).json()] == [
         list_id
     ]
-    changed = await api.put(f"/api/v1/lists/{list_id}", headers=headers,
-                            data={"title": "Close", "replies_policy": "none", "exclusive": "true"})  # fmt: skip
+    changed = await api.put(
+        f"/api/v1/lists/{list_id}",
+        headers=headers,
+        data={"title": "Close", "replies_policy": "none", "exclusive": "true"},
+    )
     assert changed.json() == {"id": list_id, "title": "Close", "replies_policy": "none",
                               "exclusive": True}  # fmt: skip
     assert (await api.get(f"/api/v1/lists/{list_id}", headers=headers)).json()["title"] == "Close"
@@ -75,7 +78,9 @@ async def test_scopes_read_lists_cannot_write_and_tokens_are_needed(api, db, ann
     statuses_only = await bearer(db, anna, "read:statuses write:statuses")
     assert (await api.get("/api/v1/lists", headers=statuses_only)).status_code == 403
     writing = await bearer(db, anna, "write:lists")
-    assert (await api.post("/api/v1/lists", json={"title": "X"}, headers=writing)).status_code == 200
+    assert (
+        await api.post("/api/v1/lists", json={"title": "X"}, headers=writing)
+    ).status_code == 200
     assert await _rows(db, MemberList) != []
 
 
@@ -84,12 +89,16 @@ async def test_only_followed_accounts_go_on_a_list(api, db, settings, anna, bo) 
     dana = await make_member(db, settings, "dana")
     headers = await bearer(db, anna, "read write")
     for who in (bo, dana):
-        assert (await api.post(f"/api/v1/accounts/{who.id}/follow", headers=headers)).status_code == 200
+        assert (
+            await api.post(f"/api/v1/accounts/{who.id}/follow", headers=headers)
+        ).status_code == 200
     list_id = (await api.post("/api/v1/lists", json={"title": "F"}, headers=headers)).json()["id"]
     path = f"/api/v1/lists/{list_id}/accounts"
     stranger = await api.post(path, json={"account_ids": [str(carl.id)]}, headers=headers)
     assert stranger.status_code == 404 and stranger.json() == {"error": "Record not found"}
-    added = await api.post(path, data={"account_ids[]": [str(bo.id), str(dana.id)]}, headers=headers)
+    added = await api.post(
+        path, data={"account_ids[]": [str(bo.id), str(dana.id)]}, headers=headers
+    )
     assert added.status_code == 200 and added.json() == {}
     again = await api.post(path, json={"account_ids": [str(bo.id)]}, headers=headers)
     assert again.status_code == 422
@@ -136,7 +145,7 @@ async def test_a_lists_timeline_holds_its_accounts_statuses_by_its_replies_polic
     assert [s["id"] for s in older.json()] == [str(bos[0].id)]
     await api.put(f"/api/v1/lists/{list_id}", json={"replies_policy": "followed"}, headers=headers)
     followed = await api.get(path, headers=headers)
-    assert [s["id"] for s in followed.json()][0] == str(to_carl.id)
+    assert next(s["id"] for s in followed.json()) == str(to_carl.id)
     assert str(carls.id) not in [s["id"] for s in followed.json()]
     reading_statuses = await bearer(db, anna, "read:statuses")
     assert (await api.get(path, headers=reading_statuses)).status_code == 403

@@ -74,7 +74,9 @@ async def sse(base: str, path: str, **kwargs: Any) -> AsyncIterator[Events]:
 async def _list_of(api, headers, *members) -> str:
     made = await api.post("/api/v1/lists", json={"title": "Band"}, headers=headers)
     for member in members:
-        assert (await api.post(f"/api/v1/accounts/{member.id}/follow", headers=headers)).status_code == 200
+        assert (
+            await api.post(f"/api/v1/accounts/{member.id}/follow", headers=headers)
+        ).status_code == 200
     await api.post(f"/api/v1/lists/{made.json()['id']}/accounts", headers=headers,
                    json={"account_ids": [str(m.id) for m in members]})  # fmt: skip
     return str(made.json()["id"])

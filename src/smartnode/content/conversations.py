@@ -69,7 +69,9 @@ async def _marks(session: AsyncSession, member: Actor) -> dict[str, Conversation
     return {mark.key: mark for mark in rows.all()}
 
 
-async def _people(session: AsyncSession, member: Actor, lasts: dict[str, Item]) -> dict[str, list[Actor]]:
+async def _people(
+    session: AsyncSession, member: Actor, lasts: dict[str, Item]
+) -> dict[str, list[Actor]]:
     """The participants of each conversation but the member, as stored actors."""
     wanted = {key: {item[1].uri, *recipients(item[0].audience)} - {member.uri}
               for key, item in lasts.items()}  # fmt: skip

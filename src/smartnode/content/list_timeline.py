@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.follows import ACCEPTED
@@ -50,18 +50,21 @@ async def _reply_kept(
     if parent is None or parent in (obj.actor_id, member.id):
         return parent is not None
     if found.replies_policy == "followed":
-        query = select(Follow.id).where(Follow.follower_id == member.id,
-                                        Follow.followed_id == parent, Follow.state == ACCEPTED)  # fmt: skip
+        query = select(Follow.id).where(
+            Follow.follower_id == member.id, Follow.followed_id == parent, Follow.state == ACCEPTED
+        )
     elif found.replies_policy == "list":
-        query = accounts_query(found).where(*_is(found, parent))
+        query = _on(found, parent)
     else:
         return False
     return (await session.scalar(query)) is not None
 
 
-def _is(found: ListView, actor_id: int) -> list[object]:
-    column = accounts_query(found).selected_columns[0]
-    return [column == actor_id]
+def _on(found: ListView, actor_id: int) -> Select[int]:
+    """The account's id when it is on the list (a select of one id or none)."""
+    query = accounts_query(found)
+    column: ColumnElement[int] = query.selected_columns[0]
+    return query.where(column == actor_id)
 
 
 async def list_timeline(
@@ -87,7 +90,7 @@ async def in_list(session: AsyncSession, member: Actor, found: ListView, item: I
     obj, author = item
     if obj.visibility not in _visibilities(found) or obj.kind not in statuses.KINDS:
         return False
-    on = await session.scalar(accounts_query(found).where(*_is(found, obj.actor_id)))
+    on = await session.scalar(_on(found, obj.actor_id))
     if on is None or not await Reader(member).may_read(session, obj, author):
         return False
     return await _reply_kept(session, member, found, obj, await _parent_authors(session, [obj]))

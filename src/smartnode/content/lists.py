@@ -114,8 +114,13 @@ async def create_list(
     )
     if (count or 0) >= MAX_LISTS:
         raise ValidationFailed(f"Validation failed: You cannot have more than {MAX_LISTS} lists")
-    row = MemberList(actor_id=member.id, title=(title or "").strip(),
-                     replies_policy=policy or "list", exclusive=exclusive, created_at=now)  # fmt: skip
+    row = MemberList(
+        actor_id=member.id,
+        title=(title or "").strip(),
+        replies_policy=policy or "list",
+        exclusive=exclusive,
+        created_at=now,
+    )
     session.add(row)
     await session.flush()
     return _own(row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -95,7 +96,7 @@ async def _made_with(
     return next((obj for obj in rows.all() if obj.extra.get("idempotency") == key), None)
 
 
-def _checked_input(given: dict[str, object], *, pictures_only: bool) -> AnnouncementInput:
+def _checked_input(given: dict[str, Any], *, pictures_only: bool) -> AnnouncementInput:
     """The post's input (422 in Mastodon's words); a status of pictures only is taken with
     empty text, as Mastodon takes it."""
     try:

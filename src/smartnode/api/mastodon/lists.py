@@ -66,9 +66,14 @@ async def create(request: Request, principal: Caller, session: SessionDep) -> JS
     params = await body_params(request)
     async with session.begin():
         member = await member_of(session, principal, WRITE_LISTS)
-        made = await lists.create_list(session, member, _text(params, "title"),
-                                       _text(params, "replies_policy"),
-                                       bool(_flag(params, "exclusive")), datetime.now(UTC))  # fmt: skip
+        made = await lists.create_list(
+            session,
+            member,
+            _text(params, "title"),
+            _text(params, "replies_policy"),
+            bool(_flag(params, "exclusive")),
+            datetime.now(UTC),
+        )
     return JSONResponse(list_entity(made))
 
 
@@ -101,8 +106,16 @@ async def accounts(
 ) -> JSONResponse:  # fmt: skip
     member = await member_of(session, principal, READ_LISTS)
     found = await lists.get_list(session, member, list_id)
-    wanted = None if limit == 0 else IdWindow(clamp(limit, default=ACCOUNTS_LIMIT, most=80),
-                                              window.max_id, window.since_id, window.min_id)  # fmt: skip
+    wanted = (
+        None
+        if limit == 0
+        else IdWindow(
+            clamp(limit, default=ACCOUNTS_LIMIT, most=80),
+            window.max_id,
+            window.since_id,
+            window.min_id,
+        )
+    )
     actors = await lists.list_accounts(session, found, wanted)
     rendered = await Renderer(session, uris).accounts(actors)
     links = link_headers(request, settings.base_url, [a.id for a in actors],
@@ -113,8 +126,9 @@ async def accounts(
 async def _account_ids(request: Request) -> list[int]:
     """`account_ids[]` of the body or the query (422 when none is given)."""
     given: Any = (await body_params(request)).get("account_ids")
-    query = [v for k, v in request.query_params.multi_items() if k in ("account_ids[]",
-                                                                          "account_ids")]  # fmt: skip
+    query = [
+        v for k, v in request.query_params.multi_items() if k in ("account_ids[]", "account_ids")
+    ]
     items = [*(given if isinstance(given, list) else [given] if given else []), *query]
     if not items:
         raise ValidationFailed("Validation failed: account_ids must be given")
@@ -122,7 +136,9 @@ async def _account_ids(request: Request) -> list[int]:
 
 
 @router.post("/lists/{list_id}/accounts")
-async def add(list_id: str, request: Request, principal: Caller, session: SessionDep) -> JSONResponse:
+async def add(
+    list_id: str, request: Request, principal: Caller, session: SessionDep
+) -> JSONResponse:
     ids = await _account_ids(request)
     async with session.begin():
         member = await member_of(session, principal, WRITE_LISTS)

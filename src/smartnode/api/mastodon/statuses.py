@@ -60,9 +60,7 @@ async def status_context(
 
 
 @router.get("/statuses/{status}/card")
-async def status_card(
-    status: str, principal: ReadStatuses, session: SessionDep
-) -> JSONResponse:
+async def status_card(status: str, principal: ReadStatuses, session: SessionDep) -> JSONResponse:
     """The status's link preview: we make none, so `{}` as Mastodon answers without one."""
     reader = await statuses.reader_of(session, principal)
     await statuses.status_by_id(session, reader, status_id(status))

@@ -71,8 +71,12 @@ async def _read(websocket: WebSocket, listener: Listener) -> None:
             continue  # as Mastodon: a message that is not JSON is ignored
         if not isinstance(asked, dict) or asked.get("type") not in ("subscribe", "unsubscribe"):
             continue
-        problem = await listener.subscribe(asked.get("stream"), asked.get("tag"),
-                                           asked.get("list"), on=asked["type"] == "subscribe")  # fmt: skip
+        problem = await listener.subscribe(
+            asked.get("stream"),
+            asked.get("tag"),
+            asked.get("list"),
+            on=asked["type"] == "subscribe",
+        )
         if problem is not None:
             await websocket.send_json({"error": problem})
 
@@ -112,7 +116,9 @@ async def stream(websocket: WebSocket) -> None:
     listener = Listener(db, principal, await member_of(db, principal))
     query = websocket.query_params
     first = query.get("stream")
-    problem = await listener.subscribe(first, query.get("tag"), query.get("list")) if first else None
+    problem = (
+        await listener.subscribe(first, query.get("tag"), query.get("list")) if first else None
+    )
     broker = broker_of(websocket.app.state)
     queue = await broker.subscribe()
     try:
