@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -95,6 +96,18 @@ async def _made_with(
     return next((obj for obj in rows.all() if obj.extra.get("idempotency") == key), None)
 
 
+def _checked_input(given: dict[str, Any], *, pictures_only: bool) -> AnnouncementInput:
+    """The post's input (422 in Mastodon's words); a status of pictures only is taken with
+    empty text, as Mastodon takes it."""
+    try:
+        data = AnnouncementInput.model_validate({**given, "content": "-"} if pictures_only
+                                                else given)  # fmt: skip
+    except ValidationError as exc:
+        words = validation_message(exc.errors(), given).replace("content", "status")
+        raise ValidationFailed(f"Validation failed: {words}") from None
+    return data.model_copy(update={"content": ""}) if pictures_only else data
+
+
 async def post_status(
     session: AsyncSession, uris: NodeUris, principal: Principal, member: Actor,
     request: StatusRequest, resolver: ActorResolver, now: datetime, *, settings: Settings,
@@ -120,11 +133,7 @@ async def post_status(
         "mentions": await _known(resolver, written_mentions(request.text, uris.domain)),
         "in_reply_to": parent_uri,
     }  # fmt: skip
-    try:
-        data = AnnouncementInput.model_validate(given)
-    except ValidationError as exc:
-        words = validation_message(exc.errors(), given).replace("content", "status")
-        raise ValidationFailed(f"Validation failed: {words}") from None
+    data = _checked_input(given, pictures_only=not request.text.strip() and bool(media))
     view = await publish_post(session, uris, principal, member.username, data, resolver, now,
                               media=[attachment_to_ap(settings, m) for m in media])  # fmt: skip
     attach_media(media, view.obj)

@@ -33,7 +33,8 @@ OPEN_VALUES = (Visibility.PUBLIC.value, Visibility.UNLISTED.value)
 SCAN = 200
 
 
-def _live() -> Select[ContentObject, Actor]:
+def live_statuses() -> Select[ContentObject, Actor]:
+    """Live statuses (posts, replies, calls, events) of live authors, with their author."""
     return (
         select(ContentObject, Actor)
         .join(Actor, Actor.id == ContentObject.actor_id)
@@ -66,7 +67,7 @@ async def _readable(
 
 async def status_by_id(session: AsyncSession, reader: Reader, status_id: int) -> Item:
     """A live status the reader may read (NotFound for any other, as Mastodon answers)."""
-    row = (await session.execute(_live().where(ContentObject.id == status_id))).first()
+    row = (await session.execute(live_statuses().where(ContentObject.id == status_id))).first()
     if row is None or not await reader.may_read(session, row[0], row[1]):
         raise NotFound("Record not found")
     return row[0], row[1]
@@ -78,7 +79,7 @@ async def account_statuses(
 ) -> list[Item]:  # fmt: skip
     """An account's statuses the reader may read, newest first; direct messages are not
     listed on a profile, as on Mastodon."""
-    query = _live().where(
+    query = live_statuses().where(
         ContentObject.actor_id == actor.id,
         ContentObject.visibility != Visibility.DIRECT.value,
     )
@@ -119,7 +120,7 @@ async def public_statuses(
 ) -> list[Item]:  # fmt: skip
     """The public timeline: public posts, calls and events (no replies), of this node
     (`local`), of others (`remote`), or both; newest first."""
-    query = _origin(_live(), local=local, remote=remote).where(
+    query = _origin(live_statuses(), local=local, remote=remote).where(
         ContentObject.visibility == Visibility.PUBLIC.value, ContentObject.kind != REPLY
     )
     if only_media:
@@ -137,7 +138,7 @@ async def tagged_statuses(
     wanted = fold(tag.lstrip("#"))
     if not wanted:
         return []
-    query = _origin(_live(), local=local, remote=remote).where(
+    query = _origin(live_statuses(), local=local, remote=remote).where(
         ContentObject.visibility == Visibility.PUBLIC.value, _coarse_tag(tag)
     )
     rows = (await session.execute(windowed(query, ContentObject.id, window, scan=SCAN))).all()

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from smartnode.api.mastodon import (
     account_follows,
     accounts,
+    conversations,
     instance,
+    lists,
     media,
     notifications,
     preferences,
@@ -20,6 +22,7 @@ from smartnode.api.mastodon import (
     status_edits,
     statuses,
     streaming,
+    streaming_sse,
     timelines,
 )
 from smartnode.api.mastodon.cors import MastodonCors
@@ -38,6 +41,9 @@ def include(app: FastAPI) -> None:
     app.include_router(status_actions.router)
     app.include_router(status_edits.router)
     app.include_router(timelines.router)
+    app.include_router(conversations.router)  # /api/v1/conversations
+    app.include_router(lists.router)  # /api/v1/lists, /accounts/:id/lists, /timelines/list
     app.include_router(media.router)  # /api/v1/media, /api/v2/media
     app.include_router(notifications.router)
     app.include_router(streaming.router)  # /api/v1/streaming (WebSocket) and its health
+    app.include_router(streaming_sse.router)  # /api/v1/streaming/user, /public, … (SSE)

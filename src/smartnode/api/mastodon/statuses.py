@@ -59,6 +59,14 @@ async def status_context(
     )
 
 
+@router.get("/statuses/{status}/card")
+async def status_card(status: str, principal: ReadStatuses, session: SessionDep) -> JSONResponse:
+    """The status's link preview: we make none, so `{}` as Mastodon answers without one."""
+    reader = await statuses.reader_of(session, principal)
+    await statuses.status_by_id(session, reader, status_id(status))
+    return JSONResponse({})
+
+
 def _text(params: Params, name: str) -> str:
     value: Any = params.get(name)
     if value is None:
@@ -75,7 +83,8 @@ def status_request(params: Params, idempotency_key: str | None) -> StatusRequest
         raise ValidationFailed("Validation failed: poll: polls are not supported here")
     if params.get("scheduled_at"):
         raise ValidationFailed("Validation failed: scheduled_at: scheduling is not supported")
-    if not text:
+    media_ids = tuple(media_ids_of(params.get("media_ids")))
+    if not text and not media_ids:  # pictures alone are a status, as on Mastodon
         raise ValidationFailed("Validation failed: Text can't be blank")
     visibility = _text(params, "visibility") or "public"
     if visibility not in VISIBILITIES:
@@ -89,7 +98,7 @@ def status_request(params: Params, idempotency_key: str | None) -> StatusRequest
         language=_text(params, "language") or None,
         in_reply_to_id=int(reply_to) if reply_to else None,
         idempotency_key=(idempotency_key or "").strip()[:MAX_KEY] or None,
-        media_ids=tuple(media_ids_of(params.get("media_ids"))),
+        media_ids=media_ids,
     )  # fmt: skip
 
 
