@@ -1,7 +1,7 @@
 """rate buckets: the inbox's per-host token buckets, shared by every process on PostgreSQL
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-06 16:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from smartnode.storage.types import UTCDateTime
 
 revision = "0034"
-down_revision = "0030"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
