@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.secrets import digest, new_secret
 from smartnode.errors import Unauthorized, ValidationFailed
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models import Actor, ApiToken
 
 ADMIN_SCOPE = "admin"
 MEMBER_SCOPE = "member"
@@ -59,17 +59,31 @@ async def create_token(
 
 async def check_token(session: AsyncSession, token: str, now: datetime) -> ApiToken:
     """The stored token matching `token` (Unauthorized if none); notes when it was last used."""
+    return (await check_token_and_member(session, token, now))[0]
+
+
+async def check_token_and_member(
+    session: AsyncSession, token: str, now: datetime
+) -> tuple[ApiToken, Actor | None]:
+    """check_token, with the live local member the token names read in the same statement
+    (None for a token of no member, or of a member deleted since)."""
     if not token:
         raise Unauthorized("an API token is required")
-    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None:
+    member = and_(Actor.id == ApiToken.actor_id, Actor.local.is_(True), Actor.kind == "member",
+                  Actor.deleted_at.is_(None))  # fmt: skip
+    found = (await session.execute(
+        select(ApiToken, Actor).outerjoin(Actor, member)
+        .where(ApiToken.token_hash == hash_token(token))
+    )).first()  # fmt: skip
+    if found is None:
         raise Unauthorized("the API token is not valid (unknown or revoked)")
+    row, actor = found
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("the API token has expired")
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
         await session.flush()
-    return row
+    return row, actor
 
 
 async def revoke_token(session: AsyncSession, *, label: str) -> int:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
@@ -50,48 +51,44 @@ async def account_by_acct(session: AsyncSession, acct: str, local_domain: str) -
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """What an account entity counts."""
+    """What an account entity counts (`requests`: follow requests waiting, when asked)."""
 
     followers: int = 0
     following: int = 0
     statuses: int = 0
     last_status_at: datetime | None = None
+    requests: int = 0
 
 
-async def counts_of(session: AsyncSession, actor_ids: Sequence[int]) -> dict[int, Counts]:
+def _per_actor(query: Select[Any]) -> ScalarSelect[Any]:
+    return query.correlate(Actor).scalar_subquery()
+
+
+async def counts_of(
+    session: AsyncSession, actor_ids: Sequence[int], *, requests: bool = False
+) -> dict[int, Counts]:
     """Accepted followers and follows, and public or unlisted statuses, per actor (as far as
-    this node knows them), in three queries."""
+    this node knows them), and with `requests` the follow requests waiting: one statement."""
     ids = list(set(actor_ids))
     if not ids:
         return {}
-    followers = dict(
-        (await session.execute(
-            select(Follow.followed_id, func.count()).where(
-                Follow.followed_id.in_(ids), Follow.state == ACCEPTED
-            ).group_by(Follow.followed_id)
-        )).all()
-    )  # fmt: skip
-    following = dict(
-        (await session.execute(
-            select(Follow.follower_id, func.count()).where(
-                Follow.follower_id.in_(ids), Follow.state == ACCEPTED
-            ).group_by(Follow.follower_id)
-        )).all()
-    )  # fmt: skip
-    posted = {
-        actor_id: (count, last)
-        for actor_id, count, last in (await session.execute(
-            select(ContentObject.actor_id, func.count(), func.max(ContentObject.published_at))
-            .where(ContentObject.actor_id.in_(ids), ContentObject.deleted_at.is_(None),
-                   ContentObject.visibility.in_(OPEN_VALUES))
-            .group_by(ContentObject.actor_id)
-        )).all()
-    }  # fmt: skip
-    return {
-        i: Counts(int(followers.get(i, 0)), int(following.get(i, 0)),
-                  int(posted.get(i, (0, None))[0]), posted.get(i, (0, None))[1])
-        for i in ids
-    }  # fmt: skip
+    follows = select(func.count()).select_from(Follow)
+    posted = (ContentObject.actor_id == Actor.id, ContentObject.deleted_at.is_(None),
+              ContentObject.visibility.in_(OPEN_VALUES))  # fmt: skip
+    pending = follows.where(Follow.followed_id == Actor.id, Follow.state == PENDING)
+    rows = await session.execute(
+        select(
+            Actor.id,
+            _per_actor(follows.where(Follow.followed_id == Actor.id, Follow.state == ACCEPTED)),
+            _per_actor(follows.where(Follow.follower_id == Actor.id, Follow.state == ACCEPTED)),
+            _per_actor(select(func.count()).select_from(ContentObject).where(*posted)),
+            _per_actor(select(func.max(ContentObject.published_at)).where(*posted)),
+            _per_actor(pending) if requests else literal(0),
+        ).where(Actor.id.in_(ids))
+    )
+    found = {i: Counts(int(a or 0), int(b or 0), int(c or 0), d, int(e or 0))
+             for i, a, b, c, d, e in rows.all()}  # fmt: skip
+    return {i: found.get(i, Counts()) for i in ids}
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,14 +74,14 @@ async def boosters(
     ids = [obj.id for obj, _ in items]
     if not ids:
         return {}
-    follows = set((await session.scalars(_followed(member))).all()) | {member.id}
     rows = await session.execute(
         select(Reaction, Actor)
         .join(Actor, Actor.id == Reaction.actor_id)
+        .join(ContentObject, ContentObject.id == Reaction.object_id)
         .where(Reaction.kind == ANNOUNCE, Reaction.object_id.in_(ids),
-               Reaction.actor_id.in_(_followed(member)), Actor.deleted_at.is_(None))
+               Reaction.actor_id.in_(_followed(member)), Actor.deleted_at.is_(None),
+               ContentObject.actor_id != member.id,
+               ContentObject.actor_id.not_in(_followed(member)))
         .order_by(Reaction.id)
     )  # fmt: skip
-    authors = {obj.id: obj.actor_id for obj, _ in items}
-    return {boost.object_id: (actor, boost) for boost, actor in rows.all()
-            if authors[boost.object_id] not in follows}  # fmt: skip
+    return {boost.object_id: (actor, boost) for boost, actor in rows.all()}

@@ -16,6 +16,9 @@
 //                         carries the Follow id and whether the remote inbox took it
 //   POST /control/reply   {to, inReplyTo, content}  fedi sends a direct Note (Create) that
 //                         replies to INREPLYTO, addressed to and mentioning the actor TO only
+//   POST /control/note    {to, content}  fedi publishes a public Note (to Public, cc its
+//                         followers) and sends Create{Note} to actor TO, as a Mastodon post
+//                         reaches a follower's server
 //   POST /control/post    {inbox, activity, sign}  POST ACTIVITY to INBOX, signed with fedi's
 //                         RSA key (sign=true) or unsigned; activity.actor is sent as given,
 //                         so it may claim another actor. Answers the remote {status, body}.
@@ -325,6 +328,25 @@ async function replyDirect({ to, inReplyTo, content }) {
   }
 }
 
+// A public post as Mastodon sends one to a follower's server.
+async function publishNote({ to, content }) {
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const target = await ctx.lookupObject(to);
+  if (target == null || target.id == null) return { ok: false, error: `no actor at ${to}` };
+  const addressing = { to: PUBLIC_COLLECTION, ccs: [ctx.getFollowersUri("fedi")] };
+  const note = new Note({
+    id: new URL(`/notes/${randomUUID()}`, origin), attribution: ctx.getActorUri("fedi"),
+    content, published: Temporal.Now.instant(), ...addressing,
+  });
+  const create = new Create({ id: newId("create"), actor: ctx.getActorUri("fedi"), object: note, ...addressing });
+  try {
+    await ctx.sendActivity({ identifier: "fedi" }, target, create);
+    return { ok: true, noteId: note.id.href, createId: create.id.href };
+  } catch (error) {
+    return { ok: false, noteId: note.id.href, error: String(error) };
+  }
+}
+
 // --- control: events ----------------------------------------------------------------------
 
 const MOBILIZON = "https://joinmobilizon.org/ns#";
@@ -445,6 +467,7 @@ const CONTROL = {
   "POST /control/event": publishEvent,
   "POST /control/answer": answerReceivedJoin,
   "POST /control/reply": replyDirect,
+  "POST /control/note": publishNote,
   "GET /control/state": async () => state(),
   "POST /control/follow": followActor,
   "POST /control/post": postActivity,

@@ -25,7 +25,7 @@ from smartnode.actors.follow_cases import Relation
 from smartnode.actors.inputs import MemberUpdate
 from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep, UrisDep
 from smartnode.api.mastodon.auth import Caller, MastodonRoute, member_of, readable
-from smartnode.api.mastodon.entities import ROLE, Renderer, relationship_entity, source_of
+from smartnode.api.mastodon.entities import Renderer, relationship_entity
 from smartnode.api.mastodon.pagination import WindowDep, link_headers
 from smartnode.api.oauth_body import Params, body_params
 from smartnode.content import pins, statuses
@@ -55,9 +55,7 @@ def account_id(value: str) -> int:
 @router.get("/accounts/verify_credentials")
 async def verify_credentials(principal: Caller, session: SessionDep, uris: UrisDep) -> JSONResponse:
     member = await member_of(session, principal, READ_ACCOUNTS)
-    account = await Renderer(session, uris).account(member)
-    requests = await views.pending_requests(session, member)
-    return JSONResponse({**account, "source": source_of(account, member, requests), "role": ROLE})
+    return JSONResponse(await Renderer(session, uris).credential_account(member))
 
 
 def _fields(request: Request, params: Params) -> list[dict[str, str]] | None:
@@ -115,9 +113,7 @@ async def update_credentials(
         )  # fmt: skip
     documents.clear()
     await session.refresh(member)
-    account = await Renderer(session, uris).account(member)
-    requests = await views.pending_requests(session, member)
-    return JSONResponse({**account, "source": source_of(account, member, requests), "role": ROLE})
+    return JSONResponse(await Renderer(session, uris).credential_account(member))
 
 
 @router.get("/accounts/lookup")

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from smartnode.accounts import principal as principals
-from smartnode.accounts.bearer import principal_for_token
+from smartnode.accounts.bearer import principal_and_member
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import acting_member
 from smartnode.api.deps import SessionDep
@@ -32,6 +32,7 @@ from smartnode.validation_words import validation_message
 INVALID_TOKEN = "The access token is invalid"  # noqa: S105  (words, not a secret)
 OUTSIDE_SCOPES = "This action is outside the authorized scopes"
 NEEDS_USER = "This method requires an authenticated user"
+HELD_MEMBER = "mastodon.member"
 CHALLENGE = 'Bearer realm="Doorkeeper", error="invalid_token", error_description="{}"'
 
 
@@ -100,9 +101,13 @@ async def caller(request: Request, session: SessionDep) -> Principal:
         return principals.ANONYMOUS
     try:
         async with session.begin():  # commits last_used_at; the route opens its own transaction
-            return await principal_for_token(session, token, None, datetime.now(UTC))
+            principal, member = await principal_and_member(session, token, None, datetime.now(UTC))
     except Forbidden:  # a token of a member deleted since, or of nobody on this node
         raise Unauthorized(INVALID_TOKEN) from None
+    # Held for the request: the session's identity map keeps only referenced rows, and
+    # held, the member is read once (acting_member and maybe_member find it there).
+    session.info[HELD_MEMBER] = member
+    return principal
 
 
 Caller = Annotated[Principal, Depends(caller)]

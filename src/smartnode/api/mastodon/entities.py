@@ -230,6 +230,13 @@ class Renderer:
     async def account(self, actor: Actor) -> dict[str, Any]:
         return (await self.accounts([actor]))[actor.id]
 
+    async def credential_account(self, member: Actor) -> dict[str, Any]:
+        """Mastodon's CredentialAccount of the member: two statements."""
+        counts = (await counts_of(self.session, [member.id], requests=True))[member.id]
+        profile = (await profiles_of(self.session, [member])).get(member.id)
+        account = account_entity(member, counts, profile, self.uris)
+        return {**account, "source": source_of(account, member, counts.requests), "role": ROLE}
+
     async def statuses(
         self, items: Sequence[tuple[ContentObject, Actor]], viewer: Actor | None
     ) -> list[dict[str, Any]]:
