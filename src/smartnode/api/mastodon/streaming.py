@@ -158,6 +158,8 @@ async def _messages(
         streams = await listener.heard(session, row[0]) if row is not None else []
         if row is None or not streams:
             return []
+        if member is not None and await audience.hidden_from(session, member, row[0]):
+            return []
         if event.kind == DELETE:
             payload = str(event.ref)  # as Mastodon: the id, not a JSON document
         else:
