@@ -86,7 +86,7 @@ async def test_a_mute_keeps_or_hides_notifications_and_is_listed_with_its_end(
     assert [a["id"] for a in listed.json()] == [str(bo.id)]
     assert_account(listed.json()[0])
     assert listed.json()[0]["mute_expires_at"].endswith("Z")
-    assert "rel=\"next\"" in listed.headers["link"]
+    assert 'rel="next"' in listed.headers["link"]
     again = await api.post(f"/api/v1/accounts/{bo.id}/mute", headers=headers,
                            data={"notifications": "true"})  # fmt: skip
     assert (again.json()["muting"], again.json()["muting_notifications"]) == (True, True)
