@@ -7,8 +7,8 @@ follows by follow id. Lists of followers and follows keep the members' privacy c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, func, literal, select
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.actors.follow_cases import Relation, relations
 from smartnode.actors.follows import ACCEPTED, PENDING
+from smartnode.actors.hiding import Standing, standings
 from smartnode.content.inputs import Visibility
 from smartnode.errors import NotFound
 from smartnode.storage.models import Actor, ContentObject, Follow, MemberProfile, Project
@@ -100,13 +101,15 @@ class Relationship:
     requested: bool = False
     followed_by: bool = False
     requested_by: bool = False
+    standing: Standing = field(default_factory=Standing)
 
 
 async def relationships(
-    session: AsyncSession, member_id: int, account_ids: Sequence[int]
-) -> list[Relationship]:
-    """The member's follows to and from each live account named (unknown ids left out), in
-    the order asked."""
+    session: AsyncSession, member_id: int, account_ids: Sequence[int],
+    now: datetime | None = None,
+) -> list[Relationship]:  # fmt: skip
+    """The member's follows, blocks and mutes (at `now`) to and from each live account named
+    (unknown ids left out), in the order asked."""
     ids = list(dict.fromkeys(account_ids))
     if not ids:
         return []
@@ -127,10 +130,12 @@ async def relationships(
     )
     outgoing = dict(out_rows.all())
     incoming = dict(in_rows.all())
+    stands = await standings(session, member_id, ids, now or datetime.now(UTC))
     return [
         Relationship(
             i, following=outgoing.get(i) == ACCEPTED, requested=outgoing.get(i) == PENDING,
             followed_by=incoming.get(i) == ACCEPTED, requested_by=incoming.get(i) == PENDING,
+            standing=stands[i],
         )
         for i in ids
         if i in live

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from smartnode.actors.blocks import host_of, is_blocked
+from smartnode.actors.hiding import blocked_either_way
 from smartnode.actors.resolve import ActorResolver
 from smartnode.errors import BadRequest, Forbidden, NotFound
 from smartnode.federation.uris import NodeUris
@@ -78,6 +79,8 @@ async def follow(
     target = await _target(session, uris, target_uri, resolver)
     if target.id == follower.id:
         raise BadRequest("an actor cannot follow itself")
+    if await blocked_either_way(session, follower.id, target.id):
+        raise Forbidden("This action is not allowed")  # Mastodon's words: one blocks the other
     existing = await _pair(session, follower.id, target.id)
     if existing is not None:
         return existing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts import markers
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_NOTIFICATIONS, WRITE_NOTIFICATIONS, acting_member
+from smartnode.actors.hiding import silenced_ids
 from smartnode.content.inputs import Visibility
 from smartnode.content.threads import Item, Reader
 from smartnode.errors import NotFound
@@ -124,17 +126,29 @@ async def notices_of(
     return found
 
 
-async def notices_window(
-    session: AsyncSession, principal: Principal, window: IdWindow, kinds: Collection[str]
+async def audible(
+    session: AsyncSession, member: Actor, notices: Sequence[Notice], now: datetime
 ) -> list[Notice]:
+    """The notices whose sender the member does not block or mute with notifications (at
+    `now`), as Mastodon leaves them out."""
+    silenced = await silenced_ids(session, member.id, now)
+    return [n for n in notices if n.account is None or n.account.id not in silenced]
+
+
+async def notices_window(
+    session: AsyncSession, principal: Principal, window: IdWindow, kinds: Collection[str],
+    now: datetime | None = None,
+) -> list[Notice]:  # fmt: skip
     """The window's notifications of the acting member of the given kinds (up to SCAN rows,
-    for the caller to filter and cut), in the window's order."""
+    for the caller to filter and cut), in the window's order; none from those the member
+    blocks or mutes with notifications."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
     query = select(Notification).where(
         Notification.actor_id == member.id, Notification.kind.in_(kinds)
     )
     rows = list(await session.scalars(windowed(query, Notification.id, window, scan=SCAN)))
-    return await notices_of(session, member, rows)
+    notices = await notices_of(session, member, rows)
+    return await audible(session, member, notices, now or datetime.now(UTC))
 
 
 async def notice_by_id(session: AsyncSession, principal: Principal, notice_id: int) -> Notice:

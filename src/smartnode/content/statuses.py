@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_STATUSES, maybe_member
+from smartnode.actors.hiding import hidden_authors
 from smartnode.content.board import tag_names
 from smartnode.content.inputs import Visibility
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT, REPLY
@@ -116,15 +118,25 @@ def _origin(
     return query
 
 
+def _unhidden(query: Select[ContentObject, Actor], viewer: Actor | None,
+              now: datetime | None) -> Select[ContentObject, Actor]:  # fmt: skip
+    """Without the statuses of those the viewer blocks, mutes or is blocked by."""
+    if viewer is None:
+        return query
+    hidden = hidden_authors(viewer.id, now or datetime.now(UTC))
+    return query.where(ContentObject.actor_id.not_in(hidden))
+
+
 async def public_statuses(
     session: AsyncSession, window: IdWindow, *, local: bool = False, remote: bool = False,
-    only_media: bool = False,
+    only_media: bool = False, viewer: Actor | None = None, now: datetime | None = None,
 ) -> list[Item]:  # fmt: skip
     """The public timeline: public posts, calls and events (no replies), of this node
-    (`local`), of others (`remote`), or both; newest first."""
+    (`local`), of others (`remote`), or both, as `viewer` sees it; newest first."""
     query = _origin(live_statuses(), local=local, remote=remote).where(
         ContentObject.visibility == Visibility.PUBLIC.value, ContentObject.kind != REPLY
     )
+    query = _unhidden(query, viewer, now)
     if only_media:
         query = query.where(cast(ContentObject.attachments, Text) != "[]")
     rows = (await session.execute(windowed(query, ContentObject.id, window))).all()
@@ -133,16 +145,17 @@ async def public_statuses(
 
 async def tagged_statuses(
     session: AsyncSession, tag: str, window: IdWindow, *, local: bool = False,
-    remote: bool = False,
+    remote: bool = False, viewer: Actor | None = None, now: datetime | None = None,
 ) -> list[Item]:  # fmt: skip
-    """Public statuses with the hashtag `tag`, newest first (a coarse SQL match, then the
-    tag itself checked on each row)."""
+    """Public statuses with the hashtag `tag` as `viewer` sees them, newest first (a coarse
+    SQL match, then the tag itself checked on each row)."""
     wanted = fold(tag.lstrip("#"))
     if not wanted:
         return []
     query = _origin(live_statuses(), local=local, remote=remote).where(
         ContentObject.visibility == Visibility.PUBLIC.value, _coarse_tag(tag)
     )
+    query = _unhidden(query, viewer, now)
     rows = (await session.execute(windowed(query, ContentObject.id, window, scan=SCAN))).all()
     found = [(obj, author) for obj, author in rows if wanted in tag_names(obj)]
     return newest_first(found, window)

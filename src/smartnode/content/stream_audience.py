@@ -4,15 +4,19 @@
   follow, public, unlisted or followers-only; no replies, no team or direct posts);
 - the public streams: content/statuses.py's public timeline (public, no replies; this node's
   for `local`, others' for `remote`);
-- a hashtag's: public statuses with the tag (replies too), as the hashtag timeline.
+- a hashtag's: public statuses with the tag (replies too), as the hashtag timeline;
+- none of them, for a member, by those they block, mute or are blocked by.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.follows import ACCEPTED
+from smartnode.actors.hiding import hidden_ids
 from smartnode.content import statuses, timeline
 from smartnode.content.board import tag_names
 from smartnode.content.inputs import Visibility
@@ -64,6 +68,12 @@ async def status_by_uri(session: AsyncSession, uri: str) -> Item | None:
     )  # fmt: skip
     row = (await session.execute(query)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+async def hidden_from(session: AsyncSession, member: Actor, obj: ContentObject) -> bool:
+    """Whether the status's author is one the member blocks, mutes or is blocked by (left
+    out of every stream of theirs, as of their timelines)."""
+    return obj.actor_id in await hidden_ids(session, member.id, datetime.now(UTC))
 
 
 def _from(obj: ContentObject, *, local: bool, remote: bool) -> bool:

@@ -10,11 +10,13 @@ they follow boosted (Announce), at the status's own place (its row id), shown as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.follows import ACCEPTED
+from smartnode.actors.hiding import hidden_authors
 from smartnode.content.inputs import Visibility
 from smartnode.content.reactions import ANNOUNCE
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
@@ -34,14 +36,19 @@ async def home_timeline(
     before_id: int | None = None,
     window: IdWindow | None = None,
     boosts: bool = False,
+    now: datetime | None = None,
 ) -> list[tuple[ContentObject, Actor]]:
     """Up to `limit` items of the member's home timeline older than `before_id` (or in
-    `window`, as the Mastodon API pages it), newest first, each with its author."""
+    `window`, as the Mastodon API pages it), newest first, each with its author; nothing by
+    or boosted by those the member blocks, mutes (at `now`) or is blocked by."""
     followed = _followed(member)
+    hidden = hidden_authors(member.id, now or datetime.now(UTC))
     mine = or_(ContentObject.actor_id.in_(followed), ContentObject.actor_id == member.id)
     if boosts:
         boosted = select(Reaction.object_id).where(
-            Reaction.kind == ANNOUNCE, Reaction.actor_id.in_(followed)
+            Reaction.kind == ANNOUNCE,
+            Reaction.actor_id.in_(followed),
+            Reaction.actor_id.not_in(hidden),
         )
         mine = or_(mine, and_(ContentObject.id.in_(boosted), ContentObject.visibility.in_(OPEN)))
     query = (
@@ -49,6 +56,7 @@ async def home_timeline(
         .join(Actor, Actor.id == ContentObject.actor_id)
         .where(
             mine,
+            ContentObject.actor_id.not_in(hidden),
             ContentObject.kind.in_(KINDS),
             ContentObject.visibility.in_(SHOWN),
             ContentObject.deleted_at.is_(None),
@@ -70,7 +78,8 @@ async def boosters(
     session: AsyncSession, member: Actor, items: Sequence[tuple[ContentObject, Actor]]
 ) -> dict[int, tuple[Actor, Reaction]]:
     """For the items of a home timeline that are there as boosts (their author is neither
-    the member nor followed), who of those followed boosted each (the latest) and the boost."""
+    the member nor followed), who of those followed boosted each (the latest) and the boost
+    (those the member hides left out)."""
     ids = [obj.id for obj, _ in items]
     if not ids:
         return {}
@@ -81,7 +90,8 @@ async def boosters(
         .where(Reaction.kind == ANNOUNCE, Reaction.object_id.in_(ids),
                Reaction.actor_id.in_(_followed(member)), Actor.deleted_at.is_(None),
                ContentObject.actor_id != member.id,
-               ContentObject.actor_id.not_in(_followed(member)))
+               ContentObject.actor_id.not_in(_followed(member)),
+               Reaction.actor_id.not_in(hidden_authors(member.id, datetime.now(UTC))))
         .order_by(Reaction.id)
     )  # fmt: skip
     return {boost.object_id: (actor, boost) for boost, actor in rows.all()}

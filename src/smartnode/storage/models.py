@@ -424,6 +424,7 @@ def table(model: type[Base]) -> Table:
 
 
 from smartnode.storage import models_accounts as models_accounts  # noqa: E402  (register tables)
+from smartnode.storage import models_blocks as models_blocks  # noqa: E402  (register tables)
 from smartnode.storage import models_lists as models_lists  # noqa: E402  (register tables)
 from smartnode.storage import models_marks as models_marks  # noqa: E402  (register tables)
 from smartnode.storage import models_matching as models_matching  # noqa: E402  (register tables)

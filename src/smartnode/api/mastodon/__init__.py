@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from smartnode.api.mastodon import (
+    account_blocks,
     account_follows,
     accounts,
     conversations,
@@ -37,6 +38,7 @@ def include(app: FastAPI) -> None:
     app.include_router(search.router)  # before accounts: /api/v1/accounts/search
     app.include_router(accounts.router)
     app.include_router(account_follows.router)
+    app.include_router(account_blocks.router)  # block, mute; /api/v1/blocks, /api/v1/mutes
     app.include_router(statuses.router)
     app.include_router(status_actions.router)
     app.include_router(status_edits.router)

@@ -121,7 +121,7 @@ ROLE = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted":
 
 
 def relationship_entity(found: Relationship) -> dict[str, Any]:
-    """Mastodon's Relationship (blocks, mutes and notes are not kept here: all false)."""
+    """Mastodon's Relationship (domain blocks of a member and notes are not kept: false)."""
     return {
         "id": str(found.account_id),
         "following": found.following,
@@ -129,10 +129,10 @@ def relationship_entity(found: Relationship) -> dict[str, Any]:
         "notifying": False,
         "languages": None,
         "followed_by": found.followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": found.standing.blocking,
+        "blocked_by": found.standing.blocked_by,
+        "muting": found.standing.muting,
+        "muting_notifications": found.standing.muting_notifications,
         "requested": found.requested,
         "requested_by": found.requested_by,
         "domain_blocking": False,

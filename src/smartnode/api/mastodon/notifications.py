@@ -14,6 +14,7 @@ and the native API show them).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -115,10 +116,12 @@ async def notification_entity(
     session: AsyncSession, uris: NodeUris, member: Actor, row: Notification
 ) -> dict[str, Any] | None:
     """One stored notification as apps receive it (the streaming API's payload too); None
-    for a kind that does not reach apps."""
-    (notice,) = await cases.notices_of(session, member, [row])
-    if row.kind not in SHOWN or type_of(notice) is None:
+    for a kind that does not reach apps, or from someone the member blocks or mutes."""
+    notices = await cases.notices_of(session, member, [row])
+    heard = await cases.audible(session, member, notices, datetime.now(UTC))
+    if row.kind not in SHOWN or not heard or type_of(heard[0]) is None:
         return None
+    notice = heard[0]
     (found,) = await _entities(session, Renderer(session, uris), member, [notice])
     return found
 

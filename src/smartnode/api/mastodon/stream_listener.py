@@ -199,6 +199,9 @@ async def messages(
         row = await audience.status_row(session, event.ref, deleted=event.kind == DELETE)
         if row is None:
             return []
+        member = listener.member
+        if member is not None and await audience.hidden_from(session, member, row[0]):
+            return []
         direct = await _conversation(session, uris, listener, row) if event.kind == STATUS else []
         streams = await listener.heard(session, row)
         if not streams:

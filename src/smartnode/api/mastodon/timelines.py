@@ -1,6 +1,7 @@
 """Mastodon's timelines: home (the member's, content/timeline.py, with the boosts of those they
 follow as reblogs), public (`local`, `remote`,
-`only_media`) and a hashtag's, newest first, paged by status id with a `Link` header."""
+`only_media`) and a hashtag's, newest first, paged by status id with a `Link` header. Those
+the member blocks, mutes or is blocked by are left out of each (actors/hiding.py)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ async def public(
     settings: SettingsDep, window: WindowDep, local: bool = False, remote: bool = False,
     only_media: bool = False,
 ) -> JSONResponse:  # fmt: skip
+    reader = await statuses.reader_of(session, principal)
     items = await statuses.public_statuses(session, window, local=local, remote=remote,
-                                           only_media=only_media)  # fmt: skip
+                                           only_media=only_media, viewer=reader.actor)  # fmt: skip
     return await _answer(request, session, uris, settings.base_url, items, window.limit,
                          principal)  # fmt: skip
 
@@ -72,6 +74,8 @@ async def tag(
     principal: ReadStatuses, session: SessionDep, uris: UrisDep, settings: SettingsDep,
     window: WindowDep, local: bool = False, remote: bool = False,
 ) -> JSONResponse:  # fmt: skip
-    items = await statuses.tagged_statuses(session, hashtag, window, local=local, remote=remote)
+    reader = await statuses.reader_of(session, principal)
+    items = await statuses.tagged_statuses(session, hashtag, window, local=local, remote=remote,
+                                           viewer=reader.actor)  # fmt: skip
     return await _answer(request, session, uris, settings.base_url, items, window.limit,
                          principal)  # fmt: skip

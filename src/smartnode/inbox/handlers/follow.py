@@ -5,7 +5,7 @@ the Follow as received. A repeated Follow of the same pair (the sender lost our 
 its request again) takes the place of the one we keep, as in Mastodon: the stored follow gets
 its id, and an accepted one gets the Accept again. Our node actor takes trusted peers' node
 actors only; another node's Follow waits until its node is added as a peer (actors/peering.py
-then accepts it).
+then accepts it). A Follow from an actor the target blocks gets a Reject, as in Mastodon.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.actors.hiding import blocks
 from smartnode.actors.peering import their_follow_accepted
 from smartnode.content.social_notices import notify_followed
 from smartnode.inbox.context import (
@@ -67,6 +68,10 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
     follower = await ctx.resolver.actor(incoming.actor_uri)
     if follower is None or follower.local or follower.deleted_at is not None:
         return ignored("the follower could not be resolved")
+    if await blocks(ctx.session, target.id, follower.id):
+        await publish(ctx.session, ctx.uris, target, "Reject", obj=embedded_follow(incoming.body),
+                      to=[follower.uri], now=ctx.now)  # fmt: skip
+        return processed("follow refused: the follower is blocked")
     existing = await ctx.session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )

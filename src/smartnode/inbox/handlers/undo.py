@@ -3,7 +3,7 @@
 The object may be the activity's id or the embedded activity. An embedded one must name the
 Undo's actor as its actor; its id is matched first, then (as Mastodon does) the pair
 actor → target. Only follows and reactions whose actor IS the Undo's actor are ever touched.
-Undo of anything else (Block) is ignored for now.
+Undo of a Block goes to handlers/block.py (by its id, or embedded).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from smartnode.inbox.context import (
     local_target,
     processed,
 )
-from smartnode.inbox.handlers import offer
+from smartnode.inbox.handlers import block, offer
 from smartnode.storage.models import Actor, Follow, Reaction
 
 #: Activity types whose Undo takes back a reaction, and the reaction kind each one is.
@@ -110,7 +110,12 @@ async def on_undo(ctx: InboxContext, incoming: Incoming) -> Outcome:
             return processed(f"{reaction.kind} undone by its actor")
         if isinstance(obj, dict):
             return ignored(reaction)
+    if isinstance(obj, dict) and obj.get("type") == "Block":
+        return await block.on_undo_block(ctx, incoming, obj)
     follow = await undone_follow(ctx, incoming, incoming.object)
+    if isinstance(follow, str) and isinstance(obj, str):
+        unblocked = await block.on_undo_block(ctx, incoming, obj)
+        return unblocked if unblocked.status == "processed" else ignored(follow)
     if isinstance(follow, str):
         return ignored(follow)
     followed_id = follow.followed_id
