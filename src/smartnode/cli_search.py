@@ -8,8 +8,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import delete
 
+from smartnode.actors.node import get_node_actor, node_signer
 from smartnode.cli_support import database_session, now, out, run
 from smartnode.config import Settings
+from smartnode.errors import SmartnodeError
+from smartnode.federation.fetch import Fetcher
+from smartnode.matching.directory import Asking, PeerAnswers, federated_search
 from smartnode.matching.embedder import shared_embedder
 from smartnode.matching.search import Filters, SearchPage, search
 from smartnode.matching.search_embed import embed_all
@@ -51,20 +55,38 @@ def search_command(
     kind: Annotated[list[str] | None, typer.Option(help="member, project or call.")] = None,
     language: Annotated[str, typer.Option(help="Your language (stemming).")] = "en",
     limit: Annotated[int, typer.Option(min=1, max=50)] = 20,
+    peers: Annotated[
+        bool, typer.Option("--peers", help="Also ask the trusted peer nodes for their members.")
+    ] = False,
 ) -> None:
-    """Search members, projects and calls as the search page does (one line a result)."""
+    """Search members, projects and calls as the search page does (one line a result: kind,
+    URI, name, and the node it came from with --peers)."""
 
-    async def work(settings: Settings) -> SearchPage:
+    async def work(settings: Settings) -> tuple[SearchPage, PeerAnswers | None]:
+        semantic = shared_semantic(settings.semantic_search)
+        filters = Filters(kinds=kind or ())
         async with database_session(settings) as session:
-            return await search(
-                session, query, Filters(kinds=kind or ()), viewer_language=language,
-                limit=limit, semantic=shared_semantic(settings.semantic_search),
-            )  # fmt: skip
+            if not peers:
+                page = await search(session, query, filters, viewer_language=language,
+                                    limit=limit, semantic=semantic)  # fmt: skip
+                return page, None
+            node = await get_node_actor(session)
+            if node is None:
+                raise SmartnodeError("this node has no node actor yet: run `smartnode serve`")
+            async with Fetcher(settings) as fetcher:
+                asking = Asking(fetcher, node_signer(node, settings), settings.directory_deadline)
+                return await federated_search(
+                    session, asking, query, filters, language=language, limit=limit,
+                    semantic=semantic,
+                )  # fmt: skip
 
-    page = run(work)
+    page, answers = run(work)
     for hit in page.hits:
-        out().print(f"{hit.kind}\t{hit.uri}\t{hit.title}", markup=False, highlight=False)
+        origin = f"\t{hit.origin or 'here'}" if answers else ""
+        out().print(f"{hit.kind}\t{hit.uri}\t{hit.title}{origin}", markup=False, highlight=False)
     out().print(f"{page.total} found.")
+    if answers and answers.left_out:
+        out().print(f"Left out (no answer in time): {', '.join(answers.left_out)}.")
 
 
 def add_search_commands(app: typer.Typer) -> None:

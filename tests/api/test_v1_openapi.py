@@ -62,6 +62,7 @@ EXPECTED = {
     "/api/smart/v1/calls/{token}/candidates": {"get"},
     "/api/smart/v1/exchange": {"get"},
     "/api/smart/v1/search": {"get"},
+    "/api/smart/v1/directory": {"get"},
 }
 #: Answers that are not JSON (iCalendar files).
 NOT_JSON = {"/api/smart/v1/actors/{username}/events.ics", "/api/smart/v1/events/{token}.ics"}

@@ -102,7 +102,7 @@ def test_coordinates_are_rounded_to_about_ten_kilometres() -> None:
 
 def test_every_opt_in_defaults_to_off() -> None:
     assert OptIns().model_dump() == dict.fromkeys(
-        ("listed", "visible_to_nodes", "suggestions", "indexable"), False
+        ("listed", "visible_to_nodes", "suggestions", "indexable", "found_by_peers"), False
     )
     assert MatchingProfileInput().opt_ins == OptIns()
     with pytest.raises(ValidationError):
@@ -149,7 +149,7 @@ async def test_member_sets_and_reads_their_profile(client, db, settings) -> None
                                  {"language": "sv", "level": "native"}]  # fmt: skip
     assert body["availability"] == [{"starts_on": "2027-03-01", "ends_on": "2027-03-10"}]
     assert body["opt_ins"] == {"listed": False, "visible_to_nodes": True, "suggestions": False,
-                               "indexable": False}  # fmt: skip
+                               "indexable": False, "found_by_peers": False}  # fmt: skip
 
     read = await client.get(URL + "?lang=fr", headers=headers)
     assert read.status_code == 200

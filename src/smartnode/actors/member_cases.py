@@ -197,7 +197,8 @@ def profile_input(view: ProfileView) -> dict[str, Any]:
     location = {"country": view.country, "city": view.city, "latitude": view.latitude,
                 "longitude": view.longitude}  # fmt: skip
     opt_ins = {"listed": view.listed, "visible_to_nodes": view.visible_to_nodes,
-               "suggestions": view.suggestions, "indexable": view.indexable}  # fmt: skip
+               "suggestions": view.suggestions, "indexable": view.indexable,
+               "found_by_peers": view.found_by_peers}  # fmt: skip
     return {
         "skills": skills,
         "languages": [{"language": code, "level": level} for code, level in view.languages],

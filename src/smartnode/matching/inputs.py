@@ -116,6 +116,9 @@ class OptIns(StrictModel):
     )
     suggestions: bool = Field(default=False, description="Suggested for matching calls.")
     indexable: bool = Field(default=False, description="Full-text searchable.")
+    found_by_peers: bool = Field(
+        default=False, description="Found by the searches of the federation's trusted nodes."
+    )
 
 
 class MatchingProfileInput(StrictModel):

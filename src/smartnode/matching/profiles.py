@@ -70,6 +70,7 @@ class ProfileView:
     visible_to_nodes: bool = False
     suggestions: bool = False
     indexable: bool = False
+    found_by_peers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ async def set_matching_profile(
     row.travel_radius_km = data.travel_radius_km
     row.sectors = list(data.sectors)
     row.visible_to_nodes, row.suggestions = data.opt_ins.visible_to_nodes, data.opt_ins.suggestions
+    row.found_by_peers = data.opt_ins.found_by_peers
     row.updated_at = now
     actor.discoverable, actor.indexable = data.opt_ins.listed, data.opt_ins.indexable
     actor.updated_at = now
@@ -218,6 +220,7 @@ async def matching_profile(session: AsyncSession, actor: Actor, language: str) -
         view.remote_ok, view.cross_border = row.remote_ok, row.cross_border
         view.travel_radius_km, view.sectors = row.travel_radius_km, list(row.sectors)
         view.visible_to_nodes, view.suggestions = row.visible_to_nodes, row.suggestions
+        view.found_by_peers = row.found_by_peers
     view.listed, view.indexable = actor.discoverable, actor.indexable
     return view
 

@@ -62,6 +62,7 @@ class Hit:
     languages: list[str]
     score: float
     updated_at: datetime
+    origin: str | None = None  # the peer node it came from (federated directory); None: ours
 
 
 @dataclass(slots=True)
@@ -225,15 +226,18 @@ async def search(
     limit: int = 20,
     after: str | None = None,
     semantic: SemanticSearch | None = None,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> SearchPage:
     """Rank what matches `q` and `filters`, one page of it, and facet counts over all matches.
 
     With `semantic` (shared_semantic(settings.semantic_search)) documents near `q` in meaning
     count as matches too, in any language. An empty `q` lists what the filters select, newest
-    first. ValidationFailed for bad input.
+    first. `extra`: conditions on search documents that callers add (directory.py).
+    ValidationFailed for bad input.
     """
     offset = _check(q, filters, limit, after)
-    ranked = await _ranked(session, q, viewer_language, _conditions(filters), semantic)
+    conds = [*_conditions(filters), *extra]
+    ranked = await _ranked(session, q, viewer_language, conds, semantic)
     page = ranked[offset : offset + limit]
     more = offset + limit < len(ranked)
     return SearchPage(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -201,4 +202,6 @@ class MatchingProfile(Base):
     sectors: Mapped[list[str]] = mapped_column(Json, default=list)
     visible_to_nodes: Mapped[bool] = mapped_column(Boolean, default=False)
     suggestions: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Found by the searches of trusted peer nodes (the federated directory).
+    found_by_peers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

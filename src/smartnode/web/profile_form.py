@@ -25,7 +25,7 @@ from smartnode.web.i18n import N_, current_language
 
 SINGLE = ("name", "language", "summary", "country", "city", "skill_q", "other_language",
           "other_level")  # fmt: skip
-CONSENTS = ("listed", "indexable", "suggestions", "visible_to_nodes")
+CONSENTS = ("listed", "indexable", "suggestions", "visible_to_nodes", "found_by_peers")
 REACH = ("remote_ok", "cross_border")
 MAX_WINDOWS, MAX_LINKS, MAX_SKILLS = 20, 10, 50
 #: The form's parts in page order, each with what to say when the input refuses it.

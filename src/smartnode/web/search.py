@@ -11,13 +11,15 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from smartnode.api.deps import SessionDep
+from smartnode.api.v1.search import asking
 from smartnode.errors import ValidationFailed
+from smartnode.matching.directory import federated_search
 from smartnode.matching.search import KINDS, FacetCount, Filters, Hit, SearchPage, search
 from smartnode.matching.search_vectors import shared_semantic
 from smartnode.web.formats import country_label, language_label
 from smartnode.web.i18n import N_, gettext, using
 from smartnode.web.pages import error_page, render
-from smartnode.web.viewer import request_language
+from smartnode.web.viewer import request_language, viewer_of
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 20
@@ -69,10 +71,12 @@ async def search_page(
     language: Annotated[str, Query(max_length=3)] = "",
     skill: Annotated[str, Query(max_length=255)] = "",
     after: Annotated[str | None, Query(max_length=8)] = None,
+    peers: Annotated[str, Query(max_length=1)] = "",
 ) -> Response:
-    """Results for `q` (any of the seven languages), narrowed by the facets chosen."""
+    """Results for `q` (any of the seven languages), narrowed by the facets chosen; with
+    `peers` (signed-in members) also the trusted peer nodes' members who let them find them."""
     params = {"q": q, "kind": kind, "country": country.upper(), "language": language,
-              "skill": skill}  # fmt: skip
+              "skill": skill, "peers": peers}  # fmt: skip
     filters = Filters(
         kinds=[kind] if kind else (), skills=[skill] if skill else (),
         country=country.upper() or None, language=language or None,
@@ -80,9 +84,17 @@ async def search_page(
     settings = request.app.state.settings
     viewer_language = request_language(request, settings)
     semantic = shared_semantic(settings.semantic_search)
+    signed_in = await viewer_of(request, session, settings) is not None
+    answers = None
     try:
-        page = await search(session, q, filters, viewer_language=viewer_language, limit=LIMIT,
-                            after=after, semantic=semantic)  # fmt: skip
+        if peers and signed_in and after is None:
+            page, answers = await federated_search(
+                session, asking(request), q, filters, language=viewer_language, limit=LIMIT,
+                semantic=semantic,
+            )  # fmt: skip
+        else:
+            page = await search(session, q, filters, viewer_language=viewer_language,
+                                limit=LIMIT, after=after, semantic=semantic)  # fmt: skip
     except ValidationFailed as exc:
         return error_page(request, 422, exc.message)
     with using(viewer_language):
@@ -93,7 +105,8 @@ async def search_page(
         request, "search.html", q=q, kind=kind, kinds=kinds, hits=hits, total=page.total,
         facets=facets, searched=bool(q or kind or country or language or skill),
         next_url=_link(params, after=page.next) if page.next else None, noindex=True,
-        lang=viewer_language,
+        lang=viewer_language, signed_in=signed_in, peers=bool(peers),
+        left_out=", ".join(answers.left_out) if answers else "",
     )  # fmt: skip
 
 

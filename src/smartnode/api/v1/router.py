@@ -13,6 +13,7 @@ from smartnode.api.v1 import (
     accounts,
     applications,
     calls,
+    directory,
     events,
     feeds,
     follows,
@@ -45,3 +46,4 @@ router.include_router(notifications.router)
 router.include_router(feeds.router)
 router.include_router(matching.router)
 router.include_router(search.router)
+router.include_router(directory.router)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from smartnode.api.deps import SessionDep, SettingsDep
+from smartnode.api.v1.auth import MaybePrincipalDep
 from smartnode.api.v1.schemas import errors, json_response
+from smartnode.matching.directory import Asking, federated_search, may_ask_peers
 from smartnode.matching.search import MAX_LIMIT, MAX_QUERY, FacetCount, Filters, Hit, search
 from smartnode.matching.search_vectors import shared_semantic
 from smartnode.matching.terms import LANGUAGES
@@ -36,12 +38,20 @@ class HitOut(BaseModel):
     languages: list[str] = Field(description="Working languages.")
     score: float
     updated_at: datetime
+    origin: str | None = Field(
+        default=None, description="The peer node it came from (`peers=true`); null: this node."
+    )
 
 
 class FacetOut(BaseModel):
     value: str
     count: int
     label: str | None = Field(default=None, description="A skill's label in `lang`.")
+
+
+class PeersOut(BaseModel):
+    asked: list[str] = Field(description="The trusted peers asked (hosts).")
+    left_out: list[str] = Field(description="Those that did not answer in time, or not usably.")
 
 
 class SearchOut(BaseModel):
@@ -53,13 +63,16 @@ class SearchOut(BaseModel):
     facets: dict[str, list[FacetOut]] = Field(
         description="kind, country, remote, language and skill: value → count."
     )
+    peers: PeersOut | None = Field(
+        default=None, description="With `peers=true`: the peer nodes asked and those left out."
+    )
 
 
-def _hit_out(hit: Hit) -> HitOut:
+def hit_out(hit: Hit) -> HitOut:
     return HitOut(
         kind=hit.kind, uri=hit.uri, title=hit.title, snippet=hit.snippet, language=hit.language,
         country=hit.country, remote=hit.remote, local=hit.local, skills=hit.skills,
-        languages=hit.languages, score=hit.score, updated_at=hit.updated_at,
+        languages=hit.languages, score=hit.score, updated_at=hit.updated_at, origin=hit.origin,
     )  # fmt: skip
 
 
@@ -88,9 +101,11 @@ def _viewer_language(lang: str | None, accept_language: str | None) -> str:
     description="Words in any of the seven languages (stemmed in `lang`, accents ignored, "
     "parts of compounds found); filters combine with AND, repeated `kind` or `skill` with OR. "
     "An empty `q` lists what the filters select, newest first.",
-    responses=errors(),
+    responses=errors(401),
 )
 async def search_route(
+    request: Request,
+    principal: MaybePrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="Words to look for.")] = "",
@@ -108,6 +123,9 @@ async def search_route(
     lang: Annotated[str | None, Query(pattern=LANG, description="Your language.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     after: Annotated[str | None, Query(max_length=8, description="`next` of a page.")] = None,
+    peers: Annotated[
+        bool, Query(description="Also ask the trusted peer nodes (first page; needs a token).")
+    ] = False,
     accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Response:
     filters = Filters(
@@ -115,10 +133,27 @@ async def search_route(
         language=language, date_from=date_from, date_to=date_to, remote=remote,
         local=None if origin is None else origin == "local",
     )  # fmt: skip
-    page = await search(
-        session, q, filters, viewer_language=_viewer_language(lang, accept_language),
-        limit=limit, after=after, semantic=shared_semantic(settings.semantic_search),
+    language_ = _viewer_language(lang, accept_language)
+    semantic = shared_semantic(settings.semantic_search)
+    answers = None
+    if peers and after is None:
+        may_ask_peers(principal)
+        page, answers = await federated_search(
+            session, asking(request), q, filters, language=language_, limit=limit,
+            semantic=semantic,
+        )  # fmt: skip
+    else:
+        page = await search(session, q, filters, viewer_language=language_, limit=limit,
+                            after=after, semantic=semantic)  # fmt: skip
+    out = SearchOut(
+        items=[hit_out(h) for h in page.hits], total=page.total, next=page.next,
+        facets=_facets(page.facets),
+        peers=PeersOut(asked=answers.asked, left_out=answers.left_out) if answers else None,
     )  # fmt: skip
-    out = SearchOut(items=[_hit_out(h) for h in page.hits], total=page.total, next=page.next,
-                    facets=_facets(page.facets))  # fmt: skip
     return json_response(out)
+
+
+def asking(request: Request) -> Asking:
+    """How this process asks the trusted peers (its fetcher and node actor's signer)."""
+    state = request.app.state
+    return Asking(state.fetcher, state.node_signer, state.settings.directory_deadline)

@@ -163,6 +163,7 @@ class OptInsOut(BaseModel):
     visible_to_nodes: bool
     suggestions: bool
     indexable: bool
+    found_by_peers: bool
 
 
 class MatchingProfileOut(BaseModel):
@@ -196,7 +197,8 @@ def _profile_out(username: str, view: ProfileView) -> MatchingProfileOut:
         remote_ok=view.remote_ok, travel_radius_km=view.travel_radius_km,
         cross_border=view.cross_border, sectors=view.sectors,
         opt_ins=OptInsOut(listed=view.listed, visible_to_nodes=view.visible_to_nodes,
-                          suggestions=view.suggestions, indexable=view.indexable),
+                          suggestions=view.suggestions, indexable=view.indexable,
+                          found_by_peers=view.found_by_peers),
     )  # fmt: skip
 
 
