@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale, UnknownLocaleError, dates, numbers
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,15 +86,35 @@ def call_card(view: CallView, local_domain: str) -> dict[str, Any]:
     }
 
 
+REMOTE_EVENTS = "/remote-events"
+
+
+def remote_event_href(uri: str) -> str:
+    """Our page of another server's event (with Join and Leave)."""
+    return f"{REMOTE_EVENTS}?{urlencode({'uri': uri})}"
+
+
+def event_href(obj: ContentObject) -> str:
+    """Where a browser sees an event here: ours at its id, another server's on our page."""
+    return obj.uri if obj.local else remote_event_href(obj.uri)
+
+
+def origin_of(obj: ContentObject) -> str:
+    """The server an event comes from (`mobilizon.fr`), empty for ours."""
+    return "" if obj.local else (urlsplit(obj.uri).hostname or "")
+
+
 def event_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
-    """What a listed event shows: name, organizer, when (in its zone), where."""
+    """What a listed event shows: name, organizer, when (in its zone), where, and the server
+    it comes from when it is not ours."""
     extra: dict[str, Any] = obj.extra if isinstance(obj.extra, dict) else {}
     facts: dict[str, Any] = extra["event"] if isinstance(extra.get("event"), dict) else {}
     place: dict[str, Any] = facts["place"] if isinstance(facts.get("place"), dict) else {}
     where = place.get("name") or place.get("city")
     return {
         "title": obj.name or excerpt(obj.content, 80),
-        "url": obj.uri,
+        "url": event_href(obj),
+        "origin": origin_of(obj),
         "language": obj.language,
         "organizer": author.name,
         "organizer_url": author.uri,
