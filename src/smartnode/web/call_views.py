@@ -134,7 +134,7 @@ def event_href(obj: ContentObject) -> str:
 
 def origin_of(obj: ContentObject) -> str:
     """The server an event comes from (`mobilizon.fr`), empty for ours."""
-    return "" if obj.local else (urlsplit(obj.uri).hostname or "")
+    return "" if obj.local else urlsplit(obj.uri).netloc
 
 
 def event_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
