@@ -45,10 +45,14 @@ async def _with_authors(
 
 
 async def upcoming_events(
-    session: AsyncSession, now: datetime, *, limit: int, actor_id: int | None = None
-) -> list[tuple[ContentObject, Actor]]:
-    """Public events of this node not yet ended (of one actor, if given), soonest first."""
-    query = _public(EVENT).where(ContentObject.local.is_(True), _ends() >= now)
+    session: AsyncSession, now: datetime, *, limit: int, actor_id: int | None = None,
+    everywhere: bool = False,
+) -> list[tuple[ContentObject, Actor]]:  # fmt: skip
+    """Public events not yet ended, soonest first: this node's (of one actor, if given), or
+    with `everywhere` those it stores from peer nodes and the fediverse too."""
+    query = _public(EVENT).where(_ends() >= now)
+    if not everywhere:
+        query = query.where(ContentObject.local.is_(True))
     if actor_id is not None:
         query = query.where(ContentObject.actor_id == actor_id)
     order = (ContentObject.starts_at.asc(), ContentObject.id.asc())
@@ -88,14 +92,16 @@ async def open_calls_page(
 async def tagged(
     session: AsyncSession, kind: str, tag: str, now: datetime, *, limit: int
 ) -> list[tuple[ContentObject, Actor]]:
-    """This node's public posts (or upcoming events) with the hashtag `tag`, newest first."""
+    """This node's public posts with the hashtag `tag` (or the upcoming events of every node
+    it knows), newest first."""
     wanted = fold(tag.lstrip("#"))
     query = _public(kind).where(
-        ContentObject.local.is_(True),
-        func.lower(cast(ContentObject.tags, Text)).contains(tag.lower(), autoescape=True),
+        func.lower(cast(ContentObject.tags, Text)).contains(tag.lower(), autoescape=True)
     )
     if kind == EVENT:
         query = query.where(_ends() >= now)
+    else:
+        query = query.where(ContentObject.local.is_(True))
     rows = await session.scalars(query.order_by(ContentObject.id.desc()).limit(TAG_WINDOW))
     found = [obj for obj in rows.all() if wanted in tag_names(obj)][:limit]
     return await _with_authors(session, found)

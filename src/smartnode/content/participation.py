@@ -241,7 +241,10 @@ async def join_remote_event(
     now: datetime,
 ) -> EventParticipant:
     """Our member asks to take part in another node's event: Join sent to its author, pending
-    until the organizer answers."""
+    until the organizer answers. Forbidden when the event takes no requests or is over."""
+    reason = _refusal(event, now)
+    if reason is not None:
+        raise Forbidden(reason)
     found = await participation(session, event, member)
     if found is not None and found.state != REJECTED:
         raise Conflict(f"you are {found.state} for this event already")

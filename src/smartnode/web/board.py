@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -94,11 +95,18 @@ async def _skill_uri(session: SessionDep, text: str) -> str | None:
 
 def _choices() -> dict[str, Any]:
     """The options of the form's lists, named in the page's language."""
-    return {
-        "sectors": [(key, gettext(name)) for key, name in SECTOR_NAMES.items()],
-        "countries": sorted(((c, country_name(c)) for c in COUNTRIES), key=lambda p: p[1]),
-        "languages": [(code, language_label(code)) for code in LANGUAGES],
-    }
+    return dict(_choices_in(current_language.get()))
+
+
+@lru_cache(maxsize=16)
+def _choices_in(language: str) -> tuple[tuple[str, Any], ...]:
+    """The form's lists in `language` (the page's, current), made once per language."""
+    return (
+        ("sectors", tuple((key, gettext(name)) for key, name in SECTOR_NAMES.items())),
+        ("countries", tuple(sorted(((c, country_name(c)) for c in COUNTRIES),
+                                   key=lambda p: p[1]))),
+        ("languages", tuple((code, language_label(code)) for code in LANGUAGES)),
+    )  # fmt: skip
 
 
 def _page_url(facets: Facets, after: str | None, page: int, way: str = "after") -> str:

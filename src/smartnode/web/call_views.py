@@ -3,11 +3,13 @@ page's language (state, place, pay, deadline) from the call's typed terms."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from babel import Locale, UnknownLocaleError, dates, numbers
+from babel import UnknownLocaleError, dates, numbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.handles import handle_of
@@ -16,7 +18,7 @@ from smartnode.content.call_terms import CLOSED, FILLED, OPEN, CallTerms, Pay, c
 from smartnode.content.compose import excerpt
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.storage.models import Actor, ContentObject
-from smartnode.web.formats import format_date, format_datetime, language_label
+from smartnode.web.formats import babel_locale, format_date, format_datetime, language_label
 from smartnode.web.i18n import N_, current_language, gettext
 
 STATES = {OPEN: N_("Open"), CLOSED: N_("Closed"), FILLED: N_("Filled")}
@@ -32,12 +34,23 @@ PER_UNIT = {
 
 def country_name(code: str | None) -> str:
     """A country's name in the page's language (`Sverige`, `Suède`)."""
-    if not code:
-        return ""
+    return _territory(code, current_language.get()) if code else ""
+
+
+@lru_cache(maxsize=2048)
+def _territory(code: str, language: str) -> str:
+    found = babel_locale(language)
+    return code if found is None else str(found.territories.get(code, code))
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: str, currency: str, language: str) -> str:
+    """An amount in a currency as `language` writes it (kept: pages repeat the same pays)."""
     try:
-        return str(Locale.parse(current_language.get()).territories.get(code, code))
-    except (UnknownLocaleError, ValueError):
-        return code
+        return str(numbers.format_currency(float(amount), currency,
+                                           locale=babel_locale(language) or language))  # fmt: skip
+    except (ValueError, UnknownLocaleError):
+        return f"{amount} {currency}"
 
 
 def place_words(terms: CallTerms) -> str:
@@ -52,11 +65,7 @@ def pay_words(paid: Pay | None) -> str:
     """`200,00 € per day` in the page's language; `Unpaid` without pay."""
     if paid is None:
         return gettext("Unpaid")
-    try:
-        amount = numbers.format_currency(float(paid.amount), paid.currency,
-                                         locale=current_language.get())  # fmt: skip
-    except (ValueError, UnknownLocaleError):
-        amount = f"{paid.amount} {paid.currency}"
+    amount = _money(str(paid.amount), paid.currency, current_language.get())
     return gettext(PER_UNIT.get(paid.unit, PER_UNIT["project"]), amount=amount)
 
 
@@ -67,8 +76,32 @@ def apply_url(obj: ContentObject) -> str:
     return "/authorize_interaction?" + urlencode({"uri": obj.uri})
 
 
+#: Cards kept, newest use last: a card depends only on what its key names.
+_CARDS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+CARDS_KEPT = 2048
+
+
 def call_card(view: CallView, local_domain: str) -> dict[str, Any]:
-    """What a listed call shows: title, project, place or remote, pay, deadline, state."""
+    """What a listed call shows: title, project, place or remote, pay, deadline, state.
+
+    Kept once worded (a board page repeats the same calls for every visitor): the key holds
+    every column the card reads that an edit, a close or a fill changes (an edit moves
+    `updated_at`), the project's name and the page's language."""
+    obj, author = view.obj, view.author
+    key = (obj.id, obj.uri, obj.updated_at, obj.state, obj.closes_at, obj.name, obj.language,
+           author.id, author.name, author.uri, author.username, local_domain,
+           current_language.get())  # fmt: skip
+    card = _CARDS.get(key)
+    if card is None:
+        card = _CARDS[key] = _worded_card(view, local_domain)
+        if len(_CARDS) > CARDS_KEPT:
+            _CARDS.popitem(last=False)
+    else:
+        _CARDS.move_to_end(key)
+    return dict(card)
+
+
+def _worded_card(view: CallView, local_domain: str) -> dict[str, Any]:
     obj, terms = view.obj, call_terms(view.obj)
     return {
         "title": terms.title or excerpt(obj.content, 80),
@@ -86,15 +119,35 @@ def call_card(view: CallView, local_domain: str) -> dict[str, Any]:
     }
 
 
+REMOTE_EVENTS = "/remote-events"
+
+
+def remote_event_href(uri: str) -> str:
+    """Our page of another server's event (with Join and Leave)."""
+    return f"{REMOTE_EVENTS}?{urlencode({'uri': uri})}"
+
+
+def event_href(obj: ContentObject) -> str:
+    """Where a browser sees an event here: ours at its id, another server's on our page."""
+    return obj.uri if obj.local else remote_event_href(obj.uri)
+
+
+def origin_of(obj: ContentObject) -> str:
+    """The server an event comes from (`mobilizon.fr`), empty for ours."""
+    return "" if obj.local else urlsplit(obj.uri).netloc
+
+
 def event_card(obj: ContentObject, author: Actor) -> dict[str, Any]:
-    """What a listed event shows: name, organizer, when (in its zone), where."""
+    """What a listed event shows: name, organizer, when (in its zone), where, and the server
+    it comes from when it is not ours."""
     extra: dict[str, Any] = obj.extra if isinstance(obj.extra, dict) else {}
     facts: dict[str, Any] = extra["event"] if isinstance(extra.get("event"), dict) else {}
     place: dict[str, Any] = facts["place"] if isinstance(facts.get("place"), dict) else {}
     where = place.get("name") or place.get("city")
     return {
         "title": obj.name or excerpt(obj.content, 80),
-        "url": obj.uri,
+        "url": event_href(obj),
+        "origin": origin_of(obj),
         "language": obj.language,
         "organizer": author.name,
         "organizer_url": author.uri,

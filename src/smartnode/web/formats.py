@@ -1,9 +1,14 @@
 """Dates, times and numbers on the pages, written by Babel for the page's language (Jinja
-filters `datetime`, `date`, `event_when`, `number`); times in the zone they are given in, named."""
+filters `datetime`, `date`, `event_when`, `number`); times in the zone they are given in, named.
+
+What Babel writes depends only on the value and the locale, so the locales and the words they
+give are kept once made (bounded): a page of fifty calls names the same country, language and
+deadline days again and again, and each Babel call costs tens of microseconds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError, dates, numbers
@@ -21,6 +26,20 @@ def _locale() -> str:
     """The locale dates and numbers are written in for the page's language."""
     language = current_language.get()
     return _FORMAT_LOCALES.get(language, language)
+
+
+@lru_cache(maxsize=64)
+def babel_locale(code: str) -> Locale | None:
+    """Babel's Locale for a language code, made once (None when Babel knows none)."""
+    try:
+        return Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day: date, locale: str) -> str:
+    return str(dates.format_date(day, "long", locale=babel_locale(locale) or locale))
 
 
 def zone_of(name: str | None) -> tzinfo:
@@ -57,15 +76,21 @@ def format_datetime(moment: datetime | None, zone: str | None = None) -> str:
     """`5 december 2026 16:27 UTC`: a long date and short time in `zone`, the zone named."""
     if moment is None:
         return ""
+    return _zoned_datetime(_aware(moment), zone, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _zoned_datetime(moment: datetime, zone: str | None, _locale_code: str) -> str:
+    """(`_locale_code` keys the cache: the words are in the page's language.)"""
     where = zone_of(zone)
-    return f"{_date_and_time(moment, where)} {zone_name(_aware(moment), where)}"
+    return f"{_date_and_time(moment, where)} {zone_name(moment, where)}"
 
 
 def format_date(moment: datetime | None) -> str:
     """`5 december 2026`: a long date."""
     if moment is None:
         return ""
-    return str(dates.format_date(_aware(moment), "long", locale=_locale()))
+    return _long_date(_aware(moment).date(), _locale())
 
 
 def event_when(starts_at: datetime, ends_at: datetime | None, zone: str | None) -> str:
@@ -91,20 +116,24 @@ def format_number(value: int | float | None) -> str:
 
 def language_label(code: str) -> str:
     """A language's name in the page's language (`suédois` for `sv` on a French page)."""
-    try:
-        names = Locale.parse(_locale()).languages
-    except (UnknownLocaleError, ValueError):
-        return code
-    return str(names.get(code, code))
+    return _language_name(code, _locale())
+
+
+@lru_cache(maxsize=2048)
+def _language_name(code: str, locale: str) -> str:
+    found = babel_locale(locale)
+    return code if found is None else str(found.languages.get(code, code))
 
 
 def country_label(code: str) -> str:
     """A country's name in the page's language (`Suède` for `SE` on a French page)."""
-    try:
-        names = Locale.parse(_locale()).territories
-    except (UnknownLocaleError, ValueError):
-        return code
-    return str(names.get(code.upper(), code))
+    return _country_name(code, _locale())
+
+
+@lru_cache(maxsize=2048)
+def _country_name(code: str, locale: str) -> str:
+    found = babel_locale(locale)
+    return code if found is None else str(found.territories.get(code.upper(), code))
 
 
 def place_label(place: tuple[str, str]) -> str:

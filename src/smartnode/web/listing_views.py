@@ -25,11 +25,11 @@ TAG_ITEMS = 24
 
 
 async def home_lists(request: Request, session: AsyncSession) -> dict[str, Any]:
-    """The newest open calls of every node and this node's upcoming events."""
+    """The newest open calls and the upcoming events of every node."""
     settings = request.app.state.settings
     now = datetime.now(UTC)
     calls = await listings.open_calls_page(session, now, limit=HOME_CALLS)
-    events = await listings.upcoming_events(session, now, limit=HOME_EVENTS)
+    events = await listings.upcoming_events(session, now, limit=HOME_EVENTS, everywhere=True)
     with using(request_language(request, settings)):
         return {
             "calls": [call_card(view, settings.domain) for view in calls],

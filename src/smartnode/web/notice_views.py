@@ -14,6 +14,7 @@ from smartnode.content import notice_cases as cases
 from smartnode.content.notice_cases import Notices
 from smartnode.matching.explain import render as explain
 from smartnode.storage.models_work import Notification
+from smartnode.web.call_views import remote_event_href
 from smartnode.web.formats import format_datetime
 from smartnode.web.i18n import N_, gettext, using
 from smartnode.web.viewer import Viewer, page_language
@@ -123,7 +124,8 @@ def _about_teams(row: Notification, n: _Names, base_url: str) -> Wording | None:
                 "", requests, gettext("See the requests"))  # fmt: skip
     if row.kind == "event_participation":
         text = _TAKING_PART["accepted" if _str(row.data, "state") == "accepted" else "rejected"]
-        return gettext(text, event=n.title), "", n.event or None, gettext("See the event")
+        page = _local(n.event, base_url, "", n.event and remote_event_href(n.event))
+        return gettext(text, event=n.title), "", page, gettext("See the event")
     return None
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from smartnode.config import Settings
 from smartnode.content import participation_cases, post_cases
 from smartnode.content.participation import facts
+from smartnode.content.remote_events import remote_standing
 from smartnode.errors import Gone, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import ContentObject
@@ -71,15 +72,26 @@ def _over(obj: ContentObject) -> bool:
     return (ends if ends.tzinfo else ends.replace(tzinfo=UTC)) < datetime.now(UTC)
 
 
-async def event_actions(request: Request, obj: ContentObject) -> Actions:
-    """Join / Leave for a signed-in member, the organiser's links, sign-in for a visitor."""
-    settings: Settings = request.app.state.settings
-    uris: NodeUris = request.app.state.uris
-    token = uris.event_token(obj.uri) or ""
-    base = {"token": token, "done": _done(request, EVENT_DONE), "over": _over(obj),
+def _event_base(request: Request, obj: ContentObject, page: str) -> dict[str, Any]:
+    """What every viewer's part of an event's page says; `page` is where its forms post."""
+    return {"done": _done(request, EVENT_DONE), "over": _over(obj),
             "just_joined": request.query_params.get("done") == "joined",
             "mode": str(facts(obj).get("join_mode") or "free"),
+            "join_url": _beside(page, "join"), "leave_url": _beside(page, "leave"),
             "reply_url": "/new/post?" + urlencode({"reply_to": obj.uri})}  # fmt: skip
+
+
+def _beside(page: str, action: str) -> str:
+    """`/events/t` → `/events/t/join`; `/remote-events?uri=…` → `/remote-events/join?uri=…`."""
+    path, _, query = page.partition("?")
+    return f"{path}/{action}" + (f"?{query}" if query else "")
+
+
+async def event_actions(request: Request, obj: ContentObject) -> Actions:
+    """Join / Leave for a signed-in member, the organiser's links, sign-in for a visitor."""
+    uris: NodeUris = request.app.state.uris
+    token = uris.event_token(obj.uri) or ""
+    base = {"token": token, **_event_base(request, obj, f"/events/{token}")}
     viewer = await page_member(request)
     if viewer is None:
         return Actions({**base, "member": False, "signin_url": _signin(obj, "#take-part")})
@@ -88,6 +100,29 @@ async def event_actions(request: Request, obj: ContentObject) -> Actions:
             found = await participation_cases.standing(own, uris, viewer.principal, token)
         except (NotFound, Gone):
             return Actions({**base, "member": False, "signin_url": None})
+    return _member_actions(request, base, found)
+
+
+async def remote_event_actions(request: Request, obj: ContentObject, page: str) -> Actions:
+    """Join / Leave of another server's event (at `page` here) for a signed-in member, sign-in
+    for a visitor; its organisers answer on their own server."""
+    base = {**_event_base(request, obj, page), "remote": True, "origin_url": obj.url or obj.uri}
+    viewer = await page_member(request)
+    if viewer is None:
+        signin = "/signin?" + urlencode({"next": page + "#take-part"})
+        return Actions({**base, "member": False, "signin_url": signin})
+    async with request.app.state.db.session() as own, own.begin():
+        try:
+            found = await remote_standing(own, viewer.principal, obj.uri)
+        except (NotFound, Gone):
+            return Actions({**base, "member": False, "signin_url": None})
+    return _member_actions(request, base, found)
+
+
+def _member_actions(
+    request: Request, base: dict[str, Any], found: participation_cases.Standing
+) -> Actions:
+    settings: Settings = request.app.state.settings
     csrf = Csrf(request, settings)
     return Actions({**base, "member": True, "state": found.state, "organizes": found.organizes,
                     "csrf": csrf.token}, csrf)  # fmt: skip

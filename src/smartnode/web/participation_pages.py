@@ -20,6 +20,7 @@ from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import EventParticipant
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
+from smartnode.web.call_views import event_href
 from smartnode.web.forms import check_form
 from smartnode.web.i18n import N_
 from smartnode.web.viewer import viewer_of
@@ -46,7 +47,7 @@ def _documents(request: Request) -> None:
     documents.clear()
 
 
-def _refusal(error: Exception) -> str:
+def refusal_word(error: Exception) -> str:
     """The word for `?done=` after a refused Join (the domain's reasons)."""
     if isinstance(error, Conflict):
         return "full" if "full" in error.message else "already"
@@ -72,7 +73,7 @@ async def join(
                                                 datetime.now(UTC))  # fmt: skip
             done = "joined" if row.state == "accepted" else "asked"
     except (Conflict, Forbidden) as error:
-        done = _refusal(error)
+        done = refusal_word(error)
     except (NotFound, Gone):
         return _refused(request, frame, 404, N_("There is no such event."))
     _documents(request)
@@ -172,10 +173,9 @@ async def answer(
 
 
 def _mine(row: EventParticipant, event: ContentObject) -> dict[str, Any]:
-    url = event.url if (event.url or "").startswith(("https://", "http://")) else event.uri
     return {
-        "name": event.name or url,
-        "url": url,
+        "name": event.name or event.uri,
+        "url": event_href(event),
         "language": event.language or "",
         "starts_at": event.starts_at or event.published_at,
         "ends_at": event.ends_at,
