@@ -1,5 +1,4 @@
-"""Fault tests: real processes killed, a PostgreSQL restarted, hosts in network namespaces.
+"""Fault tests: real processes killed, a PostgreSQL cluster restarted under load.
 
-Every server binds 127.0.0.1 or an address inside a namespace the test made; every process,
-namespace and cluster is removed by the test that made it.
+Every server binds 127.0.0.1; every process and cluster is removed by the test that made it.
 """

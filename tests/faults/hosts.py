@@ -1,5 +1,5 @@
 """Receiver processes for the fault tests: start them, wait until they listen, read what they
-recorded. A receiver runs `tests/faults/receiver.py`, optionally inside a network namespace."""
+recorded. A receiver runs `tests/faults/receiver.py`."""
 
 from __future__ import annotations
 
@@ -39,12 +39,6 @@ class Receiver:
         lines = self.record.read_text().splitlines()
         return [json.loads(line)["path"] for line in lines if '"path"' in line]
 
-    def accepted(self) -> int:
-        """Connections a silent receiver accepted."""
-        if not self.record.exists():
-            return 0
-        return sum(1 for line in self.record.read_text().splitlines() if "accepted" in line)
-
 
 def _wait_ready(receiver: Receiver, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
@@ -62,17 +56,13 @@ def receiver(
     port: int,
     *,
     delay: float = 0.0,
-    silent: bool = False,
-    netns: str | None = None,
 ) -> Iterator[Receiver]:
-    """A receiver process listening on address:port (inside `netns` if given); always stopped."""
+    """A receiver process listening on address:port; always stopped."""
     record = folder / f"received-{address}-{port}.jsonl"
     command: Sequence[str] = [
         sys.executable, "-m", "tests.faults.receiver", "--bind", address, "--port", str(port),
-        "--record", str(record), "--delay", str(delay), *(["--silent"] if silent else []),
+        "--record", str(record), "--delay", str(delay),
     ]  # fmt: skip
-    if netns is not None:
-        command = ["ip", "netns", "exec", netns, *command]
     log = (folder / f"receiver-{address}-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     running = Receiver(address, port, record, process)
