@@ -29,7 +29,7 @@ from tests.servers import Server, smartnode_server, started
 
 SENDERS = 3
 OUTAGE = 3.0  # seconds the cluster stays down
-PATIENCE = 60.0
+PATIENCE = 90.0
 
 
 @dataclass
