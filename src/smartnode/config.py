@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     inbox_rate_per_minute: int = Field(
         default=600, ge=0, description="Inbox POSTs accepted per remote host per minute (0: off)."
     )
+    delivery_lease_seconds: float = Field(
+        default=120.0,
+        ge=15,
+        description="How long a worker holds the deliveries it claimed; a killed worker's rows "
+        "are sent again by another once it passes.",
+    )
     trusted_peers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Base URLs of the federation's other national nodes (comma-separated).",

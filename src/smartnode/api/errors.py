@@ -16,9 +16,12 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartnode.errors import SmartnodeError, TooManyRequests
+from smartnode.storage.outage import RETRY_AFTER_SECONDS, database_unavailable
 from smartnode.validation_words import validation_message
 
 log = logging.getLogger(__name__)
@@ -78,8 +81,23 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     return error_response(words, code, exc.status_code, exc.headers)
 
 
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """The database is away (restart, failover, full pool): 503 with Retry-After, not 500;
+    any other driver error is a bug and stays a 500."""
+    if not database_unavailable(exc):
+        raise exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    words = "the service is unavailable for a moment; retry later"
+    if mastodon_path(request.url.path):
+        return JSONResponse({"error": words}, 503, headers=headers)
+    return error_response(words, "unavailable", 503, headers)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Map every error to the API's shape."""
+    for unavailable in (DBAPIError, PoolTimeout, ConnectionError):
+        app.add_exception_handler(unavailable, storage_error)
     app.add_exception_handler(SmartnodeError, smartnode_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]

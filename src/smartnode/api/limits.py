@@ -1,4 +1,5 @@
-"""Request body cap for every route: 413 before a byte of an oversized body is parsed.
+"""Request body cap for every route: 413 before a byte of an oversized body is parsed; 431
+for headers over 32 KiB (uvicorn's httptools parser sets no limit of its own).
 
 A pure ASGI middleware (no BaseHTTPMiddleware buffering). A declared `Content-Length` over the
 cap is answered at once, without reading the body; a chunked or undeclared body is counted as
@@ -22,6 +23,15 @@ MAX_REQUEST_BODY = MAX_BODY
 #: Bytes past the cap read and thrown away before answering, so that a client still sending a
 #: body a little too large reads the 413 rather than a reset connection (nginx's lingering close).
 DRAIN_LIMIT = 4 * MAX_BODY
+
+
+#: The cap of a request's header lines together (nginx's default buffers hold 32 KiB).
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class HeadersTooLarge(SmartnodeError):
+    status_code = 431
+    code = "headers_too_large"
 
 
 class BodyTooLarge(PayloadTooLarge):
@@ -49,6 +59,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         cap = self.larger.get(str(scope["path"]), self.max_bytes)
+        if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            words = f"the request's headers are larger than {MAX_HEADER_BYTES // 1024} KiB"
+            await _send_error(send, HeadersTooLarge(words))
+            return
         refusal = self._declared_refusal(scope, cap)
         if refusal is not None:
             if refusal.status_code == 413 and _declared(scope) <= cap + DRAIN_LIMIT:

@@ -42,6 +42,7 @@ from smartnode.inbox.ratelimit import HostLimiter
 from smartnode.inbox.writer import InboxWriter
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor
+from smartnode.storage.outage import RETRY_AFTER_SECONDS, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,12 @@ class InboxReceiver:
             else:
                 log.info("inbox %s refused (%d): %s", inbox_uri, error.status_code, error.message)
             return Received(error.status_code, error.message, code=error.code)
-        except ConnectionError:
-            return Received(
-                503, "the activity could not be stored; retry later", code="unavailable"
-            )
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log.warning("inbox %s: the database is unavailable: %s", inbox_uri, error)
+            return Received(503, "the activity could not be stored; retry later",
+                            RETRY_AFTER_SECONDS, "unavailable")  # fmt: skip
 
     async def _receive(self, request: Request, inbox_uri: str) -> Received:
         body = await _read_body(request)

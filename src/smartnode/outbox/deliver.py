@@ -93,7 +93,9 @@ class Deliverer:
         """`on_attempt(outcome, seconds)` hears of each attempt (the node's metrics)."""
         self.db = db
         self.on_attempt = on_attempt or _ignore
-        self.options = options or DeliveryOptions()
+        self.options = options or DeliveryOptions(
+            lease=timedelta(seconds=settings.delivery_lease_seconds)
+        )
         self.breaker = breaker or Breaker()
         self.keys = keys or SigningKeys(settings.secret())
         self.client = DeliveryClient(
