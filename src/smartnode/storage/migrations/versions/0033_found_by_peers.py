@@ -1,7 +1,7 @@
 """matching profiles: the member's opt-in to be found by the federation's other nodes
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-06 16:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
