@@ -87,6 +87,10 @@ class InboxLane:
         # One group at a time: two long transactions bumping the same counters (a call's likes)
         # would wait on each other's row locks.
         self._one_group = asyncio.Lock()
+        # Claimed messages this lane could neither settle nor put back (the database went
+        # away): released at the next round instead of waiting out their lease, which would
+        # also hold back every later message of their actors.
+        self._stranded: set[int] = set()
 
     @property
     def in_flight(self) -> int:
@@ -101,6 +105,7 @@ class InboxLane:
     async def start(self, now: datetime, limit: int = BATCH) -> int:
         """Claim up to `limit` messages, settle what triage can, start the rest (one task per
         actor); how many were claimed."""
+        await self._release_stranded()
         async with self.db.session() as session, session.begin():
             rows = await queue.claim(
                 session, table(InboxMessage), now=now, lease=LEASE, limit=limit,
@@ -108,7 +113,11 @@ class InboxLane:
             )  # fmt: skip
         if not rows:
             return 0
-        remaining, warm, unmarked = await self._settle(rows, now)
+        try:
+            remaining, warm, unmarked = await self._settle(rows, now)
+        except Exception:
+            self._stranded.update(row.id for row in rows)
+            raise
         grouped = [row for row in remaining if row.actor_uri in warm]
         by_actor: dict[str, list[Row[Any]]] = {}
         for row in remaining:
@@ -203,8 +212,28 @@ class InboxLane:
 
     async def _run_in_order(self, rows: list[Row[Any]], now: datetime, unmarked: set[str]) -> None:
         async with self._slots:
-            for row in rows:
-                await self.process_one(row.id, row.attempts, now, unmarked)
+            for index, row in enumerate(rows):
+                try:
+                    await self.process_one(row.id, row.attempts, now, unmarked)
+                except Exception:  # not even put back (the database is away): next round
+                    log.exception("inbox message %s could not be put back", row.id)
+                    self._stranded.update(later.id for later in rows[index:])
+                    return
+
+    async def _release_stranded(self) -> None:
+        """Put back the messages stranded by a database outage, so they run again now."""
+        if not self._stranded:
+            return
+        ids = sorted(self._stranded)
+        async with self.db.session() as session, session.begin():
+            messages = table(InboxMessage)
+            await session.execute(
+                update(messages)
+                .where(messages.c.id.in_(ids), messages.c.state == queue.PENDING)
+                .values(locked_until=None),
+                execution_options={"synchronize_session": False},
+            )
+        self._stranded.difference_update(ids)
 
     async def process_one(
         self, message_id: int, attempts: int, now: datetime, unmarked: set[str] | None = None
