@@ -14,6 +14,7 @@ Status codes steer senders (PROTOCOL.md "Inbox"): 202 stored (duplicates and unk
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections import OrderedDict
@@ -212,7 +213,13 @@ class InboxReceiver:
         now: datetime,
         failure: SignatureError,
     ) -> ActorKey:
-        """Refetch a key that failed (once, within the host's refetch budget) and verify again."""
+        """Refetch a key that failed (once, within the host's refetch budget) and verify again;
+        a key another request refreshed meanwhile is tried first (a burst fetches it once)."""
+        current = await self.keys.cached(key.key_id)
+        if current is not None and current is not key:
+            with contextlib.suppress(SignatureError):
+                verify_signature(parsed, signed, current.key, now)
+                return current
         if not self.keys.may_refetch(key.key_id):
             raise failure
         fresh = await self.keys.fetch(key.key_id, now, reuse=False)
