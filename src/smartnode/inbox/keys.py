@@ -136,6 +136,16 @@ class KeyStore:
             self._prune(moment)
         return await asyncio.shield(entry[1])
 
+    def recently_fetched(self, key_id: str) -> ActorKey | None:
+        """The key a fetch of `key_id` found less than FETCH_REUSE seconds ago, if it succeeded:
+        a request whose signature failed while that fetch ran tries it before fetching again."""
+        entry = self._fetching.get(key_id)
+        if entry is None or not entry[1].done() or entry[1].cancelled():
+            return None
+        if time.monotonic() - entry[0] >= FETCH_REUSE or entry[1].exception() is not None:
+            return None
+        return entry[1].result()
+
     def _prune(self, moment: float) -> None:
         """Drop finished fetches older than FETCH_REUSE (the oldest come first)."""
         while self._fetching:
@@ -167,14 +177,17 @@ class KeyStore:
                 task = asyncio.ensure_future(self._store(key.fetched, now))
                 pending = (key, task)
                 self._storing[key.key_id] = pending
-                task.add_done_callback(lambda done: self._stored(key.key_id, done))
+                task.add_done_callback(lambda done: self._stored(key, done))
             await asyncio.shield(pending[1])
         self._remember(ActorKey(key.key_id, key.owner_uri, key.key))
 
-    def _stored(self, key_id: str, done: asyncio.Future[None]) -> None:
-        entry = self._storing.get(key_id)
+    def _stored(self, key: ActorKey, done: asyncio.Future[None]) -> None:
+        """A store ended: held in memory at once if it succeeded (before any waiter resumes)."""
+        entry = self._storing.get(key.key_id)
         if entry is not None and entry[1] is done:
-            del self._storing[key_id]
+            del self._storing[key.key_id]
+        if not done.cancelled() and done.exception() is None:
+            self._remember(ActorKey(key.key_id, key.owner_uri, key.key))
         _seen(done)
 
     async def _store(self, data: RemoteActorData, now: datetime) -> None:
