@@ -120,4 +120,7 @@ class SearchEmbedding(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     embedded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_search_embeddings_model", "model", "doc_id"),)
+    __table_args__ = (
+        Index("ix_search_embeddings_model", "model", "doc_id"),
+        Index("ix_search_embeddings_written", "model", "embedded_at"),
+    )
