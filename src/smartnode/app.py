@@ -31,6 +31,8 @@ from smartnode.api.docs_assets import add_docs_routes
 from smartnode.api.errors import add_error_handlers
 from smartnode.api.limits import MAX_REQUEST_BODY, BodyLimit
 from smartnode.api.mastodon import media as mastodon_media
+from smartnode.api.mastodon.answer_cache import answer_cache
+from smartnode.api.mastodon.answer_cache import install_listeners as install_answer_listeners
 from smartnode.api.oauth import router as oauth_router
 from smartnode.api.v1 import router as v1_router
 from smartnode.config import Settings
@@ -142,6 +144,8 @@ def create_app(
     app.state.schema_heads = code_heads(settings.database_url)
     app.state.uris = node_uris(settings)
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
+    answer_cache(app, settings.document_cache_seconds)  # Mastodon apps' repeated reads
+    install_answer_listeners()  # a write in this process forgets them
     ops.add_hot_routes(app)  # /healthz, /readyz, /metrics
     wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
     feeds.add_hot_routes(app)  # /feeds/{slug}.rss and .atom, ahead of the /feeds/{slug} actor

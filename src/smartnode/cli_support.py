@@ -29,8 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.handles import handle_for
 from smartnode.actors.identity import check_node_identity
 from smartnode.actors.node import ensure_node_actor, get_node_actor
+from smartnode.api.mastodon.answer_cache import writes_committed
 from smartnode.config import Settings, load_settings
 from smartnode.errors import ConfigError, SmartnodeError
+from smartnode.ops.cache_bus import announce_change
 from smartnode.storage.db import Database, create_engine
 from smartnode.storage.migrate import alembic_config, upgrade
 
@@ -151,11 +153,16 @@ def handle(username: str, settings: Settings) -> str:
 
 @asynccontextmanager
 async def database_session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A session on a database opened for one command and disposed afterwards."""
+    """A session on a database opened for one command and disposed afterwards. On PostgreSQL,
+    a command that wrote anything tells the API processes to forget their caches (a revoked
+    token, a suspended member, a changed profile show at once)."""
     db = Database(settings)
+    wrote = writes_committed()
     try:
         async with db.session() as session:
             yield session
+        if not settings.is_sqlite and writes_committed() > wrote:
+            await announce_change(db.engine)
     finally:
         await db.dispose()
 

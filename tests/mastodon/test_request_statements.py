@@ -3,7 +3,8 @@ engine (SQLAlchemy's `before_cursor_execute`): verify_credentials (the token wit
 the counts, the profile) and the home timeline (the token with its member, the page of
 statuses with their authors, the authors' counts, their profiles, the reader's marks, the
 boosts). The number is fixed per request, whatever the page holds: a change that adds a round
-trip per request, or one per status, fails here."""
+trip per request, or one per status, fails here. The same request asked again with nothing
+written meanwhile sends none (api/mastodon/answer_cache.py)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,12 @@ async def test_verify_credentials_reads_in_three_statements(api, db, settings, a
                      created_at=datetime.now(UTC)))  # fmt: skip
     posts = [await make_post(db, settings, anna, content=f"Post {n}") for n in range(3)]
     await api.get("/api/v1/accounts/verify_credentials", headers=headers)  # last use noted
+    api.app.state.answers.forget()  # as if something was written: the next one is rendered
 
     with statements(api) as sent:
         answer = await api.get("/api/v1/accounts/verify_credentials", headers=headers)
+    with statements(api) as again:  # asked again, nothing written meanwhile: the kept answer
+        kept = await api.get("/api/v1/accounts/verify_credentials", headers=headers)
 
     assert answer.status_code == 200, answer.text
     account = answer.json()
@@ -61,6 +65,7 @@ async def test_verify_credentials_reads_in_three_statements(api, db, settings, a
     assert account["source"]["follow_requests_count"] == 1
     assert account["source"]["language"] == "sv"
     assert len(sent) == VERIFY_CREDENTIALS, sent
+    assert (kept.status_code, kept.content, again) == (200, answer.content, [])
 
 
 async def test_a_home_page_of_forty_statuses_reads_in_six_statements(
@@ -79,6 +84,8 @@ async def test_a_home_page_of_forty_statuses_reads_in_six_statements(
         page = await api.get("/api/v1/timelines/home", params={"limit": 40}, headers=headers)
     with statements(api) as two:
         small = await api.get("/api/v1/timelines/home", params={"limit": 2}, headers=headers)
+    with statements(api) as again:
+        kept = await api.get("/api/v1/timelines/home", params={"limit": 40}, headers=headers)
 
     assert page.status_code == 200, page.text
     statuses = page.json()
@@ -93,3 +100,8 @@ async def test_a_home_page_of_forty_statuses_reads_in_six_statements(
     assert [s["id"] for s in small.json()] == [s["id"] for s in statuses[:2]]
     assert len(forty) == HOME, forty
     assert len(two) == HOME, two
+    assert (kept.content, kept.headers.get("link"), again) == (
+        page.content,
+        page.headers.get("link"),
+        [],
+    )

@@ -1,7 +1,8 @@
 """Document caches emptied across API processes on PostgreSQL (LISTEN/NOTIFY).
 
-Each API process keeps rendered documents and public pages (api/cache.py, web/page_cache.py)
-and empties them after its own writes. On PostgreSQL its `CacheBus` tells the others: a clear
+Each API process keeps rendered documents, public pages and the answers Mastodon apps ask for
+again and again (api/cache.py, web/page_cache.py, api/mastodon/answer_cache.py) and empties them
+after its own writes. On PostgreSQL its `CacheBus` tells the others: a clear
 here wakes the bus, which sends `NOTIFY smartnode_caches, '<this process>'` on its own
 connection (clears in a burst are sent once); every other process `LISTEN`s on that connection
 and forgets its caches when it hears one. A lost connection is reopened (0.5 s, doubling up to
@@ -18,10 +19,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from smartnode.api.cache import DocumentCache
+from smartnode.api.mastodon.answer_cache import answer_cache
 from smartnode.config import Settings
+from smartnode.content.stream_broker import CHANNEL as STREAM_CHANNEL
 from smartnode.web.page_cache import MAX_ENTRIES as PAGE_ENTRIES
 from smartnode.web.page_cache import STATE_KEY as PAGES_KEY
 
@@ -36,10 +41,13 @@ Caches = Callable[[], Iterable[DocumentCache | None]]
 class CacheBus:
     """One LISTEN connection per API process, sending and hearing cache clears."""
 
-    def __init__(self, database_url: str, caches: Caches) -> None:
+    def __init__(
+        self, database_url: str, caches: Caches, on_stream: Callable[[], None] | None = None
+    ) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._caches = caches
+        self._on_stream = on_stream
         self.origin = uuid.uuid4().hex
         self._wake = asyncio.Event()
         self._pending = False
@@ -48,6 +56,7 @@ class CacheBus:
         self._task: asyncio.Task[None] | None = None
         #: Notices heard from other processes, and connections opened (tests and logs).
         self.heard = 0
+        self.heard_stream = 0  # streaming events heard (any process's, this one's too)
         self.connections = 0
 
     @property
@@ -88,6 +97,8 @@ class CacheBus:
         conn = await asyncpg.connect(self._dsn)
         self._lost.clear()
         await conn.add_listener(CHANNEL, self._heard)
+        if self._on_stream is not None:
+            await conn.add_listener(STREAM_CHANNEL, self._heard_stream)
         conn.add_termination_listener(lambda _conn: self._lost.set())
         self._conn = conn
         self.connections += 1
@@ -126,24 +137,37 @@ class CacheBus:
             self.heard += 1
             self._forget_all()
 
+    def _heard_stream(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
+        self.heard_stream += 1
+        if self._on_stream is not None:
+            self._on_stream()
+
     def _forget_all(self) -> None:
         for cache in self._caches():
             if cache is not None:
                 cache.forget()
 
 
+async def announce_change(engine: AsyncEngine) -> None:
+    """Tell every API process to forget its caches (a change made outside them: the CLI)."""
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_notify(:channel, 'outside')"), {"channel": CHANNEL})
+
+
 def install_cache_bus(app: Any, settings: Settings) -> CacheBus | None:
-    """On PostgreSQL, a bus that the app's document and page caches tell of their clears."""
+    """On PostgreSQL, a bus that the app's document, page and answer caches tell of their
+    clears; the answers are forgotten on every streaming event too (another process's work)."""
     if settings.is_sqlite:
         return None
     state = app.state
     pages = DocumentCache(ttl_seconds=settings.page_cache_seconds, max_entries=PAGE_ENTRIES)
     setattr(state, PAGES_KEY, pages)
+    answers = answer_cache(app, settings.document_cache_seconds)
 
     def caches() -> list[DocumentCache | None]:
-        return [state.documents, getattr(state, PAGES_KEY, None)]
+        return [state.documents, getattr(state, PAGES_KEY, None), answers]
 
-    bus = CacheBus(settings.database_url, caches)
-    state.documents.on_clear = bus.announce
-    pages.on_clear = bus.announce
+    bus = CacheBus(settings.database_url, caches, on_stream=answers.forget)
+    for cache in (state.documents, pages, answers):
+        cache.on_clear = bus.announce
     return bus

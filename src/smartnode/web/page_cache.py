@@ -67,8 +67,8 @@ async def cached_page(request: Request, render: Callable[[], Awaitable[Response]
 
 class ClearedByWrites:
     """ASGI middleware: a write through this process (any method but GET, HEAD and OPTIONS,
-    inbox deliveries aside: the worker handles those later) empties the page cache, so what
-    a member just changed shows at once to visitors too."""
+    inbox deliveries aside: the worker handles those later) empties the page cache and the
+    answers kept for Mastodon apps, so what a member just changed shows at once."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,14 +81,17 @@ class ClearedByWrites:
         ):
             await self.app(scope, receive, send)
             return
-        found = getattr(scope["app"].state, STATE_KEY, None)
-        if isinstance(found, DocumentCache):
-            found.forget()  # here at once
+        state = scope["app"].state
+        found = [c for k in _CLEARED if isinstance(c := getattr(state, k, None), DocumentCache)]
+        for cache in found:
+            cache.forget()  # here at once
         try:
             await self.app(scope, receive, send)
         finally:
-            if isinstance(found, DocumentCache):
-                found.clear()  # again once the write is committed, telling other processes
+            for cache in found:
+                cache.clear()  # again once the write is committed, telling other processes
 
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The caches a write empties: public pages, and the answers kept for Mastodon apps.
+_CLEARED = (STATE_KEY, "answers")

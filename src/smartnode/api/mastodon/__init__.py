@@ -26,12 +26,15 @@ from smartnode.api.mastodon import (
     streaming_sse,
     timelines,
 )
+from smartnode.api.mastodon.answer_cache import CachedAnswers
 from smartnode.api.mastodon.cors import MastodonCors
 
 
 def include(app: FastAPI) -> None:
     """Add the Mastodon client API's routers to `app` (ahead of the pages), open to scripts
-    of other origins as Mastodon is (cors.py)."""
+    of other origins as Mastodon is (cors.py); the answers apps ask for again and again are
+    kept a few seconds (answer_cache.py)."""
+    app.add_middleware(CachedAnswers)  # inside CORS: a kept answer gets its headers too
     app.add_middleware(MastodonCors)
     app.include_router(instance.router)  # /api/v1/instance, /api/v2/instance, peers, emojis
     app.include_router(preferences.router)  # /api/v1/preferences, /api/v1/markers

@@ -25,6 +25,7 @@ from smartnode.accounts.bearer import principal_and_member
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import acting_member
 from smartnode.api.deps import SessionDep
+from smartnode.api.mastodon.answer_cache import MEMBER_STATE
 from smartnode.errors import Forbidden, SmartnodeError, Unauthorized
 from smartnode.storage.models import Actor
 from smartnode.validation_words import validation_message
@@ -107,6 +108,8 @@ async def caller(request: Request, session: SessionDep) -> Principal:
     # Held for the request: the session's identity map keeps only referenced rows, and
     # held, the member is read once (acting_member and maybe_member find it there).
     session.info[HELD_MEMBER] = member
+    if member is not None:  # an answer to this token may be kept (answer_cache.py)
+        setattr(request.state, MEMBER_STATE, member.id)
     return principal
 
 
