@@ -28,9 +28,10 @@ def reindex_command(
         bool, typer.Option("--embeddings", help="Recompute every embedding, not only new texts'.")
     ] = False,
 ) -> None:
-    """Rebuild the search index from members, projects and calls (after `import-esco`, or
-    after writes made outside the application), then embed the documents whose text is new
-    (unless SMARTNODE_SEMANTIC_SEARCH is off); searches keep working meanwhile."""
+    """Rebuild the search index from members, projects, calls, events and posts (after
+    `import-esco`, or after writes made outside the application), then embed the documents
+    whose text is new (unless SMARTNODE_SEMANTIC_SEARCH is off); searches keep working
+    meanwhile."""
 
     async def work(settings: Settings) -> tuple[int, int]:
         db = Database(settings)
@@ -52,15 +53,17 @@ def reindex_command(
 
 def search_command(
     query: Annotated[str, typer.Argument(help="Words to look for, in any language.")],
-    kind: Annotated[list[str] | None, typer.Option(help="member, project or call.")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="member, project, call, event or post.")
+    ] = None,
     language: Annotated[str, typer.Option(help="Your language (stemming).")] = "en",
     limit: Annotated[int, typer.Option(min=1, max=50)] = 20,
     peers: Annotated[
         bool, typer.Option("--peers", help="Also ask the trusted peer nodes for their members.")
     ] = False,
 ) -> None:
-    """Search members, projects and calls as the search page does (one line a result: kind,
-    URI, name, and the node it came from with --peers)."""
+    """Search members, projects, calls, events and posts as the search page does (one line a
+    result: kind, URI, name, and the node it came from with --peers)."""
 
     async def work(settings: Settings) -> tuple[SearchPage, PeerAnswers | None]:
         semantic = shared_semantic(settings.semantic_search)

@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from tests.api.test_v1_auth import admin_headers
-from tests.matching.search_arrange import COMPOSE, LIVE_SOUND, call_row, project, seven_members
+from tests.conftest import make_member
+from tests.content import make_post
+from tests.matching.search_arrange import (
+    COMPOSE,
+    LIVE_SOUND,
+    call_row,
+    project,
+    publish_event,
+    seven_members,
+)
 
 
 async def get(client: Any, **params: Any) -> dict[str, Any]:
@@ -109,3 +118,20 @@ async def test_hostile_queries_answer_200_or_422(client, db, settings) -> None:
         422,
     )
     assert len((await get(client))["items"]) == 7
+
+
+async def test_events_and_posts_by_kind_and_an_events_dates(client, db, settings) -> None:
+    anna = await make_member(db, settings, "anna", language="sv", indexable=True)
+    post = await make_post(db, settings, anna, content="Zorblax på turné i vår.")
+    event = await publish_event(db, settings, anna, content="Zorblax spelar på nyårsnatten.")
+    body = await get(client, q="zorblax")
+    assert {(i["uri"], i["kind"]) for i in body["items"]} == {(post.uri, "post"),
+                                                             (event.uri, "event")}  # fmt: skip
+    assert {f["value"]: f["count"] for f in body["facets"]["kind"]} == {"event": 1, "post": 1}
+    assert [i["uri"] for i in (await get(client, q="zorblax", kind="post"))["items"]] == [post.uri]
+    [item] = (await get(client, kind="event", **{"from": "2031-01-01", "to": "2031-01-01"}))[
+        "items"
+    ]
+    assert (item["uri"], item["title"], item["country"]) == (event.uri, "Nyårsjazz", "SE")
+    assert (await get(client, kind=["event", "post"], country="se"))["total"] == 1
+    assert (await get(client, kind="event", **{"from": "2031-01-02"}))["items"] == []

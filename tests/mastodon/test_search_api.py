@@ -13,6 +13,7 @@ from tests.content import add_follower, make_post, remote_note
 from tests.mastodon import assert_account, assert_status, bearer
 from tests.mastodon.conftest import ALICE
 from tests.mastodon.test_statuses_api import publish_call
+from tests.matching.search_arrange import publish_event
 
 URL = "/api/v2/search"
 ZOE = "https://remote.example/users/zoe"
@@ -97,6 +98,20 @@ async def test_statuses_the_reader_may_read_and_calls_from_the_index(
     assert (await api.get(URL, params={"q": hidden.uri})).json()["statuses"] == []
     mine = await api.get(URL, params={"q": hidden.uri}, headers=await bearer(db, anna))
     assert [s["id"] for s in mine.json()["statuses"]] == [str(hidden.id)]
+
+
+async def test_public_posts_and_events_the_index_finds_are_statuses(api, db, settings, bo) -> None:
+    cora = await make_member(db, settings, "cora", language="sv", indexable=True)
+    post = await make_post(db, settings, cora, content="Jazz i kväll på Folkets park i Malmö")
+    event = await publish_event(db, settings, cora, content="Jazz hela natten i Malmö.")
+    await make_post(db, settings, bo, content="Jazz i Malmö?", in_reply_to=post.uri)
+    # The words apart: only the index finds them (a reply is never in it).
+    found = await api.get(URL, params={"q": "jazz Malmö", "type": "statuses"})
+    assert found.status_code == 200, found.text
+    statuses = found.json()["statuses"]
+    assert {s["id"] for s in statuses} == {str(post.id), str(event.id)}
+    for status in statuses:
+        assert_status(status)
 
 
 async def test_hashtags_of_public_statuses(api, db, settings, anna) -> None:

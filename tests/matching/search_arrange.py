@@ -1,16 +1,19 @@
-"""Arranging search tests: members, projects and calls in seven languages, written through the
-real services (the index follows by itself), and remote actors and calls as the inbox stores
-them."""
+"""Arranging search tests: members, projects and calls in seven languages, and events, written
+through the real services (the index follows by itself), and remote actors and calls as the
+inbox stores them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from smartnode.actors.records import node_uris
+from smartnode.content.events import create_event
+from smartnode.content.events_inputs import EventInput
 from smartnode.matching.search import Filters, SearchPage, search
-from smartnode.storage.models import Actor
+from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_search import SearchDocument
 from tests.matching.arrange import (
     COMPOSE,
@@ -24,6 +27,9 @@ from tests.matching.arrange import (
 
 MOMENT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OPTED_IN = {"listed": True, "indexable": True}
+#: 00:30 on New Year's Day in Stockholm: still 31 December in UTC.
+NEW_YEAR = datetime(2031, 1, 1, 0, 30, tzinfo=UTC) - timedelta(hours=1)
+PLACE = {"name": "Malmö Opera", "locality": "Malmö", "country": "se"}
 
 
 def profile(*skills: str, country: str = "", city: str = "", **more: Any) -> dict[str, Any]:
@@ -60,6 +66,21 @@ async def seven_members(db: Any, settings: Any) -> dict[str, Actor]:
             name=name, summary=bio, language=lang,
         )  # fmt: skip
     return made
+
+
+def event_input(**fields: Any) -> EventInput:
+    return EventInput.model_validate({
+        "name": "Nyårsjazz", "content": "Frijazz & <b>fyrverkerier</b> vid midnatt.",
+        "starts_at": NEW_YEAR.isoformat(), "ends_at": (NEW_YEAR + timedelta(hours=3)).isoformat(),
+        "timezone": "Europe/Stockholm", "place": PLACE, **fields,
+    })  # fmt: skip
+
+
+async def publish_event(db: Any, settings: Any, author: Actor, **fields: Any) -> ContentObject:
+    """A public event (New Year's night in Malmö) made through the real service."""
+    async with db.session() as s, s.begin():
+        return await create_event(s, node_uris(settings), author=author,
+                                  data=event_input(**fields), now=MOMENT)  # fmt: skip
 
 
 async def found(db: Any, q: str, filters: Filters = Filters(), **kw: Any) -> SearchPage:

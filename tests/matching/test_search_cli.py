@@ -1,5 +1,5 @@
 """`smartnode reindex` rebuilds the search index from the rows (after writes the listener did
-not see, like a bulk import)."""
+not see, like a bulk import); `smartnode search` finds every kind."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from sqlalchemy import delete, select
 from smartnode.storage.db import Database
 from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 from tests.conftest import make_member, make_project, query
+from tests.content import make_post
+from tests.matching.search_arrange import publish_event
 
 
 def test_reindex_rebuilds_the_index(smartnode, settings, database_url) -> None:
@@ -70,3 +72,31 @@ def test_reindex_embeds_and_search_finds_across_languages(
     assert "Embeddings computed: 1." in forced.output
     refused = smartnode("search", "x" * 201)
     assert refused.exit_code != 0 and "at most 200 characters" in refused.output
+
+
+def test_reindex_and_search_events_and_posts(smartnode, settings, database_url) -> None:
+    async def arrange() -> tuple[str, str]:
+        db = Database(settings)
+        try:
+            anna = await make_member(db, settings, "anna", language="sv", indexable=True)
+            post = await make_post(db, settings, anna, content="Zorblax på turné.")
+            event = await publish_event(db, settings, anna, content="Zorblax spelar.")
+            async with db.session() as s, s.begin():
+                await s.execute(delete(SearchDocument))
+        finally:
+            await db.dispose()
+        return post.uri, event.uri
+
+    post, event = asyncio.run(arrange())
+    result = smartnode("reindex")
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt: 2 documents." in result.output
+    found = smartnode("search", "zorblax", "--kind", "event")
+    assert found.exit_code == 0, found.output
+    assert [line.split() for line in found.output.splitlines()] == [
+        ["event", event, "Nyårsjazz"], ["1", "found."]]  # fmt: skip
+    found = smartnode("search", "zorblax", "--kind", "post", "--kind", "event")
+    assert sorted(line.split() for line in found.output.splitlines()[:2]) == [
+        ["event", event, "Nyårsjazz"], ["post", post, "Zorblax", "på", "turné."]]  # fmt: skip
+    refused = smartnode("search", "zorblax", "--kind", "robot")
+    assert refused.exit_code != 0 and "event, post" in refused.output

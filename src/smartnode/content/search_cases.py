@@ -2,10 +2,11 @@
 
 Accounts: an exact handle (`user`, `@user@host`) of an actor we store, then what the search
 index finds (members who opted in, discoverable projects and remote actors: matching/search.py).
-Statuses: the public calls the index finds, then live public posts and events whose text holds
-the query, as far as the reader may read them. Hashtags: those of public statuses. `resolve`
-looks a `user@host` handle up by WebFinger, or fetches an actor's URL, through the resolver
-(the safe fetcher), and a status's URL (status_lookup.py). Services never commit.
+Statuses: the public calls, events and posts the index finds (ranked), then live public posts
+and events whose text holds the query, as far as the reader may read them. Hashtags: those of
+public statuses. `resolve` looks a `user@host` handle up by WebFinger, or fetches an actor's
+URL, through the resolver (the safe fetcher), and a status's URL (status_lookup.py). Services
+never commit.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from smartnode.storage.models import Actor, ContentObject, Follow
 #: Rows read when a list is filtered in Python (readability, hashtags).
 SCAN = 200
 MAX_QUERY = 200
+#: Search documents that are statuses.
+STATUS_KINDS = ("call", "event", "post")
 #: Fetches and stores the status at a URL (content/status_lookup.py), or None.
 Fetch = Callable[[str], Awaitable[Item | None]]
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_.\-]{1,100})(?:@([A-Za-z0-9.\-]{1,253}(?::\d{1,5})?))?$")
@@ -137,8 +140,8 @@ async def find_statuses(
     fetch: Fetch | None = None,
 ) -> list[Item]:  # fmt: skip
     """Statuses for the query that the reader may read: a status by its URL (stored, else
-    fetched when `fetch` is given), the index's calls, then public posts and events whose text
-    holds the words."""
+    fetched when `fetch` is given), the index's calls, events and posts, then public posts and
+    events whose text holds the words."""
     q = wanted.q.strip()
     if is_url(q):
         items = await _items(session, or_(ContentObject.uri == q, ContentObject.url == q))
@@ -147,12 +150,12 @@ async def find_statuses(
     elif not q:
         return []
     else:
-        page = await search(session, q[:MAX_QUERY], Filters(kinds=("call",)),
+        page = await search(session, q[:MAX_QUERY], Filters(kinds=STATUS_KINDS),
                             limit=min(50, wanted.offset + wanted.limit))  # fmt: skip
-        calls = {obj.uri: (obj, a) for obj, a in await _items(
+        indexed = {obj.uri: (obj, a) for obj, a in await _items(
             session, ContentObject.uri.in_([h.uri for h in page.hits]))}  # fmt: skip
         text = func.lower(ContentObject.content).contains(q.lower()[:MAX_QUERY], autoescape=True)
-        items = [calls[h.uri] for h in page.hits if h.uri in calls]
+        items = [indexed[h.uri] for h in page.hits if h.uri in indexed]
         items += await _items(session, _public(), text)
     reader = Reader(wanted.reader)
     found: list[Item] = []

@@ -1,10 +1,11 @@
-"""Hybrid search over members, projects and calls, with facets (docs/search.md).
+"""Hybrid search over members, projects, calls, events and posts, with facets (docs/search.md).
 
 Two rankings of the documents that pass the filters are fused by reciprocal rank: the lexical
 one (full text, with the query's ESCO labels in the other languages: search_expand.py) and,
 when the model is on, the semantic one (cosine over stored embeddings: search_vectors.py).
 Only what the index holds can be found, and the index holds only what may be found (members who
-opted in, discoverable projects and remote actors, public live calls): see search_docs.py.
+opted in, discoverable projects and remote actors, public live calls and events, public live
+posts that are not replies by authors who let their posts be found): see search_docs.py.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from smartnode.matching.taxonomy import preferred_labels
 from smartnode.storage.models import table
 from smartnode.storage.models_search import SearchDocument, SearchFacet, SearchWindow
 
-KINDS = ("member", "project", "call")
+KINDS = ("member", "project", "call", "event", "post")
 MAX_QUERY = 200
 MAX_LIMIT = 50
 FACET_VALUES = 30

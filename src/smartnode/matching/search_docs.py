@@ -1,4 +1,5 @@
-"""What the search index holds for a member, a project or a call (docs/search.md).
+"""What the search index holds for a member, a project, a call, an event or a post
+(docs/search.md).
 
 Reads rows through a sync `Connection` (the index is written inside the session's commit, see
 search_index.py) and decides privacy: a thing that may not be found gets no document.
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from smartnode.actors.handles import handle_for, remote_domain
 from smartnode.content.call_terms import CallTerms, read_terms
+from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
 from smartnode.matching.terms import fold
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
@@ -33,6 +36,8 @@ from smartnode.storage.models_matching import (
 #: Remote actor types shown as members and as projects.
 REMOTE_KINDS = {"Person": "member", "Group": "project", "Organization": "project"}
 MAX_BODY = 20_000
+#: How long a post's title (its first words, when it has no name) may be.
+HEADLINE = 80
 _BREAKS = re.compile(r"<br\s*/?>|</p>|</li>|</blockquote>|</pre>|</h\d>", re.IGNORECASE)
 _Row = Mapping[str, Any]
 
@@ -207,13 +212,8 @@ def _call_skills(terms: CallTerms) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(uris)), names
 
 
-def call_doc(conn: Connection, object_id: int) -> Doc | None:
-    """A public, live call (ours or a remote one): title, text, skills in every language."""
-    obj = _one(conn, ContentObject, "id", object_id)
-    if obj is None or obj["kind"] != "call" or obj["deleted_at"] is not None:
-        return None
-    if obj["visibility"] != "public":
-        return None
+def call_doc(conn: Connection, obj: _Row) -> Doc:
+    """A call: title, text, skills in every language."""
     terms = read_terms(obj["extra"], name=obj["name"])
     uris, names = _call_skills(terms)
     text = _translations(obj["content"], obj["content_map"])
@@ -230,3 +230,95 @@ def call_doc(conn: Connection, object_id: int) -> Doc | None:
         languages=_strings(terms.language_codes, 16),
         windows=[(starts, ends)] if starts and ends and starts <= ends else [],
     )  # fmt: skip
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _local_day(moment: datetime | None, zone: object) -> date | None:
+    """The day a moment falls on in the event's zone (UTC when it names none we know)."""
+    if moment is None:
+        return None
+    try:
+        tz = ZoneInfo(zone) if isinstance(zone, str) and zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    return moment.astimezone(tz).date()
+
+
+def _country(value: object) -> str:
+    """An ISO 3166 alpha-2 code, upper case, else "" (a place may spell its country out)."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    return ""
+
+
+def _languages(obj: _Row) -> list[str]:
+    return _strings(list(_dict(obj["content_map"])), 16)
+
+
+def event_doc(conn: Connection, obj: _Row) -> Doc:
+    """An event: title, text in every language, place; its days (in its zone) as a window."""
+    facts = _dict(_dict(obj["extra"]).get("event"))
+    place = _dict(facts.get("place"))
+    text = _translations(obj["content"], obj["content_map"])
+    zone = facts.get("timezone")
+    starts = _local_day(obj["starts_at"], zone)
+    ends = _local_day(obj["ends_at"], zone) or starts
+    where = [place.get(k) for k in ("name", "locality", "region", "country")]
+    return Doc(
+        kind="event", uri=obj["uri"], local=obj["local"], language=obj["language"] or "und",
+        title=(plain(obj["name"]) or next((t for t in text if t), ""))[:300],
+        body=_join([*text, *where]), country=_country(place.get("country")),
+        remote=bool(facts.get("online_url")),  # it can be joined online
+        published_at=obj["published_at"], updated_at=obj["updated_at"],
+        languages=_languages(obj),
+        windows=[(starts, ends)] if starts and ends and starts <= ends else [],
+    )  # fmt: skip
+
+
+def _headline(text: str) -> str:
+    """The first words of a text, cut between words."""
+    if len(text) <= HEADLINE:
+        return text
+    return text[:HEADLINE].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
+def post_doc(conn: Connection, obj: _Row) -> Doc | None:
+    """A post that is not a reply, by an author who lets their posts be found (`indexable`):
+    title (or first words) and text in every language; a post behind a content warning is
+    found by its warning only."""
+    if obj["in_reply_to_uri"]:
+        return None
+    author = _one(conn, Actor, "id", obj["actor_id"])
+    if author is None or author["deleted_at"] is not None or not author["indexable"]:
+        return None
+    # Interop: Mastodon sends a Note's content warning as its summary (an Article's is a lead).
+    warning = plain(obj["summary"]) if obj["ap_type"] != "Article" else ""
+    text = [warning] if warning else _translations(obj["content"], obj["content_map"])
+    first = next((t for t in text if t), "")
+    return Doc(
+        kind="post", uri=obj["uri"], local=obj["local"], language=obj["language"] or "und",
+        title=(plain(obj["name"]) or _headline(first))[:300], body=_join(text),
+        country="", remote=False, published_at=obj["published_at"],
+        updated_at=obj["updated_at"], languages=_languages(obj),
+    )  # fmt: skip
+
+
+#: The document each kind of content gets (replies, and every other kind, get none).
+_CONTENT_DOCS: dict[str, Callable[[Connection, _Row], Doc | None]] = {
+    CALL: call_doc, EVENT: event_doc, ANNOUNCEMENT: post_doc,
+}  # fmt: skip
+#: Content kinds that may have a document.
+CONTENT_KINDS = tuple(_CONTENT_DOCS)
+
+
+def object_doc(conn: Connection, object_id: int) -> Doc | None:
+    """The document of a piece of content (ours or a remote one), or None when it may not be
+    found: only public, live calls, events and posts."""
+    obj = _one(conn, ContentObject, "id", object_id)
+    if obj is None or obj["deleted_at"] is not None or obj["visibility"] != "public":
+        return None
+    build = _CONTENT_DOCS.get(obj["kind"])
+    return build(conn, obj) if build is not None else None

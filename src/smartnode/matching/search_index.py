@@ -1,7 +1,8 @@
 """Keeping the search index in step with the rows it is made of (docs/search.md).
 
-A session listener notes, after each flush, which actors and calls changed (members' profiles,
-skills, languages, matching profiles and projects count as their actor), and rewrites their
+A session listener notes, after each flush, which actors and pieces of content (calls, events,
+posts) changed (members' profiles, skills, languages, matching profiles and projects count as
+their actor; an author's `indexable` or deletion counts for their posts too), and rewrites their
 documents just before the commit, in the same transaction: a search never shows what was not
 committed, and a rolled-back change leaves the index as it was. Writes made with Core statements
 outside a session (bulk imports) are caught up with `reindex_all` (`smartnode reindex`).
@@ -20,9 +21,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from smartnode.content.terms import ANNOUNCEMENT
 from smartnode.errors import ValidationFailed
 from smartnode.matching.embedder import document_text, text_hash
-from smartnode.matching.search_docs import Doc, actor_doc, call_doc
+from smartnode.matching.search_docs import CONTENT_KINDS, Doc, actor_doc, object_doc
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
 from smartnode.storage.models_matching import (
     MatchingProfile,
@@ -38,6 +40,8 @@ from smartnode.storage.models_search import (
 )
 
 ACTOR, OBJECT = "actor", "object"
+#: Not a document: the posts of an author whose consent (or existence) changed.
+_AUTHOR = "author"
 #: Which document a changed row belongs to: (source, attribute holding the ref).
 _TRACKED: dict[type[Any], tuple[str, str]] = {
     Actor: (ACTOR, "id"),
@@ -49,7 +53,10 @@ _TRACKED: dict[type[Any], tuple[str, str]] = {
     MemberAvailability: (ACTOR, "member_id"),
     ContentObject: (OBJECT, "id"),
 }
-_SOURCES = {"member": ACTOR, "project": ACTOR, ACTOR: ACTOR, "call": OBJECT, OBJECT: OBJECT}
+_SOURCES = {"member": ACTOR, "project": ACTOR, ACTOR: ACTOR, "call": OBJECT, "event": OBJECT,
+            "post": OBJECT, OBJECT: OBJECT}  # fmt: skip
+#: Actor attributes a post's document depends on.
+_AUTHOR_FACTS = ("indexable", "deleted_at")
 _PENDING = "smartnode.search_index.pending"
 
 
@@ -98,8 +105,25 @@ def _write(conn: Connection, source: str, ref: int, doc: Doc | None) -> None:
 
 def reindex_ref(conn: Connection, source: str, ref: int) -> None:
     """Rewrite (or remove) the document of one actor or object, on a sync connection."""
-    doc = actor_doc(conn, ref) if source == ACTOR else call_doc(conn, ref)
+    if source == _AUTHOR:
+        for object_id in _posts_of(conn, ref):
+            _write(conn, OBJECT, object_id, object_doc(conn, object_id))
+        return
+    doc = actor_doc(conn, ref) if source == ACTOR else object_doc(conn, ref)
     _write(conn, source, ref, doc)
+
+
+def _posts_of(conn: Connection, actor_id: int) -> list[int]:
+    """The ids of an author's posts that may have a document (whether they have one now)."""
+    objects = table(ContentObject)
+    rows = conn.execute(
+        select(objects.c.id)
+        .where(objects.c.actor_id == actor_id, objects.c.kind == ANNOUNCEMENT,
+               objects.c.deleted_at.is_(None), objects.c.visibility == "public",
+               objects.c.in_reply_to_uri.is_(None))
+        .order_by(objects.c.id)
+    ).scalars()  # fmt: skip
+    return list(rows)
 
 
 def reindex_all_sync(conn: Connection) -> int:
@@ -115,12 +139,13 @@ def reindex_all_sync(conn: Connection) -> int:
     for actor_id in list(actor_ids):
         reindex_ref(conn, ACTOR, actor_id)
         seen.add((ACTOR, actor_id))
-    call_ids = conn.execute(
+    object_ids = conn.execute(
         select(objects.c.id)
-        .where(objects.c.kind == "call", objects.c.deleted_at.is_(None))
+        .where(objects.c.kind.in_(CONTENT_KINDS), objects.c.deleted_at.is_(None),
+               objects.c.visibility == "public")
         .order_by(objects.c.id)
-    ).scalars()
-    for object_id in list(call_ids):
+    ).scalars()  # fmt: skip
+    for object_id in list(object_ids):
         reindex_ref(conn, OBJECT, object_id)
         seen.add((OBJECT, object_id))
     for source, ref in sorted(before - seen):
@@ -129,7 +154,8 @@ def reindex_all_sync(conn: Connection) -> int:
 
 
 async def reindex(session: AsyncSession, kind: str, ref: int) -> None:
-    """Rewrite the document of a member/project/actor (actor id) or call/object (object id)."""
+    """Rewrite the document of a member/project/actor (actor id) or call/event/post/object
+    (object id)."""
     source = _SOURCES.get(kind)
     if source is None:
         raise ValidationFailed(f"kind: one of {', '.join(sorted(_SOURCES))}")
@@ -148,7 +174,8 @@ async def reindex_all(session: AsyncSession) -> int:
 
 def _ref(obj: object, source: str, attribute: str) -> tuple[str, int] | None:
     state = inspect(obj)
-    if isinstance(obj, ContentObject) and state.dict.get("kind", "call") != "call":
+    kind = state.dict.get("kind")  # not loaded: the row tells (reindex_ref reads it)
+    if isinstance(obj, ContentObject) and kind is not None and kind not in CONTENT_KINDS:
         return None
     value = state.dict.get(attribute)
     if value is None and attribute == "id" and state.identity:
@@ -175,6 +202,14 @@ def _shows_a_change(obj: object) -> bool:
     return any(attr.key not in unseen and attr.history.has_changes() for attr in state.attrs)
 
 
+def _author_changed(obj: object) -> bool:
+    """Whether an actor's change may add or remove documents of their posts."""
+    if not isinstance(obj, Actor):
+        return False
+    attrs = inspect(obj).attrs
+    return any(attrs[key].history.has_changes() for key in _AUTHOR_FACTS)
+
+
 def _after_flush(session: Session, _context: object) -> None:
     pending: set[tuple[str, int]] = session.info.setdefault(_PENDING, set())
     dirty = [obj for obj in session.dirty if _shows_a_change(obj)]
@@ -182,6 +217,9 @@ def _after_flush(session: Session, _context: object) -> None:
         spec = _TRACKED.get(type(obj))
         ref = _ref(obj, *spec) if spec else None
         if ref is not None:
+            pending.add(ref)
+    for obj in dirty:
+        if _author_changed(obj) and (ref := _ref(obj, _AUTHOR, "id")) is not None:
             pending.add(ref)
 
 

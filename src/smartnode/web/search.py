@@ -29,7 +29,10 @@ _NAMES = {
     "language": N_("Language"),
     "skill": N_("Skill"),
 }
-KIND_NAMES = {"member": N_("Member"), "project": N_("Project"), "call": N_("Open call")}
+KIND_NAMES = {
+    "member": N_("Member"), "project": N_("Project"), "call": N_("Open call"),
+    "event": N_("Event"), "post": N_("Post"),
+}  # fmt: skip
 
 
 def _link(params: dict[str, str], **change: str) -> str:

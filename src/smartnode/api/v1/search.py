@@ -1,4 +1,5 @@
-"""/api/smart/v1/search: full-text search over members, projects and calls, with facets.
+"""/api/smart/v1/search: full-text search over members, projects, calls, events and posts, with
+facets.
 
 Public: only what its owners let be found is in the index (docs/search.md).
 """
@@ -21,18 +22,20 @@ from smartnode.matching.terms import LANGUAGES
 
 router = APIRouter(tags=["search"])
 
-Kind = Literal["member", "project", "call"]
+Kind = Literal["member", "project", "call", "event", "post"]
 LANG = r"^[a-z]{2,3}$"
 
 
 class HitOut(BaseModel):
-    kind: str = Field(description="member, project or call.")
+    kind: str = Field(description="member, project, call, event or post.")
     uri: str = Field(description="The ActivityPub id (also its page for people).")
-    title: str = Field(description="Name or call title, plain text.")
+    title: str = Field(
+        description="Name, or title (a post without one: its first words), plain text."
+    )
     snippet: str = Field(description="Plain text around the first match, HTML-escaped.")
     language: str = Field(description="The text's language; `und` when unknown (remote).")
     country: str
-    remote: bool = Field(description="Remote work is possible.")
+    remote: bool = Field(description="Remote work is possible (an event: it can be joined online).")
     local: bool = Field(description="On this node (false: cached from another server).")
     skills: list[str] = Field(description="ESCO URIs.")
     languages: list[str] = Field(description="Working languages.")
@@ -97,7 +100,7 @@ def _viewer_language(lang: str | None, accept_language: str | None) -> str:
 @router.get(
     "/search",
     response_model=SearchOut,
-    summary="Search members, projects and calls",
+    summary="Search members, projects, calls, events and posts",
     description="Words in any of the seven languages (stemmed in `lang`, accents ignored, "
     "parts of compounds found); filters combine with AND, repeated `kind` or `skill` with OR. "
     "An empty `q` lists what the filters select, newest first.",
@@ -109,7 +112,9 @@ async def search_route(
     session: SessionDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="Words to look for.")] = "",
-    kind: Annotated[list[Kind] | None, Query(description="member, project or call.")] = None,
+    kind: Annotated[
+        list[Kind] | None, Query(description="member, project, call, event or post.")
+    ] = None,
     skill: Annotated[
         list[Annotated[str, Field(max_length=255)]] | None,
         Query(max_length=20, description="ESCO URIs (any of them)."),
