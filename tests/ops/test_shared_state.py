@@ -95,3 +95,15 @@ async def test_a_change_through_one_process_empties_the_others_cache(
                 async with db.engine.begin() as conn:
                     await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
                 await _until(lambda p=pid: bus.server_pid not in (None, p), "a new connection")
+
+
+async def test_an_api_process_listens_before_it_serves(db: Database, settings: Settings) -> None:
+    """Otherwise the bus's first connection would empty caches filled meanwhile, and a notice
+    sent before it would be missed."""
+    async with _processes(settings, 1) as [(app, client)]:
+        bus = app.state.cache_bus
+        if settings.is_sqlite:
+            assert bus is None
+            return
+        assert bus.server_pid is not None and bus.connections == 1
+        assert (await client.get("/nodeinfo/2.1")).status_code == 200

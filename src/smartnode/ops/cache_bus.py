@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "smartnode_caches"
 FIRST_RETRY, LAST_RETRY = 0.5, 10.0
+FIRST_WAIT = 5.0
 
 Caches = Callable[[], Iterable[DocumentCache | None]]
 
@@ -71,6 +72,13 @@ class CacheBus:
         self._wake.set()
 
     async def start(self) -> None:
+        """Listen before the process serves (so no notice is missed while its caches fill),
+        waiting at most FIRST_WAIT seconds; the bus's task keeps (re)connecting."""
+        try:
+            await asyncio.wait_for(self._connect(), FIRST_WAIT)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("cache bus not listening yet (%s); retrying", type(error).__name__)
+            await self._close()
         self._task = asyncio.create_task(self._run(), name="cache-bus")
 
     async def stop(self) -> None:
@@ -83,7 +91,8 @@ class CacheBus:
         delay = FIRST_RETRY
         while True:
             try:
-                await self._connect()
+                if self._conn is None or self._conn.is_closed():
+                    await self._connect()
                 delay = FIRST_RETRY
                 await self._serve()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
