@@ -8,7 +8,7 @@ OIDC_PROVIDER := tests/accounts/oidc_provider
 BROWSER := tests/browser
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint check clean
+.PHONY: run test test-deps lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed" if sys.version_info < (3, 11) else 0)'
@@ -58,7 +58,10 @@ $(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-l
 	cd $(BROWSER) && npm ci --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(MASTODON_CLIENTS)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
+# Everything the suite needs, installed once (CI installs it before running two suites at once).
+test-deps: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(MASTODON_CLIENTS)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
+
+test: test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
