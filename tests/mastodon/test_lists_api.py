@@ -151,6 +151,34 @@ async def test_a_lists_timeline_holds_its_accounts_statuses_by_its_replies_polic
     assert (await api.get(path, headers=reading_statuses)).status_code == 403
 
 
+async def test_accounts_on_an_exclusive_list_leave_the_home_timeline(
+    api, db, settings, anna, bo
+) -> None:
+    carl = await make_member(db, settings, "carl")
+    headers = await bearer(db, anna, "read write")
+    for who in (bo, carl):
+        await api.post(f"/api/v1/accounts/{who.id}/follow", headers=headers)
+    made = await api.post("/api/v1/lists", json={"title": "Band", "exclusive": True},
+                          headers=headers)  # fmt: skip
+    list_id = made.json()["id"]
+    await api.post(f"/api/v1/lists/{list_id}/accounts", json={"account_ids": [str(bo.id)]},
+                   headers=headers)  # fmt: skip
+    bos = await make_post(db, settings, bo, content="Rehearsal moved")
+    carls = await make_post(db, settings, carl, content="New poster")
+    await api.post(f"/api/v1/statuses/{carls.id}/reblog", headers=await bearer(db, bo, "write"))
+
+    def ids(answer) -> list[str]:
+        return [s["id"] for s in answer.json()]
+
+    home = await api.get("/api/v1/timelines/home", headers=headers)
+    assert ids(home) == [str(carls.id)]  # bo's post and bo's boost are on the list only
+    listed = await api.get(f"/api/v1/timelines/list/{list_id}", headers=headers)
+    assert ids(listed) == [str(bos.id)]
+    await api.put(f"/api/v1/lists/{list_id}", json={"exclusive": False}, headers=headers)
+    home = await api.get("/api/v1/timelines/home", headers=headers)
+    assert ids(home) == [str(carls.id), str(bos.id)]
+
+
 async def test_a_projects_team_is_a_read_only_list(api, db, settings, anna, bo) -> None:
     project = await make_project(db, settings, "Garden", "anna")
     async with db.session() as s, s.begin():

@@ -205,3 +205,29 @@ async def test_follow_and_mention_notifications_are_mastodons_own_types(
         URL, headers=headers, params=[("types[]", "follow"), ("types[]", "follow_request")]
     )
     assert [n["type"] for n in follows.json()] == ["follow_request", "follow"]
+
+
+async def test_the_unread_count_leaves_out_those_muted_or_blocked_as_the_list_does(
+    api, db, settings, anna, bo
+) -> None:
+    carl = await make_member(db, settings, "carl")
+    for who in (bo, carl):
+        followed = await api.post(f"/api/v1/accounts/{anna.id}/follow",
+                                  headers=await bearer(db, who, "follow"))  # fmt: skip
+        assert followed.status_code == 200, followed.text
+    headers = await bearer(db, anna, "read write follow")
+
+    async def seen() -> tuple[int, list[str]]:
+        count = (await api.get(f"{URL}/unread_count", headers=headers)).json()["count"]
+        listed = [n["account"]["acct"] for n in (await api.get(URL, headers=headers)).json()]
+        return count, sorted(listed)
+
+    assert await seen() == (2, ["bo", "carl"])
+    muted = await api.post(f"/api/v1/accounts/{bo.id}/mute", headers=headers,
+                           json={"notifications": True})  # fmt: skip
+    assert muted.status_code == 200, muted.text
+    assert await seen() == (1, ["carl"])
+    await api.post(f"/api/v1/accounts/{bo.id}/unmute", headers=headers)
+    assert await seen() == (2, ["bo", "carl"])
+    assert (await api.post(f"/api/v1/accounts/{carl.id}/block", headers=headers)).is_success
+    assert await seen() == (1, ["bo"])

@@ -189,14 +189,17 @@ async def unread_count(
     session: AsyncSession, principal: Principal, kinds: Collection[str], most: int
 ) -> int:
     """How many of the acting member's notifications of `kinds` are newer than their
-    notifications marker (Mastodon's unread), counting up to `most`."""
+    notifications marker (Mastodon's unread), counting up to `most`; none from those the
+    member blocks or mutes with notifications (read and checked when there are such)."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
-    above_id = _last_read(member)
-    ids = (
-        select(Notification.id)
-        .where(Notification.actor_id == member.id, Notification.id > above_id,
-               Notification.kind.in_(kinds))
-        .limit(most)
-        .subquery()
-    )  # fmt: skip
-    return int(await session.scalar(select(func.count()).select_from(ids)) or 0)
+    unread = select(Notification).where(
+        Notification.actor_id == member.id,
+        Notification.id > _last_read(member),
+        Notification.kind.in_(kinds),
+    )
+    if not await silenced_ids(session, member.id, datetime.now(UTC)):
+        ids = unread.with_only_columns(Notification.id).limit(most).subquery()
+        return int(await session.scalar(select(func.count()).select_from(ids)) or 0)
+    rows = list(await session.scalars(unread.order_by(Notification.id.desc()).limit(most + SCAN)))
+    notices = await notices_of(session, member, rows)
+    return min(most, len(await audible(session, member, notices, datetime.now(UTC))))

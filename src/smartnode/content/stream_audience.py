@@ -53,6 +53,7 @@ async def in_home(session: AsyncSession, member: Actor, obj: ContentObject) -> b
             Follow.follower_id == member.id,
             Follow.followed_id == obj.actor_id,
             Follow.state == ACCEPTED,
+            Follow.followed_id.not_in(timeline.exclusively_listed(member.id)),
         )
     )
     return follow is not None

@@ -5,6 +5,7 @@ What the member may read only: public, unlisted and followers-only items (follow
 is what makes them readable). Replies, and posts to a team or to mentioned people, reach the
 member as notifications instead. With `boosts`, also the public and unlisted statuses those
 they follow boosted (Announce), at the status's own place (its row id), shown as reblogs.
+Those on one of the member's exclusive lists reach that list only, as on Mastodon.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smartnode.content.inputs import Visibility
 from smartnode.content.reactions import ANNOUNCE
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
 from smartnode.storage.models import Actor, ContentObject, Follow, Reaction
+from smartnode.storage.models_lists import ListAccount, MemberList
 from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 KINDS = (ANNOUNCEMENT, CALL, EVENT)
@@ -69,8 +71,21 @@ async def home_timeline(
 
 
 def _followed(member: Actor) -> Select[int]:
+    """Those the member follows whose statuses and boosts reach home: not those on one of
+    the member's exclusive lists (Mastodon's `exclusive`: they show on that list only)."""
     return select(Follow.followed_id).where(
-        Follow.follower_id == member.id, Follow.state == ACCEPTED
+        Follow.follower_id == member.id,
+        Follow.state == ACCEPTED,
+        Follow.followed_id.not_in(exclusively_listed(member.id)),
+    )
+
+
+def exclusively_listed(member_id: int) -> Select[int]:
+    """Ids of the accounts on the member's exclusive lists."""
+    return (
+        select(ListAccount.actor_id)
+        .join(MemberList, MemberList.id == ListAccount.list_id)
+        .where(MemberList.actor_id == member_id, MemberList.exclusive.is_(True))
     )
 
 
