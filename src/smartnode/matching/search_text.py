@@ -63,11 +63,20 @@ async def _sqlite(
     scores: dict[int, float] = {}
     fts: ColumnElement[Any] = literal_column("search_fts")
     rank = func.bm25(fts, 5.0, 1.0)
+    # The full-text index goes first, its matches materialised, then the filters: left to
+    # itself, SQLite may walk an index of a filter (kind, country) and probe the text index
+    # once per row, a hundred times slower at 100,000 documents (bench/search.py).
+    matched = (
+        select(_FTS.c.rowid.label("id"), rank.label("rank"))
+        .where(fts.op("MATCH")(_any_of([terms, *(words(a) for a in also)])))
+        .cte("text_hits")
+        .prefix_with("MATERIALIZED")
+    )
     statement = (
-        select(docs.c.id, rank)
-        .select_from(docs.join(_FTS, _FTS.c.rowid == docs.c.id))
-        .where(fts.op("MATCH")(_any_of([terms, *(words(a) for a in also)])), *conds)
-        .order_by(rank)
+        select(docs.c.id, matched.c.rank)
+        .select_from(matched.join(docs, docs.c.id == matched.c.id))
+        .where(*conds)
+        .order_by(matched.c.rank)
         .limit(CANDIDATES)
     )
     for doc_id, bm25 in await session.execute(statement):
@@ -75,10 +84,16 @@ async def _sqlite(
     long_terms = [fold(t) for t in terms if len(fold(t)) >= 3]
     if long_terms:
         trigram: ColumnElement[Any] = literal_column("search_trigram")
+        substrings = (
+            select(_TRIGRAM.c.rowid.label("id"))
+            .where(trigram.op("MATCH")(_quoted(long_terms)))
+            .cte("substring_hits")
+            .prefix_with("MATERIALIZED")
+        )
         hits = (
             select(docs.c.id)
-            .select_from(docs.join(_TRIGRAM, _TRIGRAM.c.rowid == docs.c.id))
-            .where(trigram.op("MATCH")(_quoted(long_terms)), *conds)
+            .select_from(substrings.join(docs, docs.c.id == substrings.c.id))
+            .where(*conds)
             .order_by(docs.c.id.desc())
             .limit(CANDIDATES)
         )
