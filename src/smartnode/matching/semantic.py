@@ -28,14 +28,14 @@ from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 async def _stored(
     session: AsyncSession, semantic: SemanticSearch, members: Sequence[int]
 ) -> dict[int, tuple[int, str]]:
-    """Document id → (member id, text hash) of the members' documents that have a stored
-    embedding of the current model."""
+    """Document id → (member id, text hash) of the members' documents (our members' actor
+    documents: looked up by (source, ref), the unique index) that have a stored embedding of
+    the current model."""
     docs, embeddings = table(SearchDocument), table(SearchEmbedding)
     rows = await session.execute(
         select(docs.c.id, docs.c.ref, embeddings.c.text_hash)
         .join(embeddings, embeddings.c.doc_id == docs.c.id)
-        .where(docs.c.source == "actor", docs.c.kind == "member", docs.c.local.is_(True))
-        .where(docs.c.ref.in_(sorted(set(members))))
+        .where(docs.c.source == "actor", docs.c.ref.in_(sorted(set(members))))
         .where(embeddings.c.model == semantic.embedder.name)
     )
     return {doc_id: (ref, text_hash) for doc_id, ref, text_hash in rows}
