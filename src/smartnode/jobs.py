@@ -18,7 +18,7 @@ from smartnode.content.backfill import run_backfill
 from smartnode.job_run import FetchingJob
 from smartnode.matching.feeds import announce_call_to_feeds
 from smartnode.matching.notify import MATCH_CALL, run_call_matching
-from smartnode.matching.semantic import semantic_reorder
+from smartnode.matching.search_vectors import shared_semantic
 
 #: Jobs that fetch: run outside the worker's transaction (job_run.py).
 FETCHING_JOBS: dict[str, FetchingJob] = {FOLLOW_PEER: run_follow_peer, BACKFILL_PEER: run_backfill}
@@ -37,8 +37,8 @@ async def run_job(
     uris = node_uris(settings)
     if kind == MATCH_CALL:
         call_id = int(payload["call_id"])
-        reorder = semantic_reorder(settings.semantic_rerank)
-        await run_call_matching(session, uris, call_id, now, reorder)
+        semantic = shared_semantic(settings.semantic_search)
+        await run_call_matching(session, uris, call_id, now, semantic)
         await announce_call_to_feeds(session, uris, call_id, now)
     else:
         raise ValueError(f"unknown job kind {kind!r}")

@@ -30,8 +30,9 @@ from smartnode.matching.candidates import (
 from smartnode.matching.exchange import rank_exchanges
 from smartnode.matching.explain import render, uris_of, viewer_language
 from smartnode.matching.notify import match_call
-from smartnode.matching.rank import Reorder, rank
 from smartnode.matching.score import Need
+from smartnode.matching.search_vectors import SemanticSearch
+from smartnode.matching.semantic import ranked
 from smartnode.storage.models import Actor, ProjectMember
 
 Scored = tuple[int, float, dict[str, float], list[dict[str, Any]]]
@@ -72,7 +73,7 @@ async def _coordinated(session: AsyncSession, member: Actor, project: Actor) -> 
 
 async def project_candidates(
     session: AsyncSession, domain: str, principal: Principal, slug: str, need: Need,
-    *, limit: int, reorder: Reorder | None, lang: str | None,
+    *, limit: int, semantic: SemanticSearch | None, lang: str | None,
 ) -> list[Candidate]:  # fmt: skip
     """Listed members ranked for a need, for a coordinator of the project (team left out)."""
     member = await acting_member(session, principal, READ_ACCOUNTS)
@@ -80,16 +81,14 @@ async def project_candidates(
     team = await _coordinated(session, member, project)
     facts = await load_facts(session, [w.uri for w, _ in need.wanted()])
     pool = await load_candidates(session, need, facts, domain, opt_in="listed", exclude=team)
-    found = [
-        (m.candidate.member_id, m.score, m.components, m.parts)
-        for m in rank(need, pool, facts, limit=limit, reorder=reorder)
-    ]
+    matches = await ranked(session, need, pool, facts, limit=limit, semantic=semantic)
+    found = [(m.candidate.member_id, m.score, m.components, m.parts) for m in matches]
     return await _explained(session, found, viewer_language(lang or member.language))
 
 
 async def call_candidates(
     session: AsyncSession, uris: NodeUris, principal: Principal, token: str,
-    *, limit: int, reorder: Reorder | None, lang: str | None,
+    *, limit: int, semantic: SemanticSearch | None, lang: str | None,
 ) -> list[Candidate]:  # fmt: skip
     """Listed members ranked against one of our calls, for a coordinator of its project."""
     member = await acting_member(session, principal, READ_ACCOUNTS)
@@ -98,7 +97,7 @@ async def call_candidates(
     if project is None or project.kind != "project":
         raise NotFound("this call has no project on this node")
     await _coordinated(session, member, project)
-    matches = await match_call(session, uris, call, opt_in="listed", limit=limit, reorder=reorder)
+    matches = await match_call(session, uris, call, opt_in="listed", limit=limit, semantic=semantic)
     found = [(m.candidate.member_id, m.score, m.components, m.parts) for m in matches]
     return await _explained(session, found, viewer_language(lang or member.language))
 

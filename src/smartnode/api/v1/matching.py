@@ -26,7 +26,7 @@ from smartnode.api.v1.matching_schemas import (
 from smartnode.api.v1.schemas import errors, json_response
 from smartnode.matching import candidate_cases as cases
 from smartnode.matching.candidate_cases import Candidate
-from smartnode.matching.semantic import semantic_reorder
+from smartnode.matching.search_vectors import shared_semantic
 
 router = APIRouter(tags=["matching"], route_class=ChallengeRoute)
 
@@ -81,10 +81,10 @@ async def project_candidates(
         starts_on=starts_on, ends_on=ends_on, latitude=latitude, longitude=longitude,
         country=country, remote=remote, q=q,
     )  # fmt: skip
-    reorder = semantic_reorder(settings.semantic_rerank)
+    semantic = shared_semantic(settings.semantic_search)
     async with session.begin():
         found = await cases.project_candidates(
-            session, uris.domain, principal, slug, need, limit=limit, reorder=reorder, lang=lang
+            session, uris.domain, principal, slug, need, limit=limit, semantic=semantic, lang=lang
         )
     return json_response(_page(found, uris.domain))
 
@@ -106,10 +106,10 @@ async def call_candidates(
     limit: Page = 20,
     lang: Lang = None,
 ) -> Response:
-    reorder = semantic_reorder(settings.semantic_rerank)
+    semantic = shared_semantic(settings.semantic_search)
     async with session.begin():
         found = await cases.call_candidates(
-            session, uris, principal, token, limit=limit, reorder=reorder, lang=lang
+            session, uris, principal, token, limit=limit, semantic=semantic, lang=lang
         )
     return json_response(_page(found, uris.domain))
 
