@@ -80,6 +80,16 @@ async def test_compounds_are_found_by_their_parts(db, settings) -> None:
     assert members["nl"].uri in await uris(db, "technicus", viewer_language="nl")
 
 
+async def test_every_part_must_be_found_and_a_typo_finds_words_alike_on_postgresql(
+    db, settings
+) -> None:
+    members = await seven_members(db, settings)
+    assert await uris(db, "tekniker", viewer_language="sv") == [members["sv"].uri]
+    assert await uris(db, "tekniker zzzq", viewer_language="sv") == []  # every part, as written
+    typo = await uris(db, "ljudteknikr", viewer_language="sv")  # nothing matches as written
+    assert typo == ([] if settings.is_sqlite else [members["sv"].uri])
+
+
 async def test_facets_count_the_result_set_and_filters_narrow_it(db, settings) -> None:
     members = await seven_members(db, settings)
     page = await found(db, "", Filters(kinds=["member"]))

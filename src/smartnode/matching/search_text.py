@@ -3,7 +3,8 @@
 SQLite: bm25 over the unicode61 FTS5 table, plus substring matches of the trigram table for
 words of three letters or more (compounds: "tekniker" in "ljudtekniker"). PostgreSQL: the query
 parsed with `websearch_to_tsquery` in the viewer's language OR 'simple', against the per-row
-tsvector, plus pg_trgm word similarity on the folded text. User text never reaches a query
+tsvector, plus the same substrings of the folded text (`LIKE` on its trigram index); when
+neither finds anything, words alike (pg_trgm's word similarity: a typo). User text never reaches a query
 language unquoted: SQLite gets quoted words only; PostgreSQL's websearch parser never raises.
 Alternatives (the ESCO labels a query names, in the other languages: search_expand.py) are
 OR-ed in: quoted groups on SQLite, `plainto_tsquery('simple', …)` on PostgreSQL.
@@ -116,9 +117,8 @@ async def _postgresql(
     query = func.websearch_to_tsquery(config, q).op("||")(func.websearch_to_tsquery(simple, q))
     for alternative in also:
         query = query.op("||")(func.plainto_tsquery(simple, alternative))
-    # Two statements, each on its own index (GIN over tsv, trigram GIN over folded) with its
-    # own limit: one statement OR-ing both conditions had PostgreSQL scan and score every row
-    # (1.4 s at 100,000 documents, bench/search.py).
+    # Each statement on its own index with its own limit (one statement OR-ing the conditions
+    # had PostgreSQL scan and score every row: 1.4 s at 100,000 documents, bench/search.py).
     matches = tsv.op("@@", is_comparison=True)
     rank = func.ts_rank_cd(tsv, query)
     by_words = (
@@ -128,18 +128,31 @@ async def _postgresql(
         .limit(CANDIDATES)
     )
     scores = {doc_id: float(r) for doc_id, r in await session.execute(by_words)}
+    long_terms = [fold(t) for t in q.split() if len(fold(t)) >= 3]
+    if long_terms:  # substrings of the folded text, as SQLite's trigram table finds them
+        inside = [docs.c.folded.like(f"%{_like_escaped(t)}%", escape="\\") for t in long_terms]
+        by_parts = (
+            select(docs.c.id).where(*inside, *conds).order_by(docs.c.id.desc()).limit(CANDIDATES)
+        )
+        for (doc_id,) in await session.execute(by_parts):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 0.5
+    if scores:
+        return scores
+    # Nothing matched as written: words alike (a typo), pg_trgm's word similarity.
     folded = fold(q)
-    similar = literal(folded).op("<%", is_comparison=True)
     likeness = func.word_similarity(folded, docs.c.folded)
     by_likeness = (
         select(docs.c.id, likeness)
-        .where(similar(docs.c.folded), *conds)
+        .where(literal(folded).op("<%", is_comparison=True)(docs.c.folded), *conds)
         .order_by(likeness.desc(), docs.c.id.desc())
         .limit(CANDIDATES)
     )
-    for doc_id, alike in await session.execute(by_likeness):
-        scores[doc_id] = scores.get(doc_id, 0.0) + float(alike)
-    return scores
+    return {doc_id: float(alike) for doc_id, alike in await session.execute(by_likeness)}
+
+
+def _like_escaped(term: str) -> str:
+    """`term` with LIKE's wildcards and escape character taken literally."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def text_matches(
