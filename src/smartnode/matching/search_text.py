@@ -4,8 +4,9 @@ SQLite: bm25 over the unicode61 FTS5 table, plus substring matches of the trigra
 words of three letters or more (compounds: "tekniker" in "ljudtekniker"). PostgreSQL: the query
 parsed with `websearch_to_tsquery` in the viewer's language OR 'simple', against the per-row
 tsvector, plus the same substrings of the folded text (`LIKE` on its trigram index); when
-neither finds anything, words alike (pg_trgm's word similarity: a typo). User text never reaches a query
-language unquoted: SQLite gets quoted words only; PostgreSQL's websearch parser never raises.
+neither finds anything, words alike (pg_trgm's word similarity: a typo). User text never
+reaches a query language unquoted: SQLite gets quoted words only; PostgreSQL's websearch parser
+never raises.
 Alternatives (the ESCO labels a query names, in the other languages: search_expand.py) are
 OR-ed in: quoted groups on SQLite, `plainto_tsquery('simple', …)` on PostgreSQL.
 """
