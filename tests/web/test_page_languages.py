@@ -75,7 +75,10 @@ WORDS: dict[str, dict[str, list[str]]] = {
     },
     "/projects/malmo-opera": {"fr": ["Projets"], "sv": ["Projekt"]},
     "/about": {"fr": ["Compte du nœud", "Logiciel"], "sv": ["Nodens konto", "Programvara"]},
-    "/search?q=ljud": {"fr": ["Membres, projets et appels"], "sv": ["Medlemmar, projekt och"]},
+    "/search?q=ljud": {
+        "fr": ["Membres, projets, appels, événements"],
+        "sv": ["Medlemmar, projekt, utlysningar, evenemang"],
+    },
     "/tags/opera": {"fr": ["Membres"], "sv": ["Medlemmar"]},
     "/feeds/calls-music": {
         "fr": ["Derniers appels ouverts", "Aucun appel ouvert"],
