@@ -36,9 +36,9 @@ import httpx
 import orjson
 import uvloop
 from aiohttp.abc import AbstractResolver, ResolveResult
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, insert, select
 
+from bench._databases import scratch_postgres
 from bench._servers import free_port
 from smartnode.actors.inputs import MemberInput
 from smartnode.actors.members import create_member
@@ -462,17 +462,6 @@ def report(url: str, runs: int, f: Figures, hx: float, scale: list[tuple[int, in
 PG_DATABASE = "test_bench"
 
 
-async def _postgres(server: str, create: bool) -> str:
-    """Create (or drop) the bench's own PostgreSQL database; its URL."""
-    engine = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        if create:
-            await conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    await engine.dispose()
-    return f"{server}/{PG_DATABASE}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds (medians over them)")
@@ -492,12 +481,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
             uvloop.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", Path(tmp), args.runs))
     if args.database in ("postgresql", "both"):
-        url = uvloop.run(_postgres(args.postgres, create=True))
+        url = uvloop.run(scratch_postgres(args.postgres, PG_DATABASE, create=True))
         try:
             with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
                 uvloop.run(bench(url, Path(tmp), args.runs))
         finally:
-            uvloop.run(_postgres(args.postgres, create=False))
+            uvloop.run(scratch_postgres(args.postgres, PG_DATABASE, create=False))
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench._databases import scratch_postgres
 from smartnode.actors.records import node_uris
 from smartnode.config import Settings, load_settings
 from smartnode.matching.candidates import load_candidates, load_facts
@@ -284,16 +284,6 @@ async def bench(url: str, data_dir: Path, sizes: list[int], runs: int) -> None:
 PG_DATABASE = "test_bench_matching"
 
 
-async def _postgres(server: str, create: bool) -> str:
-    engine = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        if create:
-            await conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    await engine.dispose()
-    return f"{server}/{PG_DATABASE}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,30000,90000")
@@ -309,12 +299,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="smartnode-matching-") as tmp:
             asyncio.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", Path(tmp), sizes, args.runs))
     if args.database in ("postgresql", "both"):
-        url = asyncio.run(_postgres(args.postgres, create=True))
+        url = asyncio.run(scratch_postgres(args.postgres, PG_DATABASE, create=True))
         try:
             with tempfile.TemporaryDirectory(prefix="smartnode-matching-") as tmp:
                 asyncio.run(bench(url, Path(tmp), sizes, args.runs))
         finally:
-            asyncio.run(_postgres(args.postgres, create=False))
+            asyncio.run(scratch_postgres(args.postgres, PG_DATABASE, create=False))
 
 
 if __name__ == "__main__":

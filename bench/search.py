@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import create_async_engine
 from tests.matching.crosslang_texts import TEXTS
 
+from bench._databases import scratch_postgres
 from smartnode.config import load_settings
 from smartnode.matching.embedder import Embedder, document_text, shared_embedder, text_hash, to_blob
 from smartnode.matching.search import Filters, search
@@ -175,16 +175,6 @@ async def bench(url: str, tmp: Path, sizes: list[int], queries: int) -> None:
         await db.dispose()
 
 
-async def _postgres(server: str, create: bool) -> str:
-    engine = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        if create:
-            await conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    await engine.dispose()
-    return f"{server}/{PG_DATABASE}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -202,12 +192,12 @@ def main() -> None:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             asyncio.run(bench(url, Path(tmp), sizes, args.queries))
     if args.database in ("postgresql", "both"):
-        url = asyncio.run(_postgres(args.postgres, create=True))
+        url = asyncio.run(scratch_postgres(args.postgres, PG_DATABASE, create=True))
         try:
             with tempfile.TemporaryDirectory(prefix="smartnode-search-") as tmp:
                 asyncio.run(bench(url, Path(tmp), sizes, args.queries))
         finally:
-            asyncio.run(_postgres(args.postgres, create=False))
+            asyncio.run(scratch_postgres(args.postgres, PG_DATABASE, create=False))
     print(f"\nwhole run {time.monotonic() - started:.0f} s")
 
 
