@@ -216,17 +216,12 @@ class InboxReceiver:
         """Refetch a key that failed (once, within the host's refetch budget) and verify again;
         a key another request of the burst refreshed or fetched meanwhile is tried first, so a
         burst fetches it once whatever the timing."""
-        current = await self.keys.cached(key.key_id)
-        if current is not None and current is not key:
-            with contextlib.suppress(SignatureError):
-                verify_signature(parsed, signed, current.key, now)
-                return current
-        recent = self.keys.recently_fetched(key.key_id)
-        if recent is not None and recent.key is not key.key:
-            with contextlib.suppress(SignatureError):
-                verify_signature(parsed, signed, recent.key, now)
-                await self.keys.remember(recent, now)
-                return recent
+        for other in (await self.keys.cached(key.key_id), self.keys.recently_fetched(key.key_id)):
+            if other is not None and other.key is not key.key:
+                with contextlib.suppress(SignatureError):
+                    verify_signature(parsed, signed, other.key, now)
+                    await self.keys.remember(other, now)  # stored once per fetch, if fetched
+                    return other
         if not self.keys.may_refetch(key.key_id):
             raise failure
         fresh = await self.keys.fetch(key.key_id, now, reuse=False)

@@ -114,5 +114,13 @@ def rank(
     """The best `limit` candidates passing the hard filters with a score >= threshold, ordered
     with `similar` descriptions (if any) and explained with them."""
     kept = scored(need, candidates, facts, threshold=threshold)
-    picked = diversify(kept, limit, diversity=diversity, similar=similar)
+    return ordered(kept, limit, similar, diversity=diversity)
+
+
+def ordered(
+    matches: Sequence[Match], limit: int, similar: Similar | None, *, diversity: float = DIVERSITY
+) -> list[Match]:
+    """The diversified best `limit`, ordered with `similar` descriptions and explained with
+    them (None: the explained order alone)."""
+    picked = diversify(matches, limit, diversity=diversity, similar=similar)
     return [explained(m, similar) for m in picked]

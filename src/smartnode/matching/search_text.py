@@ -50,6 +50,11 @@ def _quoted(terms: Sequence[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def parts(terms: Sequence[str]) -> list[str]:
+    """The folded words of three letters or more: looked for as substrings (compounds)."""
+    return [folded for t in terms if len(folded := fold(t)) >= 3]
+
+
 def _any_of(groups: Sequence[Sequence[str]]) -> str:
     """An FTS5 query matching any group (all words of a group)."""
     return " OR ".join(f"({_quoted(group)})" for group in groups if group)
@@ -83,7 +88,7 @@ async def _sqlite(
     )
     for doc_id, bm25 in await session.execute(statement):
         scores[doc_id] = 1.0 - float(bm25)  # bm25() is lower for better matches
-    long_terms = [fold(t) for t in terms if len(fold(t)) >= 3]
+    long_terms = parts(terms)
     if long_terms:
         trigram: ColumnElement[Any] = literal_column("search_trigram")
         substrings = (
@@ -129,7 +134,7 @@ async def _postgresql(
         .limit(CANDIDATES)
     )
     scores = {doc_id: float(r) for doc_id, r in await session.execute(by_words)}
-    long_terms = [fold(t) for t in q.split() if len(fold(t)) >= 3]
+    long_terms = parts(q.split())
     if long_terms:  # substrings of the folded text, as SQLite's trigram table finds them
         inside = [docs.c.folded.like(f"%{_like_escaped(t)}%", escape="\\") for t in long_terms]
         by_parts = (

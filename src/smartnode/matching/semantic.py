@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.matching.embedder import MAX_TEXT
-from smartnode.matching.rank import Similar, diversify, explained, scored, shortlist
+from smartnode.matching.rank import Similar, ordered, scored, shortlist
 from smartnode.matching.score import Candidate, Facts, Match, Need
 from smartnode.matching.search_docs import plain
 from smartnode.matching.search_vectors import SemanticSearch
@@ -65,7 +65,6 @@ async def ranked(
     """`rank`, with the stored descriptions of the best-scored candidates compared with the
     need's text when semantic search is on (`semantic`; None: the explained order alone)."""
     best = shortlist(scored(need, candidates, facts, threshold=threshold), limit)
-    if semantic is None:
-        return diversify(best, limit)
-    near = await similar(session, semantic, need.text, [m.candidate.member_id for m in best])
-    return [explained(m, near) for m in diversify(best, limit, similar=near)]
+    members = [m.candidate.member_id for m in best]
+    near = await similar(session, semantic, need.text, members) if semantic else None
+    return ordered(best, limit, near)

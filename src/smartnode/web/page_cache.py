@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartnode.api.cache import CachedResponse, DocumentCache
+from smartnode.api.mastodon.answer_cache import STATE_KEY as ANSWERS_KEY
 from smartnode.config import Settings
 from smartnode.web.viewer import page_viewer, request_language
 
@@ -94,4 +95,4 @@ class ClearedByWrites:
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The caches a write empties: public pages, and the answers kept for Mastodon apps.
-_CLEARED = (STATE_KEY, "answers")
+_CLEARED = (STATE_KEY, ANSWERS_KEY)
