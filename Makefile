@@ -7,6 +7,7 @@ MASTODON_CLIENTS := tests/interop/mastodon_clients
 OIDC_PROVIDER := tests/accounts/oidc_provider
 BROWSER := tests/browser
 CHROMIUM := /usr/bin/chromium
+IPTABLES := /usr/sbin/iptables
 
 .PHONY: run test test-deps lint check clean
 
@@ -58,8 +59,15 @@ $(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-l
 	cd $(BROWSER) && npm ci --no-audit --no-fund
 	touch $@
 
+# Debian's iptables (and iproute2's `ip`) for the network fault test
+# (tests/faults/test_network_faults.py): its rules live in network namespaces the test makes and
+# removes, as root. The test fails, never skips, without them.
+$(IPTABLES):
+	@command -v apt-get >/dev/null || { echo "Debian's iptables is needed at $(IPTABLES) for the network fault test"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables iproute2
+
 # Everything the suite needs, installed once (CI installs it before running two suites at once).
-test-deps: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(MASTODON_CLIENTS)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed
+test-deps: $(VENV)/.installed-test $(FEDIFY)/node_modules/.installed $(MASTODON_CLIENTS)/node_modules/.installed $(OIDC_PROVIDER)/node_modules/.installed $(BROWSER)/node_modules/.installed $(IPTABLES)
 
 test: test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

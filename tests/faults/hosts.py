@@ -39,6 +39,12 @@ class Receiver:
         lines = self.record.read_text().splitlines()
         return [json.loads(line)["path"] for line in lines if '"path"' in line]
 
+    def events(self, event: str) -> int:
+        """How many connections a silent receiver `accepted` (or saw `closed`) so far."""
+        if not self.record.exists():
+            return 0
+        return self.record.read_text().count(json.dumps({"event": event}))
+
 
 def _wait_ready(receiver: Receiver, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
@@ -56,12 +62,16 @@ def receiver(
     port: int,
     *,
     delay: float = 0.0,
+    silent: bool = False,
+    inside: Sequence[str] = (),
 ) -> Iterator[Receiver]:
-    """A receiver process listening on address:port; always stopped."""
+    """A receiver process listening on address:port; always stopped. `inside` prefixes its
+    command (`ip netns exec NS` runs it in a network namespace)."""
     record = folder / f"received-{address}-{port}.jsonl"
     command: Sequence[str] = [
-        sys.executable, "-m", "tests.faults.receiver", "--bind", address, "--port", str(port),
-        "--record", str(record), "--delay", str(delay),
+        *inside, sys.executable, "-m", "tests.faults.receiver", "--bind", address,
+        "--port", str(port), "--record", str(record), "--delay", str(delay),
+        *(["--silent"] if silent else []),
     ]  # fmt: skip
     log = (folder / f"receiver-{address}-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
