@@ -47,7 +47,7 @@ from smartnode.matching.search_vectors import SemanticSearch
 from smartnode.matching.semantic import similar
 from smartnode.storage.db import Database
 from smartnode.storage.migrate import upgrade
-from smartnode.storage.models import Actor, ContentObject, MemberProfile, table
+from smartnode.storage.models import Actor, ContentObject, table
 from smartnode.storage.models_matching import (
     MatchingProfile,
     MemberAvailability,
@@ -55,6 +55,7 @@ from smartnode.storage.models_matching import (
     MemberSkill,
     SkillConcept,
 )
+from smartnode.storage.models_profiles import MemberProfile
 from smartnode.storage.models_search import SearchDocument, SearchEmbedding
 
 LANGUAGES = ("en", "fr", "nl", "de", "sv", "it", "es")

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from typer.testing import Result
 
 from smartnode.accounts.secrets import digest
-from smartnode.storage.models import Actor, ApiToken, MemberProfile, Project, ProjectMember
-from smartnode.storage.models_accounts import Account, AccountLink
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import Account, AccountLink, ApiToken
+from smartnode.storage.models_profiles import MemberProfile, Project, ProjectMember
 from tests.conftest import TEST_BASE_URL, TEST_DOMAIN, Invoke, query
 from tests.servers import node_env, run_cli, smartnode_server
 

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.storage.db import Database, create_engine
-from smartnode.storage.models import Actor, ApiToken, Job
+from smartnode.storage.models import Actor, Job
+from smartnode.storage.models_accounts import ApiToken
 from tests.accounts.test_oauth_support import granted_tokens, register, signed_in_member
 from tests.conftest import Invoke, query
 from tests.test_cli import assert_one_clear_line

@@ -32,15 +32,9 @@ from smartnode.content.applications import apply_to_call
 from smartnode.content.calls import create_call
 from smartnode.content.calls_inputs import CallInput
 from smartnode.storage.db import Database
-from smartnode.storage.models import (
-    Actor,
-    ContentObject,
-    Follow,
-    MemberProfile,
-    Project,
-    ProjectMember,
-)
+from smartnode.storage.models import Actor, ContentObject, Follow
 from smartnode.storage.models_matching import MatchingProfile
+from smartnode.storage.models_profiles import MemberProfile, Project, ProjectMember
 from smartnode.storage.models_work import Application, Notification, TeamRequest
 from tests.api.test_self_service import app_headers
 from tests.conftest import Invoke, make_member, make_project

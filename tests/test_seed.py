@@ -9,7 +9,8 @@ from smartnode.actors.names import to_ascii
 from smartnode.actors.projects import team
 from smartnode.errors import ValidationFailed
 from smartnode.seed import COUNTRIES, load_country, seed_country
-from smartnode.storage.models import Actor, MemberProfile, Project
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile, Project
 from tests.conftest import make_member, now
 
 LOCAL_LANGUAGES = {

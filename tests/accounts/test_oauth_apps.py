@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from smartnode.storage.models import ApiToken
-from smartnode.storage.models_accounts import OAuthClient
+from smartnode.storage.models_accounts import ApiToken, OAuthClient
 from tests.accounts.test_oauth_support import CALLBACK, add_whoami_route, bearer, register
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models_accounts import ApiToken
 from tests.accounts.test_oauth_support import (
     CALLBACK,
     add_whoami_route,

@@ -20,8 +20,9 @@ from smartnode.accounts.accounts import SUSPENDED, ensure_account, set_state
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
 from smartnode.storage.models_accounts import Account, ExternalIdentity, WebSession
+from smartnode.storage.models_profiles import MemberProfile
 from smartnode.web.pages import render
 from smartnode.web.provider_pages import provider_button
 from tests.accounts.test_oidc_support import (

@@ -15,8 +15,7 @@ from sqlalchemy import select, update
 from smartnode.accounts.accounts import account_of
 from smartnode.config import Settings
 from smartnode.storage.db import Database
-from smartnode.storage.models import ApiToken
-from smartnode.storage.models_accounts import Account, AccountLink, WebSession
+from smartnode.storage.models_accounts import Account, AccountLink, ApiToken, WebSession
 from tests.accounts.account_support import (
     STRONG,
     Inbox,

@@ -11,7 +11,7 @@ from smartnode.accounts import principal as principals
 from smartnode.accounts.tokens import create_token, hash_token
 from smartnode.content.notices import notify
 from smartnode.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models_accounts import ApiToken
 from tests.conftest import make_member, now
 
 

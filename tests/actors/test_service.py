@@ -9,7 +9,8 @@ from smartnode.actors.names import slugify
 from smartnode.actors.projects import Role, team
 from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.keys import decrypt_private_key, load_private_key
-from smartnode.storage.models import Actor, MemberProfile, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile, ProjectMember
 from tests.conftest import TEST_SECRET, make_member, make_project
 
 

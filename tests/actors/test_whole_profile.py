@@ -11,8 +11,9 @@ from smartnode.actors.inputs import MemberUpdate
 from smartnode.actors.member_cases import MatchingProfileChange, change_whole_profile
 from smartnode.errors import Forbidden
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Activity, MemberProfile
+from smartnode.storage.models import Activity
 from smartnode.storage.models_matching import MatchingProfile, MemberLanguage
+from smartnode.storage.models_profiles import MemberProfile
 from tests.conftest import make_member, now
 
 

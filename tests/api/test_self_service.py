@@ -13,17 +13,10 @@ from sqlalchemy import select
 from smartnode.accounts.tokens import hash_token
 from smartnode.actors.projects import Role, add_to_team
 from smartnode.storage.db import Database
-from smartnode.storage.models import (
-    Activity,
-    Actor,
-    ApiToken,
-    ContentObject,
-    MemberProfile,
-    Project,
-    ProjectMember,
-)
-from smartnode.storage.models_accounts import OAuthClient
+from smartnode.storage.models import Activity, Actor, ContentObject
+from smartnode.storage.models_accounts import ApiToken, OAuthClient
 from smartnode.storage.models_matching import MemberAvailability, MemberLanguage
+from smartnode.storage.models_profiles import MemberProfile, Project, ProjectMember
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import make_member, make_project
 from tests.content import member_headers

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from smartnode.actors.projects import Role
 from smartnode.federation.vocab import PUBLIC
-from smartnode.storage.models import ProjectMember
+from smartnode.storage.models_profiles import ProjectMember
 from tests.conftest import make_member, make_project
 from tests.content import activity, fan_out, member_headers, node_client
 from tests.inbox import Fediverse, receive

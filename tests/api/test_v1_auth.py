@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from smartnode.accounts.tokens import check_token, create_token, revoke_token
 from smartnode.errors import Unauthorized
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, ApiToken
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import ApiToken
 from tests.conftest import make_member
 
 NEW_MEMBER = {"username": "anna", "name": "Anna Lindqvist"}

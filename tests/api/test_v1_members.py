@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from smartnode.api.cache import CachedResponse
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile
 from tests.api.test_v1_auth import admin_headers, count_actors
 from tests.conftest import make_member, make_project
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from smartnode.actors.projects import Role, add_to_team
 from smartnode.content.notes_to_ap import restore_language_order
 from smartnode.federation.vocab import PUBLIC
-from smartnode.storage.models import ApiToken, Job
+from smartnode.storage.models import Job
+from smartnode.storage.models_accounts import ApiToken
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import make_member, make_project, query
 from tests.content import activities, add_follower, fan_out, member_headers, node_client, objects

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from smartnode import __version__
 from smartnode.storage.db import Database
-from smartnode.storage.models import Actor, Project, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import Project, ProjectMember
 from tests.api.test_v1_auth import admin_headers, count_actors
 from tests.conftest import make_member, make_project
 

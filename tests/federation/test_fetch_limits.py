@@ -23,6 +23,7 @@ from smartnode.federation.fetch import (
     FetchTimeout,
     TooLarge,
 )
+from smartnode.federation.fetch_collections import fetch_collection_items
 from smartnode.federation.transport import GuardedTransport
 from tests.federation.loopback import (
     AP,
@@ -238,7 +239,7 @@ async def test_collection_pages_are_walked_until_a_loop(tmp_path: Path) -> None:
     }
     requested: list[str] = []
     async with mock_fetcher(tmp_path, collection_host(pages, requested)) as fetcher:
-        items = await fetcher.fetch_collection_items(f"{R}/c", limit=100)
+        items = await fetch_collection_items(fetcher, f"{R}/c", limit=100)
     assert items == ["a", "b", "c", "d"]
     assert requested == [f"{R}/c", f"{R}/c?p=1", f"{R}/c?p=2"]
 
@@ -254,7 +255,7 @@ async def test_collection_walk_stops_at_a_page_on_another_host(tmp_path: Path) -
     }
     requested: list[str] = []
     async with mock_fetcher(tmp_path, collection_host(pages, requested)) as fetcher:
-        items = await fetcher.fetch_collection_items(f"{R}/c", limit=100)
+        items = await fetch_collection_items(fetcher, f"{R}/c", limit=100)
     assert items == ["a", "b"]
     assert "https://elsewhere.example/p3" not in requested
 
@@ -265,7 +266,7 @@ async def test_collection_walk_stops_at_the_limit(tmp_path: Path) -> None:
         pages[f"{R}/c/{n}"] = {"orderedItems": [f"i{n}a", f"i{n}b"], "next": f"{R}/c/{n + 1}"}
     requested: list[str] = []
     async with mock_fetcher(tmp_path, collection_host(pages, requested)) as fetcher:
-        items = await fetcher.fetch_collection_items(f"{R}/c", limit=3)
+        items = await fetch_collection_items(fetcher, f"{R}/c", limit=3)
     assert items == ["i1a", "i1b", "i2a"]
     assert requested == [f"{R}/c", f"{R}/c/1", f"{R}/c/2"]
 
@@ -276,7 +277,7 @@ async def test_collection_walk_stops_after_max_pages_of_empty_pages(tmp_path: Pa
         pages[f"{R}/c/{n}"] = {"orderedItems": [], "next": f"{R}/c/{n + 1}"}
     requested: list[str] = []
     async with mock_fetcher(tmp_path, collection_host(pages, requested)) as fetcher:
-        items = await fetcher.fetch_collection_items(f"{R}/c", limit=10, max_pages=4)
+        items = await fetch_collection_items(fetcher, f"{R}/c", limit=10, max_pages=4)
     assert items == []
     assert len(requested) == 1 + 4
 
@@ -284,5 +285,5 @@ async def test_collection_walk_stops_after_max_pages_of_empty_pages(tmp_path: Pa
 async def test_collection_inline_items_count(tmp_path: Path) -> None:
     pages = {f"{R}/c": {"type": "Collection", "items": ["x", {"id": f"{R}/y"}]}}
     async with mock_fetcher(tmp_path, collection_host(pages, [])) as fetcher:
-        items = await fetcher.fetch_collection_items(f"{R}/c", limit=10)
+        items = await fetch_collection_items(fetcher, f"{R}/c", limit=10)
     assert items == ["x", {"id": f"{R}/y"}]

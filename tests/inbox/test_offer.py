@@ -12,7 +12,7 @@ from smartnode.actors.projects import Role
 from smartnode.actors.records import node_uris
 from smartnode.content.applications import apply_to_call
 from smartnode.federation.vocab import PUBLIC
-from smartnode.storage.models import ProjectMember
+from smartnode.storage.models_profiles import ProjectMember
 from tests.conftest import make_member, make_project
 from tests.content import activity, fan_out
 from tests.inbox import Fediverse, receive

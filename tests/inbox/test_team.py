@@ -11,7 +11,8 @@ from smartnode.actors.projects import Role, add_to_team
 from smartnode.actors.records import node_uris
 from smartnode.content.teams import answer_join, invite, join_remote
 from smartnode.storage.db import Database
-from smartnode.storage.models import Activity, Actor, ProjectMember
+from smartnode.storage.models import Activity, Actor
+from smartnode.storage.models_profiles import ProjectMember
 from smartnode.storage.models_work import Notification, TeamRequest
 from tests.conftest import make_member, make_project
 from tests.inbox import AS, NOW, Fediverse, inbox_context, receive

@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from smartnode.config import load_settings
 from smartnode.storage.db import Database
-from smartnode.storage.models import ApiToken, ContentObject
-from smartnode.storage.models_accounts import OAuthClient, OAuthCode
+from smartnode.storage.models import ContentObject
+from smartnode.storage.models_accounts import ApiToken, OAuthClient, OAuthCode
 from tests.conftest import TEST_SECRET, _empty_tables, query
 from tests.interop.conftest import node_binary
 from tests.servers import Server, check_cli, free_port, node_env, smartnode_server

@@ -10,7 +10,8 @@ import asyncio
 from sqlalchemy import select, text, update
 
 from smartnode.accounts.tokens import revoke_token
-from smartnode.storage.models import Actor, ApiToken, table
+from smartnode.storage.models import Actor, table
+from smartnode.storage.models_accounts import ApiToken
 from tests.content import make_post, node_client
 from tests.mastodon import bearer
 

@@ -1,6 +1,7 @@
 """/api/v1/notifications: our notifications as Mastodon's entities (an application to a call is
 a `status` from the applicant, a decision told by a direct message a `mention` of it), filters,
-pages with the Link header, scopes; dismiss and clear remove the rows, the member's only."""
+pages with the Link header, scopes; dismiss and clear remove the rows, the member's only; none
+from those the member blocks or mutes with notifications, in the list or the unread count."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from smartnode.actors.resolve import FetchingResolver
 from smartnode.content.application_decisions import direct_message
 from smartnode.content.notices import notify
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_blocks import AccountBlock, AccountMute
 from smartnode.storage.models_work import Application, Notification
 from tests.conftest import make_member, make_project
 from tests.content import add_follower
@@ -231,3 +233,34 @@ async def test_the_unread_count_leaves_out_those_muted_or_blocked_as_the_list_do
     assert await seen() == (2, ["bo", "carl"])
     assert (await api.post(f"/api/v1/accounts/{carl.id}/block", headers=headers)).is_success
     assert await seen() == (1, ["bo"])
+
+
+async def test_calls_of_a_muted_project_and_an_application_of_a_blocked_member_leave(
+    api, db, settings, anna, bo
+) -> None:
+    [first, _, invite] = await _matches(api, db, settings, anna, 2)
+    async with db.session() as s, s.begin():
+        jazz = await s.scalar(select(Actor).where(Actor.username == "jazz", Actor.local))
+        call = await s.scalar(select(Notification.object_uri).where(Notification.id == first))
+        await notify(s, anna.id, "application", f"{settings.base_url}/applications/a1",
+                     {"call": call, "applicant": bo.uri, "state": "pending"},
+                     datetime.now(UTC))  # fmt: skip
+    headers = await bearer(db, anna, "read write follow")
+
+    async def seen() -> tuple[int, list[tuple[str, str]]]:
+        count = (await api.get(f"{URL}/unread_count", headers=headers)).json()["count"]
+        found = (await api.get(URL, headers=headers)).json()
+        return count, [(n["type"], n["account"]["acct"]) for n in found]
+
+    assert await seen() == (3, [("status", "bo"), ("status", "jazz"), ("status", "jazz")])
+    muted = await api.post(f"/api/v1/accounts/{jazz.id}/mute", headers=headers,
+                           json={"notifications": True})  # fmt: skip
+    assert muted.status_code == 200, muted.text
+    assert await seen() == (1, [("status", "bo")])  # to jazz's call, but from bo
+    assert (await api.post(f"/api/v1/accounts/{bo.id}/block", headers=headers)).is_success
+    assert await seen() == (0, [])
+    async with db.session() as s:
+        [mute] = (await s.scalars(select(AccountMute))).all()
+        [block] = (await s.scalars(select(AccountBlock))).all()
+    assert (mute.target_id, mute.notifications, block.target_id) == (jazz.id, True, bo.id)
+    assert len(await _rows(db, anna.id)) == 4 and invite in await _rows(db, anna.id)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models_accounts import ApiToken
 from tests.accounts.test_oauth_support import (
     CALLBACK,
     authorization_code,

@@ -14,7 +14,8 @@ from smartnode.accounts.tokens import hash_token
 from smartnode.matching.curated import load_seed
 from smartnode.matching.inputs import Location, MatchingProfileInput, OptIns, SkillEntry, Window
 from smartnode.matching.terms import LANGUAGES
-from smartnode.storage.models import Actor, ApiToken, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import ApiToken
 from smartnode.storage.models_matching import (
     LocalSkill,
     MatchingProfile,
@@ -22,6 +23,7 @@ from smartnode.storage.models_matching import (
     MemberLanguage,
     MemberSkill,
 )
+from smartnode.storage.models_profiles import MemberProfile
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import make_member, now
 

@@ -12,8 +12,9 @@ from smartnode.federation.vocab import ACTOR_CONTEXT
 from smartnode.matching.curated import load_seed
 from smartnode.matching.terms import SkillTerm, defined_terms
 from smartnode.seed import seed_country
-from smartnode.storage.models import Activity, MemberProfile
+from smartnode.storage.models import Activity
 from smartnode.storage.models_matching import MemberSkill
+from smartnode.storage.models_profiles import MemberProfile
 from tests.api.test_v1_auth import admin_headers
 from tests.conftest import make_member, now
 

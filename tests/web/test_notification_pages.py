@@ -1,6 +1,7 @@
 """A member's notifications in the browser: the home page's latest unread ones, the whole list
 (newest first, paged, in the viewer's language, each linked), Mark as read and Mark all as read;
-refused to visitors, for another member's notification and without the CSRF token."""
+refused to visitors, for another member's notification and without the CSRF token; none from
+those the member blocks or mutes with notifications, on the page or in the badge."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from smartnode.accounts.tokens import create_token
 from smartnode.content.notices import notify
+from smartnode.storage.models_blocks import AccountBlock, AccountMute
 from smartnode.storage.models_work import Notification
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import make_project, now
@@ -194,3 +196,41 @@ async def test_team_and_event_notifications_link_their_pages(client, db, setting
     assert "You can take part in Jam: your request was accepted." in page
     assert f'href="{event}">See the event' in page
     assert "Something new for you." in page
+
+
+async def test_a_muted_or_blocked_senders_notifications_leave_the_page_and_the_badge(
+    client, db, settings
+) -> None:
+    anna = await member_with_password(db, settings, "anna")
+    bo, carl, dan = [await member_with_password(db, settings, name)
+                     for name in ("bo", "carl", "dan")]  # fmt: skip
+    async with db.session() as s, s.begin():
+        for who in (bo, carl, dan):
+            await notify(s, anna.id, "follow", f"{anna.uri}/followers#{who.uri}",
+                         {"actor": who.uri, "state": "accepted"}, now())  # fmt: skip
+        await notify(s, anna.id, "application", "https://se.smart.test/applications/a1",
+                     {"call": f"{settings.base_url}/calls/c1", "title": "Sound engineer",
+                      "applicant": bo.uri, "state": "pending"}, now())  # fmt: skip
+    await sign_in(client, "anna")
+    page = await client.get(PATH)
+    assert "Not read yet: 4" in page.text and "@bo@se.smart.test applied" in page.text
+    csrf = hidden_fields(page.text)["csrf"]
+    for change, who in (("mute", bo), ("block", carl)):
+        done = await client.post(f"/account/blocks/{change}",
+                                 data={"csrf": csrf, "account": str(who.id)})  # fmt: skip
+        assert done.status_code == 303, done.text
+    async with db.session() as s:
+        [mute] = (await s.scalars(select(AccountMute))).all()
+        [block] = (await s.scalars(select(AccountBlock))).all()
+    assert (mute.target_id, mute.notifications, block.target_id) == (bo.id, True, carl.id)
+    text = (await client.get(PATH)).text
+    assert "@dan@se.smart.test follows you." in text and "Not read yet: 1" in text
+    assert "@bo@se.smart.test" not in text and "@carl@se.smart.test" not in text
+    assert f'<a href="{PATH}">Notifications (1)</a>' in (await client.get("/account")).text
+    home = (await client.get("/")).text
+    assert "@dan@se.smart.test follows you." in home and "@bo@se.smart.test" not in home
+    assert await _read(db, anna.id) == [False] * 4  # kept, only not shown
+    await client.post("/account/blocks/unmute", data={"csrf": csrf, "account": str(bo.id)})
+    text = (await client.get(PATH)).text
+    assert "@bo@se.smart.test applied" in text and "Not read yet: 3" in text
+    assert "@carl@se.smart.test" not in text

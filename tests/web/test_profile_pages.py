@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from smartnode.matching.curated import load_seed
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
 from smartnode.storage.models_matching import (
     MatchingProfile,
     MemberAvailability,
     MemberLanguage,
     MemberSkill,
 )
+from smartnode.storage.models_profiles import MemberProfile
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.content import activities, add_follower, fan_out, node_client
 from tests.inbox import Fediverse

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from smartnode.actors.projects import team_row
-from smartnode.storage.models import Actor, Project
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import Project
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import make_project
 from tests.content import activities, node_client

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from smartnode.accounts.tokens import create_token, hash_token
-from smartnode.storage.models import ApiToken
+from smartnode.storage.models_accounts import ApiToken
 from tests.accounts.account_support import hidden_fields, member_with_password, sign_in
 from tests.conftest import now
 

@@ -14,10 +14,11 @@ from smartnode.accounts.principal import Principal
 from smartnode.accounts.secrets import digest, new_secret
 from smartnode.config import UI_LANGUAGES
 from smartnode.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from smartnode.storage.models import Actor, ApiToken
+from smartnode.storage.models import Actor
 from smartnode.storage.models_accounts import (
     Account,
     AccountLink,
+    ApiToken,
     ExternalIdentity,
     Passkey,
     WebSession,

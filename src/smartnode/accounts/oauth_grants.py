@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.accounts.tokens import APP_SCOPE
 from smartnode.errors import Forbidden, Unauthorized
-from smartnode.storage.models import ApiToken
-from smartnode.storage.models_accounts import Account, OAuthClient, OAuthCode
+from smartnode.storage.models_accounts import Account, ApiToken, OAuthClient, OAuthCode
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from smartnode.accounts.oauth_errors import (
 )
 from smartnode.accounts.secrets import digest, new_secret
 from smartnode.accounts.tokens import APP_SCOPE
-from smartnode.storage.models import Actor, ApiToken
-from smartnode.storage.models_accounts import Account, OAuthClient
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import Account, ApiToken, OAuthClient
 
 #: An app's own token (client credentials grant): no member behind it.
 CLIENT_SCOPE = "client"

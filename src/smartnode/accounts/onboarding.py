@@ -26,8 +26,9 @@ from smartnode.accounts.principal import Principal
 from smartnode.accounts.sessions import end_all_sessions
 from smartnode.config import Settings
 from smartnode.errors import Conflict, Forbidden
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
 from smartnode.storage.models_accounts import Account
+from smartnode.storage.models_profiles import MemberProfile
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import ALL_SCOPES, KNOWN_SCOPES, Principal
 from smartnode.accounts.tokens import MEMBER_SCOPE, create_token
 from smartnode.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
-from smartnode.storage.models import Actor, ApiToken
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import ApiToken
 
 #: The scopes a member may give one of their own tokens.
 PERSONAL_SCOPES = KNOWN_SCOPES

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.principal import Principal
 from smartnode.errors import Forbidden, NotFound
-from smartnode.storage.models import Actor, ApiToken
-from smartnode.storage.models_accounts import OAuthClient
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import ApiToken, OAuthClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.accounts.secrets import digest, new_secret
 from smartnode.errors import Unauthorized, ValidationFailed
-from smartnode.storage.models import Actor, ApiToken
+from smartnode.storage.models import Actor
+from smartnode.storage.models_accounts import ApiToken
 
 ADMIN_SCOPE = "admin"
 MEMBER_SCOPE = "member"

@@ -20,7 +20,8 @@ from smartnode.actors.follows import ACCEPTED, PENDING
 from smartnode.actors.hiding import Standing, standings
 from smartnode.content.inputs import Visibility
 from smartnode.errors import NotFound
-from smartnode.storage.models import Actor, ContentObject, Follow, MemberProfile, Project
+from smartnode.storage.models import Actor, ContentObject, Follow
+from smartnode.storage.models_profiles import MemberProfile, Project
 from smartnode.storage.windows import IdWindow
 
 OPEN_VALUES = (Visibility.PUBLIC.value, Visibility.UNLISTED.value)

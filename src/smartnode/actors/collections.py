@@ -19,15 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from smartnode.actors.to_ap import hashtag_name
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import AS_CONTEXT
-from smartnode.storage.models import (
-    Activity,
-    Actor,
-    ContentObject,
-    Follow,
-    MemberProfile,
-    Project,
-    ProjectMember,
-)
+from smartnode.storage.models import Activity, Actor, ContentObject, Follow
+from smartnode.storage.models_profiles import MemberProfile, Project, ProjectMember
 
 ACCEPTED = "accepted"
 ACTIVE_MONTH = timedelta(days=30)

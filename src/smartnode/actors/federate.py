@@ -16,7 +16,8 @@ from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTOR_CONTEXT, PUBLIC
 from smartnode.matching.profiles import skill_terms
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Activity, Actor, MemberProfile, Project
+from smartnode.storage.models import Activity, Actor
+from smartnode.storage.models_profiles import MemberProfile, Project
 from smartnode.storage.models_work import TopicFeed
 
 

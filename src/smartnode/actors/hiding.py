@@ -55,11 +55,6 @@ async def hidden_ids(session: AsyncSession, member_id: int, now: datetime) -> se
     return set((await session.scalars(hidden_authors(member_id, now))).all())
 
 
-async def silenced_ids(session: AsyncSession, member_id: int, now: datetime) -> set[int]:
-    """`hidden_senders` as a set, for filtering in Python."""
-    return set((await session.scalars(hidden_senders(member_id, now))).all())
-
-
 async def blocked_either_way(session: AsyncSession, one_id: int, other_id: int) -> bool:
     """Whether one of the two actors blocks the other."""
     found = await session.scalar(

@@ -41,7 +41,8 @@ from smartnode.matching.inputs import (
     Window,
 )
 from smartnode.matching.profiles import ProfileView, matching_profile, set_matching_profile
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile
 from smartnode.validation_words import validation_message
 
 Member = tuple[Actor, MemberProfile]

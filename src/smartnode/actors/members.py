@@ -12,7 +12,8 @@ from smartnode.actors.inputs import MemberInput, MemberUpdate
 from smartnode.actors.records import get_local_actor, new_local_actor, set_images, set_summaries
 from smartnode.config import Settings
 from smartnode.federation.uris import ActorKind
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile
 
 
 async def create_member(

@@ -38,7 +38,8 @@ from smartnode.actors.records import get_local_actor
 from smartnode.config import Settings
 from smartnode.errors import Forbidden, Gone, NotFound, ValidationFailed
 from smartnode.federation.uris import ActorKind, NodeUris
-from smartnode.storage.models import Actor, Project, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import Project, ProjectMember
 
 #: The detail view carries at most this many team members.
 TEAM_LIMIT = 500

@@ -15,7 +15,8 @@ from smartnode.actors.records import get_local_actor, new_local_actor, set_image
 from smartnode.config import Settings
 from smartnode.errors import Conflict, NotFound, ValidationFailed
 from smartnode.federation.uris import ActorKind
-from smartnode.storage.models import Actor, Project, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import Project, ProjectMember
 
 
 class Role(StrEnum):

@@ -11,7 +11,8 @@ from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTOR_CONTEXT, AS_CONTEXT
 from smartnode.matching.terms import SkillTerm, defined_terms
-from smartnode.storage.models import Actor, MemberProfile, Project
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile, Project
 
 LANGUAGE_NAMES = {
     "en": "English", "sv": "Svenska", "fr": "Français", "nl": "Nederlands", "de": "Deutsch",

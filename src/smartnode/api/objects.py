@@ -11,13 +11,11 @@ asking for a note get its page. An activity about one of our notes embeds the no
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors import collections as coll
@@ -26,18 +24,14 @@ from smartnode.api import signed_fetch
 from smartnode.api.activitypub import _page_request
 from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
-from smartnode.content.access import in_audience, member_reads
-from smartnode.content.audience import OPEN, recipients
-from smartnode.content.inputs import Visibility
-from smartnode.content.notes_to_ap import restore_language_order
+from smartnode.content.access import AskedBy, Requester
+from smartnode.content.served import ServedObject, served_activity, served_object
 from smartnode.content.threads import replies_source
 from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import BadRequest
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
-from smartnode.outbox.publish import audience
 from smartnode.storage.db import Database
-from smartnode.storage.models import Activity, Actor, ContentObject
 from smartnode.translatable import N_
 from smartnode.web import pages
 from smartnode.web.calls import call_page
@@ -67,20 +61,17 @@ def _missing(as_json: bool, request: Request, status_code: int = 404) -> Respons
     return Response(body, status_code, {"Vary": "Accept"}, "application/json")
 
 
-async def _reader(request: Request, as_json: bool) -> str | None:
-    """The signed requester's actor id (only AS2 requests are ever signed)."""
-    return await signed_fetch.signer_uri(request) if as_json else None
+def _asked_by(request: Request, as_json: bool) -> AskedBy:
+    """Who asks, found when asked: the signer of an AS2 request (only those are ever signed),
+    else the member signed in on the page."""
 
+    async def requester() -> Requester:
+        if as_json:
+            return Requester(page=False, signer_uri=await signed_fetch.signer_uri(request))
+        viewer = await page_member(request)
+        return Requester(page=True, member=viewer.actor if viewer is not None else None)
 
-async def _may_read(
-    request: Request, session: AsyncSession, names: list[str], author: Actor, as_json: bool
-) -> bool:
-    """Whether the requester reads a non-public object: the signer of an AS2 request, or on
-    the page the signed-in member (content/access.py decides)."""
-    if as_json:
-        return await in_audience(session, names, author, await _reader(request, as_json))
-    viewer = await page_member(request)
-    return viewer is not None and await member_reads(session, names, author, viewer.actor)
+    return requester
 
 
 @router.get("/notes/{token}")
@@ -132,12 +123,12 @@ async def _negotiated(request: Request, uri: str, token: str) -> Response:
             return found
         if isinstance(found, CachedResponse):
             return documents.put(key, found).to_response()
-        obj, author = found
+        obj, author = found.obj, found.author
         if not as_json:
             page = {"call": call_page, "event": event_page}.get(obj.kind, note_page)
             return await page(request, session, obj, author)
         entry = _json(object_to_ap(obj, author.uri))
-    if Visibility(obj.visibility) not in OPEN:
+    if not found.public:
         entry.headers.update(PRIVATE)
         return entry.to_response()
     return documents.put(key, entry).to_response()
@@ -145,28 +136,20 @@ async def _negotiated(request: Request, uri: str, token: str) -> Response:
 
 async def _readable(
     request: Request, session: AsyncSession, uri: str, as_json: bool, *, replies: bool = False
-) -> tuple[ContentObject, Actor] | CachedResponse | Response:
-    """Our live object at `uri` and its author when the requester may read it; otherwise the
-    404 (absent, or not in its audience) or the 410 Tombstone (of it or of its `replies`)."""
-    obj = await session.scalar(
-        select(ContentObject).where(ContentObject.uri == uri, ContentObject.local.is_(True))
-    )
-    author = await session.get(Actor, obj.actor_id) if obj is not None else None
-    if obj is None or author is None:
+) -> ServedObject | CachedResponse | Response:
+    """Our live object at `uri` when the requester may read it (content/served.py decides);
+    otherwise the 404 or the 410 Tombstone (of it or of its `replies`)."""
+    found = await served_object(session, uri, _asked_by(request, as_json))
+    if found is None:
         return _missing(as_json, request)
-    gone = obj.deleted_at or author.deleted_at
-    if gone is not None:
-        if not as_json:
-            return _missing(as_json, request, 410)
-        if replies:
-            return _json(tombstone(NodeUris.replies(obj.uri), "OrderedCollection", gone), 410)
-        return _json(tombstone(obj.uri, obj.ap_type, gone), 410)
-    public = Visibility(obj.visibility) in OPEN
-    if not public and not await _may_read(
-        request, session, recipients(obj.audience), author, as_json
-    ):
-        return _missing(as_json, request)
-    return obj, author
+    gone, obj = found.gone_at, found.obj
+    if gone is None:
+        return found
+    if not as_json:
+        return _missing(as_json, request, 410)
+    if replies:
+        return _json(tombstone(NodeUris.replies(obj.uri), "OrderedCollection", gone), 410)
+    return _json(tombstone(obj.uri, obj.ap_type, gone), 410)
 
 
 @router.get("/notes/{token}/replies")
@@ -209,10 +192,9 @@ async def _replies(request: Request, uri: str, token: str) -> Response:
             return found.to_response()
         if isinstance(found, Response):
             return found
-        obj, _ = found
-        doc = await _replies_document(session, obj.uri, want)
+        doc = await _replies_document(session, found.obj.uri, want)
     entry = _json(doc)
-    if Visibility(obj.visibility) not in OPEN:
+    if not found.public:
         entry.headers.update(PRIVATE)
     return entry.to_response()
 
@@ -227,31 +209,6 @@ async def _replies_document(
         return coll.collection_to_ap(uri, await coll.count_items(session, source))
     page_uri = NodeUris.collection_page(uri, max_id=want.max_id, min_id=want.min_id)
     return coll.page_to_ap(uri, page_uri, await coll.fetch_page(session, source, want))
-
-
-async def _activity_document(
-    session: AsyncSession, uris: NodeUris, activity: Activity, author: Actor
-) -> dict[str, Any] | datetime:
-    """The activity as served, its note embedded as it is now; when the note was deleted."""
-    doc = restore_language_order(activity.document)
-    if not _content_uri(uris, activity.object_uri) or activity.activity_type not in (
-        "Create",
-        "Update",
-    ):
-        return doc
-    obj = await session.scalar(
-        select(ContentObject).where(ContentObject.uri == activity.object_uri)
-    )
-    if obj is None or obj.deleted_at is not None:
-        return obj.deleted_at if obj is not None and obj.deleted_at else activity.created_at
-    doc["object"] = object_to_ap(obj, author.uri, context=False)
-    return doc
-
-
-def _content_uri(uris: NodeUris, uri: str | None) -> bool:
-    """True when `uri` is one of our notes, events or calls."""
-    tokens = (uris.note_token, uris.event_token, uris.call_token)
-    return uri is not None and any(token(uri) for token in tokens)
 
 
 @router.get("/activities/{token}")
@@ -270,21 +227,15 @@ async def activity(request: Request, token: str) -> Response:
     uris: NodeUris = request.app.state.uris
     db: Database = request.app.state.db
     async with db.session() as session:
-        found = await session.scalar(select(Activity).where(Activity.uri == uris.activity(token)))
-        author = await session.get(Actor, found.actor_id) if found is not None else None
-        if found is None or author is None:
-            return _missing(True, request)
-        if not found.public and not await _may_read(
-            request, session, audience(found.document), author, True
-        ):
-            return _missing(True, request)
-        doc = await _activity_document(session, uris, found, author)
-        gone = doc if isinstance(doc, datetime) else author.deleted_at
-        if gone is not None or isinstance(doc, datetime):
-            deleted = gone or found.created_at
-            return _json(tombstone(found.uri, found.activity_type, deleted), 410).to_response()
-    entry = _json(doc)
-    if not found.public:
+        found = await served_activity(session, uris, uris.activity(token), _asked_by(request, True))
+    if found is None:
+        return _missing(True, request)
+    if found.gone_at is not None:
+        activity_ = found.activity
+        doc = tombstone(activity_.uri, activity_.activity_type, found.gone_at)
+        return _json(doc, 410).to_response()
+    entry = _json(found.document)
+    if not found.activity.public:
         entry.headers.update(PRIVATE)
         return entry.to_response()
     return documents.put(key, entry).to_response()

@@ -11,6 +11,7 @@ exist either.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -61,6 +62,33 @@ async def member_reads(
     if author.kind == "project" and await coordinates(session, member, author):
         return True
     return await in_audience(session, recipients, author, member.uri)
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who asks for one of our objects or activities at its URL: on a page (`page`) the
+    signed-in member (`member`, None for a visitor), else the actor whose valid signature the
+    AS2 GET carries (`signer_uri`, None when unsigned)."""
+
+    page: bool
+    signer_uri: str | None = None
+    member: Actor | None = None
+
+
+#: The requester, found only when a non-public object needs them (verifying a signature may
+#: fetch a key; a page's member is read in a session of its own).
+AskedBy = Callable[[], Awaitable[Requester]]
+
+
+async def requester_reads(
+    session: AsyncSession, recipients: list[str], author: Actor, requester: Requester
+) -> bool:
+    """True when the requester reads a non-public object or activity: on its page as
+    member_reads decides, over ActivityPub as in_audience does for the signer."""
+    if requester.page:
+        member = requester.member
+        return member is not None and await member_reads(session, recipients, author, member)
+    return await in_audience(session, recipients, author, requester.signer_uri)
 
 
 async def posting_as(

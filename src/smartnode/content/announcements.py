@@ -39,7 +39,8 @@ from smartnode.errors import Forbidden, NotFound, ValidationFailed
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token
-from smartnode.storage.models import Actor, ContentObject, ProjectMember
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_profiles import ProjectMember
 
 ANNOUNCEMENT = "announcement"
 REPLY = "reply"

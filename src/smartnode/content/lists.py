@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.follows import ACCEPTED
 from smartnode.errors import Forbidden, NotFound, ValidationFailed
-from smartnode.storage.models import Actor, Follow, ProjectMember
+from smartnode.storage.models import Actor, Follow
 from smartnode.storage.models_lists import ListAccount, MemberList
+from smartnode.storage.models_profiles import ProjectMember
 from smartnode.storage.windows import IdWindow, newest_first, windowed
 
 POLICIES = ("followed", "list", "none")

@@ -1,11 +1,12 @@
 """A member's notifications as the native API and the apps read them: each use case takes the
 acting principal. Reading needs `read:notifications`, marking read `write:notifications`;
-nobody sees another member's notifications. Services never commit."""
+nobody sees another member's notifications, and none are read from those the member blocks or
+mutes with notifications (content/notice_senders.py). Services never commit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_NOTIFICATIONS, WRITE_NOTIFICATIONS, acting_member
 from smartnode.actors.handles import handles_by_uri
+from smartnode.content.notice_senders import heard_by
 from smartnode.errors import NotFound
 from smartnode.matching.candidates import labels_for
 from smartnode.matching.explain import Labels, uris_of, viewer_language
@@ -47,11 +49,14 @@ async def _notices(
 
 async def my_notifications(
     session: AsyncSession, principal: Principal, domain: str, *, unread: bool,
-    lang: str | None, limit: int, before_id: int | None,
+    lang: str | None, limit: int, before_id: int | None, now: datetime | None = None,
 ) -> Notices:  # fmt: skip
-    """The acting member's notifications, newest first (`unread`: not read yet)."""
+    """The acting member's notifications, newest first (`unread`: not read yet), but those
+    from anyone they block or mute with notifications (at `now`)."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
-    query = select(Notification).where(Notification.actor_id == member.id)
+    query = select(Notification).where(
+        Notification.actor_id == member.id, heard_by(member.id, now or datetime.now(UTC))
+    )
     if unread:
         query = query.where(Notification.read_at.is_(None))
     if before_id is not None:
@@ -85,12 +90,16 @@ async def mark_all_read(session: AsyncSession, principal: Principal, now: dateti
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def unread_count(session: AsyncSession, principal: Principal) -> int:
-    """How many of the acting member's notifications are not read yet."""
+async def unread_count(
+    session: AsyncSession, principal: Principal, now: datetime | None = None
+) -> int:
+    """How many of the acting member's notifications are not read yet, but those from anyone
+    they block or mute with notifications (at `now`)."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
     query = (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.actor_id == member.id, Notification.read_at.is_(None))
-    )
+        .where(Notification.actor_id == member.id, Notification.read_at.is_(None),
+               heard_by(member.id, now or datetime.now(UTC)))
+    )  # fmt: skip
     return int(await session.scalar(query) or 0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.accounts import markers
 from smartnode.accounts.principal import Principal
 from smartnode.actors.acting import READ_NOTIFICATIONS, WRITE_NOTIFICATIONS, acting_member
-from smartnode.actors.hiding import silenced_ids
 from smartnode.content.inputs import Visibility
+from smartnode.content.notice_senders import DECISION, about_uri, heard_by, sender_uri
 from smartnode.content.threads import Item, Reader
 from smartnode.errors import NotFound
 from smartnode.storage.models import Actor, ContentObject
@@ -30,14 +29,6 @@ from smartnode.storage.windows import IdWindow, windowed
 
 #: Rows read per window when notifications are filtered further by the caller.
 SCAN = 200
-#: Kinds whose sender is named in `data` (key), and whose status is the object named (key).
-_FROM = {"application": "applicant", "withdrawal": "applicant", "event_join": "actor",
-         "team_join": "actor", "follow": "actor", "mention": "actor",
-         "reply": "actor"}  # fmt: skip
-_ABOUT = {"application": "call", "withdrawal": "call", "decision": "call",
-          "event_join": "event", "event_participation": "event"}  # fmt: skip
-#: Kinds whose notification is about the object itself (its `object_uri`).
-_ITSELF = ("call_match", "mention", "reply")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +40,6 @@ class Notice:
     account: Actor | None
     status: Item | None
     direct: bool = False
-
-
-def _str(data: dict[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _about(row: Notification) -> str | None:
-    """The URI of the call or event a notification is about."""
-    if row.kind in _ITSELF:
-        return row.object_uri
-    key = _ABOUT.get(row.kind)
-    return _str(row.data, key) if key else None
 
 
 async def _statuses(session: AsyncSession, uris: set[str]) -> dict[str, Item]:
@@ -106,20 +84,18 @@ async def notices_of(
 ) -> list[Notice]:
     """Each row with its sender and the status it is about, as far as the member may read."""
     reader = Reader(member)
-    statuses = await _statuses(session, {u for r in rows if (u := _about(r))})
-    senders = await _actors(
-        session, {u for r in rows if r.kind in _FROM and (u := _str(r.data, _FROM[r.kind]))}
-    )
-    direct = await _direct_messages(session, {r.object_uri for r in rows if r.kind == "decision"})
+    statuses = await _statuses(session, {u for r in rows if (u := about_uri(r))})
+    senders = await _actors(session, {u for r in rows if (u := sender_uri(r))})
+    direct = await _direct_messages(session, {r.object_uri for r in rows if r.kind == DECISION})
     found: list[Notice] = []
     for row in rows:
-        status, is_direct = statuses.get(_about(row) or ""), False
+        status, is_direct = statuses.get(about_uri(row) or ""), False
         message = direct.get(row.object_uri)
         if message is not None and await reader.may_read(session, *message):
             status, is_direct = message, True
         elif status is not None and not await reader.may_read(session, *status):
             status = None
-        sender = senders.get(_str(row.data, _FROM.get(row.kind, "")) or "")
+        sender = senders.get(sender_uri(row) or "")
         if sender is None and status is not None:
             sender = status[1]
         found.append(Notice(row, sender, status, is_direct))
@@ -129,10 +105,14 @@ async def notices_of(
 async def audible(
     session: AsyncSession, member: Actor, notices: Sequence[Notice], now: datetime
 ) -> list[Notice]:
-    """The notices whose sender the member does not block or mute with notifications (at
-    `now`), as Mastodon leaves them out."""
-    silenced = await silenced_ids(session, member.id, now)
-    return [n for n in notices if n.account is None or n.account.id not in silenced]
+    """The notices the member hears from (content/notice_senders.py's rule at `now`)."""
+    if not notices:
+        return []
+    heard = set(await session.scalars(
+        select(Notification.id).where(Notification.id.in_([n.row.id for n in notices]),
+                                      heard_by(member.id, now))
+    ))  # fmt: skip
+    return [n for n in notices if n.row.id in heard]
 
 
 async def notices_window(
@@ -144,11 +124,12 @@ async def notices_window(
     blocks or mutes with notifications."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
     query = select(Notification).where(
-        Notification.actor_id == member.id, Notification.kind.in_(kinds)
+        Notification.actor_id == member.id,
+        Notification.kind.in_(kinds),
+        heard_by(member.id, now or datetime.now(UTC)),
     )
     rows = list(await session.scalars(windowed(query, Notification.id, window, scan=SCAN)))
-    notices = await notices_of(session, member, rows)
-    return await audible(session, member, notices, now or datetime.now(UTC))
+    return await notices_of(session, member, rows)
 
 
 async def notice_by_id(session: AsyncSession, principal: Principal, notice_id: int) -> Notice:
@@ -190,16 +171,17 @@ async def unread_count(
 ) -> int:
     """How many of the acting member's notifications of `kinds` are newer than their
     notifications marker (Mastodon's unread), counting up to `most`; none from those the
-    member blocks or mutes with notifications (read and checked when there are such)."""
+    member blocks or mutes with notifications."""
     member = await acting_member(session, principal, READ_NOTIFICATIONS)
-    unread = select(Notification).where(
-        Notification.actor_id == member.id,
-        Notification.id > _last_read(member),
-        Notification.kind.in_(kinds),
+    ids = (
+        select(Notification.id)
+        .where(
+            Notification.actor_id == member.id,
+            Notification.id > _last_read(member),
+            Notification.kind.in_(kinds),
+            heard_by(member.id, datetime.now(UTC)),
+        )
+        .limit(most)
+        .subquery()
     )
-    if not await silenced_ids(session, member.id, datetime.now(UTC)):
-        ids = unread.with_only_columns(Notification.id).limit(most).subquery()
-        return int(await session.scalar(select(func.count()).select_from(ids)) or 0)
-    rows = list(await session.scalars(unread.order_by(Notification.id.desc()).limit(most + SCAN)))
-    notices = await notices_of(session, member, rows)
-    return min(most, len(await audible(session, member, notices, datetime.now(UTC))))
+    return int(await session.scalar(select(func.count()).select_from(ids)) or 0)

@@ -46,7 +46,8 @@ from smartnode.content.teams import (
 from smartnode.errors import NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token
-from smartnode.storage.models import Actor, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import ProjectMember
 from smartnode.storage.models_work import TeamRequest
 
 #: A team shown at once holds at most this many people.

@@ -26,7 +26,8 @@ from smartnode.content.team_to_ap import TEAM_CONTEXT, team_extra
 from smartnode.errors import Conflict, NotFound
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import new_token, publish
-from smartnode.storage.models import Actor, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import ProjectMember
 from smartnode.storage.models_work import TeamRequest
 
 JOIN, INVITE = "join", "invite"

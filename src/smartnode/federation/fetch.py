@@ -7,6 +7,7 @@ own origin unless the caller says so; every connection's address checked at conn
 must equal the final URL; content type activity+json or ld+json with the AS profile; body
 ≤ 1 MiB (compressed and decompressed), connect/read timeouts plus an overall deadline; JSON
 depth ≤ 32, capped arrays, an object at the top, no forbidden JSON-LD (federation/jsonld.py).
+Walking a Collection's pages by these rules: fetch_collections.py.
 
 Errors (all SmartnodeError, HTTP 502 if they reach an edge; defined in fetch_errors.py):
 
@@ -69,13 +70,13 @@ __all__ = [
     "TooLarge",
     "TooManyRedirects",
     "is_activity_media_type",
+    "origin",
 ]
 
 ACCEPT_AP = f"{ACTIVITY_JSON}, {LD_JSON_AS}"
 ACCEPT_JRD = "application/jrd+json, application/json;q=0.8"
 MAX_BODY_BYTES = 1 << 20
 MAX_REDIRECTS = 3
-MAX_COLLECTION_PAGES = 10
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_DEADLINE = 20.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -146,7 +147,7 @@ class Fetcher:
         self.deadline = deadline
         self.max_bytes = max_bytes
         self._schemes = ("https", "http") if settings.allow_private_addresses else ("https",)
-        self._own_origin = _origin(httpx.URL(settings.base_url))
+        self._own_origin = origin(httpx.URL(settings.base_url))
         self._client = httpx.AsyncClient(
             transport=transport or GuardedTransport(self.policy),
             timeout=timeout,
@@ -289,7 +290,7 @@ class Fetcher:
 
     def _is_own(self, url: httpx.URL) -> bool:
         """On this node's host: same port, or the default ports of http and https alike."""
-        _, host, port = _origin(url)
+        _, host, port = origin(url)
         _, own_host, own_port = self._own_origin
         defaults = _DEFAULT_PORTS.values()
         return host == own_host and (
@@ -322,67 +323,6 @@ class Fetcher:
             raise BadDocument(f"{url} holds a document whose id is not that URL")
         return FetchedDocument(url_final=str(url), status=response.status_code, data=data)
 
-    async def fetch_collection_items(
-        self,
-        url: str,
-        *,
-        limit: int,
-        signer: httpx.Auth | None = None,
-        budget: FetchBudget | None = None,
-        max_pages: int = MAX_COLLECTION_PAGES,
-    ) -> list[Any]:
-        """Items (ids or objects) of a Collection, following `first`/`next` on its own host.
-
-        Stops at `limit` items, after `max_pages` pages, on a page seen before (loops) and on
-        a page on another host.
-        """
-        collection = await self.fetch_json(url, signer=signer, budget=budget)
-        host = _origin(httpx.URL(collection.url_final))
-        seen = {collection.url_final}
-        items = _page_items(collection.data)
-        page_ref = collection.data.get("first", collection.data.get("next"))
-        for _ in range(max_pages):
-            if len(items) >= limit or page_ref is None:
-                break
-            page = await self._next_page(page_ref, host, seen, signer, budget)
-            if page is None:
-                break
-            items.extend(_page_items(page))
-            page_ref = page.get("next")
-        return items[:limit]
-
-    async def _next_page(
-        self,
-        ref: Any,
-        host: tuple[str, str, int],
-        seen: set[str],
-        signer: httpx.Auth | None,
-        budget: FetchBudget | None,
-    ) -> dict[str, Any] | None:
-        """The page `ref` names (embedded or by URL), or None on a loop or another host."""
-        if isinstance(ref, dict):
-            page_id = ref.get("id")
-            fresh = not isinstance(page_id, str) or self._fresh_page(page_id, host, seen)
-            return ref if fresh else None
-        page_url = self._fresh_page(ref, host, seen) if isinstance(ref, str) else None
-        if page_url is None:
-            return None
-        fetched = await self.fetch_json(page_url, signer=signer, budget=budget)
-        if fetched.url_final != page_url and not self._fresh_page(fetched.url_final, host, seen):
-            return None  # redirected to a page seen before or to another host
-        return fetched.data
-
-    def _fresh_page(self, url: str, host: tuple[str, str, int], seen: set[str]) -> str | None:
-        """`url` checked, if it is a page not seen before on the collection's host (remembered)."""
-        try:
-            checked = self.checked_url(url)
-        except RefusedUrl:
-            return None
-        if str(checked) in seen or _origin(checked) != host:
-            return None
-        seen.add(str(checked))
-        return str(checked)
-
 
 def is_activity_media_type(value: str) -> bool:
     """activity+json, or ld+json whose profile names ActivityStreams (never plain JSON)."""
@@ -403,14 +343,7 @@ def _is_jrd_media_type(value: str) -> bool:
     return media in ("application/jrd+json", "application/json")
 
 
-def _page_items(page: dict[str, Any]) -> list[Any]:
-    value = page.get("orderedItems", page.get("items"))
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int]:
+def origin(url: httpx.URL) -> tuple[str, str, int]:
     """(scheme, host, port) with the host normalised and the default port filled in."""
     port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
     return url.scheme, normalise_host(url.host), port

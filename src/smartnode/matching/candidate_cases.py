@@ -33,7 +33,8 @@ from smartnode.matching.notify import match_call
 from smartnode.matching.score import Need
 from smartnode.matching.search_vectors import SemanticSearch
 from smartnode.matching.semantic import ranked
-from smartnode.storage.models import Actor, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import ProjectMember
 
 Scored = tuple[int, float, dict[str, float], list[dict[str, Any]]]
 

@@ -20,7 +20,7 @@ from smartnode.matching.explain import Labels
 from smartnode.matching.score import Candidate, Facts, Need, Place, cefr_rank
 from smartnode.matching.taxonomy import preferred_labels
 from smartnode.matching.terms import CEFR
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
 from smartnode.storage.models_matching import (
     LocalSkill,
     MatchingProfile,
@@ -30,6 +30,7 @@ from smartnode.storage.models_matching import (
     OccupationSkill,
     SkillBroader,
 )
+from smartnode.storage.models_profiles import MemberProfile
 
 #: `listed` (the actor's discoverable: browsing) or `suggestions` (notified of calls).
 OptIn = Literal["listed", "suggestions"]

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smartnode.actors.to_ap import hashtag_name
 from smartnode.content.terms import EVENT
 from smartnode.matching.feeds import SCAN_LIMIT, CallFacts, latest_calls, matches
-from smartnode.storage.models import Actor, ContentObject, Project
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_profiles import Project
 from smartnode.storage.models_work import TopicFeed
 
 #: Call deadlines and events one calendar lists at most (each).

@@ -24,7 +24,8 @@ from smartnode.content.terms import CALL
 from smartnode.federation.uris import ActorKind, NodeUris
 from smartnode.federation.vocab import PUBLIC
 from smartnode.outbox.publish import publish
-from smartnode.storage.models import Activity, Actor, ContentObject, Project
+from smartnode.storage.models import Activity, Actor, ContentObject
+from smartnode.storage.models_profiles import Project
 from smartnode.storage.models_work import TopicFeed
 
 FEEDS = (ActorKind.FEED.value,)

@@ -17,7 +17,8 @@ from smartnode.matching.candidates import load_candidates, load_facts
 from smartnode.matching.score import Match, Need, Place, Wanted
 from smartnode.matching.search_vectors import SemanticSearch
 from smartnode.matching.semantic import ranked
-from smartnode.storage.models import ContentObject, Job, ProjectMember
+from smartnode.storage.models import ContentObject, Job
+from smartnode.storage.models_profiles import ProjectMember
 
 MATCH_CALL = "match_call"
 CALL_MATCH = "call_match"  # the notification's kind

@@ -21,7 +21,7 @@ from smartnode.matching.taxonomy import (
     preferred_labels,
 )
 from smartnode.matching.terms import LEVELS, SkillTerm
-from smartnode.storage.models import Actor, Base, MemberProfile, table
+from smartnode.storage.models import Actor, Base, table
 from smartnode.storage.models_matching import (
     LocalSkill,
     MatchingProfile,
@@ -30,6 +30,7 @@ from smartnode.storage.models_matching import (
     MemberSkill,
     SkillConcept,
 )
+from smartnode.storage.models_profiles import MemberProfile
 
 
 @dataclass(frozen=True, slots=True)

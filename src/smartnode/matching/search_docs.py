@@ -23,7 +23,7 @@ from smartnode.actors.handles import handle_for, remote_domain
 from smartnode.content.call_terms import CallTerms, read_terms
 from smartnode.content.terms import ANNOUNCEMENT, CALL, EVENT
 from smartnode.matching.terms import fold
-from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
+from smartnode.storage.models import Actor, ContentObject, table
 from smartnode.storage.models_matching import (
     LocalSkill,
     MatchingProfile,
@@ -32,6 +32,7 @@ from smartnode.storage.models_matching import (
     MemberSkill,
     SkillLabel,
 )
+from smartnode.storage.models_profiles import MemberProfile, Project
 
 #: Remote actor types shown as members and as projects.
 REMOTE_KINDS = {"Person": "member", "Group": "project", "Organization": "project"}

@@ -25,13 +25,14 @@ from smartnode.content.terms import ANNOUNCEMENT
 from smartnode.errors import ValidationFailed
 from smartnode.matching.embedder import document_text, text_hash
 from smartnode.matching.search_docs import CONTENT_KINDS, Doc, actor_doc, object_doc
-from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project, table
+from smartnode.storage.models import Actor, ContentObject, table
 from smartnode.storage.models_matching import (
     MatchingProfile,
     MemberAvailability,
     MemberLanguage,
     MemberSkill,
 )
+from smartnode.storage.models_profiles import MemberProfile, Project
 from smartnode.storage.models_search import (
     SearchDocument,
     SearchEmbedding,

@@ -1,5 +1,6 @@
 """Tables. One `actors` table holds local actors (node, members, projects) and, later, cached
-remote ones; kind-specific facts live in side tables keyed by the actor id."""
+remote ones; kind-specific facts live in side tables keyed by the actor id (models_profiles.py).
+The other models_*.py modules register their tables on the same `Base` (imported below)."""
 
 from __future__ import annotations
 
@@ -87,50 +88,6 @@ class Actor(Base):
     )
 
 
-class MemberProfile(Base):
-    """What a member shows on their profile."""
-
-    __tablename__ = "member_profiles"
-
-    actor_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
-    )
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    country: Mapped[str] = mapped_column(String(2), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    languages: Mapped[list[str]] = mapped_column(Json, default=list)
-    skills: Mapped[list[str]] = mapped_column(Json, default=list)
-    links: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
-
-
-class Project(Base):
-    """A project hosted on this node (its actor is a Group)."""
-
-    __tablename__ = "projects"
-
-    actor_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
-    )
-    country: Mapped[str] = mapped_column(String(2), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    sectors: Mapped[list[str]] = mapped_column(Json, default=list)
-    website: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class ProjectMember(Base):
-    """A member's place in a project's team."""
-
-    __tablename__ = "project_members"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    project_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(BigId, ForeignKey("actors.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(16))  # coordinator | member | guest
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (UniqueConstraint("project_id", "member_id"),)
-
-
 class Follow(Base):
     """A follow relation; collections show only `accepted` ones."""
 
@@ -148,29 +105,6 @@ class Follow(Base):
         Index("ix_follows_followed_state", "followed_id", "state", "id"),
         Index("ix_follows_follower_state", "follower_id", "state", "id"),
     )
-
-
-class ApiToken(Base):
-    """A bearer token for the native API; only its SHA-256 is stored."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(100))
-    scope: Mapped[str] = mapped_column(String(16))  # admin | member | app
-    actor_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
-    )  # the member a member (or app) token acts for
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # OAuth 2 tokens (scope "app"): the app, its granted scopes, refresh token and expiry
-    client_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    scopes: Mapped[str | None] = mapped_column(Text, nullable=True)
-    refresh_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class InboxMessage(Base):
@@ -431,5 +365,6 @@ from smartnode.storage import models_matching as models_matching  # noqa: E402  
 from smartnode.storage import models_media as models_media  # noqa: E402  (register tables)
 from smartnode.storage import models_ops as models_ops  # noqa: E402  (register tables)
 from smartnode.storage import models_passkeys as models_passkeys  # noqa: E402  (register tables)
+from smartnode.storage import models_profiles as models_profiles  # noqa: E402  (register tables)
 from smartnode.storage import models_search as models_search  # noqa: E402  (register tables)
 from smartnode.storage import models_work as models_work  # noqa: E402  (register tables)

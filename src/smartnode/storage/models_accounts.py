@@ -1,7 +1,7 @@
 """Tables for people signing in and for apps: accounts, one-time links, browser sessions,
 passkeys, recovery codes, identities at the cooperative's OpenID provider, OAuth 2 clients and
-codes, and sign-in throttles. Secrets are stored hashed (links, sessions, codes, client secrets)
-or encrypted (TOTP seeds); never in plain text."""
+codes, the APIs' bearer tokens, and sign-in throttles. Secrets are stored hashed (links,
+sessions, codes, client secrets, tokens) or encrypted (TOTP seeds); never in plain text."""
 
 from __future__ import annotations
 
@@ -180,3 +180,26 @@ class SignInThrottle(Base):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_sign_in_throttles_window", "window_started_at"),)
+
+
+class ApiToken(Base):
+    """A bearer token for the native API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(16))  # admin | member | app
+    actor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
+    )  # the member a member (or app) token acts for
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # OAuth 2 tokens (scope "app"): the app, its granted scopes, refresh token and expiry
+    client_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    scopes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

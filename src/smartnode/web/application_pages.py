@@ -20,7 +20,8 @@ from smartnode.content.application_cases import ApplicationView
 from smartnode.content.applications_to_ap import text_html
 from smartnode.content.call_terms import call_terms
 from smartnode.errors import Conflict, Forbidden, Gone, NotFound
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, inbox_context, to_signin
 from smartnode.web.formats import format_date, language_label

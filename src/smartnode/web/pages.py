@@ -32,7 +32,8 @@ from smartnode.actors.to_ap import LANGUAGE_NAMES, hashtag_name
 from smartnode.api.deps import SessionDep
 from smartnode.config import UI_LANGUAGES, Settings
 from smartnode.federation.uris import ActorKind, NodeUris
-from smartnode.storage.models import Actor, MemberProfile, Project
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile, Project
 from smartnode.web import formats, i18n, listing_views, notice_views
 from smartnode.web.follow_button import follow_button
 from smartnode.web.i18n import N_

@@ -20,7 +20,8 @@ from smartnode.config import UI_LANGUAGES
 from smartnode.content.applications_to_ap import text_html
 from smartnode.matching.profiles import ProfileView
 from smartnode.matching.terms import CEFR
-from smartnode.storage.models import Actor, MemberProfile
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile
 from smartnode.web.i18n import N_, current_language
 
 SINGLE = ("name", "language", "summary", "country", "city", "skill_q", "other_language",

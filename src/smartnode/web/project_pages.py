@@ -17,7 +17,8 @@ from smartnode.api.deps import DocumentsDep, SessionDep, SettingsDep
 from smartnode.config import UI_LANGUAGES
 from smartnode.content.applications_to_ap import text_html
 from smartnode.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
-from smartnode.storage.models import Actor, Project
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import Project
 from smartnode.web.account_pages import Frame, render_framed, see_other
 from smartnode.web.apply_pages import frame_of, to_signin
 from smartnode.web.forms import check_form

@@ -26,7 +26,8 @@ from smartnode.content.compose import plain_text
 from smartnode.content.statuses import Companions, companions
 from smartnode.federation.sanitize import escape_text
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, ContentObject, MemberProfile, Project
+from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_profiles import MemberProfile, Project
 
 VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private",
               "team": "private", "direct": "direct"}  # fmt: skip

@@ -15,7 +15,8 @@ from smartnode.actors.handles import handle_of
 from smartnode.actors.projects import Role
 from smartnode.errors import ValidationFailed
 from smartnode.federation.uris import NodeUris
-from smartnode.storage.models import Actor, MemberProfile, Project, ProjectMember
+from smartnode.storage.models import Actor
+from smartnode.storage.models_profiles import MemberProfile, Project, ProjectMember
 
 #: Paging parameters shared by every list.
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
