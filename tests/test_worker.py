@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.federation.fetch import Fetcher
+from smartnode.inbox.lane import BATCH
 from smartnode.storage.models import Activity, Delivery, Follow, Host, InboxMessage, Job
-from smartnode.worker import Worker
+from smartnode.worker import EMBED_YIELDS_AT_MOST, Worker
 from tests.conftest import make_member
 from tests.inbox import AS, Fediverse, follow_activity
 
@@ -98,3 +99,24 @@ async def test_ignored_activities_are_done_with_their_reason(db, settings, worke
         jobs = (await s.scalars(select(Job))).all()
     assert message is not None and message.state == "done" and message.last_error
     assert jobs == []
+
+
+async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, settings, worker) -> None:
+    """A claim that takes a whole batch means more is waiting: the embedding lane then waits,
+    one batch at most every EMBED_YIELDS_AT_MOST; once a claim comes back short it runs."""
+    w, _ = worker
+    for n in range(BATCH + 1):
+        body = {"@context": AS, "id": f"{ALICE}/likes/{n}", "type": "Like", "actor": ALICE,
+                "object": f"{ALICE}/statuses/{n}"}  # fmt: skip
+        await _store(db, body, f"{settings.base_url}/inbox")
+    assert not w.embedding_yields(0.0)
+    assert await w.process_inbox(NOW) == BATCH
+    most = EMBED_YIELDS_AT_MOST.total_seconds()
+    assert [w.embedding_yields(t) for t in (1.0, most, most + 1.0, most + 2.0)] == [
+        True, True, False, True,
+    ]  # fmt: skip
+    assert await w.process_inbox(NOW) == 1
+    assert not w.embedding_yields(most + 3.0)
+    async with db.session() as s:
+        states = (await s.scalars(select(InboxMessage.state))).all()
+    assert set(states) == {"done"} and len(states) == BATCH + 1

@@ -3,7 +3,6 @@ for operators."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +13,7 @@ from rich.text import Text
 
 from smartnode.accounts.token_admin import TokenView, all_tokens, revoke_any_token
 from smartnode.cli_acting import acting
-from smartnode.cli_support import err, guarded, now, out, run, safe_url
+from smartnode.cli_support import err, guarded, now, out, run, run_loop, safe_url
 from smartnode.config import Settings, load_settings
 from smartnode.ops.backup import backup_sqlite, restore_sqlite
 from smartnode.ops.doctor import FAIL, OK, WARN, Check, diagnose
@@ -111,7 +110,7 @@ def migrate_to_postgres_command(
             console.print(f"  {table}: {rows} rows")
 
     work = migrate_to_postgres(settings.database_url, to, copied)
-    report = guarded(lambda: asyncio.run(work), settings.database_url)
+    report = guarded(lambda: run_loop(work), settings.database_url)
     shown = safe_url(to)
     out().print(f"Copied {report.total} rows of {len(report.rows)} tables to {shown}. Set "
                 f"SMARTNODE_DATABASE_URL={shown} (with its password) and start the node; "

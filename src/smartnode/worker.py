@@ -57,6 +57,8 @@ OUTBOX_IDLE_SECONDS = 0.5
 SWEEP = timedelta(seconds=30)
 #: How often an idle worker looks for search documents to embed (at once while it finds some).
 EMBED_IDLE = timedelta(seconds=5)
+#: While the inbox has a backlog the model waits, but never longer than this at a time.
+EMBED_YIELDS_AT_MOST = timedelta(seconds=30)
 
 
 class Deliverer(Protocol):
@@ -107,6 +109,7 @@ class Worker:
         self._next_sweep: datetime | None = None
         self.embedder = shared_embedder(settings.semantic_search)
         self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
+        self._embedding_waits_since: float | None = None
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
@@ -249,13 +252,31 @@ class Worker:
 
     async def _embed_lane(self, stop: asyncio.Event) -> None:
         """Background work: after each batch it rests as long as the batch took, so the model
-        takes at most half of the time it could and federation keeps its pace."""
+        takes at most half of the time it could and federation keeps its pace; while the inbox
+        has a backlog it waits (`embedding_yields`)."""
         while not stop.is_set() and self.embedder is not None:
             started = time.perf_counter()
-            done = await self.embed_documents(utc_now())
-            rest = time.perf_counter() - started if done else EMBED_IDLE.total_seconds()
+            if self.embedding_yields(started):
+                rest = 1.0
+            else:
+                done = await self.embed_documents(utc_now())
+                rest = time.perf_counter() - started if done else EMBED_IDLE.total_seconds()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=rest)
+
+    def embedding_yields(self, clock: float) -> bool:
+        """Whether the embedding lane waits now (`clock`: seconds, monotonic): while the inbox
+        has a backlog, members' timelines and applications come first; the model then runs
+        one batch every EMBED_YIELDS_AT_MOST, so search still catches up under steady load."""
+        if not self.inbox.backlogged:
+            self._embedding_waits_since = None
+            return False
+        if self._embedding_waits_since is None:
+            self._embedding_waits_since = clock
+        if clock - self._embedding_waits_since < EMBED_YIELDS_AT_MOST.total_seconds():
+            return True
+        self._embedding_waits_since = None
+        return False
 
     async def embed_documents(self, now: datetime) -> int:
         """Embed one batch of search documents that lack their embedding (search_embed.py);

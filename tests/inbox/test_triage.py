@@ -84,6 +84,17 @@ async def _follows(db, settings, member_uri: str, remote: str, world: Fediverse)
                                state="accepted", created_at=NOW))  # fmt: skip
 
 
+async def _asks_to_follow(db, settings, member_uri: str, remote: str, world: Fediverse) -> str:
+    """A pending Follow of ours, as sent; its id."""
+    async with inbox_context(db, settings, world) as ctx:
+        follower = await ctx.resolver.actor(member_uri)
+        followed = await ctx.resolver.actor(remote)
+        uri = f"{settings.base_url}/follows/asked-1"
+        ctx.session.add(Follow(uri=uri, follower_id=follower.id, followed_id=followed.id,
+                               state="pending", created_at=NOW))  # fmt: skip
+    return uri
+
+
 async def test_public_traffic_of_strangers_is_settled_without_a_request(
     db, settings, world, worker
 ) -> None:
@@ -154,6 +165,63 @@ async def test_a_boost_or_delete_of_a_stored_post_reaches_its_handler(
     async with db.session() as s:
         post = await s.scalar(select(ContentObject))
     assert post is not None and post.announces_count == 1 and post.deleted_at is not None
+
+
+async def test_a_strangers_post_behind_one_for_a_handler_is_still_settled(
+    db, settings, world, worker
+) -> None:
+    """A mention goes to its handler; the same actor's unrelated posts and boosts after it in
+    the batch are settled by triage all the same, and only the mention is stored."""
+    anna = await make_member(db, settings, "anna")
+    mention = note(3, tag=[{"type": "Mention", "href": anna.uri, "name": "@anna"}],
+                   cc=[f"{BOB}/followers", anna.uri])  # fmt: skip
+    bodies = [create(mention), create(note(4)),
+              activity("Announce", BOB, f"{ALICE}/statuses/9", f"{BOB}/b/5")]  # fmt: skip
+    ids = await _store(db, bodies, f"{settings.base_url}/inbox")
+    async with db.session() as s:
+        rows = (await s.execute(select(InboxMessage.__table__).order_by(InboxMessage.id))).all()
+        settled, remaining = await triage(s, node_uris(settings), rows, frozenset())
+    assert [r.id for r in remaining] == ids[:1]
+    assert [s.message_id for s in settled] == ids[1:]
+    await worker.process_inbox(NOW)
+    assert await _outcomes(db, ids) == [
+        ("done", None),
+        ("done", "the object concerns no one on this node"),
+        ("done", "the Announce concerns no one on this node"),
+    ]
+    async with db.session() as s:
+        assert set((await s.scalars(select(ContentObject.uri))).all()) == {mention["id"]}
+
+
+async def test_what_an_earlier_message_may_change_waits_for_its_handler(
+    db, settings, world, worker
+) -> None:
+    """Behind a Create bound for its handler, an edit of the same note (which no longer names
+    anyone here) is not settled as "not stored"; behind an Accept (which may make its actor
+    followed) nothing is settled."""
+    anna = await make_member(db, settings, "anna")
+    mention = note(3, tag=[{"type": "Mention", "href": anna.uri, "name": "@anna"}],
+                   cc=[f"{BOB}/followers", anna.uri])  # fmt: skip
+    edited = {**note(3), "content": "<p>edited</p>", "updated": "2026-12-04T12:00:00Z"}
+    follow_id = await _asks_to_follow(db, settings, anna.uri, ALICE, world)
+    accept = activity("Accept", ALICE, follow_id, f"{ALICE}#accepts/1")
+    bodies = [create(mention), activity("Update", BOB, edited, f"{BOB}/u/3"),
+              accept, create(note(1, ALICE), ALICE)]  # fmt: skip
+    ids = await _store(db, bodies, f"{settings.base_url}/inbox")
+    async with db.session() as s:
+        rows = (await s.execute(select(InboxMessage.__table__).order_by(InboxMessage.id))).all()
+        settled, remaining = await triage(s, node_uris(settings), rows, frozenset())
+    assert settled == []
+    assert [r.id for r in remaining] == ids
+    await worker.process_inbox(NOW)
+    assert await _outcomes(db, ids) == [("done", None)] * 4
+    async with db.session() as s:
+        stored = await s.scalar(select(ContentObject).where(ContentObject.uri == mention["id"]))
+        alices = await s.scalar(
+            select(ContentObject).where(ContentObject.uri == f"{ALICE}/statuses/1")
+        )
+    assert stored is not None and "edited" in (stored.content or "")
+    assert alices is not None  # the Accept made anna a follower of Alice first
 
 
 async def test_a_blocked_domain_is_refused_by_the_handlers_rule(db, settings, worker) -> None:

@@ -91,6 +91,8 @@ class InboxLane:
         # away): released at the next round instead of waiting out their lease, which would
         # also hold back every later message of their actors.
         self._stranded: set[int] = set()
+        #: The last claim took a whole batch: more is waiting (the embedding lane yields).
+        self.backlogged = False
 
     @property
     def in_flight(self) -> int:
@@ -111,6 +113,7 @@ class InboxLane:
                 session, table(InboxMessage), now=now, lease=LEASE, limit=limit,
                 where=_not_behind_a_leased_message(now),
             )  # fmt: skip
+        self.backlogged = len(rows) >= limit
         if not rows:
             return 0
         try:

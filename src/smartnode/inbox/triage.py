@@ -41,6 +41,9 @@ from smartnode.storage.upsert import insert_ignoring_conflicts
 
 #: Types triage may settle; every other type always runs its handler.
 TRIAGED = frozenset({"Create", "Announce", "Like", "Delete", "Update"})
+#: Types whose handlers change nothing triage reads about the same actor's OTHER ids (who our
+#: actors follow is changed by an Accept, a Reject, an Undo or a Move, which are not here).
+NEUTRAL_AHEAD = frozenset({"Create", "Announce", "Like", "Delete", "Update", "Follow"})
 
 _follower, _followed = aliased(Actor), aliased(Actor)
 _FOLLOWED = (
@@ -184,25 +187,40 @@ def settle(message_id: int, inbox: str, body: Any, uris: NodeUris, facts: Facts)
     return None if reason is None else Settled(message_id, reason)
 
 
+def _named(body: Any, actor: str) -> set[str]:
+    """The ids a message names besides its actor (its own, its object's, what that links)."""
+    return set(linked_iris(body)) - {actor} if isinstance(body, dict) else set()
+
+
 async def triage(
     session: AsyncSession, uris: NodeUris, rows: Sequence[Row[Any]], blocked: frozenset[str]
 ) -> tuple[list[Settled], list[Row[Any]]]:
     """The batch split into settled messages and those whose handler must run (in order).
 
-    Once an actor has a message for its handler, its later messages go to their handlers too:
-    an Update settled ahead of the Create it edits would be lost."""
+    A message behind one of its actor's messages bound for a handler is settled only when the
+    earlier ones cannot change what triage knows of it: they are of `NEUTRAL_AHEAD` types and
+    name none of its ids (an Update settled ahead of the Create it edits would be lost; an
+    Accept ahead of a Create may make its author followed). Otherwise it waits its turn."""
     facts = await gather_facts(session, (r.body for r in rows if isinstance(r.body, dict)), blocked)
     settled, remaining = [], []
-    waiting: set[str] = set()  # actors with an earlier message for its handler: keep their order
+    # Actors with earlier messages for their handlers: the ids those name, or None when all
+    # the actor's later messages must keep their order behind them.
+    waiting: dict[str, set[str] | None] = {}
     for row in rows:
+        named = _named(row.body, row.actor_uri)
+        ahead = waiting.get(row.actor_uri, set())
         outcome = None
-        if row.actor_uri not in waiting:
+        if ahead is not None and not ahead & named:
             outcome = settle(row.id, row.inbox, row.body, uris, facts)
-        if outcome is None:
-            remaining.append(row)
-            waiting.add(row.actor_uri)
-        else:
+        if outcome is not None:
             settled.append(outcome)
+            continue
+        remaining.append(row)
+        kind = row.body.get("type") if isinstance(row.body, dict) else None
+        if ahead is not None and kind in NEUTRAL_AHEAD and named:
+            waiting[row.actor_uri] = ahead | named
+        else:
+            waiting[row.actor_uri] = None
     return settled, remaining
 
 
