@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.federation.fetch import Fetcher
@@ -101,3 +101,36 @@ async def test_a_delete_before_its_create_in_one_batch_wins(db, settings) -> Non
     assert outcomes[f"{gone}/activity"] == "the object was deleted before its Create arrived"
     assert outcomes[f"{kept}/activity"] is None
     assert stored == {kept}
+
+
+async def test_a_group_reads_its_senders_in_one_statement(db, settings) -> None:
+    """Likes of one post by three actors we hold fresh: one transaction counts all three, and
+    the senders' rows are read once for the group, not once per message."""
+    world = Fediverse()
+    for uri in (ALICE, BOB, CAROL):
+        world.actor(uri)
+    anna = await make_member(db, settings, "anna")
+    post = await make_post(db, settings, anna, visibility="public")
+    async with inbox_context(db, settings, world, NOW) as ctx:
+        for uri in (ALICE, BOB, CAROL):
+            assert await ctx.resolver.actor(uri) is not None
+        node = await ensure_node_actor(ctx.session, settings, NOW)
+    await _store(db, settings, [activity("Like", uri, post.uri, f"{uri}/likes/1")
+                                for uri in (ALICE, BOB, CAROL)])  # fmt: skip
+    reads: list[str] = []
+
+    def note_actor_reads(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if " ".join(statement.split()).startswith("SELECT actors.id, actors.uri"):
+            reads.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note_actor_reads)
+    try:
+        assert await _one_batch(db, settings, world, node) == 3
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note_actor_reads)
+    remote_reads = [s for s in reads if "actors.local IS 0" in s or "actors.local IS false" in s]
+    assert len(remote_reads) == 1 and " IN " in remote_reads[0]
+    async with db.session() as s:
+        liked = await s.scalar(select(ContentObject).where(ContentObject.uri == post.uri))
+        states = (await s.scalars(select(InboxMessage.state))).all()
+    assert liked is not None and liked.likes_count == 3 and set(states) == {"done"}

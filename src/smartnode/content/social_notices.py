@@ -110,15 +110,22 @@ async def notify_post(
     for a project."""
     told: set[int] = {author.id, *([writer.id] if writer else [])}
     base = _post_data(obj, author)
+    behind: dict[int, list[Actor]] = {}  # a project mentioned in a reply to its own call
+
+    async def people_of(target: Actor) -> list[Actor]:
+        if target.id not in behind:
+            behind[target.id] = await people_behind(session, target)
+        return behind[target.id]
+
     for target in await _mentioned(session, obj):
-        for person in await people_behind(session, target):
+        for person in await people_of(target):
             if person.id not in told and await _may_read(session, obj, author, person):
                 told.add(person.id)
                 await notify(session, person.id, MENTIONED, obj.uri, _about(target, base), now)
     parent_author = await _parent_author(session, obj)
     if parent_author is None:
         return
-    for person in await people_behind(session, parent_author):
+    for person in await people_of(parent_author):
         if person.id not in told and await _may_read(session, obj, author, person):
             told.add(person.id)
             await notify(session, person.id, REPLIED, obj.uri, _about(parent_author, base), now)

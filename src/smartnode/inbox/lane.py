@@ -24,6 +24,7 @@ from sqlalchemy import Row, and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import BlockList
+from smartnode.actors.remote import preload_remote_actors
 from smartnode.actors.resolve import FetchingResolver, fresh_actors
 from smartnode.config import Settings
 from smartnode.federation.delivery import next_attempt_at
@@ -185,6 +186,7 @@ class InboxLane:
         try:
             async with self._writer(), self.db.session() as session, session.begin():
                 blocked = await self.blocks.domains()
+                await preload_remote_actors(session, {row.actor_uri for row in rows})
                 reasons: dict[str | None, list[int]] = {}
                 for row in rows:
                     reason = await self._handle(session, row, blocked, now, unmarked)
