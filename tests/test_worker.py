@@ -102,8 +102,8 @@ async def test_ignored_activities_are_done_with_their_reason(db, settings, worke
 
 
 async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, settings, worker) -> None:
-    """A claim that takes a whole batch means more is waiting: the embedding lane then waits,
-    one batch at most every EMBED_YIELDS_AT_MOST; once a claim comes back short it runs."""
+    """A claim that takes a quarter of a batch or more means a backlog: the embedding lane then
+    waits, one batch at most every EMBED_YIELDS_AT_MOST; once a claim comes back short it runs."""
     w, _ = worker
     for n in range(BATCH + 1):
         body = {"@context": AS, "id": f"{ALICE}/likes/{n}", "type": "Like", "actor": ALICE,

@@ -92,7 +92,9 @@ class InboxLane:
         # away): released at the next round instead of waiting out their lease, which would
         # also hold back every later message of their actors.
         self._stranded: set[int] = set()
-        #: The last claim took a whole batch: more is waiting (the embedding lane yields).
+        #: The last claim took a quarter of a batch or more: the inbox has a backlog (claims
+        #: skip messages behind their actors' leased ones, so a backlog rarely fills a batch),
+        #: and the embedding lane yields.
         self.backlogged = False
 
     @property
@@ -114,7 +116,7 @@ class InboxLane:
                 session, table(InboxMessage), now=now, lease=LEASE, limit=limit,
                 where=_not_behind_a_leased_message(now),
             )  # fmt: skip
-        self.backlogged = len(rows) >= limit
+        self.backlogged = len(rows) >= max(1, limit // 4)
         if not rows:
             return 0
         try:
