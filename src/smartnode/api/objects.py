@@ -115,16 +115,23 @@ async def _content(request: Request, uri: str, token: str) -> Response:
     return await _document(request, uri, token)
 
 
-async def _document(request: Request, uri: str, token: str) -> Response:
-    """The AS2 document, kept rendered when it is open to everyone."""
-    documents: DocumentCache = request.app.state.documents
-    key = "ap:" + request.url.path
+async def _refused_or_kept(request: Request, documents: DocumentCache, key: str) -> Response | None:
+    """The answer found before any database read: a refused signed fetch, or the document
+    kept rendered."""
     refused = await signed_fetch.refusal(request)
     if refused is not None:
         return refused
     hit = documents.get(key)
-    if hit is not None:
-        return hit.to_response()
+    return hit.to_response() if hit is not None else None
+
+
+async def _document(request: Request, uri: str, token: str) -> Response:
+    """The AS2 document, kept rendered when it is open to everyone."""
+    documents: DocumentCache = request.app.state.documents
+    key = "ap:" + request.url.path
+    early = await _refused_or_kept(request, documents, key)
+    if early is not None:
+        return early
     if not _TOKEN.match(token):
         return _missing(True, request)
     db: Database = request.app.state.db
@@ -251,12 +258,9 @@ async def activity(request: Request, token: str) -> Response:
     """One of our activities, as AS2 whatever the Accept header (there is no page for it)."""
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.url.path
-    refused = await signed_fetch.refusal(request)
-    if refused is not None:
-        return refused
-    hit = documents.get(key)
-    if hit is not None:
-        return hit.to_response()
+    early = await _refused_or_kept(request, documents, key)
+    if early is not None:
+        return early
     if not _TOKEN.match(token):
         return _missing(True, request)
     uris: NodeUris = request.app.state.uris
