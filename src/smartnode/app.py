@@ -47,10 +47,13 @@ from smartnode.ops.metrics import NodeMetrics
 from smartnode.ops.request_log import RequestLog
 from smartnode.ops.request_metrics import RequestMetrics
 from smartnode.ops.shared_limits import inbox_limiter
+from smartnode.storage.data_version import DataVersion
 from smartnode.storage.db import Database
 from smartnode.storage.revisions import code_heads
+from smartnode.storage.written import install_listeners as install_written_listeners
 from smartnode.web import (
     account_home,
+    board,
     board_routes,
     factor_pages,
     gathering_routes,
@@ -65,6 +68,7 @@ from smartnode.web import (
 )
 from smartnode.web import search as search_page
 from smartnode.web.page_cache import ClearedByWrites
+from smartnode.web.view_cache import ViewCache
 from smartnode.web.viewer import SignedInViewer
 from smartnode.worker import make_worker
 
@@ -126,6 +130,7 @@ def create_app(
             await fetcher.aclose()
             if bus is not None:
                 await bus.stop()
+            app.state.views.close()
             await db.dispose()
 
     app = FastAPI(
@@ -144,11 +149,17 @@ def create_app(
     app.state.documents = DocumentCache(ttl_seconds=settings.document_cache_seconds)
     answer_cache(app, settings.document_cache_seconds)  # Mastodon apps' repeated reads
     install_answer_listeners()  # a write in this process forgets them
+    app.state.views = ViewCache(  # what the board and call pages show, as read
+        settings.view_cache_seconds, DataVersion.of(settings.database_url)
+    )
+    install_written_listeners()  # the tables each commit wrote: the views forget them
     ops.add_hot_routes(app)  # /healthz, /readyz, /metrics
     wellknown.add_hot_routes(app)  # plain routes ahead of the routers: the cheapest match
     feeds.add_hot_routes(app)  # /feeds/{slug}.rss and .atom, ahead of the /feeds/{slug} actor
     activitypub.add_hot_routes(app)
     inbox.add_hot_routes(app)
+    objects.add_hot_routes(app)  # /notes, /events and /calls/{token}: AS2 or their pages
+    board.add_hot_routes(app)  # /board
     media_files.add_routes(app)  # /media/{file}: stored pictures
     app.include_router(wellknown.router)
     app.include_router(activitypub.router)
@@ -161,7 +172,7 @@ def create_app(
     add_docs_routes(app, OPENAPI_URL)
     app.include_router(pages.router)
     app.include_router(search_page.router)
-    board_routes.include(app)  # /board, applying, the applications queue, remote interaction
+    board_routes.include(app)  # applying, the applications queue, remote interaction
     profile_routes.include(app)  # a member's own profile
     settings_routes.include(app)  # a member's notifications and API tokens
     project_routes.include(app)  # projects, their teams and calls

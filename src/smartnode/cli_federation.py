@@ -27,6 +27,7 @@ from smartnode.errors import NotFound
 from smartnode.federation.fetch import Fetcher
 from smartnode.logs import configure_process_logging
 from smartnode.storage.models import Activity, Delivery, DomainBlock, Peer
+from smartnode.storage.written import install_listeners as install_written_listeners
 from smartnode.worker import run_worker
 
 block_app = typer.Typer(help="Domains this node refuses to talk to.", no_args_is_help=True)
@@ -91,6 +92,7 @@ def worker_command() -> None:
             loop.add_signal_handler(signal_number, stop.set)
         configure_process_logging("info", settings.log_format)  # a line per job, failures
         err().print(f"Worker for {settings.base_url} running; Ctrl-C stops it.")
+        install_written_listeners()  # PostgreSQL: API processes hear which tables it wrote
         await run_worker(settings, stop)
 
     run(work)

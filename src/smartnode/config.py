@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="How long public pages are kept rendered for visitors not signed in "
         "(0: never).",
     )
+    view_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long what the board and call pages show is kept as read, at most: any "
+        "committed change to what they show drops it at once (0: never kept).",
+    )
     collection_page_size: int = Field(default=20, ge=1, le=200)
     inbox_rate_per_minute: int = Field(
         default=600, ge=0, description="Inbox POSTs accepted per remote host per minute (0: off)."

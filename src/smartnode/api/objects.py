@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from smartnode.api.cache import CachedResponse, DocumentCache
 from smartnode.api.negotiation import wants_activity_json
 from smartnode.content.access import AskedBy, Requester
 from smartnode.content.served import ServedObject, served_activity, served_object
+from smartnode.content.terms import CALL, EVENT
 from smartnode.content.threads import replies_source
 from smartnode.content.to_ap import object_to_ap
 from smartnode.errors import BadRequest
@@ -33,11 +34,11 @@ from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON
 from smartnode.storage.db import Database
 from smartnode.translatable import N_
-from smartnode.web import pages
-from smartnode.web.calls import call_page
+from smartnode.web import calls, pages
 from smartnode.web.events import event_page
 from smartnode.web.notes import note_page
 from smartnode.web.page_cache import cached_page
+from smartnode.web.view_cache import view_cache
 from smartnode.web.viewer import page_member
 
 AP_JSON = f"{ACTIVITY_JSON}; charset=utf-8"
@@ -74,24 +75,35 @@ def _asked_by(request: Request, as_json: bool) -> AskedBy:
     return requester
 
 
-@router.get("/notes/{token}")
-async def note(request: Request, token: str) -> Response:
+def add_hot_routes(app: FastAPI) -> None:
+    """Notes, events and calls as plain routes ahead of every router: the cheapest match, no
+    Depends (their pages are what links on the fediverse lead to)."""
+    for path, endpoint in (
+        ("/notes/{token}", note),
+        ("/events/{token}", event),
+        ("/calls/{token}", call),
+    ):
+        app.router.add_route(path, endpoint, methods=["GET"], include_in_schema=False)
+
+
+async def note(request: Request) -> Response:
     """A Note or Article: AS2 for ActivityPub clients, the page for browsers."""
     uris: NodeUris = request.app.state.uris
+    token = str(request.path_params["token"])
     return await _content(request, uris.note(token), token)
 
 
-@router.get("/events/{token}")
-async def event(request: Request, token: str) -> Response:
+async def event(request: Request) -> Response:
     """An Event: AS2 for ActivityPub clients, the page for browsers."""
     uris: NodeUris = request.app.state.uris
+    token = str(request.path_params["token"])
     return await _content(request, uris.event(token), token)
 
 
-@router.get("/calls/{token}")
-async def call(request: Request, token: str) -> Response:
+async def call(request: Request) -> Response:
     """An open call: AS2 for ActivityPub clients, the page for browsers."""
     uris: NodeUris = request.app.state.uris
+    token = str(request.path_params["token"])
     return await _content(request, uris.call(token), token)
 
 
@@ -99,39 +111,69 @@ async def _content(request: Request, uri: str, token: str) -> Response:
     """One of our content objects by id, negotiated, with its audience rules; a visitor's page
     may come from the page cache (web/page_cache.py)."""
     if not wants_activity_json(request.headers.get("accept", "")):
-        return await cached_page(request, lambda: _negotiated(request, uri, token))
-    return await _negotiated(request, uri, token)
+        return await cached_page(request, lambda: _page(request, uri, token))
+    return await _document(request, uri, token)
 
 
-async def _negotiated(request: Request, uri: str, token: str) -> Response:
-    as_json = wants_activity_json(request.headers.get("accept", ""))
+async def _refused_or_kept(request: Request, documents: DocumentCache, key: str) -> Response | None:
+    """The answer found before any database read: a refused signed fetch, or the document
+    kept rendered."""
+    refused = await signed_fetch.refusal(request)
+    if refused is not None:
+        return refused
+    hit = documents.get(key)
+    return hit.to_response() if hit is not None else None
+
+
+async def _document(request: Request, uri: str, token: str) -> Response:
+    """The AS2 document, kept rendered when it is open to everyone."""
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.url.path
-    if as_json:
-        refused = await signed_fetch.refusal(request)
-        if refused is not None:
-            return refused
-        hit = documents.get(key)
-        if hit is not None:
-            return hit.to_response()
+    early = await _refused_or_kept(request, documents, key)
+    if early is not None:
+        return early
     if not _TOKEN.match(token):
-        return _missing(as_json, request)
+        return _missing(True, request)
     db: Database = request.app.state.db
     async with db.session() as session:
-        found = await _readable(request, session, uri, as_json)
+        found = await _readable(request, session, uri, True)
         if isinstance(found, Response):
             return found
         if isinstance(found, CachedResponse):
             return documents.put(key, found).to_response()
         obj, author = found.obj, found.author
-        if not as_json:
-            page = {"call": call_page, "event": event_page}.get(obj.kind, note_page)
-            return await page(request, session, obj, author)
         entry = _json(object_to_ap(obj, author.uri))
     if not found.public:
         entry.headers.update(PRIVATE)
         return entry.to_response()
     return documents.put(key, entry).to_response()
+
+
+async def _page(request: Request, uri: str, token: str) -> Response:
+    """The page for browsers; what a call's page shows of the database is kept as read while
+    the call is open to everyone (web/view_cache.py), the viewer's part found on each
+    request."""
+    if not _TOKEN.match(token):
+        return _missing(False, request)
+    views = view_cache(request.app)
+    key = calls.page_key(request, uri)
+    kept = views.get(key)
+    if isinstance(kept, calls.CallShown):
+        return await calls.call_page(request, kept)
+    read_at = views.stamp()
+    db: Database = request.app.state.db
+    async with db.session() as session:
+        found = await _readable(request, session, uri, False)
+        if not isinstance(found, ServedObject):
+            return found.to_response() if isinstance(found, CachedResponse) else found
+        obj, author = found.obj, found.author
+        if obj.kind != CALL:
+            page = event_page if obj.kind == EVENT else note_page
+            return await page(request, session, obj, author)
+        shown = await calls.call_shown(request, session, obj, author)
+    if found.public:
+        views.put(key, shown, tables=calls.TABLES, read_at=read_at)
+    return await calls.call_page(request, shown)
 
 
 async def _readable(
@@ -216,12 +258,9 @@ async def activity(request: Request, token: str) -> Response:
     """One of our activities, as AS2 whatever the Accept header (there is no page for it)."""
     documents: DocumentCache = request.app.state.documents
     key = "ap:" + request.url.path
-    refused = await signed_fetch.refusal(request)
-    if refused is not None:
-        return refused
-    hit = documents.get(key)
-    if hit is not None:
-        return hit.to_response()
+    early = await _refused_or_kept(request, documents, key)
+    if early is not None:
+        return early
     if not _TOKEN.match(token):
         return _missing(True, request)
     uris: NodeUris = request.app.state.uris

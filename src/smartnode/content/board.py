@@ -22,7 +22,7 @@ from smartnode.content.terms import CALL
 from smartnode.errors import ValidationFailed
 from smartnode.matching.search_text import words
 from smartnode.matching.terms import fold
-from smartnode.storage.models import ContentObject
+from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_search import SearchDocument
 
 #: Rows read per round when filters are checked in Python (skills, languages).
@@ -58,6 +58,21 @@ class Position:
 
     key: datetime | None
     id: int
+
+
+#: A call on the board with the project (or member) that published it.
+Row = tuple[ContentObject, Actor]
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """One page of calls, where the scan goes on (None when nothing is left that way), and
+    the soonest deadline among the page's calls and the one past them: the page stays the
+    same until then, unless a call is written."""
+
+    rows: list[Row]
+    position: Position | None
+    changes_at: datetime | None
 
 
 def position_of(obj: ContentObject, sort: str) -> Position:
@@ -165,11 +180,15 @@ def _ordered(query: Any, sort: str, backwards: bool) -> Any:
 def _query(
     wanted: BoardFilter, now: datetime, sort: str, at: Position | None, backwards: bool = False
 ) -> Any:
-    query = select(ContentObject).where(
-        ContentObject.kind == CALL,
-        open_calls(now),
-        ContentObject.deleted_at.is_(None),
-        ContentObject.visibility == "public",
+    query = (
+        select(ContentObject, Actor)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(
+            ContentObject.kind == CALL,
+            open_calls(now),
+            ContentObject.deleted_at.is_(None),
+            ContentObject.visibility == "public",
+        )
     )
     if wanted.country:
         query = query.where(stored_term("country").as_string() == wanted.country.upper())
@@ -189,31 +208,37 @@ def _query(
     return _ordered(query, sort, backwards)
 
 
+def _soonest(rows: Sequence[Row]) -> datetime | None:
+    """The soonest deadline among `rows` (None when none has one)."""
+    return min((obj.closes_at for obj, _ in rows if obj.closes_at is not None), default=None)
+
+
 async def _scan(
     session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
     start: Position | None, sort: str, backwards: bool,
-) -> tuple[list[ContentObject], Position | None]:  # fmt: skip
-    """Up to `limit` matching calls from `start` on, in the order scanned, and where the scan
-    goes on (None when nothing is left that way)."""
+) -> Scanned:  # fmt: skip
+    """Up to `limit` matching calls from `start` on, in the order scanned."""
     if not _checked_in_python(wanted):  # SQL decides alone: read the page and one more row
         query = _query(wanted, now, sort, start, backwards).limit(limit + 1)
-        rows = (await session.scalars(query)).all()
-        page = list(rows[:limit])
-        return page, position_of(page[-1], sort) if len(rows) > limit else None
-    found: list[ContentObject] = []
+        read = [(obj, author) for obj, author in (await session.execute(query)).all()]
+        page = read[:limit]
+        more = position_of(page[-1][0], sort) if len(read) > limit else None
+        return Scanned(page, more, _soonest(read))
+    found: list[Row] = []
     position = start
     for _ in range(ROUNDS):
         query = _query(wanted, now, sort, position, backwards).limit(WINDOW)
-        rows = (await session.scalars(query)).all()
-        for row in rows:
-            if _matches(row, wanted):
-                found.append(row)
+        rows = (await session.execute(query)).all()
+        for obj, author in rows:
+            if _matches(obj, wanted):
+                found.append((obj, author))
             if len(found) > limit:
-                return found[:limit], position_of(found[limit - 1], sort)
+                return Scanned(found[:limit], position_of(found[limit - 1][0], sort),
+                               _soonest(found))  # fmt: skip
         if len(rows) < WINDOW:
-            return found, None
-        position = position_of(rows[-1], sort)
-    return found, position
+            return Scanned(found, None, _soonest(found))
+        position = position_of(rows[-1][0], sort)
+    return Scanned(found, position, _soonest(found))
 
 
 async def board_page(
@@ -224,8 +249,9 @@ async def board_page(
     limit: int,
     after: Position | None,
     sort: BoardSort = NEWEST,
-) -> tuple[Sequence[ContentObject], Position | None]:
-    """One page of open calls and the position of the next page (None on the last)."""
+) -> Scanned:
+    """One page of open calls with their authors and the position of the next page (None on
+    the last)."""
     return await _scan(session, wanted, now, limit=limit, start=after, sort=sort,
                        backwards=False)  # fmt: skip
 
@@ -238,9 +264,9 @@ async def board_page_before(
     limit: int,
     before: Position,
     sort: BoardSort = NEWEST,
-) -> tuple[Sequence[ContentObject], Position | None]:
+) -> Scanned:
     """The page of open calls just ahead of `before`, in the board's order, and the position
     of the page ahead of it (None when this page is the first)."""
-    rows, ahead = await _scan(session, wanted, now, limit=limit, start=before, sort=sort,
-                              backwards=True)  # fmt: skip
-    return list(reversed(rows)), ahead
+    found = await _scan(session, wanted, now, limit=limit, start=before, sort=sort,
+                        backwards=True)  # fmt: skip
+    return Scanned(list(reversed(found.rows)), found.position, found.changes_at)

@@ -8,7 +8,6 @@ public: a project's calls and the call board.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +23,7 @@ from smartnode.content.board import (
     BoardFilter,
     BoardSort,
     Position,
+    Scanned,
     board_page,
     board_page_before,
 )
@@ -142,31 +142,37 @@ async def list_calls(
     return project, [CallView(obj, project) for obj in rows.all()]
 
 
+@dataclass(frozen=True, slots=True)
+class BoardPage:
+    """One page of the call board with each call's project; where the next page starts (or,
+    read backwards, where the page ahead of it ends; None when there is none), and the soonest
+    deadline among its calls and the one past them (the page is the same until then unless a
+    call is written)."""
+
+    calls: list[CallView]
+    position: Position | None
+    changes_at: datetime | None
+
+
+def _board_page(found: Scanned) -> BoardPage:
+    return BoardPage([CallView(obj, author) for obj, author in found.rows], found.position,
+                     found.changes_at)  # fmt: skip
+
+
 async def board(
     session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
     after: Position | None, sort: BoardSort,
-) -> tuple[list[CallView], Position | None]:  # fmt: skip
-    """One page of the call board with each call's project, and where the next page starts."""
-    rows, last = await board_page(session, wanted, now, limit=limit, after=after, sort=sort)
-    authors = await _authors(session, rows)
-    return [CallView(obj, authors[obj.actor_id]) for obj in rows], last
+) -> BoardPage:  # fmt: skip
+    """One page of the call board, read forwards after `after` (one statement when SQL decides
+    alone)."""
+    return _board_page(await board_page(session, wanted, now, limit=limit, after=after,
+                                        sort=sort))  # fmt: skip
 
 
 async def board_before(
     session: AsyncSession, wanted: BoardFilter, now: datetime, *, limit: int,
     before: Position, sort: BoardSort,
-) -> tuple[list[CallView], Position | None]:  # fmt: skip
-    """The page of the call board ahead of `before`, and where the page ahead of it ends
-    (None when it is the first)."""
-    rows, ahead = await board_page_before(session, wanted, now, limit=limit, before=before,
-                                          sort=sort)  # fmt: skip
-    authors = await _authors(session, rows)
-    return [CallView(obj, authors[obj.actor_id]) for obj in rows], ahead
-
-
-async def _authors(session: AsyncSession, rows: Sequence[ContentObject]) -> dict[int, Actor]:
-    ids = {obj.actor_id for obj in rows}
-    if not ids:
-        return {}
-    found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
-    return {actor.id: actor for actor in found.all()}
+) -> BoardPage:  # fmt: skip
+    """The page of the call board ahead of `before`."""
+    return _board_page(await board_page_before(session, wanted, now, limit=limit, before=before,
+                                               sort=sort))  # fmt: skip

@@ -84,9 +84,9 @@ async def open_calls_page(
     session: AsyncSession, now: datetime, *, limit: int, tag: str | None = None
 ) -> list[CallView]:
     """The newest open public calls of every node (with a hashtag or sector, if given)."""
-    views, _ = await board(session, BoardFilter(sector=tag), now, limit=limit, after=None,
-                           sort="newest")  # fmt: skip
-    return views
+    found = await board(session, BoardFilter(sector=tag), now, limit=limit, after=None,
+                        sort="newest")  # fmt: skip
+    return found.calls
 
 
 async def tagged(

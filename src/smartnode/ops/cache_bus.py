@@ -5,9 +5,11 @@ again and again (api/cache.py, web/page_cache.py, api/mastodon/answer_cache.py) 
 after its own writes. On PostgreSQL its `CacheBus` tells the others: a clear
 here wakes the bus, which sends `NOTIFY smartnode_caches, '<this process>'` on its own
 connection (clears in a burst are sent once); every other process `LISTEN`s on that connection
-and forgets its caches when it hears one. A lost connection is reopened (0.5 s, doubling up to
-10 s); on reopening the process forgets its caches, since it may have missed a notice. SQLite
-serves one process: no bus.
+and forgets its caches when it hears one. On the same connection it hears which tables every
+other process's commits wrote (`smartnode_tables`, sent by storage/written.py, a worker's
+too) and tells the views kept from them (web/view_cache.py). A lost connection is reopened
+(0.5 s, doubling up to 10 s); on reopening the process forgets its caches and views, since it
+may have missed a notice. SQLite serves one process: no bus.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
@@ -27,16 +29,27 @@ from smartnode.api.cache import DocumentCache
 from smartnode.api.mastodon.answer_cache import answer_cache
 from smartnode.config import Settings
 from smartnode.content.stream_broker import CHANNEL as STREAM_CHANNEL
+from smartnode.storage import written
 from smartnode.web.page_cache import MAX_ENTRIES as PAGE_ENTRIES
 from smartnode.web.page_cache import STATE_KEY as PAGES_KEY
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "smartnode_caches"
+#: The notice of a change made outside the API processes (the CLI).
+OUTSIDE = "outside"
+EVERYTHING = frozenset({written.ALL})
 FIRST_RETRY, LAST_RETRY = 0.5, 10.0
 FIRST_WAIT = 5.0
 
-Caches = Callable[[], Iterable[DocumentCache | None]]
+
+class Forgets(Protocol):
+    """A cache that another process's change empties."""
+
+    def forget(self) -> None: ...
+
+
+Caches = Callable[[], Iterable[Forgets | None]]
 
 
 class CacheBus:
@@ -58,6 +71,7 @@ class CacheBus:
         #: Notices heard from other processes, and connections opened (tests and logs).
         self.heard = 0
         self.heard_stream = 0  # streaming events heard (any process's, this one's too)
+        self.heard_tables = 0  # other processes' commits heard, with the tables they wrote
         self.connections = 0
 
     @property
@@ -108,10 +122,12 @@ class CacheBus:
         await conn.add_listener(CHANNEL, self._heard)
         if self._on_stream is not None:
             await conn.add_listener(STREAM_CHANNEL, self._heard_stream)
+        await conn.add_listener(written.CHANNEL, self._heard_tables)
         conn.add_termination_listener(lambda _conn: self._lost.set())
         self._conn = conn
         self.connections += 1
         self._forget_all()  # notices sent while no connection listened are lost
+        written.tell_readers(EVERYTHING)
         if self.connections > 1:
             log.info("cache bus reconnected")
 
@@ -145,6 +161,14 @@ class CacheBus:
         if payload != self.origin:
             self.heard += 1
             self._forget_all()
+        if payload == OUTSIDE:  # the CLI says nothing of its tables
+            written.tell_readers(EVERYTHING)
+
+    def _heard_tables(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        tables = written.heard(payload)
+        if tables is not None:
+            self.heard_tables += 1
+            written.tell_readers(tables)
 
     def _heard_stream(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
         self.heard_stream += 1
@@ -160,7 +184,8 @@ class CacheBus:
 async def announce_change(engine: AsyncEngine) -> None:
     """Tell every API process to forget its caches (a change made outside them: the CLI)."""
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_notify(:channel, 'outside')"), {"channel": CHANNEL})
+        await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                           {"channel": CHANNEL, "payload": OUTSIDE})  # fmt: skip
 
 
 def install_cache_bus(app: Any, settings: Settings) -> CacheBus | None:
@@ -173,7 +198,7 @@ def install_cache_bus(app: Any, settings: Settings) -> CacheBus | None:
     setattr(state, PAGES_KEY, pages)
     answers = answer_cache(app, settings.document_cache_seconds)
 
-    def caches() -> list[DocumentCache | None]:
+    def caches() -> list[Forgets | None]:
         return [state.documents, getattr(state, PAGES_KEY, None), answers]
 
     bus = CacheBus(settings.database_url, caches, on_stream=answers.forget)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,6 +20,7 @@ from smartnode.content.application_cases import may_decide
 from smartnode.content.call_cases import may_change_call
 from smartnode.content.call_terms import OPEN, CallTerms, Pay, call_terms
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.models_matching import SkillLabel
 from smartnode.web.call_views import terms_view
 from smartnode.web.forms import Csrf
 from smartnode.web.i18n import using
@@ -118,23 +120,67 @@ def job_posting(obj: ContentObject, project: Actor) -> dict[str, Any]:
     return posting
 
 
-async def call_page(
+#: What a call's page is read from: the call and its replies, their authors and the project,
+#: and the skill labels its terms are named by.
+TABLES = frozenset({ContentObject.__tablename__, Actor.__tablename__, SkillLabel.__tablename__})
+
+
+@dataclass(frozen=True, slots=True)
+class CallShown:
+    """What a call's page shows of the database, in one language and for every viewer (read
+    only): kept as read (web/view_cache.py) while none of it changes."""
+
+    obj: ContentObject
+    project: Actor  # the call's project (its author when it names none)
+    terms: CallTerms
+    note: dict[str, Any]
+    replies: dict[str, Any]
+    shown_terms: dict[str, Any]
+    json_ld: Markup | None
+
+
+def page_key(request: Request, uri: str) -> tuple[str, ...]:
+    """The kept views' key of the page at `uri` for this request: its language and which
+    replies it shows."""
+    settings: Settings = request.app.state.settings
+    after = request.query_params.get("replies_after", "")
+    shown = after if after.isascii() and after.isdigit() and len(after) < 19 else ""
+    return ("call", uri, request_language(request, settings), shown)
+
+
+async def call_shown(
     request: Request, session: AsyncSession, obj: ContentObject, author: Actor
-) -> Response:
-    """The page at a live, readable call's id: its state and terms in words, and the way to
-    apply (a form for a signed-in member, sign-in or one's own server for a visitor); open
-    public calls carry JobPosting JSON-LD."""
+) -> CallShown:
+    """Read what the page of a live, readable call shows (in the request's language)."""
     settings: Settings = request.app.state.settings
     project = await session.get(Actor, obj.project_id) if obj.project_id else None
     terms = call_terms(obj)
     listed = obj.visibility == "public" and terms.state == OPEN
-    viewer = await page_member(request)
     with using(request_language(request, settings)):
         shown_terms = await terms_view(session, obj)
+    return CallShown(
+        obj=obj,
+        project=project or author,
+        terms=terms,
+        note=note_view(obj, author, settings),
+        replies=await replies_view(request, session, obj),
+        shown_terms=shown_terms,
+        json_ld=script_json(job_posting(obj, project or author)) if listed else None,
+    )
+
+
+async def call_page(request: Request, shown: CallShown) -> Response:
+    """The page at a live, readable call's id: its state and terms in words, and the way to
+    apply (a form for a signed-in member, sign-in or one's own server for a visitor); open
+    public calls carry JobPosting JSON-LD. What depends on the viewer is found here, on each
+    request."""
+    settings: Settings = request.app.state.settings
+    obj, terms = shown.obj, shown.terms
+    viewer = await page_member(request)
     decides = changes = False
     if viewer is not None:
         async with request.app.state.db.session() as own, own.begin():
-            decides = await may_decide(own, viewer.principal, project or author)
+            decides = await may_decide(own, viewer.principal, shown.project)
             changes = await may_change_call(own, viewer.principal, obj)
     csrf = Csrf(request, settings) if viewer is not None else None
     headers = {"Vary": "Accept, Cookie"}
@@ -144,12 +190,12 @@ async def call_page(
         request,
         "call.html",
         headers=headers,
-        n=note_view(obj, author, settings),
-        replies=await replies_view(request, session, obj),
+        n=shown.note,
+        replies=shown.replies,
         state=terms.state,
         is_open=terms.is_open(datetime.now(UTC)),
-        terms=shown_terms,
-        json_ld=script_json(job_posting(obj, project or author)) if listed else None,
+        terms=shown.shown_terms,
+        json_ld=shown.json_ld,
         actor_uri=obj.uri,
         noindex=obj.visibility != "public",
         member=viewer is not None,

@@ -50,9 +50,9 @@ def _keepable(response: Response) -> bool:
 
 async def cached_page(request: Request, render: Callable[[], Awaitable[Response]]) -> Response:
     """The visitor's page from the cache, else `render()` (kept when it may be shared)."""
-    key = visitor_key(request)
     cache = page_cache(request)
-    if key is None or cache.ttl_seconds <= 0:
+    key = visitor_key(request) if cache.ttl_seconds > 0 else None
+    if key is None:
         return await render()
     hit = cache.get(key)
     if hit is not None:

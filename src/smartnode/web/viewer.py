@@ -66,8 +66,9 @@ async def viewer_of(request: Request, session: AsyncSession, settings: Settings)
     return Viewer(account=account, web_session=row, actor=actor)
 
 
-#: Where `SignedInViewer` leaves what the pages need of a signed-in viewer.
+#: Where `SignedInViewer` leaves what the pages need of a signed-in viewer, and the member.
 VIEWER_KEY = "smartnode.viewer"
+MEMBER_KEY = "smartnode.viewer.member"
 #: Paths that are never pages: no need to find their viewer.
 NOT_PAGES = ("/static/", "/api/", "/.well-known/", "/oauth/token", "/nodeinfo/")
 
@@ -131,25 +132,31 @@ class SignedInViewer:
             request = Request(scope)
             settings: Settings = request.app.state.settings
             if request.cookies.get(session_cookie_name(settings)):
-                scope[VIEWER_KEY] = await _find_page_viewer(request, settings)
+                scope[VIEWER_KEY], scope[MEMBER_KEY] = await _find_page_viewer(request, settings)
         await self.app(scope, receive, send)
 
 
-async def _find_page_viewer(request: Request, settings: Settings) -> PageViewer:
+async def _find_page_viewer(
+    request: Request, settings: Settings
+) -> tuple[PageViewer, Viewer | None]:
     db: Database = request.app.state.db
     async with db.session() as session:
         viewer = await viewer_of(request, session, settings)
         if viewer is None:
-            return PageViewer(False, None)
+            return PageViewer(False, None), None
         async with session.begin():  # one indexed count per page, for the navigation
             unread = await unread_count(session, viewer.principal)
-    return PageViewer(True, viewer.account.ui_language, viewer.actor.username, unread)
+    return PageViewer(True, viewer.account.ui_language, viewer.actor.username, unread), viewer
 
 
 async def page_member(request: Request) -> Viewer | None:
-    """The signed-in member looking at a page, read in a session of its own (None for a
-    visitor, without touching the database)."""
+    """The signed-in member looking at a page: the one `SignedInViewer` found for this page
+    request, else read in a session of its own (None for a visitor, without touching the
+    database)."""
     if not page_viewer(request).signed_in:
         return None
+    found = request.scope.get(MEMBER_KEY)
+    if isinstance(found, Viewer):
+        return found
     async with request.app.state.db.session() as own:
         return await viewer_of(request, own, request.app.state.settings)

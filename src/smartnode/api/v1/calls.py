@@ -117,12 +117,12 @@ async def board(
     after: After = None,
 ) -> Response:
     wanted = BoardFilter(country=country, remote=remote, skill=skill, language=language, q=q)
-    rows, last = await calls.board(
+    found = await calls.board(
         session, wanted, datetime.now(UTC), limit=limit, after=cursor_in(sort, after), sort=sort
     )
     page = CallPage(
-        items=[_out(view, uris) for view in rows],
-        next=_board_next(settings.base_url, wanted, sort, limit, last),
+        items=[_out(view, uris) for view in found.calls],
+        next=_board_next(settings.base_url, wanted, sort, limit, found.position),
     )
     return json_response(page)
 
