@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import struct
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,24 @@ import orjson
 import uvloop
 
 _LENGTH = struct.Struct(">I")
+
+
+def load_command(
+    port: int, pool: Path, out: Path, *, connections: int = 32, warmup: float = 1.0,
+    seconds: float = 5.0, cycle: bool = False, indices: Path | None = None,
+    mark: Path | None = None,
+) -> list[str]:  # fmt: skip
+    """argv of a load process replaying `pool` against 127.0.0.1:`port` (result in `out`)."""
+    command = [sys.executable, "-m", "bench._inbox_load", "--port", str(port), "--pool",
+               str(pool), "--out", str(out), "--connections", str(connections),
+               "--warmup", str(warmup), "--seconds", str(seconds)]  # fmt: skip
+    if cycle:
+        command.append("--cycle")
+    if indices is not None:
+        command += ["--indices", str(indices)]
+    if mark is not None:
+        command += ["--mark", str(mark)]
+    return command
 
 
 def read_pool(path: Path) -> list[bytes]:
@@ -100,6 +119,8 @@ async def drive(
     cursor: Iterator[int] = cycle(order) if options.cycle else iter(order)
     started = time.monotonic()
     tally = Tally(started + options.warmup, started + options.warmup + options.seconds)
+    if options.mark:  # another process may start measuring with us
+        asyncio.get_running_loop().call_later(options.warmup, options.mark.touch)
     await asyncio.gather(
         *(_connection(port, requests, cursor, tally) for _ in range(options.connections))
     )
@@ -126,6 +147,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--mark", type=Path, help="a file made when the measured part starts")
     options = parser.parse_args()
     requests = read_pool(options.pool)
     order = orjson.loads(options.indices.read_bytes()) if options.indices else range(len(requests))

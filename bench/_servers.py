@@ -46,18 +46,26 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 @contextmanager
 def running(
-    command: Sequence[str], ready_url: str, env: Mapping[str, str] | None = None
+    command: Sequence[str],
+    ready_url: str,
+    env: Mapping[str, str] | None = None,
+    output: Path | None = None,
+    timeout: float = 30,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `command` (a server) until the block ends; it is stopped by its own process id."""
-    process = subprocess.Popen(
-        list(command),
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """Run `command` (a server) until the block ends; it is stopped by its own process id. Its
+    output goes to the file `output` when given; it must answer within `timeout` seconds."""
+    with output.open("wb") if output else open(os.devnull, "wb") as log:
+        process = subprocess.Popen(
+            list(command),
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=log if output else None,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
     try:
-        wait_until_up(ready_url, process)
+        wait_until_up(ready_url, process, timeout)
         yield process
     finally:
         stop(process)

@@ -27,8 +27,7 @@ from typing import Any
 
 import orjson
 
-from bench._inbox_setup import PUBLIC, RemoteActor, create_note, raw_post
-from smartnode.federation.keys import load_private_key
+from bench._inbox_setup import PUBLIC, RemoteActor, create_note, raw_post, signing_key
 
 SHARES = (("note", 55), ("announce", 20), ("delete", 5), ("follow", 5), ("reply", 5),
           ("like", 5), ("call", 5))  # fmt: skip
@@ -136,7 +135,7 @@ def _sign_chunk(
     out = []
     for offset, kind in enumerate(chunk):
         signer, body = activity(kind, first + offset, actors, project, local, published)
-        key = keys.setdefault(signer.uri, load_private_key(signer.private_pem))
+        key = keys.get(signer.uri) or keys.setdefault(signer.uri, signing_key(signer.private_pem))
         raw = raw_post(url, orjson.dumps(body), signer.key_id, key, now)
         out.append((raw, str(body["id"])))
     return out

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import httpx
 
+from bench._cpu import process_cpu
+from bench._metrics_cost import CHOICES, OFF, Variant, cost_lines, cpu_lines, in_turn, variants
 from bench._servers import Load, ensure_wrk, free_port, running, uvicorn_command, wrk_once
 
 TARGET = 0.8
@@ -44,6 +46,7 @@ class Paths:
 
     origin: str
     domain: str
+    pid: int = 0  # the server's process
 
     @property
     def actor(self) -> str:
@@ -75,13 +78,15 @@ def seed_node(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve_node(work: Path, port: int) -> Iterator[Paths]:
-    """(s): the seeded node served by `smartnode serve` on 127.0.0.1:`port`."""
+def serve_node(work: Path, port: int, variant: Variant = OFF) -> Iterator[Paths]:
+    """(s): the seeded node served by `smartnode serve` on 127.0.0.1:`port`, with the settings
+    of `variant` (metrics on or off); its output goes to work/serve.log."""
     paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
-    with running(command, f"{paths.origin}/actor", node_env(work / "node", port)):
-        yield paths
+    env = {**node_env(work / "node", port), **variant.env}
+    with running(command, f"{paths.origin}/actor", env, work / "serve.log") as process:
+        yield replace(paths, pid=process.pid)
 
 
 @contextmanager
@@ -89,8 +94,8 @@ def serve_reference(app: str, env: dict[str, str]) -> Iterator[Paths]:
     """(a) or (b): a bench._apps factory serving the node's bytes."""
     port = free_port()
     paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
-    with running(uvicorn_command(app, port), paths.actor, env):
-        yield paths
+    with running(uvicorn_command(app, port), paths.actor, env) as process:
+        yield replace(paths, pid=process.pid)
 
 
 def fetch_bodies(paths: Paths, work: Path) -> dict[str, str]:
@@ -109,14 +114,21 @@ def fetch_bodies(paths: Paths, work: Path) -> dict[str, str]:
             "SMARTNODE_BENCH_JRD_TYPE": jrd.headers["content-type"]}  # fmt: skip
 
 
-def measure(wrk: str, paths: Paths, load: Load, warmup: float) -> tuple[float, float]:
-    """One warmed-up wrk run of the actor GET, then of the WebFinger GET: req/s."""
-    figures = []
+Figures = tuple[float, float, float, float]  # req/s of actor, WebFinger; CPU µs a request of each
+
+
+def measure(wrk: str, paths: Paths, load: Load, warmup: float) -> Figures:
+    """One warmed-up wrk run of the actor GET, then of the WebFinger GET: req/s, and the
+    server's CPU time per request (which other work on the machine hardly moves)."""
+    rates, cpu = [], []
     for url, accept in ((paths.actor, load.accept), (paths.webfinger, "application/jrd+json")):
         path_load = replace(load, accept=accept)
         wrk_once(wrk, url, replace(path_load, seconds=warmup))
-        figures.append(wrk_once(wrk, url, path_load))
-    return figures[0], figures[1]
+        before = process_cpu(paths.pid)
+        rates.append(wrk_once(wrk, url, path_load))
+        requests = rates[-1] * max(1, round(load.seconds))  # as wrk_once runs it
+        cpu.append((process_cpu(paths.pid) - before) / requests * 1e6)
+    return rates[0], rates[1], cpu[0], cpu[1]
 
 
 def ratios(node: tuple[float, ...], ref: tuple[float, ...]) -> tuple[float, ...]:
@@ -124,21 +136,34 @@ def ratios(node: tuple[float, ...], ref: tuple[float, ...]) -> tuple[float, ...]
     return tuple(n / r for n, r in zip(node, ref, strict=True))
 
 
-def report(runs: dict[str, list[tuple[float, float]]]) -> None:
-    """Print median req/s (and spread) per server and path, and the node's ratios."""
+def report(runs: dict[str, list[Figures]], nodes: list[str]) -> None:
+    """Print median req/s (and spread) per server and path, the ratios of each node variant,
+    and what metrics cost (each round's s/a of a variant against the same round's with
+    metrics off)."""
     medians = {name: _medians(figures) for name, figures in runs.items()}
-    print(f"\n{'server':<32}{'actor GET':>24}{'WebFinger GET':>24}")
+    print(f"\n{'server':<52}{'actor GET':>24}{'WebFinger GET':>24}")
     for name, figures in runs.items():
         cells = [_cell([f[i] for f in figures]) for i in (0, 1)]
-        print(f"{name:<32}{cells[0]:>24}{cells[1]:>24}")
-    for key, ref in (("s/a", ROUTE), ("s/b", BARE)):
-        actor, jrd = ratios(medians[NODE], medians[ref])
-        print(f"ratio {key}: actor {actor:.2f}, WebFinger {jrd:.2f}")
-    verdict = "meets" if min(ratios(medians[NODE], medians[ROUTE])) >= TARGET else "BELOW"
-    print(f"target s/a >= {TARGET}: {verdict}")
+        print(f"{name:<52}{cells[0]:>24}{cells[1]:>24}")
+    for node in nodes:
+        for key, ref in (("s/a", ROUTE), ("s/b", BARE)):
+            actor, jrd = ratios(medians[node], medians[ref])
+            print(f"ratio {key} of {node}: actor {actor:.2f}, WebFinger {jrd:.2f}")
+        verdict = "meets" if min(ratios(medians[node], medians[ROUTE])) >= TARGET else "BELOW"
+        print(f"target s/a >= {TARGET}: {verdict}")
+    if NODE in nodes and len(nodes) > 1:
+        for i, path in enumerate(("actor GET", "WebFinger GET")):
+            per_round = {
+                name: [n[i] / a[i] for n, a in zip(runs[name], runs[ROUTE], strict=True)]
+                for name in nodes
+            }
+            others = {name.removeprefix(NODE): per_round[name] for name in nodes if name != NODE}
+            print("\n".join(cost_lines(f"{path} s/a", per_round[NODE], others)))
+            cpu = {name.removeprefix(NODE): [f[i + 2] for f in runs[name]] for name in nodes}
+            print("\n".join(cpu_lines(f"{path} node CPU", cpu)))
 
 
-def _medians(figures: list[tuple[float, float]]) -> tuple[float, float]:
+def _medians(figures: list[Figures]) -> tuple[float, float]:
     return statistics.median(f[0] for f in figures), statistics.median(f[1] for f in figures)
 
 
@@ -153,26 +178,31 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="rounds (median over them)")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--metrics", choices=CHOICES, default="off",
+                        help="serve the node with metrics off, on, both (in the same rounds) "
+                        "or all (both, and metrics with the request log on)")  # fmt: skip
     args = parser.parse_args()
     started = time.monotonic()
     wrk = ensure_wrk()
     load = Load(connections=args.connections, seconds=args.seconds)
-    runs: dict[str, list[tuple[float, float]]] = {NODE: [], ROUTE: [], BARE: []}
     with tempfile.TemporaryDirectory(prefix="smartnode-bench-") as tmp:
         work, port = Path(tmp), free_port()
         seed_node(node_env(work / "node", port))
         with serve_node(work, port) as paths:
             env = fetch_bodies(paths, work)
         servers: dict[str, Callable[[], AbstractContextManager[Paths]]] = {
-            NODE: partial(serve_node, work, port),
-            ROUTE: partial(serve_reference, "bench._apps:fastapi_app", env),
-            BARE: partial(serve_reference, "bench._apps:bare_app", env),
+            NODE + variant.suffix: partial(serve_node, work, port, variant)
+            for variant in variants(args.metrics)
         }
-        for _ in range(args.runs):
-            for name, serve in servers.items():
-                with serve() as paths:
+        nodes = list(servers)
+        servers[ROUTE] = partial(serve_reference, "bench._apps:fastapi_app", env)
+        servers[BARE] = partial(serve_reference, "bench._apps:bare_app", env)
+        runs: dict[str, list[Figures]] = {name: [] for name in servers}
+        for index in range(args.runs):
+            for name in [*in_turn(nodes, index), ROUTE, BARE]:
+                with servers[name]() as paths:
                     runs[name].append(measure(wrk, paths, load, args.warmup))
-    report(runs)
+    report(runs, nodes)
     print(f"\n{args.runs} rounds of {args.seconds:.0f} s wrk runs per path after "
           f"{args.warmup:.0f} s warm-up, -t{load.threads} -c{load.connections}; "
           f"whole run {time.monotonic() - started:.0f} s")  # fmt: skip

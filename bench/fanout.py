@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +32,10 @@ import orjson
 import uvloop
 from aiohttp.abc import AbstractResolver, ResolveResult
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench._databases import scratch_postgres
-from bench._servers import free_port
+from bench._sinks import sinks
 from smartnode.actors.inputs import MemberInput
 from smartnode.actors.members import create_member
 from smartnode.actors.records import node_uris
@@ -48,13 +44,14 @@ from smartnode.federation.addresses import AddressPolicy
 from smartnode.federation.keys import decrypt_private_key, load_private_key
 from smartnode.federation.signatures import sign_request_cavage
 from smartnode.federation.transport import GuardedTransport
+from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import ACTIVITY_JSON, PUBLIC
 from smartnode.outbox.deliver import Deliverer, DeliveryOptions
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import publish
 from smartnode.storage.db import Database
 from smartnode.storage.migrate import upgrade
-from smartnode.storage.models import Actor, Delivery, Follow, Host, table
+from smartnode.storage.models import Activity, Actor, Delivery, Follow, Host, table
 
 HOSTS = 1000
 FOLLOWERS_PER_HOST = 10
@@ -63,76 +60,6 @@ DEAD_SHARE = 0.10
 BENCH_TIMEOUT = 2.0
 IN_FLIGHT = 512
 HTTPX_IN_FLIGHT = 32  # httpx's CPU per request grows with requests in flight
-REPLY = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
-
-
-# -- sink processes -------------------------------------------------------------------------
-
-
-class _Sink(asyncio.Protocol):
-    """Minimal keep-alive HTTP/1.1 inbox: reads each request (Content-Length) and answers 202."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport: Any = transport
-        self.buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            head = self.buffer[:end].lower()
-            at = head.find(b"\r\ncontent-length:")
-            stop = head.find(b"\r\n", at + 2)
-            length = int(head[at + 17 : stop if stop > 0 else None]) if at >= 0 else 0
-            if len(self.buffer) < end + 4 + length:
-                return
-            self.buffer = self.buffer[end + 4 + length :]
-            self.transport.write(REPLY)
-
-
-class _Silent(asyncio.Protocol):
-    """Accepts and never answers (a dead host that still takes connections)."""
-
-    def data_received(self, data: bytes) -> None:
-        return None
-
-
-async def _serve_sink(port: int, silent: bool, seconds: float) -> None:
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(_Silent if silent else _Sink, "127.0.0.1", port, backlog=4096)
-    async with server:
-        await asyncio.sleep(seconds)  # stops by itself even if the bench dies
-
-
-@contextmanager
-def sinks(count: int, silent: int) -> Iterator[tuple[list[int], list[int]]]:
-    """`count` 202-sinks and `silent` never-answering listeners, each its own process."""
-    ports = [free_port() for _ in range(count + silent)]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bench.fanout", "--sink", str(port),
-             *(["--silent"] if i >= count else [])],
-            start_new_session=True,
-        )
-        for i, port in enumerate(ports)
-    ]  # fmt: skip
-    try:
-        for port in ports:
-            _wait_for_port(port)
-        yield ports[:count], ports[count:]
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-
-
-def _wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"sink on port {port} did not start")
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -210,16 +137,23 @@ async def add_followers(world: World, followed: list[Actor], inboxes: list[str])
             await s.execute(insert(table(Follow)), follows[start : start + 5000])
 
 
+async def publish_note(
+    session: AsyncSession, uris: NodeUris, sender: Actor, at: datetime, n: int = 0
+) -> Activity:
+    """One public Create{Note} by `sender` to its followers and its fan-out job."""
+    return await publish(
+        session, uris, sender, "Create", to=[PUBLIC], cc=[f"{sender.uri}/followers"], now=at,
+        obj={"id": f"{sender.uri}/notes/{at.timestamp()}-{n}", "type": "Note",
+             "attributedTo": sender.uri, "content": "<p>Open call: sound engineer</p>"},
+    )  # fmt: skip
+
+
 async def publish_and_expand(world: World, sender: Actor) -> tuple[int, int]:
     """One public Create to the sender's followers, expanded into delivery rows."""
     uris = node_uris(world.settings)
     at = now()
     async with world.db.session() as s, s.begin():
-        activity = await publish(
-            s, uris, sender, "Create", to=[PUBLIC], cc=[f"{sender.uri}/followers"], now=at,
-            obj={"id": f"{sender.uri}/notes/{at.timestamp()}", "type": "Note",
-                 "attributedTo": sender.uri, "content": "<p>Open call: sound engineer</p>"},
-        )  # fmt: skip
+        activity = await publish_note(s, uris, sender, at)
         rows = await expand(s, uris, activity.id, at)
     return activity.id, rows
 
@@ -382,7 +316,8 @@ async def scaling(world: World) -> list[tuple[int, int, float]]:
 
 async def bench(url: str, data_dir: Path, runs: int) -> None:
     world = await make_world(url, data_dir)
-    with sinks(SINKS, 1) as (ports, (silent,)):
+    with sinks(SINKS, silent=1) as running:
+        ports, (silent,) = running.answering, running.silent
         healthy_inboxes = [f"http://h{i:04d}.test:{ports[i % SINKS]}/inbox" for i in range(HOSTS)]
         dead_after = HOSTS - int(HOSTS * DEAD_SHARE)
         mixed = [
@@ -471,12 +406,7 @@ def main() -> None:
         default="postgresql+asyncpg://postgres@127.0.0.1:5432",
         help=f"PostgreSQL server (database {PG_DATABASE} is created and dropped)",
     )
-    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--silent", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.sink:
-        uvloop.run(_serve_sink(args.sink, args.silent, seconds=1800))
-        return
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="smartnode-fanout-") as tmp:
             uvloop.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", Path(tmp), args.runs))

@@ -42,7 +42,8 @@ from typing import Any
 
 import orjson
 
-from bench._inbox_load import write_pool
+from bench._cpu import process_cpu
+from bench._inbox_load import load_command, write_pool
 from bench._inbox_setup import (
     CountingOrigin,
     RemoteActor,
@@ -55,6 +56,7 @@ from bench._inbox_setup import (
     sign_pool,
     stored,
 )
+from bench._metrics_cost import CHOICES, cost_lines, cpu_lines, in_turn, variants
 from bench._servers import free_port, running, uvicorn_command
 from smartnode.config import Settings, load_settings
 from smartnode.federation.keys import generate_rsa_keypair
@@ -65,6 +67,7 @@ REFERENCE = "(r) FastAPI route, verify only"
 UNIQUE = "(s) node, unique activities"
 DUPLICATE = "(d) node, duplicates"
 FORGED = "(x) node, bad signatures"
+CPU = "node CPU µs a request: "
 TARGETS = (("s/r", UNIQUE, STORE_TARGET), ("d/r", DUPLICATE, REFUSE_TARGET),
            ("x/r", FORGED, REFUSE_TARGET))  # fmt: skip
 SMARTNODE = str(Path(sys.executable).parent / "smartnode")
@@ -102,15 +105,13 @@ def load(
 ) -> dict[str, Any]:
     """One warm-up + measured run of the load process: `indices` (default: the whole pool)
     over and over, or once each when not `cycle` (unique activities)."""
-    out, options = bench.work / "load.json", bench.options
-    command = [sys.executable, "-m", "bench._inbox_load", "--port", str(port), "--pool",
-               str(pool), "--out", str(out), "--connections", str(options.connections),
-               "--warmup", str(options.warmup), "--seconds", str(options.seconds)]  # fmt: skip
-    if cycle:
-        command.append("--cycle")
+    out, options, chosen = bench.work / "load.json", bench.options, None
     if indices is not None:
-        (bench.work / "indices.json").write_bytes(orjson.dumps(indices))
-        command += ["--indices", str(bench.work / "indices.json")]
+        chosen = bench.work / "indices.json"
+        chosen.write_bytes(orjson.dumps(indices))
+    command = load_command(port, pool, out, connections=options.connections,
+                           warmup=options.warmup, seconds=options.seconds, cycle=cycle,
+                           indices=chosen)  # fmt: skip
     subprocess.run(command, check=True)
     result: dict[str, Any] = orjson.loads(out.read_bytes())
     if result["exhausted"]:
@@ -157,23 +158,43 @@ def serve_reference(bench: Bench) -> Iterator[int]:
         yield port
 
 
-def one_round(bench: Bench, env: dict[str, str]) -> Round:
-    """Both servers up: r, s, d, x, r; then the stored rows and the origin are checked."""
+def one_round(bench: Bench, env: dict[str, str], index: int) -> Round:
+    """The reference up, then each node variant in turn (in the opposite order every other
+    round): r, then s, d, x of each, then r; the stored rows and the origin are checked after
+    each variant."""
+    figures: Round = {}
+    with serve_reference(bench) as port:
+        first = only(load(bench, port, bench.unique), 202, "(r)")
+        for variant in in_turn(variants(bench.options.metrics), index):
+            figures.update(node_runs(bench, {**env, **variant.env}, variant.suffix))
+        last = only(load(bench, port, bench.unique), 202, "(r)")
+    figures[REFERENCE] = (first + last) / 2
+    return figures
+
+
+def node_runs(bench: Bench, env: dict[str, str], suffix: str) -> Round:
+    """One node process on an emptied inbox: s, d, x; then its rows and the origin checked."""
     settings = settings_of(env)
     asyncio.run(reset_inbox(settings))
     before = bench.origin.requests
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(bench.node_port),
                "--log-level", "warning"]  # fmt: skip
     figures: Round = {}
-    with serve_reference(bench) as port, running(command, f"{bench.node_origin}/actor", env):
-        first = only(load(bench, port, bench.unique), 202, "(r)")
-        unique = load(bench, bench.node_port, bench.unique, cycle=False)
-        figures[UNIQUE] = only(unique, 202, "(s)")
-        again = load(bench, bench.node_port, bench.unique, unique["accepted"])
-        figures[DUPLICATE] = only(again, 202, "(d)")
-        figures[FORGED] = only(load(bench, bench.node_port, bench.forged), 401, "(x)")
-        last = only(load(bench, port, bench.unique), 202, "(r)")
-    figures[REFERENCE] = (first + last) / 2
+    log = bench.work / "serve.log"
+    with running(command, f"{bench.node_origin}/actor", env, log) as node:
+
+        def measured(path: str, status: int, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            """A load run; the node's rate and its CPU µs per answered request go in figures."""
+            spent = process_cpu(node.pid)
+            result = load(bench, bench.node_port, *args, **kwargs)
+            answered = sum(result["statuses"].values())
+            figures[CPU + path + suffix] = (process_cpu(node.pid) - spent) / answered * 1e6
+            figures[path + suffix] = only(result, status, path)
+            return result
+
+        unique = measured(UNIQUE, 202, bench.unique, cycle=False)
+        measured(DUPLICATE, 202, bench.unique, unique["accepted"])
+        measured(FORGED, 401, bench.forged)
     check_rows(bench, settings, unique["accepted"], bench.origin.requests - before)
     return figures
 
@@ -200,7 +221,7 @@ def database_runs(bench: Bench, database_url: str) -> list[Round]:
     if init.returncode != 0:
         raise RuntimeError(f"smartnode init failed: {init.stderr.decode()}")
     asyncio.run(seed_actors(settings_of(env), bench.actors))
-    return [one_round(bench, env) for _ in range(bench.options.runs)]
+    return [one_round(bench, env, index) for index in range(bench.options.runs)]
 
 
 def postgres_runs(bench: Bench) -> list[Round]:
@@ -213,22 +234,34 @@ def postgres_runs(bench: Bench) -> list[Round]:
         asyncio.run(recreate_database(admin, PG_NAME, drop_only=True))
 
 
-def report(name: str, rounds: list[Round]) -> None:
-    """Median req/s (spread) per path; median (spread) of each round's ratio to its own (r)."""
-    print(f"\n{name}\n{'path':<36}{'req/s median (min-max)':>28}{'ratio to (r)':>22}")
-    for path in (REFERENCE, UNIQUE, DUPLICATE, FORGED):
+def report(name: str, rounds: list[Round], suffixes: list[str]) -> None:
+    """Median req/s (spread) per path; median (spread) of each round's ratio to its own (r);
+    with metrics on too, what they cost each path's ratio."""
+    paths = [REFERENCE, *(p + suffix for suffix in suffixes for p in (UNIQUE, DUPLICATE, FORGED))]
+    print(f"\n{name}\n{'path':<56}{'req/s median (min-max)':>28}{'ratio to (r)':>22}")
+    for path in paths:
         rates = [figures[path] for figures in rounds]
         ratios = [figures[path] / figures[REFERENCE] for figures in rounds]
         cell = f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
-        ratio = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
-        print(f"{path:<36}{cell:>28}{'' if path == REFERENCE else ratio:>22}")
-    for key, path, target in TARGETS:
-        ratio = statistics.median(figures[path] / figures[REFERENCE] for figures in rounds)
-        print(f"ratio {key}: {ratio:.2f}  (target >= {target}: "
-              f"{'meets' if ratio >= target else 'BELOW'})")  # fmt: skip
+        spread = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+        print(f"{path:<56}{cell:>28}{'' if path == REFERENCE else spread:>22}")
+    for suffix in suffixes:
+        for key, path, target in TARGETS:
+            ratio = statistics.median(f[path + suffix] / f[REFERENCE] for f in rounds)
+            print(f"ratio {key}{suffix}: {ratio:.2f}  (target >= {target}: "
+                  f"{'meets' if ratio >= target else 'BELOW'})")  # fmt: skip
+    if "" in suffixes and len(suffixes) > 1:
+        for key, path, _ in TARGETS:
+            per_round = {s: [f[path + s] / f[REFERENCE] for f in rounds] for s in suffixes}
+            others = {s: per_round[s] for s in suffixes if s}
+            print("\n".join(cost_lines(key, per_round[""], others)))
+            cpu = {s: [f[CPU + path + s] for f in rounds] for s in suffixes}
+            print("\n".join(cpu_lines(f"{path[:3]} node CPU", cpu)))
 
 
-def prepare(work: Path, options: argparse.Namespace, origin_port: int, node_port: int) -> list:
+def prepare(
+    work: Path, options: argparse.Namespace, origin_port: int, node_port: int
+) -> list[RemoteActor]:
     """Actors, their key file and the two signed pools, all before anything is measured."""
     started = time.monotonic()
     actors = remote_actors(f"http://127.0.0.1:{origin_port}", options.actors)
@@ -253,6 +286,9 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--pool", type=int, default=32_000, help="unique signed POSTs")
     parser.add_argument("--forged", type=int, default=2_000, help="forged POSTs (cycled)")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--metrics", choices=CHOICES, default="off",
+                        help="serve the node with metrics off, on, both (in the same rounds) "
+                        "or all (both, and metrics with the request log on)")  # fmt: skip
     parser.add_argument(
         "--postgres",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432",
@@ -275,8 +311,9 @@ def main() -> None:
                 results["SQLite (WAL, synchronous=NORMAL)"] = database_runs(bench, "")
             if options.database in ("postgresql", "both"):
                 results["PostgreSQL"] = postgres_runs(bench)
+    suffixes = [variant.suffix for variant in variants(options.metrics)]
     for name, rounds in results.items():
-        report(name, rounds)
+        report(name, rounds, suffixes)
     print("\n" + "\n".join(bench.notes))
     print(f"\n{options.runs} rounds; each run {options.warmup:.0f} s warm-up + "
           f"{options.seconds:.0f} s measured on {options.connections} connections from a "

@@ -41,7 +41,9 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from bench._inbox_load import write_pool
+from bench._cpu import CpuUse, machine_busy, process_cpu
+from bench._databases import local_postgres, pg_url
+from bench._inbox_load import load_command, write_pool
 from bench._inbox_setup import (
     CountingOrigin,
     RemoteActor,
@@ -59,40 +61,7 @@ from smartnode.storage.models import Actor, ContentObject, Follow, InboxMessage
 
 TARGET = 0.5
 SMARTNODE = str(Path(sys.executable).parent / "smartnode")
-#: Where PostgreSQL listens: a Unix socket directory (the way to reach a database on the same
-#: machine) or host:port for loopback TCP (`--postgres`).
-PG_SOCKET = "/var/run/postgresql"
-
-
-def pg_url(server: str, database: str) -> str:
-    """An asyncpg URL of `database` on `server` (a socket directory or host:port)."""
-    if server.startswith("/"):
-        return f"postgresql+asyncpg://postgres@/{database}?host={server}"
-    return f"postgresql+asyncpg://postgres@{server}/{database}"
-
-
 PG_NAME = "bench_worker"
-
-
-@dataclass(frozen=True, slots=True)
-class CpuUse:
-    """Cores busy during the drain: the whole machine, and the worker processes alone."""
-
-    machine: float
-    workers: float
-
-
-def _machine_busy() -> float:
-    """Seconds of CPU time the machine spent not idle (all cores), from /proc/stat."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _process_cpu(pid: int) -> float:
-    """Seconds of CPU time (user + system) a live process has used, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +176,8 @@ def intake(work: Path, env: dict[str, str], port: int, pool: list[bytes]) -> flo
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
     with running(command, f"http://127.0.0.1:{port}/actor", env):
-        subprocess.run([sys.executable, "-m", "bench._inbox_load", "--port", str(port),
-                        "--pool", str(work / "mix.pool"), "--out", str(out), "--warmup", "0",
-                        "--seconds", "3600"], check=True)  # fmt: skip
+        subprocess.run(load_command(port, work / "mix.pool", out, warmup=0, seconds=3600),
+                       check=True)  # fmt: skip
     result: dict[str, Any] = orjson.loads(out.read_bytes())
     if set(result["statuses"]) != {"202"}:
         raise RuntimeError(f"(e): expected only 202, got {result['statuses']}")
@@ -236,22 +204,22 @@ def drain(
             moment = time.monotonic()
             if first is None and pending < total:
                 first = (moment, total - pending)
-                busy_at_first = _machine_busy()
-                workers_at_first = sum(_process_cpu(p.pid) for p in processes)
+                busy_at_first = machine_busy()
+                workers_at_first = sum(process_cpu(p.pid) for p in processes)
             if pending == 0:
                 break
             if any(p.poll() is not None for p in processes):
                 ended = next(
                     log for p, log in zip(processes, logs, strict=True) if p.poll() is not None
                 )
-                raise RuntimeError(f"a worker process exited:\n{ended[0].read_text()[-3000:]}")
+                raise RuntimeError(f"a worker process exited:\n{ended.read_text()[-3000:]}")
             time.sleep(0.1)
         assert first is not None
         elapsed = moment - first[0]
         if elapsed <= 0:
             return float("inf"), CpuUse(0.0, 0.0)
-        machine = (_machine_busy() - busy_at_first) / elapsed
-        own = (sum(_process_cpu(p.pid) for p in processes) - workers_at_first) / elapsed
+        machine = (machine_busy() - busy_at_first) / elapsed
+        own = (sum(process_cpu(p.pid) for p in processes) - workers_at_first) / elapsed
         return (total - first[1]) / elapsed, CpuUse(machine, own)
     finally:
         for process in processes:
@@ -309,7 +277,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument(
         "--postgres",
-        default=PG_SOCKET if Path(PG_SOCKET).is_dir() else "127.0.0.1:5432",
+        default=local_postgres(),
         help="PostgreSQL's socket directory or host:port (default: the socket when present)",
     )
     options = parser.parse_args()

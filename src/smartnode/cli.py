@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
@@ -26,11 +24,11 @@ from smartnode.cli_jobs import jobs_app
 from smartnode.cli_matching import add_matching_commands
 from smartnode.cli_ops import add_ops_commands
 from smartnode.cli_search import add_search_commands
+from smartnode.cli_serve import serve_command
 from smartnode.cli_support import (
     InitReport,
     database_session,
     err,
-    guarded,
     init_node,
     now,
     out,
@@ -58,6 +56,7 @@ app.add_typer(project_app, name="project")
 app.add_typer(token_app, name="token")
 app.add_typer(block_app, name="block")
 app.add_typer(peer_app, name="peer")
+app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("follow")(follow_command)
 app.command("unfollow")(unfollow_command)
@@ -105,56 +104,6 @@ def init_lines(report: InitReport, settings: Settings, *, key_from_file: bool) -
         key_file = settings.data_dir / "secret.key"
         lines.append(f"Private keys are encrypted with the key in {key_file}: back it up.")
     return lines
-
-
-# ---------------------------------------------------------------- serve
-
-
-class LogLevel(StrEnum):
-    """Levels of the server log."""
-
-    DEBUG = "debug"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind.")] = 8000,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
-    log_level: Annotated[LogLevel, typer.Option(help="Server log level.")] = LogLevel.INFO,
-) -> None:
-    """Serve the node (API, pages, ActivityPub) in one process."""
-    import uvicorn
-
-    from smartnode.app import create_app
-    from smartnode.logs import server_log_config
-
-    async def ready(settings: Settings) -> Settings:
-        return settings
-
-    settings = run(ready)
-    if access_log:  # one line per request, ours (ops/request_log.py), in the chosen format
-        settings = settings.model_copy(update={"request_log": True})
-    base = urlsplit(settings.base_url)
-    if base.hostname in ("127.0.0.1", "localhost") and (base.port or 80) != port:
-        err().print(
-            f"Note: ids and handles use {settings.base_url} (SMARTNODE_BASE_URL, SMARTNODE_DOMAIN)"
-            f" but this serves port {port}."
-        )
-    application = guarded(lambda: create_app(settings), settings.database_url)
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,  # requests are logged by the app (ops/request_log.py)
-        log_level=log_level.value,
-        log_config=server_log_config(log_level.value, settings.log_format),
-    )
 
 
 # ---------------------------------------------------------------- tokens

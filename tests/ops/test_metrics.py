@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from smartnode.config import Settings
 from smartnode.federation.signer import utc_now
+from smartnode.ops.metrics import REQUEST_BUCKETS
 from smartnode.storage.db import Database
 from tests.conftest import make_member
 from tests.inbox import Fediverse
@@ -79,6 +80,22 @@ async def test_requests_are_counted_by_route_template_and_status(
         after, "smartnode_http_request_duration_seconds_count", route="/members/{username}"
     )
     assert count >= 3
+
+
+async def test_request_durations_are_a_cumulative_histogram_per_route(
+    settings: Settings, db: Database
+) -> None:
+    await make_member(db, settings, "anna")
+    async with node_client(settings, **ON) as client:
+        for _ in range(3):
+            await client.get("/members/anna", headers={"Accept": "application/activity+json"})
+        after = await scrape(client)
+    name, route = "smartnode_http_request_duration_seconds", "/members/{username}"
+    bounds = [str(bound) for bound in REQUEST_BUCKETS] + ["+Inf"]
+    buckets = [value(after, f"{name}_bucket", le=le, route=route) for le in bounds]
+    assert buckets == sorted(buckets) and buckets[-1] == 3  # cumulative, every request in +Inf
+    assert value(after, f"{name}_count", route=route) == 3
+    assert 0 < value(after, f"{name}_sum", route=route) < 3 * 10
 
 
 @pytest.fixture

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from smartnode.actors.follows import ACCEPTED
 from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.ops.pg_migrate import row_counts
 from smartnode.seed import seed_country
-from smartnode.storage.db import Database, create_engine
+from smartnode.storage.db import Database
 from smartnode.storage.models import Activity, Actor, Delivery, Follow, InboxMessage, Job
 from tests.conftest import Invoke, make_member
 from tests.test_cli import assert_one_clear_line
@@ -35,29 +32,6 @@ AP = "application/activity+json"
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'node' / 'smartnode.db'}"
-
-
-@pytest.fixture
-def empty_postgres(database_url: str) -> Iterator[str]:
-    """A new PostgreSQL database beside the suite's (t_hN_mig_…), dropped afterwards."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("moving to PostgreSQL needs a PostgreSQL server (SMARTNODE_TEST_DATABASE_URL)")
-    suite = make_url(database_url)
-    name = f"{suite.database}_mig_{uuid.uuid4().hex[:8]}"
-
-    async def admin(statement: str) -> None:
-        engine = create_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield suite.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _on(settings: Settings, url: str) -> Settings:

@@ -1,6 +1,7 @@
 """The node's Prometheus metrics: one registry per app (several nodes may share a process).
 
-Counters move where things happen (requests, inbox answers, delivery attempts); what the
+Counters move where things happen (requests, inbox answers, delivery attempts; requests in a
+tally of plain numbers, ops/request_tally.py, since every request pays for them); what the
 database holds (queue depths, the oldest due row, hosts in trouble, the worker's heartbeat) is
 read when Prometheus scrapes (ops/scrape.py). Every label takes a bounded set of values: route
 templates, not paths; error codes, not messages.
@@ -12,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from smartnode.inbox.receive import Received
+from smartnode.ops.request_tally import RequestTally
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -27,14 +29,8 @@ class NodeMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter(
-            "smartnode_http_requests", "HTTP requests answered, by route template, method and "
-            "status.", ["route", "method", "status"], registry=r,
-        )  # fmt: skip
-        self.request_seconds = Histogram(
-            "smartnode_http_request_duration_seconds", "Time to answer an HTTP request, by "
-            "route template.", ["route"], buckets=REQUEST_BUCKETS, registry=r,
-        )  # fmt: skip
+        self.requests = RequestTally(REQUEST_BUCKETS)  # counted on every request: kept cheap
+        r.register(self.requests)
         self.inbox_posts = Counter(
             "smartnode_inbox_posts", "Inbox POSTs by outcome (stored, duplicate, dropped, "
             "refused) and, when refused, the reason.", ["outcome", "reason"], registry=r,
@@ -68,17 +64,26 @@ class NodeMetrics:
             "went round (-1: no worker has run).", registry=r,
         )  # fmt: skip
 
+        # labelled children, looked up once (labels() validates and locks on every call)
+        self._inbox: dict[tuple[str, str], Counter] = {}
+        self._deliveries: dict[str, Counter] = {}
+
     def request_answered(self, route: str, method: str, status: int, seconds: float) -> None:
-        method = method if method in METHODS else "OTHER"
-        self.requests.labels(route, method, str(status)).inc()
-        self.request_seconds.labels(route).observe(seconds)
+        self.requests.add(route, method if method in METHODS else "OTHER", status, seconds)
 
     def inbox_answered(self, received: Received) -> None:
         reason = "" if received.outcome != "refused" else received.code or str(received.status)
-        self.inbox_posts.labels(received.outcome, reason).inc()
+        key = (received.outcome, reason)
+        child = self._inbox.get(key)
+        if child is None:
+            child = self._inbox[key] = self.inbox_posts.labels(*key)
+        child.inc()
 
     def delivery_attempted(self, outcome: str, seconds: float | None) -> None:
-        self.deliveries.labels(outcome).inc()
+        child = self._deliveries.get(outcome)
+        if child is None:
+            child = self._deliveries[outcome] = self.deliveries.labels(outcome)
+        child.inc()
         if seconds is not None:
             self.delivery_seconds.observe(seconds)
 
