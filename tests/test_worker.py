@@ -102,21 +102,26 @@ async def test_ignored_activities_are_done_with_their_reason(db, settings, worke
 
 
 async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, settings, worker) -> None:
-    """A claim that takes a quarter of a batch or more means a backlog: the embedding lane then
-    waits, one batch at most every EMBED_YIELDS_AT_MOST; once a claim comes back short it runs."""
+    """Until the inbox's first claim finds it empty, and from a claim of a quarter of a batch or
+    more until one finds nothing due, the embedding lane waits, one batch at most every
+    EMBED_YIELDS_AT_MOST; a short claim in the middle of a drain does not end the wait."""
     w, _ = worker
+    assert w.embedding_yields(0.0)  # a worker starting: the inbox first
+    assert await w.process_inbox(NOW) == 0
+    assert not w.embedding_yields(0.5)
     for n in range(BATCH + 1):
         body = {"@context": AS, "id": f"{ALICE}/likes/{n}", "type": "Like", "actor": ALICE,
                 "object": f"{ALICE}/statuses/{n}"}  # fmt: skip
         await _store(db, body, f"{settings.base_url}/inbox")
-    assert not w.embedding_yields(0.0)
     assert await w.process_inbox(NOW) == BATCH
     most = EMBED_YIELDS_AT_MOST.total_seconds()
     assert [w.embedding_yields(t) for t in (1.0, most, most + 1.0, most + 2.0)] == [
         True, True, False, True,
     ]  # fmt: skip
     assert await w.process_inbox(NOW) == 1
-    assert not w.embedding_yields(most + 3.0)
+    assert w.embedding_yields(most + 3.0)  # a short claim: the drain goes on
+    assert await w.process_inbox(NOW) == 0
+    assert not w.embedding_yields(most + 4.0)
     async with db.session() as s:
         states = (await s.scalars(select(InboxMessage.state))).all()
     assert set(states) == {"done"} and len(states) == BATCH + 1

@@ -266,8 +266,10 @@ class Worker:
 
     def embedding_yields(self, clock: float) -> bool:
         """Whether the embedding lane waits now (`clock`: seconds, monotonic): while the inbox
-        has a backlog, members' timelines and applications come first; the model then runs
-        one batch every EMBED_YIELDS_AT_MOST, so search still catches up under steady load."""
+        has a backlog (`InboxLane.backlogged`: until its first claim finds the inbox empty, and
+        from a large claim until one finds nothing due), members' timelines and applications
+        come first; the model then runs one batch every EMBED_YIELDS_AT_MOST, so search still
+        catches up under steady load."""
         if not self.inbox.backlogged:
             self._embedding_waits_since = None
             return False

@@ -92,10 +92,11 @@ class InboxLane:
         # away): released at the next round instead of waiting out their lease, which would
         # also hold back every later message of their actors.
         self._stranded: set[int] = set()
-        #: The last claim took a quarter of a batch or more: the inbox has a backlog (claims
-        #: skip messages behind their actors' leased ones, so a backlog rarely fills a batch),
-        #: and the embedding lane yields.
-        self.backlogged = False
+        #: The inbox has a backlog, and the embedding lane yields: from the start until a claim
+        #: finds nothing due, and again from a claim of a quarter of a batch or more (claims
+        #: skip messages behind their actors' leased ones, so a backlog rarely fills a batch,
+        #: and a short claim in the middle of a drain does not end it).
+        self.backlogged = True
 
     @property
     def in_flight(self) -> int:
@@ -116,7 +117,10 @@ class InboxLane:
                 session, table(InboxMessage), now=now, lease=LEASE, limit=limit,
                 where=_not_behind_a_leased_message(now),
             )  # fmt: skip
-        self.backlogged = len(rows) >= max(1, limit // 4)
+        if len(rows) >= max(1, limit // 4):
+            self.backlogged = True
+        elif not rows:
+            self.backlogged = False
         if not rows:
             return 0
         try:
