@@ -11,7 +11,8 @@ from sqlalchemy import event, select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.federation.fetch import Fetcher
-from smartnode.storage.models import ContentObject, InboxMessage
+from smartnode.storage.models import ContentObject, Follow, InboxMessage
+from smartnode.storage.models_work import Notification
 from smartnode.worker import Worker
 from tests.conftest import make_member
 from tests.content import activity, make_post, remote_note
@@ -134,3 +135,56 @@ async def test_a_group_reads_its_senders_in_one_statement(db, settings) -> None:
         liked = await s.scalar(select(ContentObject).where(ContentObject.uri == post.uri))
         states = (await s.scalars(select(InboxMessage.state))).all()
     assert liked is not None and liked.likes_count == 3 and set(states) == {"done"}
+
+
+async def test_a_group_reads_the_members_and_posts_it_names_once(db, settings) -> None:
+    """Replies to a member's post that mention her, a Like of it and a Follow of her, from
+    three actors we hold fresh: the group reads her row and her post's once, ahead, and every
+    handler finds them there; the replies are stored and counted, she is told of each, the
+    Like is counted and the Follow accepted."""
+    world = Fediverse()
+    for uri in (ALICE, BOB, CAROL):
+        world.actor(uri)
+    anna = await make_member(db, settings, "anna")
+    post = await make_post(db, settings, anna, visibility="public")
+    async with inbox_context(db, settings, world, NOW) as ctx:
+        for uri in (ALICE, BOB, CAROL):
+            assert await ctx.resolver.actor(uri) is not None
+        node = await ensure_node_actor(ctx.session, settings, NOW)
+    mention = {"type": "Mention", "href": anna.uri, "name": "@anna"}
+    replies = [
+        activity("Create", uri, remote_note(f"{uri}/notes/1", uri, inReplyTo=post.uri,
+                                            to=[anna.uri], tag=[mention]),
+                 f"{uri}/notes/1/activity")
+        for uri in (ALICE, BOB)
+    ]  # fmt: skip
+    like = activity("Like", CAROL, post.uri, f"{CAROL}/likes/1")
+    follow = activity("Follow", CAROL, anna.uri, f"{CAROL}/follows/1")
+    await _store(db, settings, [*replies, like, follow])
+    named: list[str] = []
+
+    def note_reads_of_hers(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        values = params.values() if isinstance(params, dict) else params or ()
+        if statement.lstrip().startswith("SELECT") and {anna.uri, post.uri} & set(values):
+            named.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note_reads_of_hers)
+    try:
+        assert await _one_batch(db, settings, world, node) == 4
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note_reads_of_hers)
+    # triage's reads of the batch (stored and deleted ids), then the group's two reads ahead
+    assert len(named) == 4 and all(" IN " in s for s in named), named
+    async with db.session() as s:
+        liked = await s.scalar(select(ContentObject).where(ContentObject.uri == post.uri))
+        stored = (
+            await s.scalars(select(ContentObject.uri).where(ContentObject.local.is_(False)))
+        ).all()
+        told = (
+            await s.scalars(select(Notification.kind).where(Notification.actor_id == anna.id))
+        ).all()
+        follows = (await s.scalars(select(Follow.state).where(Follow.followed_id == anna.id))).all()
+        states = (await s.scalars(select(InboxMessage.state))).all()
+    assert liked is not None and liked.replies_count == 2 and liked.likes_count == 1
+    assert sorted(stored) == sorted(f"{uri}/notes/1" for uri in (ALICE, BOB))
+    assert told.count("mention") == 2 and follows == ["accepted"] and set(states) == {"done"}

@@ -12,7 +12,6 @@ is shown by the authority of its id, with `fetched_at` unset, until the resolver
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.vocab import as_list, id_of, link_href, text_of
 from smartnode.federation.webfinger_client import Handle
 from smartnode.storage.models import Actor, DeadInbox
+from smartnode.storage.read_ahead import remote_actor
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 
@@ -175,26 +175,10 @@ def remote_actor_from_ap(doc: dict[str, Any]) -> RemoteActorData:
     )
 
 
-_PRELOADED = "smartnode.actors.preloaded"
-
-
-async def preload_remote_actors(session: AsyncSession, uris: Iterable[str]) -> None:
-    """Read these remote actors' rows in one query; `get_remote_actor` then finds them in this
-    session without a statement of its own (the worker's groups of inbox messages)."""
-    known: dict[str, Actor] = session.info.setdefault(_PRELOADED, {})
-    wanted = set(uris) - known.keys()
-    if wanted:
-        rows = await session.scalars(
-            select(Actor).where(Actor.uri.in_(wanted), Actor.local.is_(False))
-        )
-        known.update((actor.uri, actor) for actor in rows.all())
-
-
 async def get_remote_actor(session: AsyncSession, uri: str) -> Actor | None:
-    preloaded = session.info.get(_PRELOADED)
-    if preloaded is not None and uri in preloaded:
-        found: Actor = preloaded[uri]
-        return found
+    read = remote_actor(session, uri)  # the worker's groups read their senders ahead
+    if read is not None:
+        return read
     return await session.scalar(select(Actor).where(Actor.uri == uri, Actor.local.is_(False)))
 
 

@@ -52,6 +52,7 @@ from smartnode.federation.webfinger_client import (
     parse_handle,
 )
 from smartnode.storage.models import Actor, DomainBlock
+from smartnode.storage.read_ahead import local_actor
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +104,7 @@ class FetchingResolver:
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
         """A live actor row for `uri`; refetched when asked, unknown or older than a day."""
         if self.uris.is_local(uri):
-            return await self.session.scalar(
-                select(Actor).where(
-                    Actor.uri == uri, Actor.local.is_(True), Actor.deleted_at.is_(None)
-                )
-            )
+            return await local_actor(self.session, uri)
         stored = await get_remote_actor(self.session, uri)
         if stored is not None and stored.deleted_at is not None:
             return None  # a deleted actor stays deleted

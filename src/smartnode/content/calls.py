@@ -44,6 +44,7 @@ from smartnode.federation.uris import NodeUris
 from smartnode.matching.feeds import refresh_call_feeds
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.outbox.publish import new_token
+from smartnode.storage import read_ahead
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.models_work import Application
 from smartnode.validation_words import validation_message
@@ -59,6 +60,9 @@ async def local_call(session: AsyncSession, uris: NodeUris, token: str) -> Conte
 
 async def call_by_uri(session: AsyncSession, uri: str) -> ContentObject | None:
     """A live call (ours or a remote one we store) by its id; None otherwise."""
+    read = read_ahead.local_object(session, uri)  # read with a group of inbox messages
+    if read is not None:
+        return read if read.kind == CALL and read.deleted_at is None else None
     return await session.scalar(
         select(ContentObject).where(
             ContentObject.uri == uri,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from smartnode.storage.models import Actor, ContentObject, Reaction, table
+from smartnode.storage.read_ahead import local_object
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 LIKE = "like"
@@ -65,11 +66,15 @@ async def count_reply(session: AsyncSession, in_reply_to: str | None, delta: int
     """Count a reply (or its deletion) on the stored, live object it answers."""
     if in_reply_to is None:
         return
-    parent = await session.scalar(
-        select(ContentObject.id).where(
-            ContentObject.uri == in_reply_to, ContentObject.deleted_at.is_(None)
+    read = local_object(session, in_reply_to)  # read ahead with its group of inbox messages
+    if read is not None:
+        parent = read.id if read.deleted_at is None else None
+    else:
+        parent = await session.scalar(
+            select(ContentObject.id).where(
+                ContentObject.uri == in_reply_to, ContentObject.deleted_at.is_(None)
+            )
         )
-    )
     if parent is not None:
         await bump(session, parent, "reply", delta)
 

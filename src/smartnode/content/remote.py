@@ -26,6 +26,7 @@ from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusEr
 from smartnode.inbox.context import InboxContext, Incoming, deletion_marker
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.storage.models import Actor, ContentObject, Follow
+from smartnode.storage.read_ahead import local_actors, local_object
 
 log = logging.getLogger(__name__)
 _TRANSIENT = frozenset({408, 429})
@@ -62,6 +63,9 @@ async def fetch_object(ctx: InboxContext, uri: str) -> dict[str, Any] | None:
 
 async def stored_object(ctx: InboxContext, uri: str) -> ContentObject | None:
     """The object we store under this id, ours or remote, deleted or not."""
+    read = local_object(ctx.session, uri)  # read ahead with its group of messages
+    if read is not None:
+        return read
     return await ctx.session.scalar(select(ContentObject).where(ContentObject.uri == uri))
 
 
@@ -97,12 +101,7 @@ async def _names_local_actor(ctx: InboxContext, iris: list[str]) -> bool:
     local = [iri for iri in iris if ctx.uris.parse_actor(iri) is not None]
     if not local:
         return False
-    found = await ctx.session.scalar(
-        select(Actor.id)
-        .where(Actor.uri.in_(local), Actor.local.is_(True), Actor.deleted_at.is_(None))
-        .limit(1)
-    )
-    return found is not None
+    return bool(await local_actors(ctx.session, local))
 
 
 def _inbox_owner(inbox: str) -> str | None:

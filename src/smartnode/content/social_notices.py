@@ -22,6 +22,7 @@ from smartnode.content.compose import excerpt
 from smartnode.content.notices import notify
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
+from smartnode.storage.read_ahead import local_actors, local_object
 
 FOLLOWED, MENTIONED, REPLIED = "follow", "mention", "reply"
 EXCERPT = 200
@@ -83,17 +84,14 @@ async def _mentioned(session: AsyncSession, obj: ContentObject) -> list[Actor]:
     hrefs = [t["href"] for t in obj.tags if isinstance(t, dict) and t.get("type") == "Mention"]
     if not hrefs:
         return []
-    found = await session.scalars(
-        select(Actor).where(Actor.uri.in_(hrefs), Actor.local.is_(True)).order_by(Actor.id)
-    )
-    return list(found.all())
+    return await local_actors(session, hrefs)
 
 
 async def _parent_author(session: AsyncSession, obj: ContentObject) -> Actor | None:
     """The local author of the live post `obj` answers, if any."""
     if not obj.in_reply_to_uri:
         return None
-    parent = await session.scalar(
+    parent = local_object(session, obj.in_reply_to_uri) or await session.scalar(
         select(ContentObject).where(ContentObject.uri == obj.in_reply_to_uri)
     )
     if parent is None or not parent.local or parent.deleted_at is not None:

@@ -22,6 +22,7 @@ from smartnode.config import Settings
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import first_id
 from smartnode.storage.models import Actor, DeletedObject, Follow, table
+from smartnode.storage.read_ahead import local_actor
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
 __all__ = ["ACCEPTED", "PENDING", "Handler", "InboxContext", "Incoming", "Outcome"]
@@ -98,9 +99,7 @@ async def local_target(ctx: InboxContext, uri: str | None) -> Actor | None:
     """The live local actor a URI names, or None (not ours, unknown or deleted)."""
     if not uri or ctx.uris.parse_actor(uri) is None:
         return None
-    return await ctx.session.scalar(
-        select(Actor).where(Actor.uri == uri, Actor.local.is_(True), Actor.deleted_at.is_(None))
-    )
+    return await local_actor(ctx.session, uri)
 
 
 async def sent_follow(ctx: InboxContext, follow_uri: str, followed_uri: str) -> Follow | None:

@@ -92,6 +92,23 @@ def linked_iris(body: dict[str, Any], depth: int = 0) -> list[str]:
     return found
 
 
+def named_ids(body: Any) -> set[str]:
+    """Every id an activity names that a handler may look up: what it links to, whom it and
+    its object address (a followers collection as its owner) and whom the object mentions."""
+    if not isinstance(body, dict):
+        return set()
+    found = set(linked_iris(body))
+    obj = body.get("object")
+    for part in (body, obj) if isinstance(obj, dict) else (body,):
+        for key in ("to", "cc"):
+            found.update(
+                i.removesuffix("/followers") for i in map(id_of, as_list(part.get(key))) if i
+            )
+        tags = [tag for tag in as_list(part.get("tag")) if isinstance(tag, dict)]
+        found.update(href for tag in tags if isinstance(href := tag.get("href"), str))
+    return found
+
+
 def parse_message(message: InboxMessage) -> Incoming | str:
     """The activity of a message, or why it cannot be handled."""
     body = message.body

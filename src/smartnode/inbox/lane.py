@@ -24,7 +24,6 @@ from sqlalchemy import Row, and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import BlockList
-from smartnode.actors.remote import preload_remote_actors
 from smartnode.actors.resolve import FetchingResolver, fresh_actors
 from smartnode.config import Settings
 from smartnode.federation.delivery import next_attempt_at
@@ -33,12 +32,13 @@ from smartnode.federation.prefetch import NeedsFetch, Prefetched
 from smartnode.federation.signer import utc_now
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import first_id, id_of
-from smartnode.inbox.dispatch import InboxContext, dispatch
+from smartnode.inbox.dispatch import InboxContext, dispatch, named_ids
 from smartnode.inbox.triage import record_settled, triage
 from smartnode.outbox.fanout import delivery_host
 from smartnode.storage import queue
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, DeadInbox, DeletedObject, Host, InboxMessage, table
+from smartnode.storage.read_ahead import read_local, read_remote_actors
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class InboxLane:
         try:
             async with self._writer(), self.db.session() as session, session.begin():
                 blocked = await self.blocks.domains()
-                await preload_remote_actors(session, {row.actor_uri for row in rows})
+                await self._read_ahead(session, rows)
                 reasons: dict[str | None, list[int]] = {}
                 for row in rows:
                     reason = await self._handle(session, row, blocked, now, unmarked)
@@ -203,6 +203,16 @@ class InboxLane:
         except Exception:  # the message goes on alone, where a failure is reported
             return min(done, len(rows) - 1)
         return None
+
+    async def _read_ahead(self, session: AsyncSession, rows: list[Row[Any]]) -> None:
+        """The group's senders, and our actors and objects its messages name, in three
+        statements: the handlers' look-ups then find them in the session."""
+        await read_remote_actors(session, {row.actor_uri for row in rows})
+        named = set().union(*(named_ids(row.body) for row in rows))
+        named.update(row.inbox.removesuffix("/inbox") for row in rows)  # a member's own inbox
+        uris = self.uris
+        ours = [i for i in named if uris.note_token(i) or uris.call_token(i) or uris.event_token(i)]
+        await read_local(session, [i for i in named if uris.parse_actor(i)], ours)
 
     async def _handle(
         self,
