@@ -102,9 +102,9 @@ async def test_ignored_activities_are_done_with_their_reason(db, settings, worke
 
 
 async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, settings, worker) -> None:
-    """Until the inbox's first claim finds it empty, and from a claim of a quarter of a batch or
-    more until one finds nothing due, the embedding lane waits, one batch at most every
-    EMBED_YIELDS_AT_MOST; a short claim in the middle of a drain does not end the wait."""
+    """Until a claim finds nothing due and nothing in flight, and from a claim of a quarter of
+    a batch or more, the embedding lane waits, one batch at most every EMBED_YIELDS_AT_MOST; a
+    short or empty claim in the middle of a drain does not end the wait."""
     w, _ = worker
     assert w.embedding_yields(0.0)  # a worker starting: the inbox first
     assert await w.process_inbox(NOW) == 0
@@ -118,10 +118,14 @@ async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, setting
     assert [w.embedding_yields(t) for t in (1.0, most, most + 1.0, most + 2.0)] == [
         True, True, False, True,
     ]  # fmt: skip
-    assert await w.process_inbox(NOW) == 1
-    assert w.embedding_yields(most + 3.0)  # a short claim: the drain goes on
+    anna = await make_member(db, settings, "anna")
+    await _store(db, follow_activity(ALICE, anna.uri), f"{anna.uri}/inbox")
+    assert await w.inbox.start(NOW) == 2  # a short claim: the drain goes on
+    assert await w.inbox.start(NOW) == 0 and w.inbox.in_flight == 1  # the Follow
+    assert w.embedding_yields(most + 3.0)  # nothing due, one message still in flight
+    await w.inbox.wait_all()
     assert await w.process_inbox(NOW) == 0
     assert not w.embedding_yields(most + 4.0)
     async with db.session() as s:
         states = (await s.scalars(select(InboxMessage.state))).all()
-    assert set(states) == {"done"} and len(states) == BATCH + 1
+    assert set(states) == {"done"} and len(states) == BATCH + 2

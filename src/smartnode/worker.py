@@ -266,8 +266,8 @@ class Worker:
 
     def embedding_yields(self, clock: float) -> bool:
         """Whether the embedding lane waits now (`clock`: seconds, monotonic): while the inbox
-        has a backlog (`InboxLane.backlogged`: until its first claim finds the inbox empty, and
-        from a large claim until one finds nothing due), members' timelines and applications
+        has a backlog (`InboxLane.backlogged`: until a claim finds nothing due and nothing in
+        flight, and again from a large claim), members' timelines and applications
         come first; the model then runs one batch every EMBED_YIELDS_AT_MOST, so search still
         catches up under steady load."""
         if not self.inbox.backlogged:

@@ -93,9 +93,10 @@ class InboxLane:
         # also hold back every later message of their actors.
         self._stranded: set[int] = set()
         #: The inbox has a backlog, and the embedding lane yields: from the start until a claim
-        #: finds nothing due, and again from a claim of a quarter of a batch or more (claims
-        #: skip messages behind their actors' leased ones, so a backlog rarely fills a batch,
-        #: and a short claim in the middle of a drain does not end it).
+        #: finds nothing due with no message in flight, and again from a claim of a quarter of
+        #: a batch or more (claims skip messages behind their actors' leased ones, so a backlog
+        #: rarely fills a batch, and a short or empty claim in the middle of a drain does not
+        #: end it).
         self.backlogged = True
 
     @property
@@ -119,7 +120,7 @@ class InboxLane:
             )  # fmt: skip
         if len(rows) >= max(1, limit // 4):
             self.backlogged = True
-        elif not rows:
+        elif not rows and not self._running:
             self.backlogged = False
         if not rows:
             return 0
