@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
 from smartnode.federation.fetch import Fetcher
+from smartnode.inbox.lane import READ_AHEAD
 from smartnode.storage.models import ContentObject, Follow, InboxMessage
 from smartnode.storage.models_work import Notification
 from smartnode.worker import Worker
@@ -188,3 +189,33 @@ async def test_a_group_reads_the_members_and_posts_it_names_once(db, settings) -
     assert liked is not None and liked.replies_count == 2 and liked.likes_count == 1
     assert sorted(stored) == sorted(f"{uri}/notes/1" for uri in (ALICE, BOB))
     assert told.count("mention") == 2 and follows == ["accepted"] and set(states) == {"done"}
+
+
+async def test_a_message_naming_thousands_of_our_ids_reads_ahead_only_some(db, settings) -> None:
+    """A message addressing 40,000 ids that look like our members' (more than a statement may
+    bind) still goes through its group: the group reads at most READ_AHEAD of them ahead, and
+    the handlers find the member it really names."""
+    world = Fediverse()
+    world.actor(ALICE)
+    anna = await make_member(db, settings, "anna")
+    async with inbox_context(db, settings, world, NOW) as ctx:
+        assert await ctx.resolver.actor(ALICE) is not None
+        node = await ensure_node_actor(ctx.session, settings, NOW)
+    crowd = [f"{settings.base_url}/members/m{n}" for n in range(40_000)]
+    note = remote_note(f"{ALICE}/notes/crowd", ALICE, to=[anna.uri, *crowd])
+    await _store(db, settings, [activity("Create", ALICE, note, f"{ALICE}/notes/crowd/activity")])
+    widest: list[int] = []
+
+    def note_width(_conn: Any, _cursor: Any, _statement: str, params: Any, *_: Any) -> None:
+        widest.append(len(params or ()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note_width)
+    try:
+        assert await _one_batch(db, settings, world, node) == 1
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note_width)
+    assert max(widest) <= 2 * READ_AHEAD
+    async with db.session() as s:
+        stored = await s.scalar(select(ContentObject).where(ContentObject.uri == note["id"]))
+        state = await s.scalar(select(InboxMessage.state))
+    assert stored is not None and state == "done"

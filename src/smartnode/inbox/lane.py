@@ -49,6 +49,8 @@ CONCURRENCY = 16
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 FETCHES_PER_ACTIVITY = 10
+#: At most this many of our actors' ids, and of our objects', are read ahead for a group.
+READ_AHEAD = 500
 
 
 def _not_behind_a_leased_message(now: datetime) -> Any:
@@ -213,7 +215,9 @@ class InboxLane:
         named.update(row.inbox.removesuffix("/inbox") for row in rows)  # a member's own inbox
         uris = self.uris
         ours = [i for i in named if uris.note_token(i) or uris.call_token(i) or uris.event_token(i)]
-        await read_local(session, [i for i in named if uris.parse_actor(i)], ours)
+        actors = [i for i in named if uris.parse_actor(i)]
+        # a message may name tens of thousands of ids: the handlers look the rest up themselves
+        await read_local(session, sorted(actors)[:READ_AHEAD], sorted(ours)[:READ_AHEAD])
 
     async def _handle(
         self,
