@@ -105,9 +105,8 @@ async def test_a_delete_before_its_create_in_one_batch_wins(db, settings) -> Non
     assert stored == {kept}
 
 
-async def test_a_group_reads_its_senders_in_one_statement(db, settings) -> None:
-    """Likes of one post by three actors we hold fresh: one transaction counts all three, and
-    the senders' rows are read once for the group, not once per message."""
+async def _anna_and_three_known_senders(db, settings) -> tuple[Fediverse, Any, Any, Any]:
+    """Arrange: member anna with a public post, and Alice, Bob and Carol held fresh."""
     world = Fediverse()
     for uri in (ALICE, BOB, CAROL):
         world.actor(uri)
@@ -117,6 +116,13 @@ async def test_a_group_reads_its_senders_in_one_statement(db, settings) -> None:
         for uri in (ALICE, BOB, CAROL):
             assert await ctx.resolver.actor(uri) is not None
         node = await ensure_node_actor(ctx.session, settings, NOW)
+    return world, anna, post, node
+
+
+async def test_a_group_reads_its_senders_in_one_statement(db, settings) -> None:
+    """Likes of one post by three actors we hold fresh: one transaction counts all three, and
+    the senders' rows are read once for the group, not once per message."""
+    world, _, post, node = await _anna_and_three_known_senders(db, settings)
     await _store(db, settings, [activity("Like", uri, post.uri, f"{uri}/likes/1")
                                 for uri in (ALICE, BOB, CAROL)])  # fmt: skip
     reads: list[str] = []
@@ -143,15 +149,7 @@ async def test_a_group_reads_the_members_and_posts_it_names_once(db, settings) -
     three actors we hold fresh: the group reads her row and her post's once, ahead, and every
     handler finds them there; the replies are stored and counted, she is told of each, the
     Like is counted and the Follow accepted."""
-    world = Fediverse()
-    for uri in (ALICE, BOB, CAROL):
-        world.actor(uri)
-    anna = await make_member(db, settings, "anna")
-    post = await make_post(db, settings, anna, visibility="public")
-    async with inbox_context(db, settings, world, NOW) as ctx:
-        for uri in (ALICE, BOB, CAROL):
-            assert await ctx.resolver.actor(uri) is not None
-        node = await ensure_node_actor(ctx.session, settings, NOW)
+    world, anna, post, node = await _anna_and_three_known_senders(db, settings)
     mention = {"type": "Mention", "href": anna.uri, "name": "@anna"}
     replies = [
         activity("Create", uri, remote_note(f"{uri}/notes/1", uri, inReplyTo=post.uri,
