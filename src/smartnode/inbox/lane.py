@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, and_, delete, exists, select, update
+from sqlalchemy import Row, and_, delete, exists, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.blocks import BlockList
@@ -54,13 +54,17 @@ READ_AHEAD = 500
 
 
 def _not_behind_a_leased_message(now: datetime) -> Any:
-    """No earlier message of the same actor is in flight right now (kept per actor order)."""
+    """No earlier message of the same actor is in flight right now (kept per actor order).
+
+    The probe reads the partial index of leased messages (ix_inbox_messages_leased): its
+    state is written as a literal, so that every plan (a prepared statement's generic one
+    too) can prove the index's condition."""
     inbox = table(InboxMessage)
     earlier = inbox.alias("earlier")
     return ~exists().where(
         and_(
             earlier.c.actor_uri == inbox.c.actor_uri,
-            earlier.c.state == queue.PENDING,
+            earlier.c.state == literal_column(f"'{queue.PENDING}'"),
             earlier.c.locked_until > now,
             earlier.c.id < inbox.c.id,
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -38,6 +40,16 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+def _json_loads(text: str | bytes) -> Any:
+    """JSON columns as read: orjson, several times faster than the standard library (the
+    worker reads every claimed message's body); what it refuses (a number beyond a double, a
+    lone surrogate) is read by the standard library's."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine(database_url: str, *, sqlite_in_loop: bool = False) -> AsyncEngine:
     """An async engine for SQLite or PostgreSQL; creates the SQLite file's folder if needed.
     `sqlite_in_loop`: SQLite calls run on the event loop's thread (storage/sqlite_in_loop.py)."""
@@ -52,16 +64,22 @@ def create_engine(database_url: str, *, sqlite_in_loop: bool = False) -> AsyncEn
         if on_file:
             Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
         if sqlite_in_loop and on_file:
-            engine = create_async_engine(url, async_creator=in_loop_creator(str(url.database)))
+            engine = create_async_engine(
+                url, async_creator=in_loop_creator(str(url.database)), json_deserializer=_json_loads
+            )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(0))
             return engine
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, json_deserializer=_json_loads
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(10_000))
         return engine
     if url.get_backend_name() == "postgresql":
         if url.get_driver_name() != "asyncpg":
             url = url.set(drivername="postgresql+asyncpg")
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_async_engine(
+            url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_deserializer=_json_loads
+        )
     raise ConfigError("SMARTNODE_DATABASE_URL must be a sqlite or postgresql URL")
 
 

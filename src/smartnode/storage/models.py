@@ -107,6 +107,9 @@ class Follow(Base):
     )
 
 
+_LEASED = "state = 'pending' AND locked_until IS NOT NULL"
+
+
 class InboxMessage(Base):
     """A verified incoming activity, stored before 202 and processed by the worker.
 
@@ -131,8 +134,15 @@ class InboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("activity_uri", "inbox"),
         Index("ix_inbox_messages_claim", "state", "run_at"),
-        # The claim's "no earlier message of this actor in flight" rule (inbox/lane.py).
-        Index("ix_inbox_messages_actor", "actor_uri", "state", "id"),
+        # The claim's "no earlier message of this actor in flight" rule (inbox/lane.py) reads
+        # only the leased messages: a few hundred, however long the backlog.
+        Index(
+            "ix_inbox_messages_leased",
+            "actor_uri",
+            "id",
+            sqlite_where=text(_LEASED),
+            postgresql_where=text(_LEASED),
+        ),
     )
 
 
