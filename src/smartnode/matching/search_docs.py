@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -92,17 +92,28 @@ def _translations(text: object, translations: object) -> list[str]:
     return [plain(text), *(plain(v) for v in values)]
 
 
-def _labels(conn: Connection, uris: list[str]) -> list[str]:
-    """Every preferred and alternative label of these concepts, in all languages."""
-    if not uris:
-        return []
+def labels_of(conn: Connection, uris: Iterable[str]) -> dict[str, list[str]]:
+    """Every preferred and alternative label of these concepts, in all languages, by
+    concept."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
     labels = table(SkillLabel)
     rows = conn.execute(
-        select(labels.c.text)
-        .where(labels.c.concept_uri.in_(uris), labels.c.kind.in_(("preferred", "alt")))
+        select(labels.c.concept_uri, labels.c.text)
+        .where(labels.c.concept_uri.in_(wanted), labels.c.kind.in_(("preferred", "alt")))
         .order_by(labels.c.concept_uri, labels.c.language, labels.c.kind, labels.c.id)
     )
-    return [r[0] for r in rows]
+    found: dict[str, list[str]] = {}
+    for concept, text in rows:
+        found.setdefault(concept, []).append(text)
+    return found
+
+
+def _labels(labels: Mapping[str, list[str]], uris: list[str]) -> list[str]:
+    """The labels of these concepts, in the order the database gave them."""
+    wanted = set(uris)
+    return [text for concept, texts in labels.items() if concept in wanted for text in texts]
 
 
 def _one(conn: Connection, model: type[Any], key: str, value: int) -> _Row | None:
@@ -143,7 +154,7 @@ def member_doc(conn: Connection, actor: _Row) -> Doc:
     body = _join([
         f"@{actor['username']}", *_translations(actor["summary"], actor["summary_map"]),
         profile.get("city"), profile.get("country"), *_strings(matching.get("sectors")),
-        *_strings(profile.get("skills")), *local_names, *_labels(conn, uris),
+        *_strings(profile.get("skills")), *local_names, *_labels(labels_of(conn, uris), uris),
     ])  # fmt: skip
     return Doc(
         kind="member", uri=actor["uri"], local=True, language=actor["language"] or "und",
@@ -213,10 +224,13 @@ def _call_skills(terms: CallTerms) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(uris)), names
 
 
-def call_doc(conn: Connection, obj: _Row) -> Doc:
-    """A call: title, text, skills in every language."""
+def call_doc(conn: Connection, obj: _Row, labels: Mapping[str, list[str]] | None = None) -> Doc:
+    """A call: title, text, skills in every language (`labels`: the skills' labels when
+    already read, see object_docs)."""
     terms = read_terms(obj["extra"], name=obj["name"])
     uris, names = _call_skills(terms)
+    if labels is None:
+        labels = labels_of(conn, uris)
     text = _translations(obj["content"], obj["content_map"])
     title = terms.title or ""
     starts = _day(terms.starts_on, obj["starts_at"])
@@ -225,7 +239,7 @@ def call_doc(conn: Connection, obj: _Row) -> Doc:
     return Doc(
         kind="call", uri=obj["uri"], local=obj["local"], language=obj["language"] or "und",
         title=(title or next((t for t in text if t), ""))[:300],
-        body=_join([*text, *names, terms.city, country, *_labels(conn, uris)]),
+        body=_join([*text, *names, terms.city, country, *_labels(labels, uris)]),
         country=country, remote=terms.remote,
         published_at=obj["published_at"], updated_at=obj["updated_at"], skills=uris,
         languages=_strings(terms.language_codes, 16),
@@ -318,8 +332,31 @@ CONTENT_KINDS = tuple(_CONTENT_DOCS)
 def object_doc(conn: Connection, object_id: int) -> Doc | None:
     """The document of a piece of content (ours or a remote one), or None when it may not be
     found: only public, live calls, events and posts."""
-    obj = _one(conn, ContentObject, "id", object_id)
-    if obj is None or obj["deleted_at"] is not None or obj["visibility"] != "public":
-        return None
-    build = _CONTENT_DOCS.get(obj["kind"])
-    return build(conn, obj) if build is not None else None
+    return object_docs(conn, [object_id])[object_id]
+
+
+def object_docs(conn: Connection, object_ids: Sequence[int]) -> dict[int, Doc | None]:
+    """object_doc of each of these (at most a few hundred): the rows, and the labels of the
+    calls' skills, read in one statement each."""
+    objects = table(ContentObject)
+    rows = {
+        row["id"]: dict(row)
+        for row in conn.execute(select(objects).where(objects.c.id.in_(sorted(set(object_ids)))))
+        .mappings()
+    }  # fmt: skip
+    findable = {
+        object_id: obj for object_id, obj in rows.items()
+        if obj["deleted_at"] is None and obj["visibility"] == "public"
+        and obj["kind"] in _CONTENT_DOCS
+    }  # fmt: skip
+    calls = [obj for obj in findable.values() if obj["kind"] == CALL]
+    labels = labels_of(conn, (
+        uri for obj in calls for uri in _call_skills(read_terms(obj["extra"], name=obj["name"]))[0]
+    ))  # fmt: skip
+    docs: dict[int, Doc | None] = dict.fromkeys(object_ids)
+    for object_id, obj in findable.items():
+        docs[object_id] = (
+            call_doc(conn, obj, labels) if obj["kind"] == CALL
+            else _CONTENT_DOCS[obj["kind"]](conn, obj)
+        )  # fmt: skip
+    return docs

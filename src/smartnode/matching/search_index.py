@@ -13,9 +13,10 @@ computes the new one (search_embed.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import bindparam, delete, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from smartnode.content.terms import ANNOUNCEMENT
 from smartnode.errors import ValidationFailed
 from smartnode.matching.embedder import document_text, text_hash
-from smartnode.matching.search_docs import CONTENT_KINDS, Doc, actor_doc, object_doc
+from smartnode.matching.search_docs import CONTENT_KINDS, Doc, actor_doc, object_docs
 from smartnode.storage.models import Actor, ContentObject, table
 from smartnode.storage.models_matching import (
     MatchingProfile,
@@ -64,54 +65,103 @@ _PENDING = "smartnode.search_index.pending"
 # ---------------------------------------------------------------- writing documents
 
 
-def _upsert(conn: Connection, source: str, ref: int, doc: Doc) -> int:
-    docs = table(SearchDocument)
-    values = {
+#: Documents written per statement (each a dozen parameters: well under the drivers' limits).
+_CHUNK = 200
+
+
+def _values(doc: Doc) -> dict[str, Any]:
+    return {
         "kind": doc.kind, "uri": doc.uri, "local": doc.local, "language": doc.language[:16],
         "title": doc.title, "body": doc.body, "folded": doc.folded, "country": doc.country,
         "remote": doc.remote, "published_at": doc.published_at, "updated_at": doc.updated_at,
     }  # fmt: skip
+
+
+def _upsert(conn: Connection, docs: list[tuple[str, int, Doc]]) -> dict[tuple[str, int], int]:
+    """Insert or rewrite these documents in one statement; their ids by (source, ref)."""
+    documents = table(SearchDocument)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(docs)
-        .values(source=source, ref=ref, **values)
-        .on_conflict_do_update(index_elements=[docs.c.source, docs.c.ref], set_=values)
-        .returning(docs.c.id)
+    rows = insert(documents).values(
+        [{"source": source, "ref": ref, **_values(doc)} for source, ref, doc in docs]
     )
-    return int(conn.execute(statement).scalar_one())
+    statement = rows.on_conflict_do_update(
+        index_elements=[documents.c.source, documents.c.ref],
+        set_={name: rows.excluded[name] for name in _values(docs[0][2])},
+    ).returning(documents.c.source, documents.c.ref, documents.c.id)
+    return {(source, ref): doc_id for source, ref, doc_id in conn.execute(statement)}
 
 
-def _write(conn: Connection, source: str, ref: int, doc: Doc | None) -> None:
-    docs, facets, windows = table(SearchDocument), table(SearchFacet), table(SearchWindow)
-    if doc is None:
-        conn.execute(delete(docs).where(docs.c.source == source, docs.c.ref == ref))
+def _write(conn: Connection, docs: list[tuple[str, int, Doc | None]]) -> None:
+    """Write (or, where None, remove) these documents, a few statements per _CHUNK: a
+    changed text loses its embedding, facets and date windows are rewritten."""
+    for start in range(0, len(docs), _CHUNK):
+        _write_chunk(conn, docs[start : start + _CHUNK])
+
+
+def _write_chunk(conn: Connection, docs: list[tuple[str, int, Doc | None]]) -> None:
+    documents, facets, windows = table(SearchDocument), table(SearchFacet), table(SearchWindow)
+    gone: dict[str, list[int]] = {}
+    for source, ref, doc in docs:
+        if doc is None:
+            gone.setdefault(source, []).append(ref)
+    for source, refs in gone.items():
+        conn.execute(
+            delete(documents).where(documents.c.source == source, documents.c.ref.in_(refs))
+        )
+    kept = [(source, ref, doc) for source, ref, doc in docs if doc is not None]
+    if not kept:
         return
-    doc_id = _upsert(conn, source, ref, doc)
+    ids = _upsert(conn, kept)
     embeddings = table(SearchEmbedding)
-    current = text_hash(document_text(doc.title, doc.body))
     conn.execute(
-        delete(embeddings).where(embeddings.c.doc_id == doc_id, embeddings.c.text_hash != current)
-    )
-    conn.execute(delete(facets).where(facets.c.doc_id == doc_id))
-    conn.execute(delete(windows).where(windows.c.doc_id == doc_id))
-    languages = {*doc.languages, *([doc.language] if doc.language != "und" else [])}
-    values = {("skill", s) for s in doc.skills} | {("language", lang) for lang in languages}
-    if values:
-        rows = [{"doc_id": doc_id, "facet": f, "value": v} for f, v in sorted(values)]
-        conn.execute(facets.insert(), rows)
-    if doc.windows:
-        rows = [{"doc_id": doc_id, "starts_on": s, "ends_on": e} for s, e in set(doc.windows)]
-        conn.execute(windows.insert(), rows)
+        delete(embeddings).where(
+            embeddings.c.doc_id == bindparam("doc"), embeddings.c.text_hash != bindparam("hash")
+        ),
+        [{"doc": ids[source, ref], "hash": text_hash(document_text(doc.title, doc.body))}
+         for source, ref, doc in kept],
+    )  # fmt: skip
+    doc_ids = sorted(ids.values())
+    conn.execute(delete(facets).where(facets.c.doc_id.in_(doc_ids)))
+    conn.execute(delete(windows).where(windows.c.doc_id.in_(doc_ids)))
+    facet_rows, window_rows = [], []
+    for source, ref, doc in kept:
+        doc_id = ids[source, ref]
+        languages = {*doc.languages, *([doc.language] if doc.language != "und" else [])}
+        values = {("skill", s) for s in doc.skills} | {("language", lang) for lang in languages}
+        facet_rows += [{"doc_id": doc_id, "facet": f, "value": v} for f, v in sorted(values)]
+        window_rows += [
+            {"doc_id": doc_id, "starts_on": s, "ends_on": e} for s, e in set(doc.windows)
+        ]
+    if facet_rows:
+        conn.execute(facets.insert(), facet_rows)
+    if window_rows:
+        conn.execute(windows.insert(), window_rows)
+
+
+def reindex_refs(conn: Connection, refs: Iterable[tuple[str, int]]) -> None:
+    """Rewrite (or remove) the documents of these actors and objects, on a sync connection:
+    the objects (an author's posts among them) are read and written a few statements per
+    _CHUNK, whatever their number."""
+    actors: set[int] = set()
+    objects: set[int] = set()
+    for source, ref in refs:
+        if source == _AUTHOR:
+            objects.update(_posts_of(conn, ref))
+        elif source == ACTOR:
+            actors.add(ref)
+        else:
+            objects.add(ref)
+    if actors:
+        _write(conn, [(ACTOR, ref, actor_doc(conn, ref)) for ref in sorted(actors)])
+    ordered = sorted(objects)
+    for start in range(0, len(ordered), _CHUNK):
+        found = object_docs(conn, ordered[start : start + _CHUNK])
+        _write(conn, [(OBJECT, ref, doc) for ref, doc in found.items()])
 
 
 def reindex_ref(conn: Connection, source: str, ref: int) -> None:
     """Rewrite (or remove) the document of one actor or object, on a sync connection."""
-    if source == _AUTHOR:
-        for object_id in _posts_of(conn, ref):
-            _write(conn, OBJECT, object_id, object_doc(conn, object_id))
-        return
-    doc = actor_doc(conn, ref) if source == ACTOR else object_doc(conn, ref)
-    _write(conn, source, ref, doc)
+    reindex_refs(conn, [(source, ref)])
 
 
 def _posts_of(conn: Connection, actor_id: int) -> list[int]:
@@ -149,8 +199,7 @@ def reindex_all_sync(conn: Connection) -> int:
     for object_id in list(object_ids):
         reindex_ref(conn, OBJECT, object_id)
         seen.add((OBJECT, object_id))
-    for source, ref in sorted(before - seen):
-        _write(conn, source, ref, None)
+    _write(conn, [(source, ref, None) for source, ref in sorted(before - seen)])
     return len(conn.execute(select(docs.c.id)).all())
 
 
@@ -228,9 +277,7 @@ def _before_commit(session: Session) -> None:
     session.flush()  # what is still pending gets noted by _after_flush first
     pending: set[tuple[str, int]] = session.info.pop(_PENDING, set())
     if pending:
-        conn = session.connection()
-        for source, ref in sorted(pending):
-            reindex_ref(conn, source, ref)
+        reindex_refs(session.connection(), pending)
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
