@@ -21,6 +21,37 @@ ROOT = Path(__file__).resolve().parent.parent
 UVICORN_FAST = ["--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
 
 
+#: Where the server under test and its load run (`--pin`): (server cores, load cores), or None
+#: for the scheduler's choice. On a small machine two busy processes that the scheduler moves
+#: between cores make a run's rate swing by a third; pinned, each keeps its core.
+_PIN: tuple[str, str] | None = None
+
+
+def pin(enabled: bool) -> str:
+    """Pin servers to the first core and load processes to the others (with two cores or
+    more, and `taskset` present); a line saying what was done."""
+    global _PIN
+    cores = sorted(os.sched_getaffinity(0))
+    if not enabled:
+        _PIN = None
+        return "not pinned: servers and load where the scheduler puts them"
+    if len(cores) < 2 or shutil.which("taskset") is None:
+        _PIN = None
+        return "not pinned: needs two cores and taskset"
+    _PIN = (str(cores[0]), ",".join(str(core) for core in cores[1:]))
+    return f"pinned: servers on core {_PIN[0]}, load on core(s) {_PIN[1]}"
+
+
+def as_server(command: Sequence[str]) -> list[str]:
+    """`command` on the servers' cores when pinned."""
+    return ["taskset", "-c", _PIN[0], *command] if _PIN else list(command)
+
+
+def as_load(command: Sequence[str]) -> list[str]:
+    """`command` on the load's cores when pinned."""
+    return ["taskset", "-c", _PIN[1], *command] if _PIN else list(command)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -56,7 +87,7 @@ def running(
     output goes to the file `output` when given; it must answer within `timeout` seconds."""
     with output.open("wb") if output else open(os.devnull, "wb") as log:
         process = subprocess.Popen(
-            list(command),
+            as_server(command),
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
@@ -122,7 +153,7 @@ def wrk_once(wrk: str, url: str, load: Load) -> float:
     extra = [part for header in load.headers for part in ("-H", header)]
     command = [wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{seconds}s",
                "-H", f"Accept: {load.accept}", *extra, url]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(as_load(command), capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw errors on {url}:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)

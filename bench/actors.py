@@ -30,7 +30,15 @@ import httpx
 
 from bench._cpu import process_cpu
 from bench._metrics_cost import CHOICES, OFF, Variant, cost_lines, cpu_lines, in_turn, variants
-from bench._servers import Load, ensure_wrk, free_port, running, uvicorn_command, wrk_once
+from bench._servers import (
+    Load,
+    ensure_wrk,
+    free_port,
+    pin,
+    running,
+    uvicorn_command,
+    wrk_once,
+)
 
 TARGET = 0.8
 USERNAME = "bench"
@@ -181,7 +189,10 @@ def main() -> None:
     parser.add_argument("--metrics", choices=CHOICES, default="off",
                         help="serve the node with metrics off, on, both (in the same rounds) "
                         "or all (both, and metrics with the request log on)")  # fmt: skip
+    parser.add_argument("--pin", action="store_true",
+                        help="servers on the first core, wrk on the others")  # fmt: skip
     args = parser.parse_args()
+    pinning = pin(args.pin)
     started = time.monotonic()
     wrk = ensure_wrk()
     load = Load(connections=args.connections, seconds=args.seconds)
@@ -205,7 +216,7 @@ def main() -> None:
     report(runs, nodes)
     print(f"\n{args.runs} rounds of {args.seconds:.0f} s wrk runs per path after "
           f"{args.warmup:.0f} s warm-up, -t{load.threads} -c{load.connections}; "
-          f"whole run {time.monotonic() - started:.0f} s")  # fmt: skip
+          f"whole run {time.monotonic() - started:.0f} s; {pinning}")  # fmt: skip
 
 
 if __name__ == "__main__":

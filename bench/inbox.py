@@ -57,7 +57,7 @@ from bench._inbox_setup import (
     stored,
 )
 from bench._metrics_cost import CHOICES, cost_lines, cpu_lines, in_turn, variants
-from bench._servers import free_port, running, uvicorn_command
+from bench._servers import as_load, free_port, pin, running, uvicorn_command
 from smartnode.config import Settings, load_settings
 from smartnode.federation.keys import generate_rsa_keypair
 
@@ -112,7 +112,7 @@ def load(
     command = load_command(port, pool, out, connections=options.connections,
                            warmup=options.warmup, seconds=options.seconds, cycle=cycle,
                            indices=chosen)  # fmt: skip
-    subprocess.run(command, check=True)
+    subprocess.run(as_load(command), check=True)
     result: dict[str, Any] = orjson.loads(out.read_bytes())
     if result["exhausted"]:
         bench.notes.append(f"the pool ran out after {result['measured']} measured requests")
@@ -289,6 +289,8 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--metrics", choices=CHOICES, default="off",
                         help="serve the node with metrics off, on, both (in the same rounds) "
                         "or all (both, and metrics with the request log on)")  # fmt: skip
+    parser.add_argument("--pin", action="store_true",
+                        help="servers on the first core, the load on the others")  # fmt: skip
     parser.add_argument(
         "--postgres",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432",
@@ -300,6 +302,7 @@ def parse_options() -> argparse.Namespace:
 def main() -> None:
     """Sign the pools, then the rounds on each database; print medians and ratios."""
     options = parse_options()
+    pinning = pin(options.pin)
     started = time.monotonic()
     results: dict[str, list[Round]] = {}
     with tempfile.TemporaryDirectory(prefix="smartnode-bench-") as tmp:
@@ -314,7 +317,7 @@ def main() -> None:
     suffixes = [variant.suffix for variant in variants(options.metrics)]
     for name, rounds in results.items():
         report(name, rounds, suffixes)
-    print("\n" + "\n".join(bench.notes))
+    print("\n" + "\n".join([*bench.notes, pinning]))
     print(f"\n{options.runs} rounds; each run {options.warmup:.0f} s warm-up + "
           f"{options.seconds:.0f} s measured on {options.connections} connections from a "
           "separate load process; node with SMARTNODE_IN_PROCESS_WORKER=false and "
