@@ -13,6 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Response
 
+from smartnode.ops.heap import freeze_startup_heap
+from smartnode.ops.telemetry import NO_OPENTELEMETRY
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -28,7 +31,7 @@ def _body(name: str) -> tuple[bytes, str]:
 def fastapi_app() -> FastAPI:
     """(a) FastAPI routes returning pre-serialised bytes from memory."""
     (actor, actor_type), (jrd, jrd_type) = _body("ACTOR"), _body("JRD")
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=NO_OPENTELEMETRY)
 
     @app.get("/members/{username}")
     async def member(username: str) -> Response:
@@ -38,6 +41,7 @@ def fastapi_app() -> FastAPI:
     async def webfinger(resource: str) -> Response:
         return Response(content=jrd, media_type=jrd_type)
 
+    freeze_startup_heap()  # as the node's own process does
     return app
 
 

@@ -23,6 +23,8 @@ from smartnode.federation.signatures import (
     parse_signature,
     verify_signature,
 )
+from smartnode.ops.heap import freeze_startup_heap
+from smartnode.ops.telemetry import NO_OPENTELEMETRY
 
 
 def verify_only_app() -> FastAPI:
@@ -30,7 +32,7 @@ def verify_only_app() -> FastAPI:
     pems: dict[str, str] = orjson.loads(Path(os.environ["SMARTNODE_BENCH_KEYS"]).read_bytes())
     keys: dict[str, PublicKey] = {key_id: load_public_key_pem(pem) for key_id, pem in pems.items()}
     base_url = os.environ["SMARTNODE_BENCH_BASE_URL"]
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=NO_OPENTELEMETRY)
 
     @app.post("/inbox")
     async def inbox(request: Request) -> Response:
@@ -48,4 +50,5 @@ def verify_only_app() -> FastAPI:
             return Response(status_code=401)
         return Response(status_code=202)
 
+    freeze_startup_heap()  # as the node's own process does
     return app

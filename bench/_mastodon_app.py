@@ -19,6 +19,8 @@ from fastapi.responses import Response
 
 from smartnode.app import create_app
 from smartnode.config import load_settings
+from smartnode.ops.heap import freeze_startup_heap
+from smartnode.ops.telemetry import NO_OPENTELEMETRY
 
 
 async def capture(paths: list[str], token: str) -> dict[str, bytes]:
@@ -43,9 +45,10 @@ def reference_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kept.update(await capture(paths, os.environ["SMARTNODE_BENCH_TOKEN"]))
+        freeze_startup_heap()  # as the node's own process does
         yield
 
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI(lifespan=lifespan, telemetry=NO_OPENTELEMETRY)
 
     @app.get("/api/v1/{rest:path}")
     async def answer(request: Request, rest: str) -> Response:

@@ -22,6 +22,8 @@ from jinja2 import Template
 
 from smartnode.app import create_app
 from smartnode.config import load_settings
+from smartnode.ops.heap import freeze_startup_heap
+from smartnode.ops.telemetry import NO_OPENTELEMETRY
 from smartnode.web import i18n, pages
 
 Captured = dict[str, tuple[Template, dict[str, Any]]]
@@ -79,9 +81,16 @@ def reference_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         held.update(await capture(paths))
+        freeze_startup_heap()  # as the node's own process does
         yield
 
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        telemetry=NO_OPENTELEMETRY,
+    )
 
     @app.get("/{path:path}")
     async def page(request: Request) -> HTMLResponse:

@@ -43,10 +43,12 @@ from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.search_vectors import shared_semantic
 from smartnode.ops.cache_bus import install_cache_bus
+from smartnode.ops.heap import freeze_startup_heap
 from smartnode.ops.metrics import NodeMetrics
 from smartnode.ops.request_log import RequestLog
 from smartnode.ops.request_metrics import RequestMetrics
 from smartnode.ops.shared_limits import inbox_limiter
+from smartnode.ops.telemetry import NO_OPENTELEMETRY
 from smartnode.storage.data_version import DataVersion
 from smartnode.storage.db import Database
 from smartnode.storage.revisions import code_heads
@@ -76,11 +78,16 @@ OPENAPI_URL = "/api/smart/v1/openapi.json"
 
 
 def create_app(
-    settings: Settings, *, outbound_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    outbound_transport: httpx.AsyncBaseTransport | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """The node's ASGI app. The database must be migrated (`smartnode init`) beforehand.
 
     `outbound_transport` replaces the guarded network transport (tests fake remote servers).
+    `freeze_heap`: the app is its process's only one (`smartnode serve`), whose start-up
+    objects are set aside from the cyclic collector once it has started (ops/heap.py).
     """
 
     @asynccontextmanager
@@ -119,6 +126,8 @@ def create_app(
             on_delivery = metrics.delivery_attempted if metrics is not None else None
             worker = make_worker(settings, db, fetcher, signer, on_delivery=on_delivery)
             running = asyncio.create_task(worker.run_forever(stop, wake), name="worker")
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:
@@ -140,6 +149,7 @@ def create_app(
         docs_url=None,  # /docs and /redoc come from add_docs_routes: packaged assets, no CDN
         redoc_url=None,
         openapi_url=OPENAPI_URL,
+        telemetry=NO_OPENTELEMETRY,
     )
     metrics = NodeMetrics() if settings.metrics_bearer() else None
     app.state.settings = settings
@@ -196,8 +206,14 @@ def create_app(
     return app
 
 
+def serving_app(settings: Settings) -> FastAPI:
+    """The app of a process that serves it alone (`smartnode serve`, each of its `--workers`):
+    its start-up objects are set aside from the cyclic collector once it has started."""
+    return create_app(settings, freeze_heap=True)
+
+
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory smartnode.app:app_from_env` (settings from SMARTNODE_*)."""
     from smartnode.config import load_settings
 
-    return create_app(load_settings())
+    return serving_app(load_settings())

@@ -44,7 +44,7 @@ def serve_command(
     """Serve the node (API, pages, ActivityPub): one process, or `--workers N` on PostgreSQL."""
     import uvicorn
 
-    from smartnode.app import create_app
+    from smartnode.app import serving_app
     from smartnode.logs import server_log_config
 
     async def ready(settings: Settings) -> Settings:
@@ -70,7 +70,7 @@ def serve_command(
         )
     several = workers > 1  # uvicorn starts them; each builds the app from the environment
     application = (
-        APP_FACTORY if several else guarded(lambda: create_app(settings), settings.database_url)
+        APP_FACTORY if several else guarded(lambda: serving_app(settings), settings.database_url)
     )
     uvicorn.run(
         application,

@@ -36,6 +36,7 @@ from smartnode.job_run import JobRun
 from smartnode.jobs import FETCHING_JOBS, JOB_KINDS, run_job
 from smartnode.matching.embedder import shared_embedder
 from smartnode.matching.search_embed import embed_batch
+from smartnode.ops.heap import freeze_startup_heap
 from smartnode.ops.heartbeat import Heartbeat
 from smartnode.outbox.fanout import expand
 from smartnode.outbox.publish import FANOUT
@@ -351,6 +352,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             node = await ensure_node_actor(session, settings, utc_now())
         async with Fetcher(settings) as fetcher:
             worker = make_worker(settings, db, fetcher, node_signer(node, settings))
+            freeze_startup_heap()  # this process runs this worker alone
             try:
                 await worker.run_forever(stop)
             finally:
