@@ -15,7 +15,7 @@ from smartnode.app import create_app, serving_app
 from smartnode.config import Settings
 from smartnode.storage.db import Database
 from smartnode.worker import run_worker
-from tests.conftest import TEST_BASE_URL
+from tests.ops import node_client
 
 
 @pytest.fixture
@@ -66,12 +66,7 @@ async def test_a_request_does_not_look_for_an_opentelemetry_provider(
             return real()  # type: ignore[operator]
 
         monkeypatch.setattr(module, name, counting)
-    import httpx
-
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as client:
-            answer = await client.get("/healthz")
+    async with node_client(settings) as client:
+        answer = await client.get("/healthz")
     assert answer.status_code == 200
     assert looked == []
