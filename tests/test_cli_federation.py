@@ -123,6 +123,7 @@ def test_deliveries_lists_which_inboxes_got_an_actors_activities(
             assert anna is not None
             activity = await publish(s, node_uris(settings), anna, "Update", obj=anna.uri,
                                      to=["https://m.example/users/bob"], now=moment)  # fmt: skip
+            await s.flush()  # the activity's id
             s.add(Delivery(activity_id=activity.id, inbox_uri="https://m.example/inbox",
                            host="m.example", state="done", run_at=moment, attempts=1,
                            last_status=202, created_at=moment, delivered_at=moment))  # fmt: skip

@@ -169,6 +169,7 @@ async def queue_activity(
             to=[PUBLIC],
             now=at,
         )
+        await s.flush()  # the activity's id
         await insert_ignoring_conflicts(
             s,
             table(Delivery),

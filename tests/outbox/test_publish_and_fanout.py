@@ -164,6 +164,7 @@ async def test_a_dead_inbox_gets_nothing_until_its_actor_shows_life(db, settings
                 s, node_uris(settings), anna, "Update", obj=anna.uri,
                 to=[PUBLIC], cc=[f"{anna.uri}/followers"], now=NOW,
             )  # fmt: skip
+            await s.flush()  # the activity's id
             return await expand(s, node_uris(settings), activity.id, NOW)
 
     assert await fan_out() == 0

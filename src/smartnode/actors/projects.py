@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.actors.inputs import ProjectInput, ProjectUpdate
@@ -150,28 +150,32 @@ async def list_projects(
     return [(a, p) for a, p in rows.all()]
 
 
+#: Built once, as the next one: the inbox asks for them with every post about a project.
+_COORDINATORS = (
+    select(Actor)
+    .join(ProjectMember, ProjectMember.member_id == Actor.id)
+    .where(
+        ProjectMember.project_id == bindparam("project_id"),
+        ProjectMember.role == Role.COORDINATOR.value,
+        Actor.deleted_at.is_(None),
+    )
+    .order_by(ProjectMember.id)
+)
+_TEAM_ROW = select(ProjectMember).where(
+    ProjectMember.project_id == bindparam("project_id"),
+    ProjectMember.member_id == bindparam("member_id"),
+)
+
+
 async def coordinators(session: AsyncSession, project: Actor) -> list[Actor]:
     """The live coordinators of a project (of any node), oldest first."""
-    rows = await session.scalars(
-        select(Actor)
-        .join(ProjectMember, ProjectMember.member_id == Actor.id)
-        .where(
-            ProjectMember.project_id == project.id,
-            ProjectMember.role == Role.COORDINATOR.value,
-            Actor.deleted_at.is_(None),
-        )
-        .order_by(ProjectMember.id)
-    )
+    rows = await session.scalars(_COORDINATORS, {"project_id": project.id})
     return list(rows.all())
 
 
 async def team_row(session: AsyncSession, project: Actor, member: Actor) -> ProjectMember | None:
     """A member's row in a project's team, if any."""
-    return await session.scalar(
-        select(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.member_id == member.id
-        )
-    )
+    return await session.scalar(_TEAM_ROW, {"project_id": project.id, "member_id": member.id})
 
 
 async def _other_coordinators(session: AsyncSession, project_id: int, member_id: int) -> int:

@@ -61,12 +61,15 @@ async def fetch_object(ctx: InboxContext, uri: str) -> dict[str, Any] | None:
     return fetched.data
 
 
+_BY_URI = select(ContentObject).where(ContentObject.uri == bindparam("uri"))
+
+
 async def stored_object(ctx: InboxContext, uri: str) -> ContentObject | None:
     """The object we store under this id, ours or remote, deleted or not."""
     read = local_object(ctx.session, uri)  # read ahead with its group of messages
     if read is not None:
         return read
-    return await ctx.session.scalar(select(ContentObject).where(ContentObject.uri == uri))
+    return await ctx.session.scalar(_BY_URI, {"uri": uri})
 
 
 async def deleted_before(ctx: InboxContext, uri: str, author_uri: str) -> bool:

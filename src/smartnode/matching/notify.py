@@ -34,7 +34,6 @@ async def enqueue_call_matching(session: AsyncSession, call_id: int, now: dateti
         Job(kind=MATCH_CALL, payload={"call_id": call_id}, state="pending", run_at=now,
             attempts=0, created_at=now)
     )  # fmt: skip
-    await session.flush()
 
 
 # ---------------------------------------------------------------- a call as a need

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from smartnode.actors.hiding import blocks
 from smartnode.actors.peering import their_follow_accepted
@@ -36,6 +36,11 @@ log = logging.getLogger("smartnode.peers")
 
 #: Document-level keys that do not belong to an embedded copy of the Follow.
 _NOT_EMBEDDED = ("@context", "signature")
+#: Built once: every Follow asks them.
+_OF_PAIR = select(Follow).where(
+    Follow.follower_id == bindparam("follower_id"), Follow.followed_id == bindparam("followed_id")
+)
+_BY_URI = select(Follow).where(Follow.uri == bindparam("uri"))
 
 
 def embedded_follow(body: dict[str, Any]) -> dict[str, Any]:
@@ -73,9 +78,9 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
                       to=[follower.uri], now=ctx.now)  # fmt: skip
         return processed("follow refused: the follower is blocked")
     existing = await ctx.session.scalar(
-        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+        _OF_PAIR, {"follower_id": follower.id, "followed_id": target.id}
     )
-    taken = await ctx.session.scalar(select(Follow).where(Follow.uri == incoming.id))
+    taken = await ctx.session.scalar(_BY_URI, {"uri": incoming.id})
     if taken is not None and taken is not existing:
         return ignored("the Follow id is already used by another follow")
     if existing is not None:
@@ -90,7 +95,6 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
             created_at=ctx.now,
         )
     )
-    await ctx.session.flush()
     await notify_followed(ctx.session, follower, target, pending=state == PENDING, now=ctx.now)
     if state == PENDING:
         if target.kind == "node":
