@@ -217,3 +217,49 @@ async def test_a_message_naming_thousands_of_our_ids_reads_ahead_only_some(db, s
         stored = await s.scalar(select(ContentObject).where(ContentObject.uri == note["id"]))
         state = await s.scalar(select(InboxMessage.state))
     assert stored is not None and state == "done"
+
+
+async def test_a_group_reads_the_objects_it_creates_once_and_stores_a_repeat_once(
+    db, settings
+) -> None:
+    """Replies mentioning anna by Alice and Bob, and Alice's Create of her reply sent again
+    under another activity id: the group asks once which of the created objects we store,
+    each reply is stored once, and the repeat is told the object is stored already."""
+    world, anna, post, node = await _anna_and_three_known_senders(db, settings)
+    mention = {"to": [anna.uri], "tag": [{"type": "Mention", "href": anna.uri, "name": "@anna"}]}
+    alice_note, bob_note = f"{ALICE}/notes/1", f"{BOB}/notes/1"
+    await _store(db, settings, [
+        activity("Create", ALICE, remote_note(alice_note, ALICE, inReplyTo=post.uri, **mention),
+                 f"{alice_note}/activity"),
+        activity("Create", BOB, remote_note(bob_note, BOB, **mention), f"{bob_note}/activity"),
+        activity("Create", ALICE, remote_note(alice_note, ALICE, inReplyTo=post.uri, **mention),
+                 f"{alice_note}/activity-again"),
+    ])  # fmt: skip
+    reads: list[str] = []
+
+    def note_object_reads(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        values = params.values() if isinstance(params, dict) else params or ()
+        if statement.lstrip().startswith("SELECT") and alice_note in set(values):
+            reads.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note_object_reads)
+    try:
+        assert await _one_batch(db, settings, world, node) == 3
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note_object_reads)
+    # triage's reads of the batch (stored and deleted ids), then the group's read ahead
+    assert len(reads) == 3 and all(" IN " in s for s in reads), reads
+    async with db.session() as s:
+        outcomes = dict(
+            (await s.execute(select(InboxMessage.activity_uri, InboxMessage.last_error))).all()
+        )
+        stored = (await s.scalars(select(ContentObject.uri).where(
+            ContentObject.local.is_(False)).order_by(ContentObject.uri))).all()  # fmt: skip
+        replied = await s.get(ContentObject, post.id)
+    assert outcomes == {
+        f"{alice_note}/activity": None,
+        f"{bob_note}/activity": None,
+        f"{alice_note}/activity-again": "the object is stored already: a Create never changes it",
+    }
+    assert stored == sorted([alice_note, bob_note])
+    assert replied is not None and replied.replies_count == 1

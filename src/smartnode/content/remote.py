@@ -26,7 +26,12 @@ from smartnode.federation.fetch import BudgetExhausted, FetchError, HTTPStatusEr
 from smartnode.inbox.context import InboxContext, Incoming, deletion_marker
 from smartnode.matching.notify import enqueue_call_matching
 from smartnode.storage.models import Actor, ContentObject, Follow
-from smartnode.storage.read_ahead import local_actors, local_object
+from smartnode.storage.read_ahead import (
+    local_actors,
+    local_object,
+    remember_stored,
+    stored_read_ahead,
+)
 
 log = logging.getLogger(__name__)
 _TRANSIENT = frozenset({408, 429})
@@ -69,6 +74,9 @@ async def stored_object(ctx: InboxContext, uri: str) -> ContentObject | None:
     read = local_object(ctx.session, uri)  # read ahead with its group of messages
     if read is not None:
         return read
+    known, stored = stored_read_ahead(ctx.session, uri)
+    if known:
+        return stored
     return await ctx.session.scalar(_BY_URI, {"uri": uri})
 
 
@@ -142,6 +150,7 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     )  # fmt: skip
     apply_note(obj, note)
     ctx.session.add(obj)
+    remember_stored(ctx.session, obj)
     await ctx.session.flush()
     await count_reply(ctx.session, note.in_reply_to_uri, 1)
     if obj.kind == CALL:

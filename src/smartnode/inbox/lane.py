@@ -38,7 +38,7 @@ from smartnode.outbox.fanout import delivery_host
 from smartnode.storage import queue
 from smartnode.storage.db import Database
 from smartnode.storage.models import Actor, DeadInbox, DeletedObject, Host, InboxMessage, table
-from smartnode.storage.read_ahead import read_local, read_remote_actors
+from smartnode.storage.read_ahead import read_local, read_remote_actors, read_stored
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +212,9 @@ class InboxLane:
         return None
 
     async def _read_ahead(self, session: AsyncSession, rows: list[Row[Any]]) -> None:
-        """The group's senders, and our actors and objects its messages name, in three
-        statements: the handlers' look-ups then find them in the session."""
+        """The group's senders, our actors and objects its messages name, and the other
+        objects they act on, in four statements: the handlers' look-ups then find them in the
+        session."""
         await read_remote_actors(session, {row.actor_uri for row in rows})
         named = set().union(*(named_ids(row.body) for row in rows))
         named.update(row.inbox.removesuffix("/inbox") for row in rows)  # a member's own inbox
@@ -222,6 +223,9 @@ class InboxLane:
         actors = [i for i in named if uris.parse_actor(i)]
         # a message may name tens of thousands of ids: the handlers look the rest up themselves
         await read_local(session, sorted(actors)[:READ_AHEAD], sorted(ours)[:READ_AHEAD])
+        acted_on = {i for row in rows if (i := first_id(_object_of(row.body)))}
+        acted_on = {i for i in acted_on if not uris.is_local(i)}  # ours are read above
+        await read_stored(session, sorted(acted_on)[:READ_AHEAD])
 
     async def _handle(
         self,
@@ -344,6 +348,10 @@ class InboxLane:
             for signal in signals:
                 signal.cancel()
         await self.wait_all()
+
+
+def _object_of(body: Any) -> Any:
+    return body.get("object") if isinstance(body, dict) else None
 
 
 async def unmarked_ids(session: AsyncSession, rows: Sequence[Row[Any]]) -> set[str]:

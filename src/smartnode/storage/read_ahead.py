@@ -3,8 +3,10 @@ objects a group of inbox messages names, and the handlers' look-ups by id then f
 instead of sending one statement each.
 
 Only what the session may rely on until it ends is kept: remote actors and our live objects
-found (a look-up of anything else still asks the database), and our live actors, found or not
-(no inbox message creates or deletes one of our actors).
+found (a look-up of anything else still asks the database), our live actors, found or not
+(no inbox message creates or deletes one of our actors), and the objects the messages act on,
+found or not (stored objects are never removed, and the one place that stores a remote object,
+content/remote.py `store_note`, records it here).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from smartnode.storage.models import Actor, ContentObject
 _REMOTE = "smartnode.read_ahead.remote_actors"
 _LOCAL = "smartnode.read_ahead.local_actors"
 _OBJECTS = "smartnode.read_ahead.objects"
+_STORED = "smartnode.read_ahead.stored"
 
 
 async def read_remote_actors(session: AsyncSession, uris: Iterable[str]) -> None:
@@ -95,6 +98,33 @@ async def local_actor(session: AsyncSession, uri: str) -> Actor | None:
     """Our live actor under this id, or None."""
     found = await local_actors(session, [uri])
     return found[0] if found else None
+
+
+async def read_stored(session: AsyncSession, uris: Iterable[str]) -> None:
+    """Read the objects we store under these ids (ours or remote, deleted or not) in one
+    statement: `stored_read_ahead` then answers for each of them, found or not."""
+    known: dict[str, ContentObject | None] = session.info.setdefault(_STORED, {})
+    wanted = set(uris) - known.keys()
+    if wanted:
+        rows = await session.scalars(select(ContentObject).where(ContentObject.uri.in_(wanted)))
+        known.update(dict.fromkeys(wanted))
+        known.update((obj.uri, obj) for obj in rows.all())
+
+
+def stored_read_ahead(session: AsyncSession, uri: str) -> tuple[bool, ContentObject | None]:
+    """(True, the row or None when there is none) for an id read ahead in this session;
+    (False, None) for any other id (then ask the database)."""
+    known: dict[str, ContentObject | None] | None = session.info.get(_STORED)
+    if known is None or uri not in known:
+        return False, None
+    return True, known[uri]
+
+
+def remember_stored(session: AsyncSession, obj: ContentObject) -> None:
+    """A row just added to the session: later look-ups of its id in this session find it."""
+    known: dict[str, ContentObject | None] | None = session.info.get(_STORED)
+    if known is not None:
+        known[obj.uri] = obj
 
 
 def local_object(session: AsyncSession, uri: str) -> ContentObject | None:
