@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.dml import Insert
 
 from smartnode.content.terms import ANNOUNCEMENT
 from smartnode.errors import ValidationFailed
@@ -69,6 +70,10 @@ _PENDING = "smartnode.search_index.pending"
 _CHUNK = 200
 
 
+_DOCUMENT_COLUMNS = ("kind", "uri", "local", "language", "title", "body", "folded", "country",
+                     "remote", "published_at", "updated_at")  # fmt: skip
+
+
 def _values(doc: Doc) -> dict[str, Any]:
     return {
         "kind": doc.kind, "uri": doc.uri, "local": doc.local, "language": doc.language[:16],
@@ -77,18 +82,31 @@ def _values(doc: Doc) -> dict[str, Any]:
     }  # fmt: skip
 
 
+#: The upsert of documents, one per dialect, built once: built per commit (a VALUES list of
+#: every length) it was compiled anew each time, which cost more than running it.
+_UPSERTS: dict[str, Insert] = {}
+
+
+def _upsert_statement(dialect: str) -> Insert:
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        documents = table(SearchDocument)
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        rows = insert(documents)
+        found = rows.on_conflict_do_update(
+            index_elements=[documents.c.source, documents.c.ref],
+            set_={name: rows.excluded[name] for name in _DOCUMENT_COLUMNS},
+        ).returning(documents.c.source, documents.c.ref, documents.c.id)
+        _UPSERTS[dialect] = found
+    return found
+
+
 def _upsert(conn: Connection, docs: list[tuple[str, int, Doc]]) -> dict[tuple[str, int], int]:
-    """Insert or rewrite these documents in one statement; their ids by (source, ref)."""
-    documents = table(SearchDocument)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    rows = insert(documents).values(
-        [{"source": source, "ref": ref, **_values(doc)} for source, ref, doc in docs]
-    )
-    statement = rows.on_conflict_do_update(
-        index_elements=[documents.c.source, documents.c.ref],
-        set_={name: rows.excluded[name] for name in _values(docs[0][2])},
-    ).returning(documents.c.source, documents.c.ref, documents.c.id)
-    return {(source, ref): doc_id for source, ref, doc_id in conn.execute(statement)}
+    """Insert or rewrite these documents in one statement (the driver's batched form); their
+    ids by (source, ref)."""
+    statement = _upsert_statement(conn.dialect.name)
+    rows = [{"source": source, "ref": ref, **_values(doc)} for source, ref, doc in docs]
+    return {(source, ref): doc_id for source, ref, doc_id in conn.execute(statement, rows)}
 
 
 def _write(conn: Connection, docs: list[tuple[str, int, Doc | None]]) -> None:
