@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from smartnode.actors.node import ensure_node_actor, node_signer
+from smartnode.actors.records import node_uris
 from smartnode.federation.fetch import Fetcher
+from smartnode.federation.vocab import PUBLIC
 from smartnode.inbox.lane import BATCH
+from smartnode.outbox.publish import publish
 from smartnode.storage.models import Activity, Delivery, Follow, Host, InboxMessage, Job
 from smartnode.worker import EMBED_YIELDS_AT_MOST, Worker
 from tests.conftest import make_member
@@ -129,3 +132,20 @@ async def test_the_model_yields_to_an_inbox_backlog_but_not_for_ever(db, setting
     async with db.session() as s:
         states = (await s.scalars(select(InboxMessage.state))).all()
     assert set(states) == {"done"} and len(states) == BATCH + 2
+
+
+async def test_the_model_yields_while_the_outbox_lane_works(db, settings, worker) -> None:
+    """A round of the outbox lane that did something (a fan-out, a delivery, a job) makes the
+    embedding lane wait, as an inbox backlog does; an idle round lets it run."""
+    w, _ = worker
+    assert await w.process_inbox(NOW) == 0
+    assert not w.embedding_yields(0.5)
+    anna = await make_member(db, settings, "anna")
+    async with db.session() as s, s.begin():
+        await publish(s, node_uris(settings), anna, "Update", obj=anna.uri, to=[PUBLIC], now=NOW)
+    assert (await w.run_outbox_once(NOW)).fanout == 1
+    assert w.outbox_busy and w.embedding_yields(1.0)  # the fan-out ran: the model waits
+    assert not (await w.run_outbox_once(NOW)).busy
+    assert not w.outbox_busy and not w.embedding_yields(2.0)  # nothing left to do
+    async with db.session() as s:
+        assert (await s.scalars(select(Job.state))).all() == ["done"]

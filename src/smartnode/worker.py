@@ -111,6 +111,9 @@ class Worker:
         self.embedder = shared_embedder(settings.semantic_search)
         self.inbox = InboxLane(settings, self.uris, db, fetcher, signer, self.rng)
         self._embedding_waits_since: float | None = None
+        #: The outbox lane's last round did something (fan-out, deliveries, jobs): federation
+        #: is under way, and the embedding lane yields to it as to an inbox backlog.
+        self.outbox_busy = False
 
     async def run_once(self, now: datetime) -> Round:
         inbox = await self.process_inbox(now)
@@ -142,7 +145,9 @@ class Worker:
         fanout = await self.expand_fanouts(now)
         delivered = await self.deliverer.run_once(now) if self.deliverer else 0
         jobs = await self.run_jobs(now)
-        return Round(0, fanout, delivered, jobs, await self.close_expired(now))
+        done = Round(0, fanout, delivered, jobs, await self.close_expired(now))
+        self.outbox_busy = done.busy
+        return done
 
     async def _outbox_lane(self, stop: asyncio.Event, heartbeat: Heartbeat) -> None:
         while not stop.is_set():
@@ -152,6 +157,7 @@ class Worker:
             except Exception:  # keep the lane alive; rows keep their leases and come back
                 log.exception("outbox round failed")
                 done = Round()
+                self.outbox_busy = False
             if not done.busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=OUTBOX_IDLE_SECONDS)
@@ -268,10 +274,10 @@ class Worker:
     def embedding_yields(self, clock: float) -> bool:
         """Whether the embedding lane waits now (`clock`: seconds, monotonic): while the inbox
         has a backlog (`InboxLane.backlogged`: until a claim finds nothing due and nothing in
-        flight, and again from a large claim), members' timelines and applications
-        come first; the model then runs one batch every EMBED_YIELDS_AT_MOST, so search still
-        catches up under steady load."""
-        if not self.inbox.backlogged:
+        flight, and again from a large claim) or the outbox lane's last round did something,
+        members' timelines, applications and deliveries come first; the model then runs one
+        batch every EMBED_YIELDS_AT_MOST, so search still catches up under steady load."""
+        if not self.inbox.backlogged and not self.outbox_busy:
             self._embedding_waits_since = None
             return False
         if self._embedding_waits_since is None:
