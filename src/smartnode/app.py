@@ -195,6 +195,7 @@ def create_app(
     add_error_handlers(app)
     app.add_middleware(ClearedByWrites)  # a write here empties the visitors' page cache
     app.add_middleware(SignedInViewer)  # pages in a signed-in member's language
+    app.add_middleware(inbox.InboxFirst)  # deliveries to the shared inbox: past the page layers
     uploads = {path: settings.media_max_bytes + MAX_REQUEST_BODY
                for path in (profile_pages.PATH, *mastodon_media.UPLOAD_PATHS)}  # fmt: skip
     # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed

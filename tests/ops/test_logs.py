@@ -68,13 +68,15 @@ async def test_each_request_is_one_line_with_its_route_status_and_id(
                                  headers={"Accept": "application/activity+json",
                                           "X-Request-Id": "abc-123"})  # fmt: skip
         missing = await client.get("/members/nobody", headers={"Accept": "text/html"})
+        unsigned = await client.post("/inbox", content=b"{}")  # answered by InboxFirst
+    assert unsigned.status_code == 401 and len(unsigned.headers["x-request-id"]) == 16
     assert found.status_code == 200 and found.headers["x-request-id"] == "abc-123"
     made = missing.headers["x-request-id"]
     assert len(made) == 16
     lines = _json_lines([r for r in caplog.records if r.name == "smartnode.request"])
     assert [(line["route"], line["status"]) for line in lines] == [
-        ("/members/{username}", 200), ("/members/{username}", 404)]  # fmt: skip
-    assert [line["request_id"] for line in lines] == ["abc-123", made]
+        ("/members/{username}", 200), ("/members/{username}", 404), ("/inbox", 401)]  # fmt: skip
+    assert [line["request_id"] for line in lines][:2] == ["abc-123", made]
     assert all(isinstance(line["duration_ms"], float) for line in lines)
     assert "secret-in-query" not in caplog.text and "nobody" not in caplog.text
 

@@ -181,3 +181,16 @@ async def test_deliveries_are_counted_by_outcome(settings: Settings, db: Databas
     assert value(samples, "smartnode_delivery_duration_seconds_count") == 2
     assert len(receiver.received) == 1 and receiver.received[0].scheme == "cavage"
     assert value(samples, "smartnode_worker_heartbeat_age_seconds") >= 0
+
+
+async def test_deliveries_to_the_shared_and_node_inbox_are_counted_under_their_routes(
+    inbox_node: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    anna = await make_member(db, settings, "anna")
+    for n, path in enumerate(("/inbox", "/actor/inbox", "/inbox")):
+        assert (await post(inbox_node, path, follow(anna.uri, n=n))).status_code == 202
+    samples = await scrape(inbox_node)
+    name = "smartnode_http_requests_total"
+    assert value(samples, name, route="/inbox", method="POST", status="202") == 2
+    assert value(samples, name, route="/actor/inbox", method="POST", status="202") == 1
+    assert value(samples, "smartnode_inbox_posts_total", outcome="stored", reason="") == 3

@@ -1,7 +1,10 @@
 """POST routes of the inboxes (shared, node, members, projects); the work is in inbox/receive.
 
 They are plain Starlette routes added ahead of every router (`add_hot_routes`): no dependency
-solving, and no walk through the other routers' routes on every delivery.
+solving, and no walk through the other routers' routes on every delivery. A POST to the shared
+or the node's inbox (nearly every delivery: servers post to the shared inbox when there is one)
+goes straight there from `InboxFirst`, inside the body cap and the request metrics and log,
+past the page, session and Mastodon layers, which have nothing to do with a delivery.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartnode.actors.records import get_local_actor
 from smartnode.errors import Gone, NotFound
@@ -82,3 +86,22 @@ def add_hot_routes(app: FastAPI) -> None:
         ("/feeds/{slug}/inbox", feed_inbox),
     ):
         app.router.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
+
+
+class InboxFirst:
+    """ASGI middleware: POSTs to the shared and the node's inbox answered here at once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = _FIRST.get(scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None or scope["method"] != "POST" or scope.get("root_path"):
+            await self.app(scope, receive, send)
+            return
+        scope["endpoint"] = endpoint  # the route the metrics and the log name
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+_FIRST = {"/inbox": shared_inbox, "/actor/inbox": node_inbox}
