@@ -24,6 +24,7 @@ from smartnode.federation.jsonld import (
     compact,
     expand,
     load_bundled,
+    parse_document,
     parse_object,
 )
 from smartnode.federation.vocab import ACTOR_CONTEXT
@@ -233,6 +234,72 @@ def test_repeating_or_tolerated_meanings_pass(inline: dict[str, Any]) -> None:
 def test_context_entries_must_be_urls_or_objects(entry: Any) -> None:
     with pytest.raises(DocumentRejected, match="@context entries"):
         check_document(_actor([AS_CONTEXT_URL, entry]))
+
+
+# --- parse_document: parse_object then check_document, in one walk ---------------------------
+
+
+def _in_context(value: Any, depth: int) -> dict[str, Any]:
+    """A document whose @context holds `value`, the context `depth` containers down."""
+    doc: dict[str, Any] = {"@context": value, "id": "https://remote.example/x"}
+    for _ in range(depth - 1):
+        doc = {"a": doc}
+    return doc
+
+
+_VERDICT_CASES: list[bytes] = [
+    _nested(32), _nested(33), b'{"a":' + b"[" * 40 + b"]" * 40 + b"}",
+    b"[]", b"1", b"{", b'{"a": NaN}', b'{"a": [{}, [[{"@id": 1}]]]}',
+    orjson.dumps({"to": ["x"] * MAX_ARRAY_ITEMS}),
+    orjson.dumps({"to": ["x"] * (MAX_ARRAY_ITEMS + 1)}),
+    orjson.dumps({"a": [{"b": [1] * (MAX_ARRAY_ITEMS + 1)}]}),
+    *(orjson.dumps(_actor(context)) for context in (ACTOR_CONTEXT, MASTODON_ACTOR_CONTEXT,
+                                                     MOBILIZON_CONTEXT, PLEROMA_CONTEXT)),
+    *(orjson.dumps(_actor(AS_CONTEXT_URL) | {key: {}}) for key in
+      ("@graph", "@included", "@reverse", "@id", "@type", "@nest", "@context", "@language")),
+    orjson.dumps({"object": {"tag": [{"x": {"@reverse": {}}}]}}),
+    orjson.dumps(_actor([AS_CONTEXT_URL, {"type": "@id"}])),
+    orjson.dumps(_actor([AS_CONTEXT_URL, 1])),
+    orjson.dumps({"object": {"@context": {"id": "@type"}, "id": "https://remote.example/n"}}),
+    orjson.dumps(_in_context([AS_CONTEXT_URL] * (MAX_ARRAY_ITEMS + 1), 1)),  # a huge context
+    orjson.dumps(_in_context({"ex": "https://ex.example/"}, MAX_DEPTH - 1)),  # at the limit
+    orjson.dumps(_in_context({"ex": "https://ex.example/"}, MAX_DEPTH)),  # one past it
+    orjson.dumps(_in_context([{"ex": {"@id": "https://ex.example/"}}], MAX_DEPTH - 2)),
+    orjson.dumps(_in_context([{"ex": {"@id": "https://ex.example/"}}], MAX_DEPTH - 1)),
+    orjson.dumps(_in_context(AS_CONTEXT_URL, MAX_DEPTH)),  # a URL deepest of all
+]  # fmt: skip
+
+
+def _verdict(check: Any, body: bytes) -> Any:
+    try:
+        return check(body)
+    except DocumentRejected as refused:
+        return ("refused", refused.message)
+
+
+def _in_two_walks(body: bytes) -> dict[str, Any]:
+    value = parse_object(body)
+    check_document(value)
+    return value
+
+
+@pytest.mark.parametrize("body", _VERDICT_CASES)
+def test_one_walk_gives_the_verdict_of_the_two(body: bytes) -> None:
+    assert _verdict(parse_document, body) == _verdict(_in_two_walks, body)
+
+
+def test_the_cases_hold_documents_passed_and_refused_for_each_reason() -> None:
+    verdicts = [_verdict(parse_document, body) for body in _VERDICT_CASES]
+    refusals = {v[1].split(":")[0] for v in verdicts if isinstance(v, tuple)}
+    assert sum(isinstance(v, dict) for v in verdicts) >= 8
+    assert {
+        "JSON nested deeper than 32 levels",
+        f"a JSON array has more than {MAX_ARRAY_ITEMS} items",
+        "@graph is not accepted",
+        "the key @id is not accepted",
+        "the document is not a JSON object",
+        "the body is not valid JSON",
+    } <= refusals
 
 
 # --- bundled contexts and the offline loader ------------------------------------------------

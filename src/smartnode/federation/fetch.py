@@ -49,7 +49,7 @@ from smartnode.federation.fetch_errors import (
     TooLarge,
     TooManyRedirects,
 )
-from smartnode.federation.jsonld import DocumentRejected, check_document, parse_object
+from smartnode.federation.jsonld import DocumentRejected, parse_document, parse_object
 from smartnode.federation.transport import GuardedTransport, read_capped
 from smartnode.federation.vocab import ACTIVITY_JSON, AS_CONTEXT, LD_JSON_AS
 
@@ -314,9 +314,7 @@ class Fetcher:
             raise BadContentType(f"{url} is {content_type or 'untyped'}, not the expected JSON")
         body = await read_capped(response, self.max_bytes)
         try:
-            data = parse_object(body)
-            if activitypub:
-                check_document(data)
+            data = parse_document(body) if activitypub else parse_object(body)
         except DocumentRejected as exc:
             raise BadDocument(f"{url}: {exc.message}") from None
         if activitypub and _canonical(data.get("id")) != str(url):

@@ -3,8 +3,9 @@
 `parse_object` turns bytes into a dict with a depth limit (≤ 32) and array-length caps;
 `check_document` rejects `@graph`, `@included`, `@reverse`, `@nest`, `@id`, `@type` as keys and
 inline contexts that alias keywords or give a term we read as plain JSON (the AS context's, and
-publicKey/owner/publicKeyPem) another meaning (FEDERATION.md "Inline @context"). Both raise
-DocumentRejected (a 400). JSON-LD
+publicKey/owner/publicKeyPem) another meaning (FEDERATION.md "Inline @context").
+`parse_document` does both in one walk of the parsed value (the inbox's and fetches' path). All
+raise DocumentRejected (a 400). JSON-LD
 processing (`expand`, `compact`) uses an offline loader that serves the bundled contexts
 (contexts/, see contexts/SOURCES.md) and refuses every other URL — never the network.
 """
@@ -30,6 +31,11 @@ _UNREAD_KEYWORDS = {
     "@id": "we read an object's id as `id`",
     "@type": "we read an object's type as `type`",
     "@nest": "its properties would belong to the object around it",
+}
+#: Why a document holding one of these keys is refused.
+_KEY_REFUSALS = {
+    **{key: f"{key} is not accepted" for key in FORBIDDEN_KEYWORDS},
+    **{key: f"the key {key} is not accepted: {why}" for key, why in _UNREAD_KEYWORDS.items()},
 }
 _FORBIDDEN_CONTAINERS = frozenset({"@graph", "@included"})
 # Interop: the AS context itself maps these two; an inline context may repeat them, no more.
@@ -82,6 +88,37 @@ def parse_object(
     body: bytes | str, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ARRAY_ITEMS
 ) -> dict[str, Any]:
     """Parse a JSON object within the depth and array caps, or raise DocumentRejected."""
+    value = _loads(body, max_depth)
+    check_shape(value, max_depth=max_depth, max_items=max_items)
+    return value
+
+
+def parse_document(body: bytes | str) -> dict[str, Any]:
+    """`parse_object` then `check_document`, in one walk of the parsed value."""
+    value = _loads(body, MAX_DEPTH)
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise DocumentRejected(f"JSON nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if key in _KEY_REFUSALS:
+                    raise DocumentRejected(_KEY_REFUSALS[key])
+                if key == "@context":
+                    if isinstance(child, dict | list):
+                        check_shape(child, at_depth=depth + 1)
+                    check_context(child)
+                elif isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+        elif len(item) > MAX_ARRAY_ITEMS:
+            raise DocumentRejected(f"a JSON array has more than {MAX_ARRAY_ITEMS} items")
+        else:
+            stack.extend((child, depth + 1) for child in item if isinstance(child, dict | list))
+    return value
+
+
+def _loads(body: bytes | str, max_depth: int) -> dict[str, Any]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -92,15 +129,15 @@ def parse_object(
         raise DocumentRejected(f"JSON nested deeper than {max_depth} levels") from None
     if not isinstance(value, dict):
         raise DocumentRejected("the document is not a JSON object")
-    check_shape(value, max_depth=max_depth, max_items=max_items)
     return value
 
 
 def check_shape(
-    value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ARRAY_ITEMS
+    value: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ARRAY_ITEMS, at_depth: int = 1
 ) -> None:
-    """Refuse nesting deeper than `max_depth` containers or arrays longer than `max_items`."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    """Refuse nesting deeper than `max_depth` containers or arrays longer than `max_items`
+    (`value` itself `at_depth` containers down)."""
+    stack: list[tuple[Any, int]] = [(value, at_depth)]
     while stack:
         item, depth = stack.pop()
         if depth > max_depth:
@@ -127,10 +164,8 @@ def check_document(doc: Any) -> None:
         if not isinstance(item, dict):
             continue
         for key, value in item.items():
-            if key in FORBIDDEN_KEYWORDS:
-                raise DocumentRejected(f"{key} is not accepted")
-            if key in _UNREAD_KEYWORDS:
-                raise DocumentRejected(f"the key {key} is not accepted: {_UNREAD_KEYWORDS[key]}")
+            if key in _KEY_REFUSALS:
+                raise DocumentRejected(_KEY_REFUSALS[key])
             if key == "@context":
                 check_context(value)
             else:

@@ -29,7 +29,7 @@ from starlette.requests import Request
 
 from smartnode.actors.blocks import BlockList, host_of
 from smartnode.errors import BadRequest, Forbidden, PayloadTooLarge, SmartnodeError, Unauthorized
-from smartnode.federation.jsonld import check_document, parse_object
+from smartnode.federation.jsonld import parse_document
 from smartnode.federation.signatures import (
     ParsedSignature,
     SignatureError,
@@ -152,8 +152,7 @@ class InboxReceiver:
 
     async def _admitted(self, body: bytes) -> tuple[dict[str, Any], str, str, str]:
         """The parsed activity, its id, type and actor, once the body passed every check."""
-        activity = parse_object(body)
-        check_document(activity)
+        activity = parse_document(body)
         if _holds_nul(body):
             raise BadRequest("the activity contains U+0000, which cannot be stored")
         activity_id, activity_type, actor_uri = _shape(activity)
