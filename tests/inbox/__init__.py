@@ -126,12 +126,14 @@ async def receive(
     *,
     actor_uri: str | None = None,
     now: datetime = NOW,
+    inbox: str | None = None,
 ) -> Outcome:
-    """Store `body` as the edge would (verified, bound to its actor) and dispatch it."""
+    """Store `body` as the edge would (verified, bound to its actor), posted to `inbox` (the
+    shared one by default), and dispatch it."""
     actor = actor_uri or (body["actor"] if isinstance(body["actor"], str) else body["actor"]["id"])
     async with inbox_context(db, settings, fediverse, now) as ctx:
         message = InboxMessage(
-            activity_uri=str(body.get("id")), inbox=f"{settings.base_url}/inbox",
+            activity_uri=str(body.get("id")), inbox=inbox or f"{settings.base_url}/inbox",
             actor_uri=actor, activity_type=str(body.get("type")), body=body,
             received_at=now, state="pending", run_at=now, attempts=0,
         )  # fmt: skip

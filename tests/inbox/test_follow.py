@@ -111,6 +111,29 @@ async def test_repeated_follow_resends_accept_and_takes_the_new_id(db, settings)
     assert await count(db, Actor) == 2  # anna and alice, no duplicate remote row
 
 
+async def test_a_follow_id_held_by_another_pair_is_not_taken(db, settings) -> None:
+    """A Follow of bo reusing the id of alice's follow of anna is ignored; the pair of the
+    repeated id still takes it (the follow found both by pair and by id)."""
+    anna = await make_member(db, settings, "anna")
+    bo = await make_member(db, settings, "bo")
+    fediverse = Fediverse()
+    fediverse.actor(ALICE)
+    first = follow_activity(ALICE, anna.uri, "https://mastodon.example/1")
+    of_bo = follow_activity(ALICE, bo.uri, "https://mastodon.example/1")
+    await receive(db, settings, fediverse, first)
+
+    outcome = await receive(db, settings, fediverse, of_bo, inbox=f"{bo.uri}/inbox")
+    again = await receive(db, settings, fediverse, first, inbox=f"{anna.uri}/inbox")
+
+    assert (outcome.status, outcome.reason) == (
+        "ignored", "the Follow id is already used by another follow")  # fmt: skip
+    assert (again.status, again.reason) == ("processed", "repeated Follow: Accept sent again")
+    async with db.session() as s:
+        rows = (await s.execute(select(Follow.uri, Follow.followed_id))).all()
+    assert rows == [("https://mastodon.example/1", anna.id)]
+    assert len(await _accepts(db)) == 2
+
+
 async def test_follow_of_unknown_or_deleted_local_actor_leaves_no_rows(db, settings) -> None:
     fediverse = Fediverse()
     fediverse.actor(ALICE)

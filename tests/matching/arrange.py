@@ -94,7 +94,7 @@ async def call_row(
     async with db.session() as s, s.begin():
         s.add(call)
         await s.flush()
-        await enqueue_call_matching(s, call.id, MOMENT)
+        enqueue_call_matching(s, call, MOMENT)
     return call
 
 

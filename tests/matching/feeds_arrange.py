@@ -66,7 +66,7 @@ async def call(
         s.add(obj)
         await s.flush()
         if enqueue:
-            await enqueue_call_matching(s, obj.id, NOW)
+            enqueue_call_matching(s, obj, NOW)
     return obj
 
 

@@ -98,7 +98,7 @@ async def create_call(
     if visibility is Visibility.PUBLIC:
         await node_announce(session, uris, project, obj, now)
         await pin(session, uris, project, obj, "Add", now)
-    await enqueue_call_matching(session, obj.id, now)
+    enqueue_call_matching(session, obj, now)
     return obj
 
 

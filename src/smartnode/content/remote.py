@@ -154,7 +154,7 @@ async def store_note(ctx: InboxContext, note: RemoteNote, author: Actor) -> Cont
     await ctx.session.flush()
     await count_reply(ctx.session, note.in_reply_to_uri, 1)
     if obj.kind == CALL:
-        await enqueue_call_matching(ctx.session, obj.id, ctx.now)
+        enqueue_call_matching(ctx.session, obj, ctx.now)
     return obj
 
 

@@ -17,7 +17,8 @@ from smartnode.matching.candidates import load_candidates, load_facts
 from smartnode.matching.score import Match, Need, Place, Wanted
 from smartnode.matching.search_vectors import SemanticSearch
 from smartnode.matching.semantic import ranked
-from smartnode.storage.models import ContentObject, Job
+from smartnode.storage.commit_jobs import job_at_commit
+from smartnode.storage.models import ContentObject
 from smartnode.storage.models_profiles import ProjectMember
 
 MATCH_CALL = "match_call"
@@ -28,12 +29,9 @@ TOP, THRESHOLD = 5, 0.5
 CALL_LANGUAGE_LEVEL = "B1"
 
 
-async def enqueue_call_matching(session: AsyncSession, call_id: int, now: datetime) -> None:
-    """Schedule the matching of one call (in the caller's transaction)."""
-    session.add(
-        Job(kind=MATCH_CALL, payload={"call_id": call_id}, state="pending", run_at=now,
-            attempts=0, created_at=now)
-    )  # fmt: skip
+def enqueue_call_matching(session: AsyncSession, call: ContentObject, now: datetime) -> None:
+    """Schedule the matching of one call (its job is written when the caller commits)."""
+    job_at_commit(session, MATCH_CALL, call, "call_id", now)
 
 
 # ---------------------------------------------------------------- a call as a need

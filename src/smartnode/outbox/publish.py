@@ -2,7 +2,7 @@
 
 The activity is added to the session and its job is written just before the transaction
 commits, with those of every other activity published in it: one INSERT for the lot, and no
-flush of its own per activity (a worker's group of inbox messages publishes tens of Accepts).
+flush of its own per activity (`storage/commit_jobs.py`).
 """
 
 from __future__ import annotations
@@ -11,17 +11,14 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
 from smartnode.federation.uris import NodeUris
 from smartnode.federation.vocab import AS_CONTEXT, PUBLIC
-from smartnode.storage.models import Activity, Actor, Job, table
+from smartnode.storage.commit_jobs import job_at_commit
+from smartnode.storage.models import Activity, Actor
 
 FANOUT = "fanout"
-_PUBLISHED = "smartnode.publish.activities"
-_INSERT_JOBS = insert(table(Job))
 
 
 def new_token(now: datetime) -> str:
@@ -82,34 +79,5 @@ async def publish(
         created_at=now,
     )
     session.add(activity)
-    session.sync_session.info.setdefault(_PUBLISHED, []).append(activity)
+    job_at_commit(session, FANOUT, activity, "activity_id", now)
     return activity
-
-
-def _write_fanout_jobs(session: Session) -> None:
-    """before_commit: the fan-out jobs of the activities published in this transaction, in one
-    statement (a flush first gives the activities their ids)."""
-    published: list[Activity] = session.info.pop(_PUBLISHED, [])
-    if not published:
-        return
-    session.flush()
-    rows = [
-        {"kind": FANOUT, "payload": {"activity_id": activity.id}, "state": "pending",
-         "run_at": activity.created_at, "attempts": 0, "created_at": activity.created_at}
-        for activity in published
-        if inspect(activity).persistent  # not one a savepoint's rollback took back
-    ]  # fmt: skip
-    if rows:
-        session.execute(_INSERT_JOBS, rows)
-
-
-def _forget_published(session: Session, previous: SessionTransaction) -> None:
-    if previous.parent is None:
-        session.info.pop(_PUBLISHED, None)
-
-
-def install_listeners() -> None:
-    """Fan-out jobs are written just before each commit and forgotten on a rollback."""
-    if not event.contains(Session, "before_commit", _write_fanout_jobs):
-        event.listen(Session, "before_commit", _write_fanout_jobs)
-        event.listen(Session, "after_soft_rollback", _forget_published)

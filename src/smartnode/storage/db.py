@@ -22,7 +22,7 @@ from smartnode.content.reactions import install_listeners as install_counters
 from smartnode.content.stream_events import install_listeners as install_stream_events
 from smartnode.errors import ConfigError
 from smartnode.matching.search_index import install_listeners
-from smartnode.outbox.publish import install_listeners as install_fanout_jobs
+from smartnode.storage.commit_jobs import install_listeners as install_commit_jobs
 from smartnode.storage.sqlite_in_loop import in_loop_creator
 
 
@@ -95,7 +95,7 @@ class Database:
         install_listeners()  # the search index follows every committed change
         install_counters()  # reaction counters are written at commit
         install_stream_events()  # the streaming API hears of new statuses and notifications
-        install_fanout_jobs()  # published activities' fan-out jobs are written at commit
+        install_commit_jobs()  # jobs about new rows (fan-out, call matching) written at commit
 
     def session(self) -> AsyncSession:
         return self.sessions()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from smartnode.actors.hiding import blocks
 from smartnode.actors.peering import their_follow_accepted
@@ -36,11 +36,16 @@ log = logging.getLogger("smartnode.peers")
 
 #: Document-level keys that do not belong to an embedded copy of the Follow.
 _NOT_EMBEDDED = ("@context", "signature")
-#: Built once: every Follow asks them.
-_OF_PAIR = select(Follow).where(
-    Follow.follower_id == bindparam("follower_id"), Follow.followed_id == bindparam("followed_id")
+#: Built once: every Follow asks it. The follow of the pair, and the one holding the id.
+_OF_PAIR_OR_URI = select(Follow).where(
+    or_(
+        and_(
+            Follow.follower_id == bindparam("follower_id"),
+            Follow.followed_id == bindparam("followed_id"),
+        ),
+        Follow.uri == bindparam("uri"),
+    )
 )
-_BY_URI = select(Follow).where(Follow.uri == bindparam("uri"))
 
 
 def embedded_follow(body: dict[str, Any]) -> dict[str, Any]:
@@ -77,10 +82,15 @@ async def on_follow(ctx: InboxContext, incoming: Incoming) -> Outcome:
         await publish(ctx.session, ctx.uris, target, "Reject", obj=embedded_follow(incoming.body),
                       to=[follower.uri], now=ctx.now)  # fmt: skip
         return processed("follow refused: the follower is blocked")
-    existing = await ctx.session.scalar(
-        _OF_PAIR, {"follower_id": follower.id, "followed_id": target.id}
+    found = await ctx.session.scalars(
+        _OF_PAIR_OR_URI, {"follower_id": follower.id, "followed_id": target.id, "uri": incoming.id}
     )
-    taken = await ctx.session.scalar(_BY_URI, {"uri": incoming.id})
+    existing = taken = None
+    for follow in found.all():
+        if follow.follower_id == follower.id and follow.followed_id == target.id:
+            existing = follow
+        if follow.uri == incoming.id:
+            taken = follow
     if taken is not None and taken is not existing:
         return ignored("the Follow id is already used by another follow")
     if existing is not None:
