@@ -81,6 +81,8 @@ async def test_a_row_a_savepoint_took_back_gets_no_job_and_a_rollback_writes_non
         session.add(dropped)
         await session.flush()
         enqueue_call_matching(session, dropped, NOW)
+        inner = await session.begin_nested()
+        await inner.commit()  # a savepoint's commit writes no job yet
         await savepoint.rollback()
     async with db.session() as session:
         await session.begin()

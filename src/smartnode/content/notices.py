@@ -1,15 +1,34 @@
-"""Notifications for local members: inserted here, read through the notifications API."""
+"""Notifications for local members: inserted here, read through the notifications API.
+
+`notify` inserts one at once and tells whether it is new; `notify_at_commit` keeps it until the
+transaction commits, when every notification kept in it is inserted in one statement (a
+worker's group of inbox messages notifies tens of members). A rollback forgets them, and a
+savepoint's rollback those noted inside it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.dml import Insert
 
 from smartnode.content.stream_events import notice
 from smartnode.storage.models_work import Notification
 from smartnode.storage.upsert import insert_ignoring_conflicts
+
+_KEPT = "smartnode.notices.kept"
+#: Per dialect, built once: the new rows come back as (member, kind, object).
+_INSERTS: dict[str, Insert] = {}
+
+
+class _Kept(NamedTuple):
+    savepoint: SessionTransaction | None  # the innermost savepoint open when it was noted
+    row: dict[str, Any]
 
 
 async def notify(
@@ -33,3 +52,69 @@ async def notify(
     if new:
         notice(session.sync_session, actor_id, kind, object_uri)  # the streaming API's event
     return new
+
+
+def notify_at_commit(
+    session: AsyncSession,
+    actor_id: int,
+    kind: str,
+    object_uri: str,
+    data: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """As `notify`, the row inserted when the transaction commits (with the others kept)."""
+    sync = session.sync_session
+    row = {"actor_id": actor_id, "kind": kind, "object_uri": object_uri, "data": data or {},
+           "created_at": now, "read_at": None}  # fmt: skip
+    sync.info.setdefault(_KEPT, []).append(_Kept(sync.get_nested_transaction(), row))
+
+
+def _insert(dialect: str) -> Insert:
+    found = _INSERTS.get(dialect)
+    if found is None:
+        table = Notification.__table__
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        found = _INSERTS[dialect] = (
+            insert(table).on_conflict_do_nothing()  # type: ignore[arg-type]
+            .returning(table.c.actor_id, table.c.kind, table.c.object_uri)
+        )  # fmt: skip
+    return found
+
+
+def _write_kept(session: Session) -> None:
+    """before_commit: the kept notifications in one INSERT; the new ones heard of. A
+    savepoint's commit (the event fires for it too) leaves them for the transaction's."""
+    if session.in_nested_transaction():
+        return
+    kept: list[_Kept] = session.info.pop(_KEPT, [])
+    if not kept:
+        return
+    statement = _insert(session.get_bind().dialect.name)
+    new = session.execute(statement, [one.row for one in kept]).all()
+    for actor_id, kind, object_uri in new:
+        notice(session, actor_id, kind, object_uri)  # the streaming API's event
+
+
+def _forget_kept(session: Session, previous: SessionTransaction) -> None:
+    """A rollback forgets what was noted in the transaction (or in the savepoint) it ended."""
+    if previous.parent is None:
+        session.info.pop(_KEPT, None)
+        return
+    kept: list[_Kept] = session.info.get(_KEPT, [])
+    session.info[_KEPT] = [one for one in kept if not _inside(one.savepoint, previous)]
+
+
+def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is ended:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+def install_listeners() -> None:
+    """Kept notifications are written first thing at commit (before the streaming events
+    are sent), and forgotten on a rollback."""
+    if not event.contains(Session, "before_commit", _write_kept):
+        event.listen(Session, "before_commit", _write_kept, insert=True)
+        event.listen(Session, "after_soft_rollback", _forget_kept)

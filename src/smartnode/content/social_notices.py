@@ -19,7 +19,7 @@ from smartnode.actors.projects import coordinators
 from smartnode.content.access import in_audience
 from smartnode.content.audience import OPEN, recipients
 from smartnode.content.compose import excerpt
-from smartnode.content.notices import notify
+from smartnode.content.notices import notify_at_commit
 from smartnode.federation.uris import NodeUris
 from smartnode.storage.models import Actor, ContentObject
 from smartnode.storage.read_ahead import local_actors, local_object
@@ -64,7 +64,7 @@ async def notify_followed(
                            "state": "pending" if pending else "accepted"})  # fmt: skip
     for person in await people_behind(session, target):
         if person.id != follower.id:
-            await notify(session, person.id, FOLLOWED, key, data, now)
+            notify_at_commit(session, person.id, FOLLOWED, key, data, now)
 
 
 async def _may_read(
@@ -119,11 +119,11 @@ async def notify_post(
         for person in await people_of(target):
             if person.id not in told and await _may_read(session, obj, author, person):
                 told.add(person.id)
-                await notify(session, person.id, MENTIONED, obj.uri, _about(target, base), now)
+                notify_at_commit(session, person.id, MENTIONED, obj.uri, _about(target, base), now)
     parent_author = await _parent_author(session, obj)
     if parent_author is None:
         return
     for person in await people_of(parent_author):
         if person.id not in told and await _may_read(session, obj, author, person):
             told.add(person.id)
-            await notify(session, person.id, REPLIED, obj.uri, _about(parent_author, base), now)
+            notify_at_commit(session, person.id, REPLIED, obj.uri, _about(parent_author, base), now)

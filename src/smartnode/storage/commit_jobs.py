@@ -44,7 +44,10 @@ def job_at_commit(
 
 
 def _write_jobs(session: Session) -> None:
-    """before_commit: one flush (the rows' ids), then one INSERT for every job."""
+    """before_commit: one flush (the rows' ids), then one INSERT for every job. A savepoint's
+    commit (the event fires for it too) leaves them for the transaction's."""
+    if session.in_nested_transaction():
+        return
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return

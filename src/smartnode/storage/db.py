@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from smartnode.config import Settings
+from smartnode.content.notices import install_listeners as install_kept_notices
 from smartnode.content.reactions import install_listeners as install_counters
 from smartnode.content.stream_events import install_listeners as install_stream_events
 from smartnode.errors import ConfigError
@@ -96,6 +97,7 @@ class Database:
         install_counters()  # reaction counters are written at commit
         install_stream_events()  # the streaming API hears of new statuses and notifications
         install_commit_jobs()  # jobs about new rows (fan-out, call matching) written at commit
+        install_kept_notices()  # notifications kept for the commit, written first at it
 
     def session(self) -> AsyncSession:
         return self.sessions()
