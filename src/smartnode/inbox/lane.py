@@ -37,6 +37,7 @@ from smartnode.inbox.triage import record_settled, triage
 from smartnode.outbox.fanout import delivery_host
 from smartnode.storage import queue
 from smartnode.storage.db import Database
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import Actor, DeadInbox, DeletedObject, Host, InboxMessage, table
 from smartnode.storage.read_ahead import read_local, read_remote_actors, read_stored
 
@@ -263,7 +264,7 @@ class InboxLane:
             messages = table(InboxMessage)
             await session.execute(
                 update(messages)
-                .where(messages.c.id.in_(ids), messages.c.state == queue.PENDING)
+                .where(messages.c.id.in_(few_lengths(ids)), messages.c.state == queue.PENDING)
                 .values(locked_until=None),
                 execution_options={"synchronize_session": False},
             )
@@ -362,7 +363,9 @@ async def unmarked_ids(session: AsyncSession, rows: Sequence[Row[Any]]) -> set[s
         ids.update(uri for uri in (id_of(body.get("id")), first_id(body.get("object"))) if uri)
     if not ids:
         return ids
-    marked = await session.scalars(select(DeletedObject.uri).where(DeletedObject.uri.in_(ids)))
+    marked = await session.scalars(
+        select(DeletedObject.uri).where(DeletedObject.uri.in_(few_lengths(ids)))
+    )
     return ids - set(marked.all())
 
 
@@ -374,13 +377,15 @@ async def revive_senders(session: AsyncSession, senders: set[str]) -> None:
         return
     await session.execute(
         update(Host)
-        .where(Host.host.in_(hosts), Host.unavailable.is_(True))
+        .where(Host.host.in_(few_lengths(hosts)), Host.unavailable.is_(True))
         .values(unavailable=False, failure_days=[]),
         execution_options={"synchronize_session": False},
     )
     found = await session.execute(
-        select(Actor.inbox_uri, Actor.shared_inbox_uri).where(Actor.uri.in_(senders))
+        select(Actor.inbox_uri, Actor.shared_inbox_uri).where(Actor.uri.in_(few_lengths(senders)))
     )
     inboxes = {uri for pair in found.all() for uri in pair if uri}
     if inboxes:
-        await session.execute(delete(DeadInbox).where(DeadInbox.inbox_uri.in_(inboxes)))
+        await session.execute(
+            delete(DeadInbox).where(DeadInbox.inbox_uri.in_(few_lengths(inboxes)))
+        )

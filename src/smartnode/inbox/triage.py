@@ -29,6 +29,7 @@ from smartnode.federation.vocab import id_of
 from smartnode.inbox.context import same_origin
 from smartnode.inbox.dispatch import linked_iris
 from smartnode.storage import queue
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import (
     Actor,
     ContentObject,
@@ -92,11 +93,11 @@ async def gather_facts(
         objects.update(_object_ids(body))
     facts = Facts(blocked=blocked)
     if actors:
-        found = await session.scalars(_FOLLOWED.where(_followed.uri.in_(actors)))
+        found = await session.scalars(_FOLLOWED.where(_followed.uri.in_(few_lengths(actors))))
         facts.followed = set(found.all())
     if objects:
         found = await session.scalars(
-            select(ContentObject.uri).where(ContentObject.uri.in_(objects))
+            select(ContentObject.uri).where(ContentObject.uri.in_(few_lengths(objects)))
         )
         facts.stored = set(found.all())
     return facts

@@ -38,6 +38,7 @@ from smartnode.outbox.delivery_client import Answer, DeliveryClient
 from smartnode.outbox.delivery_rows import Result, write_results
 from smartnode.outbox.signing_keys import SigningKey, SigningKeys
 from smartnode.storage.db import Database
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import Activity, Delivery, Host, table
 from smartnode.storage.queue import claim
 
@@ -193,7 +194,7 @@ class Deliverer:
             return {}
         found = await session.execute(
             select(Host.host, Host.supports_rfc9421, Host.breaker_until).where(
-                Host.host.in_(sorted(hosts))
+                Host.host.in_(few_lengths(sorted(hosts)))
             )
         )
         facts: dict[str, datetime | None] = {}
@@ -220,7 +221,7 @@ class Deliverer:
         if missing:
             found = await session.execute(
                 select(Activity.id, Activity.actor_id, Activity.document).where(
-                    Activity.id.in_(missing)
+                    Activity.id.in_(few_lengths(missing))
                 )
             )
             for activity_id, actor_id, document in found.all():

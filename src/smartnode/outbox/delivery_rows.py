@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smartnode.federation.delivery import is_unavailable, record_failure_day
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import DeadInbox, Delivery, Host, table
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
@@ -77,7 +78,9 @@ async def _mark_dead(session: AsyncSession, ids: list[int], status: int, now: da
     """Inboxes that answered 404/410 get nothing more until their actor shows life again."""
     deliveries = table(Delivery)
     inboxes = (
-        await session.scalars(select(deliveries.c.inbox_uri).where(deliveries.c.id.in_(ids)))
+        await session.scalars(
+            select(deliveries.c.inbox_uri).where(deliveries.c.id.in_(few_lengths(ids)))
+        )
     ).all()
     rows = [{"inbox_uri": inbox, "status": status, "gone_at": now} for inbox in set(inboxes)]
     await insert_ignoring_conflicts(session, table(DeadInbox), rows)
@@ -99,7 +102,7 @@ async def complete_rows(
     deliveries = table(Delivery)
     await session.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_(ids))
+        .where(deliveries.c.id.in_(few_lengths(ids)))
         .values(state=state, last_status=status, last_error=error, delivered_at=delivered_at,
                 locked_until=None),
         execution_options={"synchronize_session": False},
@@ -159,7 +162,7 @@ async def _write_hosts(session: AsyncSession, results: Sequence[Result], now: da
     )  # fmt: skip
     found = await session.execute(
         select(hosts.c.host, hosts.c.failure_days, hosts.c.supports_rfc9421, hosts.c.breaker_until,
-               hosts.c.last_success_at).where(hosts.c.host.in_(sorted(events)))
+               hosts.c.last_success_at).where(hosts.c.host.in_(few_lengths(sorted(events))))
     )  # fmt: skip
     params = [_host_values(row, events[row.host], now) for row in found.all()]
     statement = (

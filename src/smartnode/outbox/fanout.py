@@ -16,6 +16,7 @@ from smartnode.actors.blocks import is_blocked as is_blocked
 from smartnode.federation.signatures_core import authority_of
 from smartnode.federation.uris import NodeUris
 from smartnode.outbox.publish import audience
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import (
     Activity,
     Actor,
@@ -61,7 +62,7 @@ async def _addressed_inboxes(session: AsyncSession, iris: list[str]) -> list[str
         return []
     rows = await session.execute(
         select(Actor.shared_inbox_uri, Actor.inbox_uri).where(
-            Actor.uri.in_(iris), Actor.local.is_(False), Actor.deleted_at.is_(None)
+            Actor.uri.in_(few_lengths(iris)), Actor.local.is_(False), Actor.deleted_at.is_(None)
         )
     )
     return [inbox for inbox in (shared or plain for shared, plain in rows.all()) if inbox]
@@ -82,7 +83,7 @@ async def target_inboxes(
         set(
             (
                 await session.scalars(
-                    select(DeadInbox.inbox_uri).where(DeadInbox.inbox_uri.in_(inboxes))
+                    select(DeadInbox.inbox_uri).where(DeadInbox.inbox_uri.in_(few_lengths(inboxes)))
                 )
             ).all()
         )

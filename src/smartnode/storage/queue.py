@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.storage.in_lists import few_lengths
+
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
@@ -59,7 +61,7 @@ async def complete(session: AsyncSession, table: Table, ids: Sequence[int], **va
     if ids:
         await session.execute(
             update(table)
-            .where(table.c.id.in_(ids))
+            .where(table.c.id.in_(few_lengths(ids)))
             .values(state=DONE, locked_until=None, **values),
             execution_options={"synchronize_session": False},
         )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smartnode.storage.in_lists import few_lengths
 from smartnode.storage.models import Actor, ContentObject
 
 _REMOTE = "smartnode.read_ahead.remote_actors"
@@ -30,7 +31,7 @@ async def read_remote_actors(session: AsyncSession, uris: Iterable[str]) -> None
     wanted = set(uris) - known.keys()
     if wanted:
         rows = await session.scalars(
-            select(Actor).where(Actor.uri.in_(wanted), Actor.local.is_(False))
+            select(Actor).where(Actor.uri.in_(few_lengths(wanted)), Actor.local.is_(False))
         )
         known.update((actor.uri, actor) for actor in rows.all())
 
@@ -53,7 +54,7 @@ async def read_local(
     if wanted_objects:
         found = await session.scalars(
             select(ContentObject).where(
-                ContentObject.uri.in_(wanted_objects),
+                ContentObject.uri.in_(few_lengths(wanted_objects)),
                 ContentObject.local.is_(True),
                 ContentObject.deleted_at.is_(None),
             )
@@ -67,7 +68,7 @@ async def read_local(
         return
     rows = await session.scalars(
         select(Actor).where(
-            or_(Actor.uri.in_(wanted_actors), Actor.id.in_(authors)),
+            or_(Actor.uri.in_(few_lengths(wanted_actors)), Actor.id.in_(few_lengths(authors))),
             Actor.local.is_(True),
             Actor.deleted_at.is_(None),
         )
@@ -87,7 +88,9 @@ async def local_actors(session: AsyncSession, uris: Iterable[str]) -> list[Actor
         found += (
             await session.scalars(
                 select(Actor).where(
-                    Actor.uri.in_(unknown), Actor.local.is_(True), Actor.deleted_at.is_(None)
+                    Actor.uri.in_(few_lengths(unknown)),
+                    Actor.local.is_(True),
+                    Actor.deleted_at.is_(None),
                 )
             )
         ).all()
@@ -106,7 +109,9 @@ async def read_stored(session: AsyncSession, uris: Iterable[str]) -> None:
     known: dict[str, ContentObject | None] = session.info.setdefault(_STORED, {})
     wanted = set(uris) - known.keys()
     if wanted:
-        rows = await session.scalars(select(ContentObject).where(ContentObject.uri.in_(wanted)))
+        rows = await session.scalars(
+            select(ContentObject).where(ContentObject.uri.in_(few_lengths(wanted)))
+        )
         known.update(dict.fromkeys(wanted))
         known.update((obj.uri, obj) for obj in rows.all())
 
