@@ -40,14 +40,7 @@ async def notify(
     now: datetime,
 ) -> bool:
     """Notify a member once per (member, kind, object); True when the notification is new."""
-    row = {
-        "actor_id": actor_id,
-        "kind": kind,
-        "object_uri": object_uri,
-        "data": data or {},
-        "created_at": now,
-        "read_at": None,
-    }
+    row = _row(actor_id, kind, object_uri, data, now)
     new = await insert_ignoring_conflicts(session, Notification.__table__, [row]) == 1  # type: ignore[arg-type]
     if new:
         notice(session.sync_session, actor_id, kind, object_uri)  # the streaming API's event
@@ -64,9 +57,15 @@ def notify_at_commit(
 ) -> None:
     """As `notify`, the row inserted when the transaction commits (with the others kept)."""
     sync = session.sync_session
-    row = {"actor_id": actor_id, "kind": kind, "object_uri": object_uri, "data": data or {},
-           "created_at": now, "read_at": None}  # fmt: skip
+    row = _row(actor_id, kind, object_uri, data, now)
     sync.info.setdefault(_KEPT, []).append(_Kept(sync.get_nested_transaction(), row))
+
+
+def _row(
+    actor_id: int, kind: str, object_uri: str, data: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    return {"actor_id": actor_id, "kind": kind, "object_uri": object_uri, "data": data or {},
+            "created_at": now, "read_at": None}  # fmt: skip
 
 
 def _insert(dialect: str) -> Insert:
