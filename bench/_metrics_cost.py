@@ -25,6 +25,7 @@ class Variant:
 
     suffix: str
     env: dict[str, str]
+    log_level: str = "warning"  # the request log writes its lines at info
 
     @property
     def off(self) -> bool:
@@ -34,7 +35,8 @@ class Variant:
 OFF = Variant("", {})
 ON = Variant(", metrics on", {"SMARTNODE_METRICS_TOKEN": TOKEN})
 LOGGED = Variant(", metrics + request log",
-                 {"SMARTNODE_METRICS_TOKEN": TOKEN, "SMARTNODE_REQUEST_LOG": "true"})  # fmt: skip
+                 {"SMARTNODE_METRICS_TOKEN": TOKEN, "SMARTNODE_REQUEST_LOG": "true"},
+                 log_level="info")  # fmt: skip
 
 
 def variants(choice: str) -> list[Variant]:

@@ -91,7 +91,7 @@ def serve_node(work: Path, port: int, variant: Variant = OFF) -> Iterator[Paths]
     of `variant` (metrics on or off); its output goes to work/serve.log."""
     paths = Paths(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", variant.log_level]  # fmt: skip
     env = {**node_env(work / "node", port), **variant.env}
     with running(command, f"{paths.origin}/actor", env, work / "serve.log") as process:
         yield replace(paths, pid=process.pid)

@@ -56,7 +56,7 @@ from bench._inbox_setup import (
     sign_pool,
     stored,
 )
-from bench._metrics_cost import CHOICES, cost_lines, cpu_lines, in_turn, variants
+from bench._metrics_cost import CHOICES, Variant, cost_lines, cpu_lines, in_turn, variants
 from bench._servers import as_load, free_port, pin, running, uvicorn_command
 from smartnode.config import Settings, load_settings
 from smartnode.federation.keys import generate_rsa_keypair
@@ -166,19 +166,20 @@ def one_round(bench: Bench, env: dict[str, str], index: int) -> Round:
     with serve_reference(bench) as port:
         first = only(load(bench, port, bench.unique), 202, "(r)")
         for variant in in_turn(variants(bench.options.metrics), index):
-            figures.update(node_runs(bench, {**env, **variant.env}, variant.suffix))
+            figures.update(node_runs(bench, env, variant))
         last = only(load(bench, port, bench.unique), 202, "(r)")
     figures[REFERENCE] = (first + last) / 2
     return figures
 
 
-def node_runs(bench: Bench, env: dict[str, str], suffix: str) -> Round:
+def node_runs(bench: Bench, base_env: dict[str, str], variant: Variant) -> Round:
     """One node process on an emptied inbox: s, d, x; then its rows and the origin checked."""
+    env, suffix = {**base_env, **variant.env}, variant.suffix
     settings = settings_of(env)
     asyncio.run(reset_inbox(settings))
     before = bench.origin.requests
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(bench.node_port),
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", variant.log_level]  # fmt: skip
     figures: Round = {}
     log = bench.work / "serve.log"
     with running(command, f"{bench.node_origin}/actor", env, log) as node:

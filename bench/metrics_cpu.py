@@ -7,6 +7,10 @@ node answers, where a fixed cost per request weighs most, and unique signed inbo
 
 Run: .venv/bin/python -m bench.metrics_cpu [--blocks 30] [--requests 2000]
                                            [--database sqlite|postgresql]   (about two minutes)
+                                           [--with-log] [--no-posts]
+
+`--with-log`: the second app has the request log on too, its lines written as a served node
+writes them (the logger set up by logs.server_log_config, JSON, into a file).
 
 Blocks of requests alternate between the two apps (off-on, then on-off, …); a block's figure is
 its process CPU time (time.process_time, the database driver's thread included) per request.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging.config
 import statistics
 import tempfile
 import time
@@ -36,6 +41,7 @@ from bench._servers import free_port
 from bench.actors import USERNAME, node_env, seed_node
 from smartnode.app import create_app
 from smartnode.config import load_settings
+from smartnode.logs import server_log_config
 
 TOKEN = "bench-metrics-token-0123456789abcdef"
 PG_NAME = "bench_metrics_cpu"
@@ -134,13 +140,14 @@ async def measure(env: dict[str, str], options: argparse.Namespace) -> None:
     }  # fmt: skip
     actors = remote_actors("http://127.0.0.1:9", 4)  # stored as fetched: never fetched again
     size, total = options.posts, options.posts * (2 * options.blocks + 2)
-    raws = sign_pool(f"{base_url}/inbox", actors, 0, total)
-    apps = {}
+    raws = sign_pool(f"{base_url}/inbox", actors, 0, total) if size else []
+    apps, second = {}, "with log" if options.with_log else "on"
     for label, token in (("off", None), ("on", TOKEN)):
         settings = load_settings(
             data_dir=Path(env["SMARTNODE_DATA_DIR"]), domain=domain, base_url=base_url,
             database_url=env.get("SMARTNODE_DATABASE_URL", ""), metrics_token=token,
             in_process_worker=False, inbox_rate_per_minute=0,
+            request_log=options.with_log and token is not None,
         )  # fmt: skip
         apps[label] = create_app(settings)
     await seed_actors(settings, actors)
@@ -148,18 +155,28 @@ async def measure(env: dict[str, str], options: argparse.Namespace) -> None:
     async with off.router.lifespan_context(off), on.router.lifespan_context(on):
         for name, scope in paths.items():
             gets = partial(_gets, scope=scope, requests=options.requests)
-            report(name, await alternate(apps, options.blocks, gets))
+            report(name, await alternate(apps, options.blocks, gets), second)
 
         async def posts(app: Any, n: int) -> float:  # block n: POSTs never sent before
             return await _post_block(app, raws[n * size : (n + 1) * size])
 
-        report("inbox POST", await alternate(apps, options.blocks, posts))
+        if options.posts:
+            report("inbox POST", await alternate(apps, options.blocks, posts), second)
 
 
-def report(name: str, figures: dict[str, list[float]]) -> None:
+def log_as_served(path: Path) -> None:
+    """The process's loggers as `smartnode serve --log-level info` sets them, in JSON, the
+    request log's lines into `path`."""
+    logging.config.dictConfig(server_log_config("info", "json"))
+    (buffer,) = logging.getLogger("smartnode.request").handlers
+    assert isinstance(buffer, logging.StreamHandler)
+    buffer.setStream(path.open("w"))  # open while the process runs
+
+
+def report(name: str, figures: dict[str, list[float]], second: str = "on") -> None:
     off, on = min(figures["off"]), min(figures["on"])
     med_off, med_on = statistics.median(figures["off"]), statistics.median(figures["on"])
-    print(f"{name:<15} metrics off {off:6.1f} µs (median {med_off:6.1f}), on {on:6.1f} µs "
+    print(f"{name:<15} metrics off {off:6.1f} µs (median {med_off:6.1f}), {second} {on:6.1f} µs "
           f"(median {med_on:6.1f}): +{on - off:.1f} µs a request, {(on - off) / off:+.1%} of "
           f"the app's own CPU (medians {(med_on - med_off) / med_off:+.1%})")  # fmt: skip
 
@@ -168,7 +185,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=30, help="blocks per app and path")
     parser.add_argument("--requests", type=int, default=2000, help="GETs per block")
-    parser.add_argument("--posts", type=int, default=400, help="inbox POSTs per block")
+    parser.add_argument("--posts", type=int, default=400, help="inbox POSTs per block (0: none)")
+    parser.add_argument("--with-log", action="store_true",
+                        help="the second app with the request log on too")  # fmt: skip
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres", default=local_postgres(),
                         help=f"PostgreSQL's socket directory or host:port ({PG_NAME} is made, "
@@ -182,6 +201,8 @@ def main() -> None:
             env["SMARTNODE_DATABASE_URL"] = url
         try:
             seed_node(env)
+            if options.with_log:
+                log_as_served(Path(tmp) / "requests.log")
             asyncio.run(measure(env, options))
         finally:
             if options.database == "postgresql":

@@ -96,7 +96,7 @@ def prepare(node: Node, actors: list[RemoteActor], pool: int, forged: int, forge
 @contextmanager
 def serving(node: Node) -> Iterator[Node]:
     command = [SMARTNODE, "serve", "--host", "127.0.0.1", "--port", str(node.port),
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", node.variant.log_level]  # fmt: skip
     url = f"http://127.0.0.1:{node.port}/actor"
     with running(command, url, node.env, node.work / "serve.log") as process:
         node.pid = process.pid

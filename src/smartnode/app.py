@@ -42,11 +42,11 @@ from smartnode.inbox.keys import KeyStore
 from smartnode.inbox.receive import InboxReceiver
 from smartnode.inbox.writer import InboxWriter
 from smartnode.matching.search_vectors import shared_semantic
+from smartnode.ops.answered import AnsweredRequests
 from smartnode.ops.cache_bus import install_cache_bus
 from smartnode.ops.heap import freeze_startup_heap
 from smartnode.ops.metrics import NodeMetrics
-from smartnode.ops.request_log import RequestLog
-from smartnode.ops.request_metrics import RequestMetrics
+from smartnode.ops.request_log import RequestLines
 from smartnode.ops.shared_limits import inbox_limiter
 from smartnode.ops.telemetry import NO_OPENTELEMETRY
 from smartnode.storage.data_version import DataVersion
@@ -200,10 +200,9 @@ def create_app(
                for path in (profile_pages.PATH, *mastodon_media.UPLOAD_PATHS)}  # fmt: skip
     # every request body ≤ 1 MiB, forms with a picture that much more; refused before parsed
     app.add_middleware(BodyLimit, larger=uploads)
-    if settings.request_log:  # one line per request, refusals included
-        app.add_middleware(RequestLog)
-    if metrics is not None:  # outermost: every answer counted, refusals included
-        app.add_middleware(RequestMetrics, metrics=metrics)
+    if metrics is not None or settings.request_log:  # outermost: refusals counted and logged
+        lines = RequestLines() if settings.request_log else None
+        app.add_middleware(AnsweredRequests, metrics=metrics, lines=lines)
     return app
 
 

@@ -24,6 +24,16 @@ def server_log_config(level: str, log_format: str = "auto") -> dict[str, Any]:
         "level": level.upper(),
         "propagate": False,
     }
+    config["handlers"]["requests"] = {  # the request log's lines, written in batches
+        "class": "smartnode.ops.request_log.LineBuffer",
+        "formatter": "default",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["smartnode.request"] = {
+        "handlers": ["requests"],
+        "level": level.upper(),
+        "propagate": False,
+    }
     if wants_json(log_format):
         config["formatters"] = {"default": JSON_FORMATTER, "access": JSON_FORMATTER}
     return config

@@ -1,5 +1,4 @@
-"""A pure ASGI middleware counting every HTTP answer by route template, method and status, and
-timing it. Installed only when metrics are on; it costs a clock read and two label lookups.
+"""The route template an answered request matched, for the metrics' labels and the request log.
 
 The label is the template the request matched (`/members/{username}`), never its path: FastAPI
 routes leave their route in the scope (its path without the router's prefix, which is put
@@ -9,48 +8,15 @@ back), plain routes their endpoint (looked up once among the app's routes), moun
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from smartnode.ops.metrics import NodeMetrics
+from starlette.types import Scope
 
 #: The route label of a request that matched no route (bounded: never the raw path).
 UNMATCHED = "unmatched"
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 _PARAM_NAMES = re.compile(r"\{([^}]*)\}")
-
-
-class RequestMetrics:
-    """Counts and times each HTTP request once its answer has been sent (a few µs a request:
-    bench/actors.py --metrics both measures it against metrics off)."""
-
-    def __init__(self, app: ASGIApp, metrics: NodeMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.templates = RouteTemplates()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # an app that raised before answering: the server answers 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            self.metrics.request_answered(
-                self.templates.of(scope), scope["method"], status, time.perf_counter() - started
-            )
 
 
 class RouteTemplates:
