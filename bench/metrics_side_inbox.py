@@ -158,7 +158,7 @@ def one_round(nodes: list[Node], options: argparse.Namespace) -> dict[str, list[
     return figures
 
 
-def report(name: str, rounds: list[dict[str, list[float]]]) -> None:
+def report(name: str, rounds: list[dict[str, list[float]]], second: str = "metrics on") -> None:
     print(f"\n{name}")
     for path in PATHS:
         runs = [r[path] for r in rounds]  # rate off, rate on, CPU off, CPU on
@@ -169,10 +169,10 @@ def report(name: str, rounds: list[dict[str, list[float]]]) -> None:
         verdict = "within" if cost <= BOUND else "ABOVE"
         print(
             f"{path}: metrics off {off:,.0f} req/s, {cpu_off:.0f} µs a request; "
-            f"on {on:,.0f} req/s, {cpu_on:.0f} µs a request"
+            f"{second} {on:,.0f} req/s, {cpu_on:.0f} µs a request"
         )
         print(
-            f"  metrics cost {cost:+.1%} of the rate (rounds {min(costs):+.1%} to "
+            f"  {second} costs {cost:+.1%} of the rate (rounds {min(costs):+.1%} to "
             f"{max(costs):+.1%}; {verdict} the {BOUND:.0%} bound), "
             f"{cpu_on / cpu_off - 1:+.1%} CPU a request"
         )
@@ -226,7 +226,8 @@ def main() -> None:
             results = {db: database_rounds(db, Path(tmp), options, actors, forger)
                        for db in databases}  # fmt: skip
     for database, rounds in results.items():
-        report("SQLite" if database == "sqlite" else "PostgreSQL", rounds)
+        second = (LOGGED if options.with_log else ON).suffix.strip(", ")
+        report("SQLite" if database == "sqlite" else "PostgreSQL", rounds, second)
     print(
         f"\n{options.runs} rounds, each run {options.warmup:.0f} s warm-up + "
         f"{options.seconds:.0f} s, both nodes at once, {options.connections // 2} "

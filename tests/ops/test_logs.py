@@ -131,3 +131,17 @@ def test_a_served_node_writes_json_lines(tmp_path: Path) -> None:
     served = [line for line in lines if line.get("request_id") == answer.headers["x-request-id"]]
     assert served[0]["route"] == "/healthz" and served[0]["status"] == 200
     assert all(isinstance(line["message"], str) for line in lines)  # uvicorn's own lines too
+
+
+async def test_a_refused_inbox_post_gives_its_reason_at_debug_only(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flood of refused POSTs must not become a flood of log lines at the usual level: each
+    is counted by reason in the metrics; its reason is a DEBUG line."""
+    caplog.set_level(logging.DEBUG, logger="smartnode.inbox")
+    async with node_client(settings) as client:
+        refused = await client.post("/inbox", content=b"{}")
+    assert refused.status_code == 401
+    inbox = [r for r in caplog.records if r.name.startswith("smartnode.inbox")]
+    assert [r.levelno for r in inbox if "refused (401)" in r.getMessage()] == [logging.DEBUG]
+    assert not [r for r in inbox if r.levelno >= logging.INFO]

@@ -9,7 +9,7 @@ savepoint's rollback those noted inside it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,17 +18,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import Insert
 
 from smartnode.content.stream_events import notice
+from smartnode.storage.kept import KeptForCommit
 from smartnode.storage.models_work import Notification
 from smartnode.storage.upsert import insert_ignoring_conflicts
 
-_KEPT = "smartnode.notices.kept"
+_KEPT: KeptForCommit[dict[str, Any]] = KeptForCommit("smartnode.notices.kept")
 #: Per dialect, built once: the new rows come back as (member, kind, object).
 _INSERTS: dict[str, Insert] = {}
-
-
-class _Kept(NamedTuple):
-    savepoint: SessionTransaction | None  # the innermost savepoint open when it was noted
-    row: dict[str, Any]
 
 
 async def notify(
@@ -56,9 +52,7 @@ def notify_at_commit(
     now: datetime,
 ) -> None:
     """As `notify`, the row inserted when the transaction commits (with the others kept)."""
-    sync = session.sync_session
-    row = _row(actor_id, kind, object_uri, data, now)
-    sync.info.setdefault(_KEPT, []).append(_Kept(sync.get_nested_transaction(), row))
+    _KEPT.note(session.sync_session, _row(actor_id, kind, object_uri, data, now))
 
 
 def _row(
@@ -83,32 +77,18 @@ def _insert(dialect: str) -> Insert:
 def _write_kept(session: Session) -> None:
     """before_commit: the kept notifications in one INSERT; the new ones heard of. A
     savepoint's commit (the event fires for it too) leaves them for the transaction's."""
-    if session.in_nested_transaction():
-        return
-    kept: list[_Kept] = session.info.pop(_KEPT, [])
+    kept = _KEPT.take(session)
     if not kept:
         return
     statement = _insert(session.get_bind().dialect.name)
-    new = session.execute(statement, [one.row for one in kept]).all()
+    new = session.execute(statement, kept).all()
     for actor_id, kind, object_uri in new:
         notice(session, actor_id, kind, object_uri)  # the streaming API's event
 
 
 def _forget_kept(session: Session, previous: SessionTransaction) -> None:
     """A rollback forgets what was noted in the transaction (or in the savepoint) it ended."""
-    if previous.parent is None:
-        session.info.pop(_KEPT, None)
-        return
-    kept: list[_Kept] = session.info.get(_KEPT, [])
-    session.info[_KEPT] = [one for one in kept if not _inside(one.savepoint, previous)]
-
-
-def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while savepoint is not None:
-        if savepoint is ended:
-            return True
-        savepoint = savepoint.parent
-    return False
+    _KEPT.forget(session, previous)
 
 
 def install_listeners() -> None:

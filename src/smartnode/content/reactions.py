@@ -10,6 +10,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from smartnode.storage.kept import KeptForCommit
 from smartnode.storage.models import Actor, ContentObject, Reaction, table
 from smartnode.storage.read_ahead import local_object
 from smartnode.storage.upsert import insert_ignoring_conflicts
@@ -23,20 +24,23 @@ _COUNTERS = {
 }
 
 
-_DELTAS = "smartnode.reactions.deltas"
+#: (object id, counter, delta) of each bump, until the commit.
+_DELTAS: KeptForCommit[tuple[int, str, int]] = KeptForCommit("smartnode.reactions.deltas")
 
 
 async def bump(session: AsyncSession, object_id: int, counter: str, delta: int) -> None:
     """Add `delta` to one of an object's counters when the transaction commits (never below
     zero): a counter is a hot row many transactions touch; written at commit, in id order, its
     lock is held for a moment, not for a whole transaction."""
-    deltas: Counter[tuple[int, str]] = session.sync_session.info.setdefault(_DELTAS, Counter())
-    deltas[(object_id, counter)] += delta
+    _DELTAS.note(session.sync_session, (object_id, counter, delta))
 
 
 def _apply_deltas(session: Session) -> None:
-    """before_commit: one UPDATE per changed counter, in id order (no deadlock between two)."""
-    deltas: Counter[tuple[int, str]] = session.info.pop(_DELTAS, Counter())
+    """before_commit: one UPDATE per changed counter, in id order (no deadlock between two).
+    A savepoint's commit (the event fires for it too) leaves them for the transaction's."""
+    deltas: Counter[tuple[int, str]] = Counter()
+    for object_id, counter, delta in _DELTAS.take(session):
+        deltas[(object_id, counter)] += delta
     for (object_id, counter), delta in sorted(deltas.items()):
         if delta == 0:
             continue
@@ -51,12 +55,12 @@ def _apply_deltas(session: Session) -> None:
 
 
 def _forget_deltas(session: Session, previous: SessionTransaction) -> None:
-    if previous.parent is None:
-        session.info.pop(_DELTAS, None)
+    _DELTAS.forget(session, previous)
 
 
 def install_listeners() -> None:
-    """Counters are written just before each commit and forgotten on a rollback."""
+    """Counters are written just before each commit; a rollback forgets the bumps made in
+    what it ended (storage/kept.py)."""
     if not event.contains(Session, "before_commit", _apply_deltas):
         event.listen(Session, "before_commit", _apply_deltas)
         event.listen(Session, "after_soft_rollback", _forget_deltas)

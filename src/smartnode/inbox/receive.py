@@ -112,8 +112,9 @@ class InboxReceiver:
         except SmartnodeError as error:
             if error.status_code >= 500:
                 log.error("inbox %s: %s", inbox_uri, error.message)
-            else:
-                log.info("inbox %s refused (%d): %s", inbox_uri, error.status_code, error.message)
+            else:  # counted by reason in the metrics, a line in the request log; its reason at
+                # DEBUG, so that a flood of refused POSTs is not a flood of log lines too
+                log.debug("inbox %s refused (%d): %s", inbox_uri, error.status_code, error.message)
             return Received(error.status_code, error.message, code=error.code)
         except Exception as error:
             if not database_unavailable(error):

@@ -4,7 +4,7 @@ A job that names a new row (an activity to fan out, a call to match) needs the r
 the row gets when the session flushes. Instead of a flush and an INSERT per job, the jobs of a
 transaction are written in one INSERT at its commit, after one flush: a worker's group of inbox
 messages publishes tens of Accepts and stores tens of calls. A row that a savepoint's rollback
-took back gets no job; a rollback forgets the transaction's jobs.
+took back gets no job; a rollback forgets the jobs noted in what it ended (storage/kept.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import instance_state
 
+from smartnode.storage.kept import KeptForCommit
 from smartnode.storage.models import Activity, ContentObject, Job, table
 
-_PENDING = "smartnode.commit_jobs"
 _INSERT_JOBS = insert(table(Job))
 
 
@@ -34,21 +34,20 @@ class _Pending(NamedTuple):
     run_at: datetime
 
 
+_PENDING: KeptForCommit[_Pending] = KeptForCommit("smartnode.commit_jobs")
+
+
 def job_at_commit(
     session: AsyncSession, kind: str, row: NamedRow, payload_key: str, run_at: datetime
 ) -> None:
     """A `kind` job with payload `{payload_key: row.id}`, due at `run_at`, written at commit."""
-    session.sync_session.info.setdefault(_PENDING, []).append(
-        _Pending(kind, row, payload_key, run_at)
-    )
+    _PENDING.note(session.sync_session, _Pending(kind, row, payload_key, run_at))
 
 
 def _write_jobs(session: Session) -> None:
     """before_commit: one flush (the rows' ids), then one INSERT for every job. A savepoint's
     commit (the event fires for it too) leaves them for the transaction's."""
-    if session.in_nested_transaction():
-        return
-    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    pending = _PENDING.take(session)
     if not pending:
         return
     session.flush()
@@ -63,8 +62,7 @@ def _write_jobs(session: Session) -> None:
 
 
 def _forget_jobs(session: Session, previous: SessionTransaction) -> None:
-    if previous.parent is None:
-        session.info.pop(_PENDING, None)
+    _PENDING.forget(session, previous)
 
 
 def install_listeners() -> None:
