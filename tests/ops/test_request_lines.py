@@ -237,3 +237,20 @@ def test_a_line_made_from_its_template_is_the_formatters_line(
     level = "error" if status >= 500 else "info"
     assert made == formatter.line(facts[0], level, log.name, message_of(facts), extra_of(facts))
     assert json.loads(made)["route"] == route and json.loads(made)["time"].endswith(".042Z")
+
+
+def test_a_batch_begun_on_a_loop_that_closed_is_written_by_the_next_loops_timer() -> None:
+    with served_setup() as buffer:
+        buffer.seconds = 0.05
+
+        async def one_line(line: str, wait: bool) -> None:
+            buffer.add(line, logging.INFO)
+            for _ in range(200 if wait else 0):
+                await asyncio.sleep(0.05)
+                if buffer.stream.getvalue():
+                    break
+
+        asyncio.run(one_line("first", wait=False))  # its loop closes before the timer fires
+        assert buffer.stream.getvalue() == ""
+        asyncio.run(one_line("second", wait=True))
+        assert buffer.stream.getvalue() == "first\nsecond\n"

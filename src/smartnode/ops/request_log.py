@@ -68,9 +68,8 @@ def extra_of(facts: Facts) -> dict[str, Any]:
 
 def json_lines(items: list[str | Facts], formatter: JsonFormatter, end: str) -> str:
     """Each item's line and `end`: a line as it is, a request's facts as the line `formatter`
-    makes of its record. Made from a template per method, route and status (their text
-    escaped once), in one loop: a batch of lines costs a served node less than its requests
-    gained by not logging through `logging`."""
+    makes of its record, from a template per method, route and status (their text escaped
+    once), all in one loop."""
     parts, last, when = [], -1, ""
     for item in items:
         if isinstance(item, str):
@@ -91,13 +90,11 @@ _TEMPLATES: dict[tuple[str, str, int], str] = {}
 def _template(method: str, route: str, status: int) -> str:
     """The line of a request with this method, route and status, less its time, duration and
     id (`%` placeholders); kept for the first few thousand."""
-    method, route = (
-        orjson.dumps(text).decode()[1:-1].replace("%", "%%") for text in (method, route)
-    )
+    verb, path = (orjson.dumps(text).decode()[1:-1].replace("%", "%%") for text in (method, route))
     level = "error" if status >= 500 else "info"
     template = (
-        f'{{"time":"%s","level":"{level}","logger":"{log.name}","message":"{method} {route} '
-        f'{status} %.1f ms","request_id":"%s","method":"{method}","route":"{route}",'
+        f'{{"time":"%s","level":"{level}","logger":"{log.name}","message":"{verb} {path} '
+        f'{status} %.1f ms","request_id":"%s","method":"{verb}","route":"{path}",'
         f'"status":{status},"duration_ms":%r}}'
     )
     if len(_TEMPLATES) < 4096:
@@ -118,6 +115,7 @@ class LineBuffer(logging.StreamHandler[TextIO]):
         self.seconds = seconds
         self.waiting: list[str | Facts] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -131,23 +129,29 @@ class LineBuffer(logging.StreamHandler[TextIO]):
             self.waiting.append(line)
             if level >= logging.ERROR or len(self.waiting) >= self.size:
                 self.flush()
-            elif self._timer is None:
+            else:
                 try:
                     loop = asyncio.get_running_loop()
                 except RuntimeError:
                     self.flush()
                     return
-                self._timer = loop.call_later(self.seconds, self.flush)
+                if self._timer is None or self._timer_loop is not loop:  # or its loop is gone
+                    self._stop_timer()
+                    self._timer, self._timer_loop = loop.call_later(self.seconds, self.flush), loop
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._stop_timer()
             if self.waiting:
                 waiting, self.waiting = self.waiting, []
                 self.stream.write(self._text(waiting))
             super().flush()
+
+    def _stop_timer(self) -> None:
+        loop = self._timer_loop
+        if self._timer is not None and loop is not None and not loop.is_closed():
+            self._timer.cancel()
+        self._timer = self._timer_loop = None
 
     def _text(self, waiting: list[str | Facts]) -> str:
         if isinstance(self.formatter, JsonFormatter):
