@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -254,3 +255,17 @@ def test_a_batch_begun_on_a_loop_that_closed_is_written_by_the_next_loops_timer(
         assert buffer.stream.getvalue() == ""
         asyncio.run(one_line("second", wait=True))
         assert buffer.stream.getvalue() == "first\nsecond\n"
+
+
+def test_a_stream_that_fails_is_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with served_setup() as buffer:
+        closed = (tmp_path / "closed.log").open("w")
+        closed.close()  # writing to it, or flushing it, raises ValueError
+        buffer.setStream(closed)
+        buffer.add("lost", logging.ERROR)
+        assert not buffer.waiting
+        buffer.flush()  # nothing waits: the stream's own flush fails, and is reported too
+    reported = capsys.readouterr().err
+    assert "Message: '1 lines lost'" in reported and "Message: '0 lines lost'" in reported

@@ -142,10 +142,13 @@ class LineBuffer(logging.StreamHandler[TextIO]):
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._stop_timer()
-            if self.waiting:
-                waiting, self.waiting = self.waiting, []
-                self.stream.write(self._text(waiting))
-            super().flush()
+            waiting, self.waiting = self.waiting, []
+            try:
+                if waiting:
+                    self.stream.write(self._text(waiting))
+                super().flush()
+            except Exception:  # as a handler does: reported, never raised into a request
+                self.handleError(logging.makeLogRecord({"msg": f"{len(waiting)} lines lost"}))
 
     def _stop_timer(self) -> None:
         loop = self._timer_loop
