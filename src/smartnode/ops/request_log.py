@@ -148,7 +148,8 @@ class LineBuffer(logging.StreamHandler[TextIO]):
                     self.stream.write(self._text(waiting))
                 super().flush()
             except Exception:  # as a handler does: reported, never raised into a request
-                self.handleError(logging.makeLogRecord({"msg": f"{len(waiting)} lines lost"}))
+                if waiting:  # (a closed stream with nothing to write loses nothing)
+                    self.handleError(logging.makeLogRecord({"msg": f"{len(waiting)} lines lost"}))
 
     def _stop_timer(self) -> None:
         loop = self._timer_loop
