@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,14 @@ from smartnode.app import create_app
 from smartnode.config import Settings
 from smartnode.logs import server_log_config
 from smartnode.ops.log_format import JsonFormatter
-from smartnode.ops.request_log import LineBuffer, extra_of, json_lines, log, message_of
+from smartnode.ops.request_log import (
+    LineBuffer,
+    RequestIds,
+    extra_of,
+    json_lines,
+    log,
+    message_of,
+)
 from smartnode.storage.db import Database
 from tests.conftest import make_member
 from tests.ops import METRICS_TOKEN, node_client, scrape, value
@@ -270,3 +278,13 @@ def test_a_stream_that_fails_is_reported_not_raised(
         assert "Message: '1 lines lost'" in reported
         buffer.flush()  # nothing waits: nothing lost, nothing to report
     assert capsys.readouterr().err == ""
+
+
+def test_request_ids_keep_a_sane_one_and_make_distinct_ones_otherwise() -> None:
+    ids = RequestIds()
+    assert ids.of([(b"host", b"x"), (b"x-request-id", b"abc.DEF_1-2")]) == b"abc.DEF_1-2"
+    for insane in (b'a"b', b"a" * 65, b"abc\n", b"", "é".encode()):
+        made = ids.of([(b"x-request-id", insane)])
+        assert made != insane and re.fullmatch(rb"[0-9a-f]{16}", made)
+    made = {ids.of([]) for _ in range(2000)}  # across several draws of random bytes
+    assert len(made) == 2000 and all(re.fullmatch(rb"[0-9a-f]{16}", one) for one in made)

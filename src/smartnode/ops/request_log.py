@@ -5,9 +5,10 @@ back either way). INFO, 5xx at ERROR, on the `smartnode.request` logger.
 
 A served node's lines go to a `LineBuffer` (logs.server_log_config). The request log hands it
 each request's facts as a plain tuple, without a LogRecord, and the buffer makes their JSON
-lines when it writes a batch: through `logging`, a line cost a served node about 30 µs, a third
-of a cheap GET. Any other set-up of that logger (a test's capture, an operator's own
-configuration) gets the same line as a record through `logging`, at once.
+lines when it writes a batch: through `logging`, a record and a write each, the lines nearly
+doubled what a cached GET cost a served node (docs/performance.md, "The request log"). Any
+other set-up of that logger (a test's capture, an operator's own configuration) gets the same
+line as a record through `logging`, at once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import orjson
 from smartnode.ops.log_format import JsonFormatter
 
 log = logging.getLogger("smartnode.request")
-_SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+_SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 
 #: A request's facts until its line is written: time.time() when answered, method, route,
 #: status, seconds taken, request id (ASCII bytes, as sent back: letters, digits, `._-`).
@@ -42,7 +43,7 @@ class RequestIds:
 
     def of(self, headers: Any) -> bytes:
         for name, value in headers:
-            if name == b"x-request-id" and _SANE_ID.match(value):
+            if name == b"x-request-id" and _SANE_ID.fullmatch(value):
                 return bytes(value)
         if self._at >= len(self._random):
             self._random, self._at = os.urandom(4096).hex().encode(), 0
