@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging.config
 import statistics
 import tempfile
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smartnode.logs import server_log_config
+from bench.metrics_cpu import log_as_served
 from smartnode.ops.answered import AnsweredRequests
 from smartnode.ops.metrics import NodeMetrics
 from smartnode.ops.request_log import RequestLines
@@ -83,13 +82,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000, help="requests per block")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="smartnode-bench-") as tmp:
-        logging.config.dictConfig(server_log_config("info", "json"))
-        (buffer,) = logging.getLogger("smartnode.request").handlers
-        assert isinstance(buffer, logging.StreamHandler)
-        with (Path(tmp) / "requests.log").open("w") as lines:
-            buffer.setStream(lines)
-            figures = asyncio.run(measure(args.blocks, args.requests))
-            buffer.flush()
+        log_as_served(Path(tmp) / "requests.log")
+        figures = asyncio.run(measure(args.blocks, args.requests))
     bare = min(figures["bare app"])
     for name, values in figures.items():
         print(f"{name:<22} least {min(values):5.2f} µs, median {statistics.median(values):5.2f}"

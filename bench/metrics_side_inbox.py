@@ -178,6 +178,11 @@ def report(name: str, rounds: list[dict[str, list[float]]], second: str = "metri
         )
 
 
+def second_variant(options: argparse.Namespace) -> Variant:
+    """The node compared with the one with metrics off."""
+    return LOGGED if options.with_log else ON
+
+
 def database_rounds(
     database: str,
     tmp: Path,
@@ -189,7 +194,7 @@ def database_rounds(
     pg = database == "postgresql"
     try:
         nodes = []
-        second = LOGGED if options.with_log else ON
+        second = second_variant(options)
         for variant, name in zip((OFF, second), names, strict=True):
             if pg:
                 asyncio.run(recreate_database(f"{POSTGRES}/postgres", name))
@@ -226,7 +231,7 @@ def main() -> None:
             results = {db: database_rounds(db, Path(tmp), options, actors, forger)
                        for db in databases}  # fmt: skip
     for database, rounds in results.items():
-        second = (LOGGED if options.with_log else ON).suffix.strip(", ")
+        second = second_variant(options).suffix.strip(", ")
         report("SQLite" if database == "sqlite" else "PostgreSQL", rounds, second)
     print(
         f"\n{options.runs} rounds, each run {options.warmup:.0f} s warm-up + "

@@ -11,7 +11,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartnode.ops.metrics import NodeMetrics
-from smartnode.ops.request_log import RequestIds, RequestLines, log
+from smartnode.ops.request_log import RequestIds, RequestLines
 from smartnode.ops.route_templates import RouteTemplates
 
 
@@ -30,7 +30,7 @@ class AnsweredRequests:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan" and self.lines is not None:
-            await self.app(scope, receive, _flushing_at_shutdown(send))
+            await self.app(scope, receive, _flushing_at_shutdown(send, self.lines))
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -59,15 +59,14 @@ class AnsweredRequests:
                 self.lines.answered(scope["method"], route, status, seconds, given_id)
 
 
-def _flushing_at_shutdown(send: Send) -> Send:
+def _flushing_at_shutdown(send: Send, lines: RequestLines) -> Send:
     """`send` of the lifespan, writing the request log's waiting lines before the server is
     told the app has shut down (a worker of `serve --workers` exits without logging's own
     flush at exit)."""
 
     async def sending(message: Message) -> None:
         if message["type"].startswith("lifespan.shutdown."):
-            for handler in log.handlers:
-                handler.flush()
+            lines.flush()
         await send(message)
 
     return sending

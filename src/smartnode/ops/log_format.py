@@ -42,8 +42,7 @@ class JsonFormatter(logging.Formatter):
         facts: Mapping[str, Any],
         error: str | None = None,
     ) -> str:
-        """The JSON line of a record made of these parts (the request log builds its lines
-        with it, without a LogRecord)."""
+        """The JSON line of a record made of these parts."""
         line: dict[str, Any] = {"time": self.time_text(created), "level": level.lower(),
                                 "logger": logger, "message": message, **facts}  # fmt: skip
         if error is not None:

@@ -202,6 +202,11 @@ class RequestLines:
                     return
         self._checked(facts)
 
+    def flush(self) -> None:
+        """Write what waits in the logger's handlers (a served app's shutdown)."""
+        for handler in log.handlers:
+            handler.flush()
+
     def _checked(self, facts: Facts) -> None:
         level = level_of(facts[3])
         if not log.isEnabledFor(level):
